@@ -1,0 +1,54 @@
+# mailhygiene: operator entry points. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DB     ?= mailhygiene.duckdb
+LEVEL  ?= mx
+DEMO   := demo-out
+
+.PHONY: setup system demo test check lint typecheck bench bench-bounces clean-list clean
+
+setup: $(STAMP) system
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Generates the 140,000-row dispute-like base, serves its domains from a local unbound on
+# 127.0.0.1, and runs the main job on it.
+demo: setup
+	$(BIN)/python scripts/demo.py --out $(DEMO)
+
+# What CI runs (.ci/run). pytest exits non-zero on failure and 5 when no test ran.
+test: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check mailhygiene tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict mailhygiene
+
+check: lint typecheck test
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+bench-bounces: setup
+	$(BIN)/python bench/bounces.py
+
+# Batch use (cron): make clean-list IN=contacts.csv OUT=cleaned.csv [LEVEL=syntax] [DB=...]
+# Exit codes: 0 done, 2 bad input or options, 1 unexpected failure.
+clean-list: $(STAMP)
+	@test -n "$(IN)" || { echo "usage: make clean-list IN=contacts.csv OUT=cleaned.csv" >&2; exit 2; }
+	@test -n "$(OUT)" || { echo "usage: make clean-list IN=contacts.csv OUT=cleaned.csv" >&2; exit 2; }
+	$(BIN)/mailhygiene check "$(IN)" -o "$(OUT)" --level $(LEVEL) --db "$(DB)"
+
+clean:
+	rm -rf $(DEMO) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Command-line interface. Each command calls one library function; this package is the only
+place that prints, exits or runs an event loop."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from mailhygiene import __version__
+from mailhygiene.errors import MailhygieneError
+from mailhygiene.privacy import strip_terminal_escapes
+
+
+class MainGroup(click.Group):
+    """Turns tool errors into one clear line and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MailhygieneError as e:
+            click.echo(f"mailhygiene: error: {strip_terminal_escapes(str(e))}", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("mailhygiene: interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:
+            if os.environ.get("MAILHYGIENE_DEBUG"):
+                raise
+            click.echo(
+                f"mailhygiene: internal error: {type(e).__name__}: "
+                f"{strip_terminal_escapes(str(e))[:500]} (set MAILHYGIENE_DEBUG=1 for details)",
+                err=True,
+            )
+            sys.exit(1)
+
+
+@click.group(cls=MainGroup)
+@click.version_option(__version__, prog_name="mailhygiene")
+def main() -> None:
+    """Email base hygiene and provenance."""
+
+
+# --- commands: one module each; register here -----------------------------------------------
+from mailhygiene.cli.check import check  # noqa: E402
+
+main.add_command(check)
+# (further commands are registered below, one line each)

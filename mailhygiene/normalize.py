@@ -1,0 +1,71 @@
+"""Normalization and the dedup key (DESIGN.md "Addresses"). Pure functions, never raise."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import idna
+
+# Providers whose local parts ignore dots and +tags (opt-in folding, --fold-providers).
+_DOT_INSENSITIVE = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+_PLUS_TAG_PROVIDERS = {
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.fr", "live.com",
+    "live.fr", "icloud.com", "me.com", "fastmail.com", "protonmail.com", "proton.me",
+}
+
+
+def clean_cell(raw: str | None) -> str:
+    """The address cell as the pipeline reads it: Unicode whitespace trimmed at both ends.
+
+    Cells from spreadsheets often carry stray spaces or a non-breaking space; these are not part
+    of the address. Nothing inside the string is changed."""
+    if raw is None:
+        return ""
+    return raw.strip()
+
+
+def ascii_domain(domain: str) -> str:
+    """IDNA ASCII form of a domain, lowercase; falls back to a plain lowercase on IDNA errors
+    (such domains are syntax-invalid anyway; the key must still be defined)."""
+    d = unicodedata.normalize("NFC", domain).rstrip(".").lower()
+    if d.isascii():
+        return d
+    try:
+        return idna.encode(d, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return d
+
+
+def dedup_key(address: str | None, *, fold_providers: bool = False) -> str | None:
+    """NFC, trimmed, domain in lowercase IDNA-ASCII form, local part casefolded.
+
+    Returns None for an empty cell (empty cells are never duplicates of each other). For a cell
+    without an @ the whole casefolded text is the key, so identical garbage still dedupes."""
+    text = unicodedata.normalize("NFC", clean_cell(address))
+    if not text:
+        return None
+    if "@" not in text:
+        return text.casefold()
+    local, _, domain = text.rpartition("@")
+    dom = ascii_domain(domain)
+    loc = local.casefold()
+    if fold_providers:
+        loc, dom = fold_provider(loc, dom)
+    return f"{loc}@{dom}"
+
+
+def fold_provider(local: str, domain: str) -> tuple[str, str]:
+    """Gmail ignores dots; several providers ignore +tags. Only applied when asked, because
+    it merges addresses that are different strings (and could be different people elsewhere)."""
+    if domain in _PLUS_TAG_PROVIDERS and "+" in local:
+        local = local.split("+", 1)[0]
+    if domain in _DOT_INSENSITIVE:
+        local = local.replace(".", "")
+        domain = _DOT_INSENSITIVE[domain]
+    return local, domain
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """Local part and domain at the last @ (quoted local parts may contain @)."""
+    local, _, domain = address.rpartition("@")
+    return local, domain

@@ -1,0 +1,196 @@
+"""Connection, schema and the tables every stage shares (bases, contacts, runs, domains).
+
+Feature modules that need their own tables (bounces, fingerprints, probes...) keep their DDL in
+their own module under `mailhygiene.store` and call `Store.ensure` with it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mailhygiene.errors import StoreBusyError, StoreError
+
+CORE_DDL = (
+    "CREATE SEQUENCE IF NOT EXISTS base_ids START 1",
+    "CREATE SEQUENCE IF NOT EXISTS run_ids START 1",
+    """CREATE TABLE IF NOT EXISTS bases (
+        base_id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        file VARCHAR,
+        sha256 VARCHAR,
+        rows BIGINT,
+        imported_at TIMESTAMP,
+        format JSON,           -- delimiter, encoding, bom, header, address column, columns
+        table_name VARCHAR     -- per-base table holding every input column as read
+    )""",
+    """CREATE TABLE IF NOT EXISTS contacts (
+        base_id INTEGER NOT NULL,
+        row_no BIGINT NOT NULL,    -- 1-based data row number in the input
+        raw VARCHAR,               -- the address cell exactly as read (evidence)
+        address VARCHAR,           -- email-validator's normalized form, NULL if invalid
+        key VARCHAR,               -- dedup key
+        domain VARCHAR,            -- ASCII (IDNA) domain, lowercase
+        syntax_ok BOOLEAN,
+        status VARCHAR,
+        reason VARCHAR,
+        evidence VARCHAR,
+        flags VARCHAR,             -- comma-separated, sorted
+        dup_of BIGINT,
+        detail VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id INTEGER PRIMARY KEY,
+        command VARCHAR,
+        base_id INTEGER,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP,
+        versions JSON,
+        params JSON,
+        input_sha256 VARCHAR,
+        summary JSON
+    )""",
+    """CREATE TABLE IF NOT EXISTS domains (
+        domain VARCHAR PRIMARY KEY,   -- ASCII (IDNA) form
+        status VARCHAR,               -- decided domain status (see mx.decide)
+        reason VARCHAR,
+        mx_hosts VARCHAR[],
+        null_mx BOOLEAN,
+        fallback BOOLEAN,
+        error VARCHAR,
+        resolved_at TIMESTAMP,
+        ttl INTEGER,
+        expires_at TIMESTAMP,
+        answer JSON                    -- the facts the decision was made from
+    )""",
+    # Stages that append columns to the cleaned CSV (phones...) register a table keyed by
+    # (row_no) here; the writer left-joins each in `position` order.
+    """CREATE TABLE IF NOT EXISTS output_extras (
+        base_id INTEGER NOT NULL,
+        table_name VARCHAR NOT NULL,
+        columns VARCHAR[] NOT NULL,
+        position INTEGER NOT NULL
+    )""",
+)
+
+_LOCK_RE = re.compile(r"lock|in use|conflicting", re.I)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """A DuckDB file. Use as a context manager; `transaction()` groups writes atomically."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as e:
+            if _LOCK_RE.search(str(e)):
+                raise StoreBusyError(
+                    f"store is in use by another process: {self.path} "
+                    "(wait for it to finish or use another --db)"
+                ) from e
+            raise StoreError(f"cannot open store {self.path}: {e}") from e
+        except duckdb.Error as e:
+            raise StoreError(f"cannot open store {self.path}: {e}") from e
+        if not read_only:
+            self.ensure(CORE_DDL)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        try:
+            if params is None:
+                return self.con.execute(sql)
+            return self.con.execute(sql, params)
+        except duckdb.Error as e:
+            raise StoreError(f"store query failed: {e}") from e
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:
+            self.con.executemany(sql, rows)
+        except duckdb.Error as e:
+            raise StoreError(f"store write failed: {e}") from e
+
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self.execute(sql, params).fetchall()
+        return rows
+
+    def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    def ensure(self, ddl: Sequence[str]) -> None:
+        for stmt in ddl:
+            self.execute(stmt)
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def register_output_columns(self, base_id: int, table_name: str, columns: Sequence[str],
+                                position: int = 100) -> None:
+        """Appends `columns` of `table_name` (which has a `row_no` column) to the cleaned CSV of
+        `base_id`. Re-registering the same table replaces the earlier entry."""
+        self.execute("DELETE FROM output_extras WHERE base_id = ? AND table_name = ?",
+                     [base_id, table_name])
+        self.execute("INSERT INTO output_extras VALUES (?, ?, ?, ?)",
+                     [base_id, table_name, list(columns), position])
+
+    # -- runs -----------------------------------------------------------------------------
+    def start_run(self, command: str, params: dict[str, Any], versions: dict[str, str],
+                  input_sha256: str | None = None) -> int:
+        run_id = int(self.scalar("SELECT nextval('run_ids')"))
+        self.execute(
+            "INSERT INTO runs (run_id, command, started_at, versions, params, input_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [run_id, command, now(), json.dumps(versions), json.dumps(params, default=str),
+             input_sha256],
+        )
+        return run_id
+
+    def finish_run(self, run_id: int, summary: dict[str, Any], base_id: int | None = None) -> None:
+        self.execute(
+            "UPDATE runs SET finished_at = ?, summary = ?, base_id = ? WHERE run_id = ?",
+            [now(), json.dumps(summary, default=str), base_id, run_id],
+        )
+
+
+def open_store(path: str | Path, *, read_only: bool = False) -> Store:
+    return Store(path, read_only=read_only)
