@@ -45,3 +45,14 @@ TRANSIENT_TTL = 0  # transient errors are never cached as final
 
 # Sizes
 WILSON_Z = 1.959963984540054  # 95% two-sided
+
+# Provenance: keyed hashes and MinHash fingerprints (issue 7)
+HMAC_KEY_ENV = "MAILHYGIENE_KEY"
+HMAC_MIN_KEY_BYTES = 16  # below this a warning: the key is what keeps keyed hashes secret
+FINGERPRINT_NUM_PERM = 256  # std err of the Jaccard estimate <= 0.5/sqrt(256) = 0.031
+FINGERPRINT_SEED = 1  # datasketch's default seed
+# datasketch 2 "affine64": 64-bit inputs and permutations, no 32-bit saturation on large bases
+FINGERPRINT_SCHEME = "affine64"
+COMPARE_TOP_DOMAINS = 20
+SEARCH_TOP = 10
+SEARCH_THRESHOLD = 0.05  # LSH Ensemble containment threshold for candidates (see search.py)

@@ -9,7 +9,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from mailhygiene.normalize import clean_cell, dedup_key
+from mailhygiene.normalize import clean_cell
 from mailhygiene.types import Reason, SyntaxResult
 
 # email-validator's messages -> our reason families (checked in order; first match wins).
@@ -82,8 +82,13 @@ def is_valid(address: str) -> bool:
     return True
 
 
+def invalid_key(text: str) -> str:
+    """Key of a syntax-invalid cell: its NFC casefolded text behind a '!' so it can never
+    collide with a valid address's key (an invalid row must not be a duplicate of a valid one),
+    while identical errors in two bases still match (shared-error evidence)."""
+    return "!" + unicodedata.normalize("NFC", text).casefold()
+
+
 def _safe_key(text: str, fold_providers: bool) -> str | None:
-    try:
-        return dedup_key(text, fold_providers=fold_providers)
-    except Exception:  # noqa: BLE001 - keys of garbage must never crash a run
-        return text.casefold()
+    del fold_providers  # folding applies to valid addresses only
+    return invalid_key(text)

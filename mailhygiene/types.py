@@ -66,6 +66,9 @@ class Reason(StrEnum):
     GREYLISTED = "greylisted"
     BLOCKED = "blocked"
     NO_CONNECT = "no_connect"
+    # SMTP permanent refusal that names neither the mailbox nor a policy (bare "550 rejected",
+    # protocol errors): too ambiguous to call the address invalid (issue 6).
+    REJECTED = "rejected"
     UNPARSEABLE_ROW = "unparseable_row"
     # duplicate
     DUPLICATE_OF = "duplicate_of"

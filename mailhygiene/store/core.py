@@ -38,6 +38,8 @@ CORE_DDL = (
         key VARCHAR,               -- dedup key
         domain VARCHAR,            -- ASCII (IDNA) domain, lowercase
         syntax_ok BOOLEAN,
+        syntax_reason VARCHAR,     -- syntax-stage reason (NULL when the syntax is fine)
+        syntax_flags VARCHAR,      -- flags known from syntax alone (smtputf8, idn)
         status VARCHAR,
         reason VARCHAR,
         evidence VARCHAR,

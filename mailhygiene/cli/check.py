@@ -1,0 +1,93 @@
+"""`mailhygiene check`: validate a contact base and write the cleaned list."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from mailhygiene import config
+from mailhygiene.checker import CheckOptions, check as run_check, dumps
+from mailhygiene.cli.common import db_option, make_progress, print_summary
+from mailhygiene.output import parse_only
+from mailhygiene.store import open_store
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the cleaned CSV here (every input row and column + mh_* columns).")
+@click.option("--level", default=config.DEFAULT_LEVEL, show_default=True,
+              help="How far to check: syntax, mx (DNS) or smtp (opt-in mailbox probe).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@db_option
+@click.option("--column", help="Address column (header name or 1-based index).")
+@click.option("--sheet", help="XLSX worksheet (default: the first).")
+@click.option("--delimiter", help="Input delimiter (default: detected).")
+@click.option("--only", help="Keep only these statuses in the output, e.g. valid,unknown.")
+@click.option("--out-delimiter", help="Output delimiter (default: the input's).")
+@click.option("--out-encoding", help="Output encoding (default: the input's).")
+@click.option("--name", help="Name of the base in the store (default: file name).")
+@click.option("--fold-providers", is_flag=True,
+              help="Treat Gmail dots and +tags as the same mailbox when deduplicating.")
+@click.option("--keep-formulas", is_flag=True,
+              help="Do not neutralize cells starting with = + - @ (spreadsheet formulas).")
+@click.option("--nameserver", multiple=True, metavar="HOST[:PORT]",
+              help="DNS resolver to query (repeatable; default: the system's).")
+@click.option("--dns-concurrency", type=int, help="Concurrent DNS queries.")
+@click.option("--dns-timeout", type=float, help="Seconds per DNS query attempt.")
+@click.option("--refresh-dns", is_flag=True, help="Ignore cached DNS answers.")
+@click.option("--allow-loopback", is_flag=True,
+              help="(tests/demos) let MX hosts on 127.0.0.0/8 count as mail hosts.")
+@click.option("--helo", help="SMTP: the name to greet with (required for --level smtp).")
+@click.option("--mail-from", help="SMTP: envelope sender (required for --level smtp).")
+@click.option("--smtp-port", type=int, default=25, show_default=True,
+              help="(tests) SMTP port of the MX hosts.")
+@click.option("--per-host-concurrency", type=int, default=1, show_default=True)
+@click.option("--smtp-concurrency", type=int, default=20, show_default=True)
+@click.option("--rate", default="10/s", show_default=True, help="Global SMTP rate limit.")
+@click.option("--greylist-delay", type=float, default=600.0, show_default=True)
+@click.option("--bounces", multiple=True, type=click.Path(exists=True),
+              help="Bounce messages/logs/ESP exports to import and apply (repeatable).")
+@click.option("--phone-column", multiple=True, help="Phone/fax column (repeatable; default: detected).")
+@click.option("--default-region", default="MA", show_default=True,
+              help="Country for numbers written without a prefix (ISO code).")
+@click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: only on a terminal, never in CI).")
+def check(input_path: str, output: str | None, level: str, as_json: bool, db: str,
+          column: str | None, sheet: str | None, delimiter: str | None, only: str | None,
+          out_delimiter: str | None, out_encoding: str | None, name: str | None,
+          fold_providers: bool, keep_formulas: bool, nameserver: tuple[str, ...],
+          dns_concurrency: int | None, dns_timeout: float | None, refresh_dns: bool,
+          allow_loopback: bool, helo: str | None, mail_from: str | None, smtp_port: int,
+          per_host_concurrency: int, smtp_concurrency: int, rate: str,
+          greylist_delay: float, bounces: tuple[str, ...], phone_column: tuple[str, ...],
+          default_region: str, restart: bool, progress: bool | None) -> None:
+    """Validate the addresses of INPUT (CSV, TXT or XLSX) and summarise the result.
+
+    \b
+    mailhygiene check contacts.csv -o cleaned.csv
+    mailhygiene check contacts.csv --level syntax --json
+    """
+    opts = CheckOptions(
+        input=input_path, level=level, output=output, only=parse_only(only), column=column,
+        sheet=sheet, delimiter=delimiter, out_delimiter=out_delimiter,
+        out_encoding=out_encoding, name=name, fold_providers=fold_providers,
+        neutralize_formulas=not keep_formulas, nameservers=nameserver,
+        dns_concurrency=dns_concurrency, dns_timeout=dns_timeout, refresh_dns=refresh_dns,
+        allow_loopback=allow_loopback, helo=helo, mail_from=mail_from, smtp_port=smtp_port,
+        per_host_concurrency=per_host_concurrency, smtp_concurrency=smtp_concurrency,
+        rate=rate, greylist_delay=greylist_delay, bounces=bounces,
+        phone_columns=phone_column or None, default_region=default_region, restart=restart,
+    )
+    show = make_progress(progress)
+    with open_store(db) as store:
+        summary: dict[str, Any] = asyncio.run(
+            run_check(store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]]))
+    if as_json:
+        click.echo(dumps(summary))
+    else:
+        print_summary(summary)

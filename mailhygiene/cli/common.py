@@ -1,0 +1,81 @@
+"""Options and printing shared by commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from mailhygiene import config
+from mailhygiene.privacy import strip_terminal_escapes
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    return click.option("--db", default=config.DEFAULT_DB, show_default=True,
+                        envvar="MAILHYGIENE_DB", type=click.Path(dir_okay=False),
+                        help="DuckDB store file.")(f)
+
+
+def progress_enabled(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def make_progress(flag: bool | None) -> Callable[[str], None] | None:
+    if not progress_enabled(flag):
+        return None
+
+    def show(message: str) -> None:
+        click.echo(f"· {strip_terminal_escapes(message)}", err=True)
+
+    return show
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    """Human table on stdout. Addresses never appear; domains of the top table are not
+    personal data on their own but free-text is still stripped of terminal escapes."""
+    out = click.echo
+    lo, hi = s["invalid_rate_ci95"]
+    out(f"base        {strip_terminal_escapes(str(s['base']))}  (level {s['level']})")
+    out(f"rows        {s['rows']:>10,}")
+    out(f"unique      {s['unique']:>10,}")
+    out(f"duplicates  {s['duplicates']:>10,}")
+    out(f"invalid     {s['invalid']:>10,}   rate {_pct(s['invalid_rate'])} "
+        f"(95% CI {_pct(lo)} – {_pct(hi)}, of unique rows)")
+    if "invalid_rate_without_history" in s:
+        out(f"  without history: {_pct(s['invalid_rate_without_history'])}")
+    out("")
+    out("status")
+    for k, v in s["by_status"].items():
+        out(f"  {k:<14}{v:>10,}")
+    out("reason")
+    for k, v in s["by_reason"].items():
+        out(f"  {k:<28}{v:>10,}")
+    if s.get("flags"):
+        out("flags")
+        for k, v in s["flags"].items():
+            out(f"  {k:<14}{v:>10,}")
+    if s.get("top_domains"):
+        out(f"top domains ({s.get('domains', 0):,} distinct"
+            + (f", {s['dns_queries']:,} DNS queries this run" if "dns_queries" in s else "")
+            + ")")
+        for d in s["top_domains"][:10]:
+            out(f"  {strip_terminal_escapes(d['domain'])[:40]:<40}{d['rows']:>9,}  "
+                f"invalid {_pct(d['invalid_share'])}")
+    for key, section in s.get("phones", {}).items():
+        if isinstance(section, dict) and "invalid_rate" in section:
+            plo, phi = section.get("invalid_rate_ci95", (0.0, 0.0))
+            out(f"phone {key:<20} invalid {_pct(section['invalid_rate'])} "
+                f"(95% CI {_pct(plo)} – {_pct(phi)})")
+    if s.get("output"):
+        out(f"cleaned list: {s['output']} ({s.get('output_rows', 0):,} rows)")

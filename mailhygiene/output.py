@@ -1,0 +1,147 @@
+"""The cleaned list: every input row and column in the original order, plus the mh_* columns,
+written atomically (temp file in the target directory + rename)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from mailhygiene import config
+from mailhygiene.errors import InputError, MailhygieneError
+from mailhygiene.pipeline import BaseRef
+from mailhygiene.store import Store
+from mailhygiene.types import Status
+
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheet
+# programs; a leading apostrophe makes it text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = "^[=+\\-@\\t\\r]"
+
+
+def _neutralize_sql(expr: str) -> str:
+    return (f"CASE WHEN regexp_matches({expr}, '{_FORMULA_RE}') "
+            f"THEN '''' || {expr} ELSE {expr} END")
+
+
+def neutralize(value: str) -> str:
+    """Pure twin of the SQL rule, for values written from Python."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def parse_only(only: str | None) -> set[str] | None:
+    if not only:
+        return None
+    wanted = {s.strip() for s in only.split(",") if s.strip()}
+    known = {s.value for s in Status}
+    bad = wanted - known
+    if bad:
+        raise InputError(
+            f"--only: unknown status {', '.join(sorted(bad))}; choose from {', '.join(sorted(known))}"
+        )
+    return wanted
+
+
+def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterable[str] | None = None,
+                  delimiter: str | None = None, encoding: str | None = None,
+                  neutralize_formulas: bool = True) -> int:
+    """Writes the cleaned CSV; returns the number of data rows written."""
+    out_path = Path(out)
+    if out_path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputError("cleaned output is written as CSV; give -o a .csv name")
+    fmt = base.fmt
+    delim = delimiter or (fmt.delimiter if fmt.kind == "csv" else ",")
+    enc = encoding or _output_encoding(fmt.encoding)
+    bom = fmt.bom if encoding is None else False
+    n = len(fmt.columns)
+    extras = store.fetchall(
+        "SELECT table_name, columns FROM output_extras WHERE base_id = ? ORDER BY position, "
+        "table_name", [base.base_id])
+    wrap = _neutralize_sql if neutralize_formulas else (lambda e: f"nullif({e}, '')")
+    select = [wrap(f'i."c{k}"') for k in range(1, n + 1)]
+    select += [wrap(e) for e in ("c.status", "c.reason", "c.evidence", "c.address", "c.flags")]
+    select.append("CAST(c.dup_of AS VARCHAR)")
+    joins = []
+    header = list(fmt.columns) + list(config.OUTPUT_COLUMNS)
+    for j, (table, cols) in enumerate(extras):
+        alias = f"x{j}"
+        joins.append(f'LEFT JOIN "{table}" {alias} ON {alias}.row_no = i.row_no')
+        select += [wrap(f'CAST({alias}."{col}" AS VARCHAR)') for col in cols]
+        header += list(cols)
+    where = ""
+    if only is not None:
+        statuses = ", ".join("'" + s.replace("'", "''") + "'" for s in sorted(only))
+        where = f"WHERE c.status IN ({statuses})"
+    sql = (
+        f'SELECT {", ".join(select)} FROM "{base.table}" i JOIN contacts c '
+        f"ON c.base_id = {base.base_id} AND c.row_no = i.row_no {' '.join(joins)} "
+        f"{where} ORDER BY i.row_no"
+    )
+    out_dir = out_path.parent if str(out_path.parent) else Path(".")
+    if not out_dir.exists():
+        raise InputError(f"output directory does not exist: {out_dir}")
+    with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
+        body = Path(tmp) / "body.csv"
+        d = delim.replace("'", "''")
+        store.execute(
+            f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, DELIMITER '{d}', "
+            f"QUOTE '\"', ESCAPE '\"')"
+        )
+        fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
+                                         dir=out_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                if bom:
+                    f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
+                head = _header_line(header, delim)
+                f.write(head.encode(enc, errors="replace"))
+                with body.open("rb") as src:
+                    if enc in ("utf-8", "utf-8-sig"):
+                        shutil.copyfileobj(src, f, 8 * 1024 * 1024)
+                    else:
+                        _transcode(src, f, enc)
+            os.replace(tmp_final, out_path)
+        except BaseException:
+            Path(tmp_final).unlink(missing_ok=True)
+            raise
+    written = store.scalar(
+        f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
+        + (where.replace("WHERE", "AND") if where else "")
+    )
+    return int(written)
+
+
+def _output_encoding(input_encoding: str) -> str:
+    if input_encoding in ("cp1252", "latin-1"):
+        return input_encoding
+    return "utf-8"  # utf-8, utf-16 and mixed files are written as UTF-8
+
+
+def _header_line(header: list[str], delim: str) -> str:
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, lineterminator="\n").writerow(
+        [neutralize(h) for h in header])
+    return buf.getvalue()
+
+
+def _transcode(src: object, dst: object, enc: str) -> None:
+    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    while True:
+        chunk = src.read(4 * 1024 * 1024)  # type: ignore[attr-defined]
+        text = dec.decode(chunk, final=not chunk)
+        dst.write(text.encode(enc, errors="replace"))  # type: ignore[attr-defined]
+        if not chunk:
+            break
+
+
+def _sql_path(p: Path) -> str:
+    s = str(p)
+    if "'" in s:
+        raise MailhygieneError(f"unsupported character in temp path: {s}")
+    return s

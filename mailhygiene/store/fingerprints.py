@@ -1,0 +1,232 @@
+"""Tables and SQL for provenance (issue 7): the store's HMAC key, MinHash fingerprints, keyed
+hashes computed in bulk, and the exact set arithmetic of `compare`.
+
+Keyed hashes are computed inside DuckDB with its `sha256` over BLOBs: HMAC is
+H((K ^ opad) || H((K ^ ipad) || m)) (RFC 2104), so two nested `sha256` calls with the padded key
+blocks as parameters give HMAC-SHA256 for a whole column at once. The caller (`keys.py`) builds
+the padded blocks; this module never sees the key otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mailhygiene.store.core import Store
+
+FINGERPRINT_DDL = (
+    "CREATE SEQUENCE IF NOT EXISTS fingerprint_ids START 1",
+    """CREATE TABLE IF NOT EXISTS fingerprints (
+        fingerprint_id INTEGER PRIMARY KEY,
+        base_id INTEGER,            -- NULL for a fingerprint imported from a file
+        name VARCHAR NOT NULL,
+        num_perm INTEGER NOT NULL,
+        seed BIGINT NOT NULL,
+        scheme VARCHAR NOT NULL,    -- datasketch permutation scheme (affine64)
+        key_id VARCHAR NOT NULL,    -- short hash of the HMAC key, never the key
+        rows BIGINT NOT NULL,       -- input rows (duplicates included)
+        size BIGINT NOT NULL,       -- distinct dedup keys: the set the MinHash describes
+        created_at TIMESTAMP NOT NULL,
+        source VARCHAR NOT NULL,    -- 'computed' or 'imported'
+        tool_version VARCHAR,
+        signature UBIGINT[] NOT NULL
+    )""",
+    # The store's own random key, used only when the user gives none (issue 7: "re-runs agree").
+    """CREATE TABLE IF NOT EXISTS hmac_keys (
+        key_id VARCHAR PRIMARY KEY,
+        secret BLOB NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    )""",
+)
+
+# HMAC-SHA256 of a VARCHAR column, truncated to 128 bits (32 hex digits). `encode` gives the
+# UTF-8 bytes (a VARCHAR::BLOB cast would interpret backslash escapes). $mh_ipad and $mh_opad
+# are the 64-byte key blocks K^ipad and K^opad.
+_HMAC_HEX = "substr(sha256($mh_opad || unhex(sha256($mh_ipad || encode({col})))), 1, 32)"
+# The first 64 bits of the keyed hash as an unsigned integer: the MinHash input.
+_HMAC_U64 = "('0x' || substr(sha256($mh_opad || unhex(sha256($mh_ipad || encode({col})))), 1, 16))::UBIGINT"
+
+FingerprintRow = tuple[Any, ...]
+_FP_COLUMNS = ("fingerprint_id, base_id, name, num_perm, seed, scheme, key_id, rows, size, "
+               "created_at, source, tool_version, signature")
+
+
+def ensure(store: Store) -> None:
+    store.ensure(FINGERPRINT_DDL)
+
+
+def hmac_hex_sql(col: str) -> str:
+    """SQL expression: the 128-bit keyed hash of `col` as 32 lowercase hex digits."""
+    return _HMAC_HEX.format(col=col)
+
+
+def pad_params(ipad: bytes, opad: bytes) -> dict[str, bytes]:
+    return {"mh_ipad": ipad, "mh_opad": opad}
+
+
+# -- keys ---------------------------------------------------------------------------------------
+def stored_key(store: Store) -> tuple[str, bytes] | None:
+    ensure(store)
+    row = store.fetchone("SELECT key_id, secret FROM hmac_keys ORDER BY created_at LIMIT 1")
+    return None if row is None else (str(row[0]), bytes(row[1]))
+
+
+def save_key(store: Store, key_id: str, secret: bytes, created_at: datetime) -> None:
+    ensure(store)
+    store.execute("INSERT INTO hmac_keys VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                  [key_id, secret, created_at])
+
+
+# -- keyed hashes in bulk -----------------------------------------------------------------------
+def keyed_hashes_hex(store: Store, values: Sequence[str], ipad: bytes, opad: bytes) -> list[str]:
+    """Keyed hashes of a list of strings (small inputs: tests, test vectors), in order."""
+    params: dict[str, Any] = {"vals": list(values), **pad_params(ipad, opad)}
+    row = store.execute(
+        f"SELECT list_transform($vals::VARCHAR[], lambda v: {hmac_hex_sql('v')})", params
+    ).fetchone()
+    return [str(v) for v in row[0]] if row and row[0] is not None else []
+
+
+def base_counts(store: Store, base_id: int) -> tuple[int, int]:
+    """(rows, distinct non-NULL dedup keys) of a base."""
+    row = store.fetchone(
+        "SELECT count(*), count(DISTINCT key) FROM contacts WHERE base_id = ?", [base_id])
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def base_hash64(store: Store, base_id: int, ipad: bytes, opad: bytes) -> npt.NDArray[np.uint64]:
+    """First 64 bits of the keyed hash of every distinct dedup key of a base, as a numpy array
+    (hashing distinct keys only: duplicates add nothing to a set)."""
+    sql = (f"SELECT {_HMAC_U64.format(col='key')} AS h FROM "
+           "(SELECT DISTINCT key FROM contacts WHERE base_id = $base AND key IS NOT NULL)")
+    params: dict[str, Any] = {"base": base_id, **pad_params(ipad, opad)}
+    arr = store.execute(sql, params).fetchnumpy()["h"]
+    return np.ascontiguousarray(arr, dtype=np.uint64)
+
+
+def strings_hash64(store: Store, values: Sequence[str], ipad: bytes,
+                   opad: bytes) -> npt.NDArray[np.uint64]:
+    """Same as `base_hash64` for an in-memory list of dedup keys (deduplicated here)."""
+    params: dict[str, Any] = {"vals": list(values), **pad_params(ipad, opad)}
+    arr = store.execute(
+        f"SELECT {_HMAC_U64.format(col='v')} AS h FROM "
+        "(SELECT DISTINCT unnest($vals::VARCHAR[]) AS v) WHERE v IS NOT NULL", params,
+    ).fetchnumpy()["h"]
+    return np.ascontiguousarray(arr, dtype=np.uint64)
+
+
+# -- fingerprints -------------------------------------------------------------------------------
+def insert_fingerprint(store: Store, *, base_id: int | None, name: str, num_perm: int, seed: int,
+                       scheme: str, key_id: str, rows: int, size: int, created_at: datetime,
+                       source: str, tool_version: str, signature: Sequence[int]) -> int:
+    """Stores a fingerprint; a computed one replaces the earlier one for the same base and
+    parameters."""
+    ensure(store)
+    with store.transaction():
+        if base_id is not None:
+            store.execute(
+                "DELETE FROM fingerprints WHERE base_id = ? AND num_perm = ? AND seed = ? "
+                "AND scheme = ? AND key_id = ?", [base_id, num_perm, seed, scheme, key_id])
+        fid = int(store.scalar("SELECT nextval('fingerprint_ids')"))
+        store.execute(
+            f"INSERT INTO fingerprints ({_FP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [fid, base_id, name, num_perm, seed, scheme, key_id, rows, size, created_at, source,
+             tool_version, list(signature)],
+        )
+    return fid
+
+
+def find_fingerprint(store: Store, base_id: int, *, num_perm: int, seed: int, scheme: str,
+                     key_id: str) -> FingerprintRow | None:
+    ensure(store)
+    return store.fetchone(
+        f"SELECT {_FP_COLUMNS} FROM fingerprints WHERE base_id = ? AND num_perm = ? AND seed = ? "
+        "AND scheme = ? AND key_id = ? ORDER BY created_at DESC LIMIT 1",
+        [base_id, num_perm, seed, scheme, key_id])
+
+
+def all_fingerprints(store: Store, *, num_perm: int, seed: int, scheme: str,
+                     key_id: str) -> list[FingerprintRow]:
+    ensure(store)
+    return store.fetchall(
+        f"SELECT {_FP_COLUMNS} FROM fingerprints WHERE num_perm = ? AND seed = ? AND scheme = ? "
+        "AND key_id = ? ORDER BY fingerprint_id", [num_perm, seed, scheme, key_id])
+
+
+def count_fingerprints(store: Store) -> tuple[int, list[tuple[int, int, str, str]]]:
+    """Number of stored fingerprints and the distinct (num_perm, seed, scheme, key_id) groups."""
+    ensure(store)
+    n = int(store.scalar("SELECT count(*) FROM fingerprints"))
+    groups = store.fetchall(
+        "SELECT DISTINCT num_perm, seed, scheme, key_id FROM fingerprints ORDER BY ALL")
+    return n, [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in groups]
+
+
+# -- bases --------------------------------------------------------------------------------------
+def base_by_name(store: Store, name: str) -> list[tuple[int, str]]:
+    return [(int(r[0]), str(r[1])) for r in store.fetchall(
+        "SELECT base_id, name FROM bases WHERE name = ? ORDER BY base_id", [name])]
+
+
+def base_by_sha256(store: Store, sha256: str) -> tuple[int, str] | None:
+    row = store.fetchone(
+        "SELECT base_id, name FROM bases WHERE sha256 = ? ORDER BY base_id DESC LIMIT 1", [sha256])
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def base_name(store: Store, base_id: int) -> str | None:
+    v = store.scalar("SELECT name FROM bases WHERE base_id = ?", [base_id])
+    return None if v is None else str(v)
+
+
+# -- exact comparison ---------------------------------------------------------------------------
+def exact_overlap(store: Store, a: int, b: int) -> int:
+    """|A ∩ B| over distinct dedup keys (a hash join in DuckDB)."""
+    return int(store.scalar(
+        "SELECT count(*) FROM (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT "
+        "NULL) x SEMI JOIN (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT "
+        "NULL) y ON x.key = y.key", [a, b]))
+
+
+def is_checked(store: Store, base_id: int) -> bool:
+    return bool(store.scalar(
+        "SELECT count(*) > 0 FROM contacts WHERE base_id = ? AND status IS NOT NULL "
+        "AND status <> 'duplicate'", [base_id]))
+
+
+def overlap_by_status(store: Store, a: int, b: int) -> list[tuple[str, int, int]]:
+    """For each status of A's first occurrence of a key: (status, A's distinct keys, of them in
+    B). A key's status is that of its first row (later rows are `duplicate`)."""
+    rows = store.fetchall(
+        """WITH a AS (
+               SELECT key, arg_min(coalesce(status, 'unchecked'), row_no) AS status
+               FROM contacts WHERE base_id = ? AND key IS NOT NULL GROUP BY key),
+           b AS (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT NULL)
+           SELECT a.status, count(*), count(b.key)
+           FROM a LEFT JOIN b ON a.key = b.key GROUP BY a.status ORDER BY 2 DESC, 1""",
+        [a, b])
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def overlap_by_domain(store: Store, a: int, b: int, top: int) -> list[tuple[str, int, int, int]]:
+    """Top domains of A ∩ B: (domain, overlap, A's distinct keys there, B's distinct keys
+    there), ordered by overlap."""
+    rows = store.fetchall(
+        """WITH a AS (SELECT DISTINCT key, domain FROM contacts WHERE base_id = ? AND key IS NOT NULL),
+           b AS (SELECT DISTINCT key, domain FROM contacts WHERE base_id = ? AND key IS NOT NULL),
+           ov AS (SELECT a.domain, count(*) AS n FROM a SEMI JOIN b ON a.key = b.key
+                  GROUP BY a.domain ORDER BY n DESC, a.domain LIMIT ?),
+           ac AS (SELECT domain, count(*) AS n FROM a WHERE domain IN (SELECT domain FROM ov)
+                  GROUP BY domain),
+           bc AS (SELECT domain, count(*) AS n FROM b WHERE domain IN (SELECT domain FROM ov)
+                  GROUP BY domain)
+           SELECT ov.domain, ov.n, coalesce(ac.n, 0), coalesce(bc.n, 0)
+           FROM ov LEFT JOIN ac ON ov.domain IS NOT DISTINCT FROM ac.domain
+                   LEFT JOIN bc ON ov.domain IS NOT DISTINCT FROM bc.domain
+           ORDER BY ov.n DESC, ov.domain""",
+        [a, b, top])
+    return [("" if r[0] is None else str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]

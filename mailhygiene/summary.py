@@ -1,0 +1,65 @@
+"""The check summary: counts by status and reason, and the invalid rate with its interval.
+
+Invalid rate = invalid / (rows - duplicates) (DESIGN.md), with a Wilson 95% interval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailhygiene.pipeline import BaseRef
+from mailhygiene.stats import wilson_interval
+from mailhygiene.store import Store
+from mailhygiene.types import Status
+
+
+def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20) -> dict[str, Any]:
+    b = base.base_id
+    by_status = dict(store.fetchall(
+        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status ORDER BY 2 DESC",
+        [b]))
+    by_reason = dict(store.fetchall(
+        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason ORDER BY 2 DESC",
+        [b]))
+    by_evidence = dict(store.fetchall(
+        "SELECT evidence, count(*) FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
+        "GROUP BY evidence ORDER BY 2 DESC", [b]))
+    flags = dict(store.fetchall(
+        "SELECT f, count(*) FROM (SELECT unnest(string_split(flags, ',')) AS f FROM contacts "
+        "WHERE base_id = ? AND status <> 'duplicate') WHERE f <> '' GROUP BY f ORDER BY 2 DESC",
+        [b]))
+    rows = int(sum(by_status.values()))
+    dups = int(by_status.get(Status.DUPLICATE.value, 0))
+    invalid = int(by_status.get(Status.INVALID.value, 0))
+    denom = rows - dups
+    rate = invalid / denom if denom else 0.0
+    lo, hi = wilson_interval(invalid, denom)
+    distinct_domains = int(store.scalar(
+        "SELECT count(DISTINCT domain) FROM contacts WHERE base_id = ? AND domain IS NOT NULL",
+        [b]))
+    top = [
+        {"domain": d, "rows": int(n), "invalid": int(inv),
+         "invalid_share": (inv / n) if n else 0.0}
+        for d, n, inv in store.fetchall(
+            "SELECT domain, count(*) AS n, count(*) FILTER (WHERE status = 'invalid') "
+            "FROM contacts WHERE base_id = ? AND domain IS NOT NULL AND status <> 'duplicate' "
+            "GROUP BY domain ORDER BY n DESC, domain LIMIT ?", [b, top_domains])
+    ]
+    return {
+        "base": base.name,
+        "base_id": b,
+        "input_sha256": base.sha256,
+        "level": level,
+        "rows": rows,
+        "unique": denom,
+        "duplicates": dups,
+        "unparseable_rows": base.unparseable,
+        "by_status": by_status,
+        "by_reason": by_reason,
+        "by_evidence": by_evidence,
+        "flags": flags,
+        "invalid": invalid,
+        "invalid_rate": rate,
+        "invalid_rate_ci95": [lo, hi],
+        "domains": distinct_domains,
+        "top_domains": top,
+    }
