@@ -42,6 +42,8 @@ DNS_BACKOFF = 0.5
 NEGATIVE_TTL_CAP = 3600  # RFC 2308 says cap negative caching; an hour is a common choice
 POSITIVE_TTL_CAP = 86400
 TRANSIENT_TTL = 0  # transient errors are never cached as final
+MX_HOSTS_MAX = 10  # MX hosts resolved per domain, lowest preference first
+DNS_SAVE_BATCH = 5000  # cache rows written per statement while a run goes on
 
 # Sizes
 WILSON_Z = 1.959963984540054  # 95% two-sided
@@ -56,3 +58,34 @@ FINGERPRINT_SCHEME = "affine64"
 COMPARE_TOP_DOMAINS = 20
 SEARCH_TOP = 10
 SEARCH_THRESHOLD = 0.05  # LSH Ensemble containment threshold for candidates (see search.py)
+
+# Phones and suppression lists (issue 11)
+DEFAULT_PHONE_REGION = "MA"  # national numbers are read as Moroccan unless --default-region
+# Header words that mark a phone/fax column (compared casefolded, accents stripped, per word)
+PHONE_HEADER_WORDS = frozenset({
+    "tel", "tels", "telephone", "telephones", "phone", "phones", "fax", "telecopie", "mobile",
+    "mob", "gsm", "portable", "cell", "cellular", "cellulaire", "fixe", "standard", "mobil",
+})
+# ... or that a header starts or ends with once its words are joined ("PhoneNumber",
+# "NumeroTelephone"); "tel" alone is only a word ("Hotel" and "Telegram" are not phones).
+PHONE_HEADER_STEMS = ("phone", "telephone", "mobile", "fax", "gsm", "portable")
+DEFAULT_SUPPRESSION_LIST = "default"
+
+# Bounce history (issue 5): repeated soft bounces become risky/soft_bounced only when at least
+# this many recipient-side soft events span at least this many days (a mailbox full for a week
+# is a holiday; one full for a month is abandoned).
+SOFT_BOUNCE_MIN_EVENTS = 2
+SOFT_BOUNCE_MIN_DAYS = 30
+
+# SMTP probing (issue 6). No default HELO name or sender: those must be the operator's own.
+SMTP_PORT = 25
+SMTP_PER_HOST_CONCURRENCY = 1  # connections at once to one MX address
+SMTP_CONCURRENCY = 20  # connections at once, in total
+SMTP_RATE = "10/s"  # new connections + RCPT commands per second, globally
+SMTP_TIMEOUT = 15.0  # seconds for any reply (RFC 5321 §4.5.3.2 allows minutes; we give up)
+SMTP_GREYLIST_DELAY = 600.0  # first retry after 10 min (postgrey's default delay is 5 min)
+SMTP_GREYLIST_MAX_AGE = 86400.0  # stop retrying after a day
+SMTP_MAX_RCPT_PER_SESSION = 20  # RFC 5321 §4.5.3.1.8: servers must take 100; ask fewer
+SMTP_DOMAIN_PAUSE = 60.0  # leave a domain alone this long after 421 / 4.7.x
+SMTP_SESSION_ATTEMPTS = 3  # sessions in a row without any answer before giving up
+SMTP_REPROBE_AFTER = 30 * 86400.0  # settled answers younger than this are reused

@@ -20,12 +20,12 @@ from mailhygiene.types import Status
 # OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheet
 # programs; a leading apostrophe makes it text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE = "^[=+\\-@\\t\\r]"
+_FORMULA_FIRST = "('=', '+', '-', '@', chr(9), chr(13))"
 
 
 def _neutralize_sql(expr: str) -> str:
-    return (f"CASE WHEN regexp_matches({expr}, '{_FORMULA_RE}') "
-            f"THEN '''' || {expr} ELSE {expr} END")
+    return (f"CASE WHEN {expr}[1] IN {_FORMULA_FIRST} "
+            f"THEN '''' || {expr} ELSE nullif({expr}, '') END")
 
 
 def neutralize(value: str) -> str:
@@ -76,10 +76,13 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
     if only is not None:
         statuses = ", ".join("'" + s.replace("'", "''") + "'" for s in sorted(only))
         where = f"WHERE c.status IN ({statuses})"
+    # Both sides are stored in input order: a positional join avoids a hash join and a sort
+    # of the whole base; the CASE turns any misalignment into an error rather than a wrong file.
+    select[0] = f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') ELSE {select[0]} END"
     sql = (
-        f'SELECT {", ".join(select)} FROM "{base.table}" i JOIN contacts c '
-        f"ON c.base_id = {base.base_id} AND c.row_no = i.row_no {' '.join(joins)} "
-        f"{where} ORDER BY i.row_no"
+        f'SELECT {", ".join(select)} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
+        f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c {' '.join(joins)} "
+        f"{where} {'ORDER BY i.row_no' if joins else ''}"
     )
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():

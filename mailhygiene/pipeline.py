@@ -90,120 +90,127 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
 
 
 def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
-               fold_providers: bool = False) -> None:
+               fold_providers: bool = False, trim: bool = True) -> None:
     """Fills `contacts` for a base: bulk verdicts in SQL, email-validator for the rest (each
     distinct undecided cell once), then the dedup pass."""
     c = f"c{address_col}"
-    store.execute("DROP TABLE IF EXISTS _mh_src")
-    store.execute(
-        f"CREATE TEMP TABLE _mh_src AS SELECT row_no, {c} AS raw, "
-        f"trim({c}, {_TRIM_SQL}) AS t, mh_parse_error FROM \"{table}\""
-    )
-    store.execute("DROP TABLE IF EXISTS _mh_fast")
-    store.execute(f"CREATE TEMP TABLE _mh_fast AS {syntax_fast.verdict_sql('_mh_src')}")
+    t_expr = syntax_fast.trim_sql(c, _TRIM_SQL) if trim else c
+    key = "key"
     if fold_providers:
-        _fold_fast_keys(store)
-    slow = [r[0] for r in store.fetchall(
-        "SELECT DISTINCT raw FROM _mh_fast WHERE NOT fast AND mh_parse_error IS NULL")]
-    _load_slow_results(store, slow, fold_providers)
+        key = _folded_key_sql("key", "domain")
     dup, unknown, invalid = Status.DUPLICATE, Status.UNKNOWN, Status.INVALID
-    store.execute(
-        f"""
-        INSERT INTO contacts (base_id, row_no, raw, address, key, domain, syntax_ok,
-            syntax_reason, syntax_flags, status, reason, evidence, flags, dup_of, detail)
-        WITH j AS (
-            SELECT f.row_no, f.raw, f.mh_parse_error,
-                CASE WHEN f.fast THEN f.ok ELSE s.ok END AS ok,
-                CASE WHEN f.fast THEN f.reason ELSE s.reason END AS reason,
-                CASE WHEN f.fast THEN f.normalized ELSE s.normalized END AS address,
-                CASE WHEN f.mh_parse_error IS NOT NULL THEN NULL
-                     WHEN f.fast THEN f.key ELSE s.key END AS key,
-                CASE WHEN f.fast THEN f.domain ELSE s.domain END AS domain,
-                CASE WHEN f.fast THEN '' ELSE s.flags END AS flags,
-                CASE WHEN f.fast THEN '' ELSE s.detail END AS detail
-            FROM _mh_fast f LEFT JOIN _mh_slow s ON s.raw = f.raw AND NOT f.fast
-        ), d AS (
-            SELECT *, CASE WHEN key IS NOT NULL THEN
-                min(row_no) OVER (PARTITION BY key) END AS first_row
+    sep = f"chr({ord(_SEP)})"
+
+    def part(i: int) -> str:
+        return f"nullif(split_part(s, {sep}, {i}), '')"
+
+    src = (f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error, '
+           f'CASE WHEN mh_parse_error IS NULL AND {syntax_fast.needs_validator_sql(t_expr)} '
+           f'THEN mh_validate({c}) END AS s FROM "{table}")')
+    # One pass: rule verdicts; email-validator (a Python function DuckDB calls only for the
+    # cells the rules leave undecided); the first row of each key for the dedup. Rows are
+    # stored in input order so the writer can join them positionally.
+    with store.function("mh_validate", _validator(fold_providers, trim)):
+        store.execute(
+            f"""
+            INSERT INTO contacts (base_id, row_no, raw, address, key, domain, syntax_ok,
+                syntax_reason, syntax_flags, status, reason, evidence, flags, dup_of, detail)
+            WITH f AS ({syntax_fast.verdict_select_sql(src)}
+            ), j AS (
+                SELECT row_no, raw, mh_parse_error,
+                    CASE WHEN s IS NULL THEN ok ELSE {part(1)} = '1' END AS ok,
+                    CASE WHEN s IS NULL THEN reason ELSE {part(2)} END AS reason,
+                    CASE WHEN s IS NULL THEN normalized ELSE {part(3)} END AS address,
+                    CASE WHEN mh_parse_error IS NOT NULL THEN NULL
+                         WHEN s IS NULL THEN key ELSE {part(4)} END AS key,
+                    CASE WHEN s IS NULL THEN domain ELSE {part(5)} END AS domain,
+                    CASE WHEN s IS NULL THEN '' ELSE coalesce({part(6)}, '') END AS flags,
+                    CASE WHEN s IS NULL THEN '' ELSE coalesce({part(7)}, '') END AS detail
+                FROM f
+            )
+            SELECT {base_id}, row_no, raw, address, {key}, domain, coalesce(ok, false),
+                CASE WHEN mh_parse_error IS NOT NULL THEN '{Reason.UNPARSEABLE_ROW}'
+                     WHEN ok THEN NULL ELSE reason END,
+                flags,
+                CASE WHEN mh_parse_error IS NOT NULL THEN '{unknown}'
+                     WHEN ok THEN '{unknown}' ELSE '{invalid}' END,
+                CASE WHEN mh_parse_error IS NOT NULL THEN '{Reason.UNPARSEABLE_ROW}'
+                     WHEN ok THEN '{Reason.SYNTAX_OK}' ELSE reason END,
+                '{Evidence.SYNTAX}', flags, NULL, detail
             FROM j
+            """
         )
-        SELECT {base_id}, row_no, raw, address, key, domain,
-            coalesce(ok, false),
-            CASE WHEN mh_parse_error IS NOT NULL THEN '{Reason.UNPARSEABLE_ROW}'
-                 WHEN ok THEN NULL ELSE reason END,
-            coalesce(flags, ''),
-            CASE WHEN mh_parse_error IS NOT NULL THEN '{unknown}'
-                 WHEN first_row < row_no THEN '{dup}'
-                 WHEN ok THEN '{unknown}' ELSE '{invalid}' END,
-            CASE WHEN mh_parse_error IS NOT NULL THEN '{Reason.UNPARSEABLE_ROW}'
-                 WHEN first_row < row_no THEN '{Reason.DUPLICATE_OF}'
-                 WHEN ok THEN '{Reason.SYNTAX_OK}' ELSE reason END,
-            '{Evidence.SYNTAX}',
-            coalesce(flags, ''),
-            CASE WHEN first_row < row_no THEN first_row END,
-            coalesce(detail, '')
-        FROM d ORDER BY row_no
-        """
-    )
-    store.execute("DROP TABLE IF EXISTS _mh_src")
-    store.execute("DROP TABLE IF EXISTS _mh_fast")
-    store.execute("DROP TABLE IF EXISTS _mh_slow")
+    _ensure_row_order(store, base_id)
+    dedupe(store, base_id)
 
 
-def _fold_fast_keys(store: Store) -> None:
+def dedupe(store: Store, base_id: int) -> None:
+    """Marks every row whose key appeared on an earlier row as a duplicate of that first row.
+    Only (key, row_no) pairs go through the window, not the whole rows."""
+    store.execute("DROP TABLE IF EXISTS _mh_dups")
+    store.execute(
+        "CREATE TEMP TABLE _mh_dups AS SELECT row_no, first_row FROM ("
+        "  SELECT row_no, min(row_no) OVER (PARTITION BY key) AS first_row FROM contacts"
+        "  WHERE base_id = ? AND key IS NOT NULL) WHERE first_row < row_no", [base_id])
+    store.execute(
+        f"UPDATE contacts SET status = '{Status.DUPLICATE}', reason = '{Reason.DUPLICATE_OF}', "
+        "dup_of = d.first_row FROM _mh_dups d "
+        "WHERE contacts.base_id = ? AND contacts.row_no = d.row_no", [base_id])
+    store.execute("DROP TABLE IF EXISTS _mh_dups")
+
+
+def _ensure_row_order(store: Store, base_id: int) -> None:
+    """The cleaned CSV is written with a positional join, which needs a base's contacts in
+    input order. DuckDB keeps insertion order for this plan; if a future plan did not, the
+    rows are rewritten in order rather than trusted."""
+    disorder = store.scalar(
+        "SELECT count(*) FROM (SELECT row_no, lag(row_no) OVER () AS prev FROM contacts "
+        "WHERE base_id = ?) WHERE row_no < prev", [base_id])
+    if disorder:
+        store.execute("CREATE TEMP TABLE _mh_reorder AS SELECT * FROM contacts WHERE base_id = ? "
+                      "ORDER BY row_no", [base_id])
+        store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
+        store.execute("INSERT INTO contacts SELECT * FROM _mh_reorder")
+        store.execute("DROP TABLE _mh_reorder")
+
+
+_SEP = "\x1f"  # unit separator: never in a cell the validator accepts, and stripped below
+
+
+def _validator(fold_providers: bool, trim: bool) -> Callable[[str | None], str | None]:
+    """email-validator's verdict packed in one string for DuckDB: ok, reason, normalized, key,
+    domain, flags, detail."""
+
+    def validate(raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        r = check_syntax(raw, fold_providers=fold_providers, trim=trim)
+        flags = []
+        if r.smtputf8:
+            flags.append(Flag.SMTPUTF8.value)
+        if r.ok and r.normalized and not r.normalized.rpartition("@")[2].isascii():
+            flags.append(Flag.IDN.value)
+        fields = ["1" if r.ok else "0", r.reason.value if r.reason else "",
+                  r.normalized or "", r.key or "", r.domain or "", ",".join(sorted(flags)),
+                  r.detail]
+        return _SEP.join(f.replace(_SEP, " ") for f in fields)
+
+    return validate
+
+
+def _folded_key_sql(key: str, domain: str) -> str:
+    """Provider folding (--fold-providers) in SQL, the twin of normalize.fold_provider."""
     from mailhygiene.normalize import _DOT_INSENSITIVE, _PLUS_TAG_PROVIDERS
 
     plus = ", ".join(f"'{d}'" for d in sorted(_PLUS_TAG_PROVIDERS))
     dots = ", ".join(f"'{d}'" for d in sorted(_DOT_INSENSITIVE))
-    store.execute(
-        f"""UPDATE _mh_fast SET key =
-            (CASE WHEN domain IN ({dots}) THEN replace(split_part(split_part(key, '@', 1), '+', 1), '.', '')
-                  WHEN domain IN ({plus}) THEN split_part(split_part(key, '@', 1), '+', 1)
-                  ELSE split_part(key, '@', 1) END)
-            || '@' || (CASE WHEN domain IN ({dots}) THEN 'gmail.com' ELSE domain END)
-            WHERE fast AND ok"""
+    local = f"split_part({key}, '@', 1)"
+    return (
+        f"CASE WHEN {domain} IS NULL OR {key} LIKE '!%' THEN {key} ELSE "
+        f"(CASE WHEN {domain} IN ({dots}) THEN replace(split_part({local}, '+', 1), '.', '') "
+        f"WHEN {domain} IN ({plus}) THEN split_part({local}, '+', 1) ELSE {local} END) "
+        f"|| '@' || (CASE WHEN {domain} IN ({dots}) THEN 'gmail.com' ELSE {domain} END) END"
     )
-
-
-def _load_slow_results(store: Store, raws: list[str | None], fold_providers: bool) -> None:
-    """email-validator on each distinct undecided cell; results bulk-loaded via a temp CSV
-    (DuckDB's CSV reader beats row-by-row inserts by orders of magnitude)."""
-    with tempfile.TemporaryDirectory(prefix="mh-syntax-") as tmp:
-        path = Path(tmp) / "slow.csv"
-        with path.open("w", encoding="utf-8", errors="surrogatepass", newline="") as f:
-            w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            for raw in raws:
-                r = check_syntax(raw, fold_providers=fold_providers)
-                flags = []
-                if r.smtputf8:
-                    flags.append(Flag.SMTPUTF8.value)
-                if r.ok and r.normalized and not r.normalized.rpartition("@")[2].isascii():
-                    flags.append(Flag.IDN.value)
-                w.writerow([
-                    _csv_safe(raw), "true" if r.ok else "false",
-                    r.reason.value if r.reason else "", _csv_safe(r.normalized),
-                    _csv_safe(r.key), r.domain or "", ",".join(sorted(flags)),
-                    _csv_safe(r.detail),
-                ])
-        store.execute("DROP TABLE IF EXISTS _mh_slow")
-        store.execute(
-            "CREATE TEMP TABLE _mh_slow AS SELECT * FROM read_csv(?, header=false, "
-            "auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
-            "max_line_size=134217728, columns={'raw': 'VARCHAR', 'ok': 'BOOLEAN', "
-            "'reason': 'VARCHAR', 'normalized': 'VARCHAR', 'key': 'VARCHAR', "
-            "'domain': 'VARCHAR', 'flags': 'VARCHAR', 'detail': 'VARCHAR'})",
-            [str(path)],
-        )
-        store.execute("UPDATE _mh_slow SET reason = NULLIF(reason, ''), "
-                      "normalized = NULLIF(normalized, ''), domain = NULLIF(domain, '')")
-
-
-def _csv_safe(s: str | None) -> str:
-    """Lone surrogates (undecodable bytes kept by surrogateescape) cannot be stored as UTF-8;
-    they are replaced so the row is kept rather than lost."""
-    if s is None:
-        return ""
-    return s.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def reset_statuses(store: Store, base_id: int) -> None:
@@ -220,3 +227,31 @@ def reset_statuses(store: Store, base_id: int) -> None:
             WHERE base_id = ?""",
         [base_id],
     )
+
+
+def syntax_of_values(store: Store, values: list[str | None], *, trim: bool = True,
+                     ) -> list[tuple[bool, str | None, str | None, str | None]]:
+    """Runs the bulk syntax stage on a list of strings: (ok, reason, normalized, key) each, in
+    order. The same code path as `check`; used by tests and benchmarks."""
+    with tempfile.TemporaryDirectory(prefix="mh-values-") as tmp:
+        path = Path(tmp) / "values.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            for v in values:
+                w.writerow(["\\N" if v is None else v])
+        store.execute("DROP TABLE IF EXISTS _mh_values")
+        store.execute(
+            "CREATE TEMP TABLE _mh_values AS SELECT row_number() OVER () AS row_no, "
+            "nullif(c1, '\\N') AS c1, NULL::VARCHAR AS mh_parse_error FROM read_csv(?, "
+            "header=false, auto_detect=false, delim=',', quote='\"', escape='\"', "
+            "strict_mode=true, allow_quoted_nulls=false, max_line_size=134217728, "
+            "columns={'c1': 'VARCHAR'})", [str(path)])
+    base_id = -1
+    store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
+    run_syntax(store, base_id, "_mh_values", 1, trim=trim)
+    rows = store.fetchall(
+        "SELECT syntax_ok, syntax_reason, address, key FROM contacts WHERE base_id = ? "
+        "ORDER BY row_no", [base_id])
+    store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
+    store.execute("DROP TABLE IF EXISTS _mh_values")
+    return [(bool(r[0]), r[1], r[2], r[3]) for r in rows]

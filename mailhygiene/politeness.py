@@ -37,7 +37,8 @@ def parse_rate(text: str | float) -> float:
     else:
         m = _RATE_RE.match(text)
         if not m:
-            raise ConfigError(f"bad rate {text!r}: expected a number per unit, e.g. 10/s or 600/min")
+            raise ConfigError(f"bad rate {text!r}: expected a number per unit, "
+                              "e.g. 10/s or 600/min")
         value = float(m.group(1)) / _UNIT_SECONDS[(m.group(2) or "s").lower()]
     if not value > 0 or math.isinf(value) or math.isnan(value):
         raise ConfigError(f"rate must be a positive finite number, got {text!r}")

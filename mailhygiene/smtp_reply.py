@@ -89,17 +89,17 @@ def parse_reply(code: int, message: str) -> Reply:
 
 
 # Texts of policy/reputation refusals (Spamhaus, Barracuda, "blocked using", Gmail's
-# "unsolicited mail", Microsoft's "banned sending IP", Orange's OFR codes...). Checked before
+# "unsolicited mail", Microsoft's "banned sending IP"...). Checked before
 # the user-unknown texts: when a reply says both, we cannot tell, so it is not `invalid`.
 _BLOCKED_RE = re.compile(
     r"\b(?:block(?:ed|ing|list(?:ed)?)?|black\s*-?list(?:ed)?|deny\s*list(?:ed)?|"
     r"spam\w*|spamhaus|spamcop|barracuda|sorbs|surbl|uribl|rbl|dnsbl|listed|reputation|"
-    r"policy|polic(?:ies)|prohibited|not\s+permitted|access\s+denied|relay(?:ing)?\s+"
+    r"policy|polic(?:ies)|prohibit\w*|not\s+permitted|access\s+denied|relay(?:ing)?\s+"
     r"(?:access\s+)?denied|relay\s+not\s+permitted|unauthori[sz]ed|banned|abuse|"
     r"unsolicited|rate\s*limit\w*|too\s+many\s+(?:connections|messages|errors)|"
     r"reverse\s+dns|rdns|ptr\s+record|helo|ehlo|spf|dkim|dmarc|authenticat\w*|"
     r"client\s+host|your\s+ip|sender\s+(?:address\s+)?(?:rejected|denied|blocked)|"
-    r"sender\s+verify|bulk\s+mail|suspicious|complaints?|OFR\d*_\d+|TSS\d+|"
+    r"sender\s+verify|bulk\s+mail|suspicious|complaints?|"
     r"refus\w*\s+pour\s+(?:spam|politique)|liste\s+noire)\b",
     re.I,
 )

@@ -43,9 +43,10 @@ def reason_for_message(message: str, address: str) -> Reason:
     return Reason.SYNTAX_ERROR
 
 
-def check_syntax(raw: str | None, *, fold_providers: bool = False) -> SyntaxResult:
+def check_syntax(raw: str | None, *, fold_providers: bool = False,
+                 trim: bool = True) -> SyntaxResult:
     """email-validator's verdict on the trimmed cell, with the normalized address and key."""
-    text = clean_cell(raw)
+    text = clean_cell(raw) if trim else (raw or "")
     if not text:
         return SyntaxResult(False, Reason.SYNTAX_EMPTY, None, None, None, detail="empty")
     try:

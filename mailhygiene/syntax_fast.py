@@ -4,9 +4,9 @@ Each rule below only decides shapes whose email-validator verdict is certain und
 options (check_deliverability=False): plain ASCII dot-atom addresses on ordinary host names are
 valid; ASCII strings with characters that only quoted local parts, display names, comments or
 domain literals could carry (all refused by default) are invalid, and so on. Everything else -
-non-ASCII, punycode-like '--' domains, long local parts - is left undecided and goes to
-email-validator itself. tests/test_syntax_agreement.py measures the agreement on every row of
-../shared/data/syntax and on generated addresses; it must be total."""
+non-ASCII text, '--' (punycode-like) labels, anything longer than 64 characters - is left to
+email-validator itself (`needs_validator_sql`). tests/test_syntax_agreement.py measures the
+agreement on every row of ../shared/data/syntax and on generated addresses; it must be total."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 _TLD = r"([A-Za-z0-9][A-Za-z0-9-]*)?[A-Za-z]"  # all TLDs end with a letter (email-validator)
 VALID_RE = rf"{_DOT_ATOM}@({_LABEL}\.)+{_TLD}"
 LOCAL_RE = _DOT_ATOM
-# Characters that can only be legal inside quotes, brackets, comments or a display name, all
-# refused by default; and whitespace/control characters anywhere.
-_NEVER_UNQUOTED = r"[\x00-\x20\x7f\"(),:;<>\[\]\\]"
+# Every string at most this long is decided here when it is ASCII and has no '--': the local
+# part then fits RFC 5321's 64 octets and no label can reach 64 characters.
+MAX_FAST_LENGTH = 64
 
 
 def _sql_str(s: str) -> str:
@@ -34,66 +34,66 @@ def _sql_list(items: list[str]) -> str:
     return "(" + ", ".join(_sql_str(i) for i in items) + ")"
 
 
-def verdict_sql(source: str, text_col: str = "t") -> str:
-    """A SELECT over `source` (which has row_no and a trimmed text column `t`) that adds:
-    fast (TRUE when decided here), ok, reason, normalized, key, domain."""
-    special = _sql_list(list(SPECIAL_USE_DOMAIN_NAMES))
-    ci_names = _sql_list(list(CASE_INSENSITIVE_MAILBOX_NAMES))
-    t = text_col
-    never = _sql_str(_NEVER_UNQUOTED)
+def needs_validator_sql(t: str = "t") -> str:
+    """TRUE for the cells left to email-validator (a superset of what the rules cannot decide)."""
+    return (f"({t} IS NOT NULL AND {t} <> '' AND (strlen({t}) <> length({t}) "
+            f"OR contains({t}, '--') OR length({t}) > {MAX_FAST_LENGTH}))")
+
+
+def trim_sql(c: str, chars_sql: str) -> str:
+    """Trims only cells that start or end with ASCII whitespace/control characters: DuckDB's
+    trim with a character set is costly and almost every cell needs none. Non-ASCII whitespace
+    (NBSP...) makes the cell non-ASCII, so email-validator's path trims it in Python."""
+    return f"CASE WHEN ascii({c}) <= 32 OR ascii({c}[-1:]) <= 32 THEN trim({c}, {chars_sql}) ELSE {c} END"
+
+
+def verdict_select_sql(source: str) -> str:
+    """A SELECT over `source` (columns row_no, raw, t (trimmed), mh_parse_error, s (the
+    validator's packed result or NULL: passed through)) adding ok,
+    reason, normalized, key, domain. Only meaningful where needs_validator_sql is FALSE.
+    Written as nested projections so each expensive expression is evaluated once."""
+    special = " OR ".join(f"suffix(lt, {_sql_str('.' + d)})" for d in SPECIAL_USE_DOMAIN_NAMES)
+    # An OR chain, not IN (...): DuckDB plans IN lists as a join, which need not keep row order.
+    ci_names = " OR ".join(f"split_part(lt, '@', 1) = {_sql_str(n)}"
+                           for n in CASE_INSENSITIVE_MAILBOX_NAMES)
     valid_re = _sql_str(VALID_RE)
     local_re = _sql_str(LOCAL_RE)
     r = Reason
     return f"""
-    WITH p AS (
-        SELECT *,
-            {t} IS NULL OR {t} = '' AS is_empty,
-            {t} IS NOT NULL AND regexp_full_match({t}, '[\\x00-\\x7f]*') AS is_ascii,
-            strpos(coalesce({t}, ''), '@') AS at1,
-            length(coalesce({t}, '')) - length(replace(coalesce({t}, ''), '@', '')) AS n_at
-        FROM {source}
-    ), q AS (
-        SELECT *,
-            CASE WHEN n_at = 1 THEN {t}[:at1 - 1] END AS lp,
-            CASE WHEN n_at = 1 THEN {t}[at1 + 1:] END AS dp
-        FROM p
-    ), v AS (
-        SELECT *,
-            is_ascii AND n_at = 1 AND length({t}) <= 254 AND length(lp) <= 64
-              AND regexp_full_match({t}, {valid_re})
-              AND NOT contains(dp, '--')
-              AND NOT regexp_matches(dp, '[A-Za-z0-9-]{{64}}')
-              AND lower(split_part(dp, '.', -1)) NOT IN {special} AS fast_valid,
-            is_ascii AND n_at = 1 AND lp <> ''
-              AND regexp_full_match(lp, {local_re}) AS local_ok
-        FROM q
-    )
-    SELECT * EXCLUDE (is_empty, is_ascii, at1, n_at, lp, dp, fast_valid, local_ok),
-        is_empty OR fast_valid OR (is_ascii AND (
-            n_at = 0 OR regexp_matches({t}, {never}) OR (n_at > 1)
-            OR (n_at = 1 AND NOT local_ok)
-            OR (n_at = 1 AND local_ok AND (
-                regexp_matches(dp, '[^A-Za-z0-9.-]') OR dp = ''
-                OR (NOT contains(dp, '--') AND length(lp) <= 64))))) AS fast,
-        fast_valid AS ok,
+    SELECT row_no, raw, mh_parse_error, s, ok,
         CASE
-            WHEN is_empty THEN '{r.SYNTAX_EMPTY}'
-            WHEN fast_valid THEN NULL
-            WHEN NOT is_ascii THEN NULL
-            WHEN n_at = 0 AND NOT regexp_matches({t}, '["<\\[]') THEN '{r.SYNTAX_MISSING_AT}'
-            WHEN regexp_matches({t}, '["<>\\[\\]]') THEN '{r.SYNTAX_QUOTED_OR_LITERAL}'
-            WHEN n_at = 0 THEN '{r.SYNTAX_MISSING_AT}'
-            WHEN length({t}) > 254 THEN '{r.SYNTAX_TOO_LONG}'
-            WHEN n_at > 1 THEN '{r.SYNTAX_BAD_DOMAIN}'
-            WHEN NOT local_ok THEN '{r.SYNTAX_BAD_LOCAL}'
+            WHEN t IS NULL OR t = '' THEN '{r.SYNTAX_EMPTY}'
+            WHEN ok THEN NULL
+            WHEN NOT contains(t, '@') AND NOT regexp_matches(t, '["<\\[]')
+                THEN '{r.SYNTAX_MISSING_AT}'
+            WHEN regexp_matches(t, '["<>\\[\\]]') THEN '{r.SYNTAX_QUOTED_OR_LITERAL}'
+            WHEN NOT contains(t, '@') THEN '{r.SYNTAX_MISSING_AT}'
+            WHEN strlen(t) - strlen(replace(t, '@', '')) > 1 THEN '{r.SYNTAX_BAD_DOMAIN}'
+            WHEN split_part(t, '@', 1) = ''
+                OR NOT regexp_full_match(split_part(t, '@', 1), {local_re})
+                THEN '{r.SYNTAX_BAD_LOCAL}'
             ELSE '{r.SYNTAX_BAD_DOMAIN}'
         END AS reason,
-        CASE WHEN fast_valid THEN
-            (CASE WHEN lower(lp) IN {ci_names} THEN lower(lp) ELSE lp END) || '@' || lower(dp)
+        CASE WHEN NOT ok THEN NULL
+             WHEN t = lt THEN t
+             WHEN {ci_names} THEN lt
+             ELSE split_part(t, '@', 1) || '@' || split_part(lt, '@', 2)
         END AS normalized,
-        CASE WHEN fast_valid THEN lower({t})
-             WHEN is_empty THEN NULL
-             WHEN is_ascii THEN '!' || lower({t}) END AS key,
-        CASE WHEN fast_valid THEN lower(dp) END AS domain
-    FROM v
+        CASE WHEN t IS NULL OR t = '' THEN NULL WHEN ok THEN lt ELSE '!' || lt END AS key,
+        CASE WHEN ok THEN split_part(lt, '@', 2) END AS domain
+    FROM (
+        SELECT *, coalesce(regexp_full_match(t, {valid_re}) AND NOT ({special}), false) AS ok
+        FROM (SELECT *, lower(t) AS lt FROM {source})
+    )
     """
+
+
+def verdict_sql(source: str, text_col: str = "t") -> str:
+    """The rule verdicts plus a `fast` flag (FALSE where email-validator decides instead)."""
+    src = (f"(SELECT *, {text_col} AS t, NULL AS s FROM {source})" if text_col != "t"
+           else f"(SELECT *, NULL AS s FROM {source})")
+    return (f"SELECT v.*, NOT {needs_validator_sql('s.t')} AS fast FROM "
+            f"({verdict_select_sql(src)}) v JOIN {src} s USING (row_no)")
+
+
+__all__ = ["MAX_FAST_LENGTH", "needs_validator_sql", "trim_sql", "verdict_select_sql", "verdict_sql"]

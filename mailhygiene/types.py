@@ -83,6 +83,8 @@ class Flag(StrEnum):
     CATCH_ALL_DOMAIN = "catch_all_domain"
     TYPO = "typo"
     IDN = "idn"
+    # on a suppression list (issue 11); set even where the status stays invalid/duplicate
+    SUPPRESSED = "suppressed"
 
 
 class Level(StrEnum):

@@ -50,3 +50,14 @@ from mailhygiene.cli.check import check  # noqa: E402
 
 main.add_command(check)
 # (further commands are registered below, one line each)
+from mailhygiene.cli.compare import compare, fingerprint, fingerprint_import, search  # noqa: E402, I001
+main.add_command(compare)
+main.add_command(fingerprint)
+main.add_command(fingerprint_import)
+main.add_command(search)
+from mailhygiene.cli.retry import retry  # noqa: E402, I001
+main.add_command(retry)
+from mailhygiene.cli.bounces import bounces  # noqa: E402, I001
+main.add_command(bounces)
+from mailhygiene.cli.suppress import suppress  # noqa: E402, I001
+main.add_command(suppress)

@@ -4,9 +4,9 @@ Issue 4 asks for a real DNS server, not a mock. This module writes an unbound co
 answers only from `local-data` and can never send a query off loopback:
 
 - `local-zone: "." static` answers every name from local data (NXDOMAIN/NODATA otherwise);
-- `stub-zone "."` points the iterator at a loopback socket of ours that answers REFUSED, so even
-  the zones we let through to iteration (SERVFAIL cases) only ever talk to 127.0.0.1; `outgoing-interface: 127.0.0.1`
-  and `do-ip6: no` close the remaining doors;
+- `stub-zone "."` points the iterator at a loopback socket of ours that answers REFUSED, so
+  even the zones we let through to iteration (SERVFAIL cases) only ever talk to 127.0.0.1;
+  `outgoing-interface: 127.0.0.1` and `do-ip6: no` close the remaining doors;
 - `module-config: "iterator"` (no validator, no trust anchor), no remote control, no chroot,
   no user switch, no daemonizing, everything in one temporary directory.
 
@@ -20,6 +20,7 @@ Failure cases for tests:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -333,3 +334,59 @@ class LocalDns:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+# -- synthetic zones for the demo and benches -----------------------------------------------------
+KINDS = ("mx", "nxdomain", "null_mx", "a_only", "mx_no_address")
+
+
+def synthetic_records(
+    domains: Iterable[str],
+    *,
+    providers: int = 2000,
+    nxdomain: float = 0.04,
+    null_mx: float = 0.01,
+    a_only: float = 0.03,
+    mx_no_address: float = 0.01,
+    seed: int = 0,
+) -> tuple[list[Record], dict[str, str]]:
+    """Records for a realistic mix: most domains point their MX at one of `providers` shared
+    hosting providers (two MX hosts each, on 127.0.0.0/8 so mail tests can run servers there);
+    the rest are NXDOMAIN, null MX, A-only or MX to a name without address. The kind of each
+    domain is a deterministic function of (seed, domain); returns (records, {domain: kind})."""
+    records: list[Record] = []
+    kinds: dict[str, str] = {}
+    used: set[int] = set()
+    for domain in dict.fromkeys(domains):
+        h = int.from_bytes(hashlib.blake2b(f"{seed}:{domain}".encode(), digest_size=8).digest(),
+                           "big")
+        u = (h & 0xFFFFFFFF) / 2**32
+        cut = 0.0
+        kind = "mx"
+        for name, share in (("nxdomain", nxdomain), ("null_mx", null_mx), ("a_only", a_only),
+                            ("mx_no_address", mx_no_address)):
+            cut += share
+            if u < cut:
+                kind = name
+                break
+        kinds[domain] = kind
+        if kind == "mx":
+            p = (h >> 32) % providers
+            used.add(p)
+            records.append((domain, "MX", f"10 mx1.provider{p}.example"))
+            records.append((domain, "MX", f"20 mx2.provider{p}.example"))
+        elif kind == "null_mx":
+            records.append((domain, "MX", "0 ."))
+        elif kind == "a_only":
+            records.append((domain, "A", _loopback(h >> 32)))
+        elif kind == "mx_no_address":
+            records.append((domain, "MX", f"10 mail.{domain}"))
+    for p in sorted(used):
+        records.append((f"mx1.provider{p}.example", "A", _loopback(2 * p)))
+        records.append((f"mx2.provider{p}.example", "A", _loopback(2 * p + 1)))
+    return records, kinds
+
+
+def _loopback(n: int) -> str:
+    n %= 250 * 250 * 250
+    return f"127.{1 + n // 62500}.{(n // 250) % 250}.{1 + n % 250}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,9 +60,12 @@ CORE_DDL = (
     )""",
     """CREATE TABLE IF NOT EXISTS domains (
         domain VARCHAR PRIMARY KEY,   -- ASCII (IDNA) form
-        status VARCHAR,               -- decided domain status (see mx.decide)
+        status VARCHAR,               -- decided status (domain_verdict.decide)
         reason VARCHAR,
         mx_hosts VARCHAR[],
+        mx_addresses VARCHAR[],       -- usable addresses of the mail hosts, preference order
+        flags VARCHAR,
+        detail VARCHAR,
         null_mx BOOLEAN,
         fallback BOOLEAN,
         error VARCHAR,
@@ -129,8 +132,9 @@ class Store:
         return rows
 
     def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
-        row: tuple[Any, ...] | None = self.execute(sql, params).fetchone()
-        return row
+        # fetchall, not fetchone: DuckDB 2 refuses other work while a result is unfinished.
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         row = self.fetchone(sql, params)
@@ -156,6 +160,21 @@ class Store:
             self.execute("ROLLBACK")
             raise
         self.execute("COMMIT")
+
+    @contextmanager
+    def function(self, name: str, fn: Callable[[str | None], str | None]) -> Iterator[None]:
+        """Registers a VARCHAR -> VARCHAR Python function for the duration of a block (DuckDB
+        calls it only for the rows a CASE selects). Removed afterwards: a UDF left registered
+        at exit makes the duckdb bindings print leak warnings."""
+        try:
+            self.con.create_function(name, fn, ["VARCHAR"], "VARCHAR",
+                                     null_handling="special", side_effects=False)
+        except duckdb.Error as e:
+            raise StoreError(f"cannot register function {name}: {e}") from e
+        try:
+            yield
+        finally:
+            self.con.remove_function(name)
 
     def close(self) -> None:
         self.con.close()

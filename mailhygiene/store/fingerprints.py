@@ -9,6 +9,7 @@ the padded blocks; this module never sees the key otherwise."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +48,8 @@ FINGERPRINT_DDL = (
 # are the 64-byte key blocks K^ipad and K^opad.
 _HMAC_HEX = "substr(sha256($mh_opad || unhex(sha256($mh_ipad || encode({col})))), 1, 32)"
 # The first 64 bits of the keyed hash as an unsigned integer: the MinHash input.
-_HMAC_U64 = "('0x' || substr(sha256($mh_opad || unhex(sha256($mh_ipad || encode({col})))), 1, 16))::UBIGINT"
+_HMAC_U64 = ("('0x' || substr(sha256($mh_opad || unhex(sha256($mh_ipad || encode({col})))), "
+             "1, 16))::UBIGINT")
 
 FingerprintRow = tuple[Any, ...]
 _FP_COLUMNS = ("fingerprint_id, base_id, name, num_perm, seed, scheme, key_id, rows, size, "
@@ -84,10 +86,10 @@ def save_key(store: Store, key_id: str, secret: bytes, created_at: datetime) -> 
 def keyed_hashes_hex(store: Store, values: Sequence[str], ipad: bytes, opad: bytes) -> list[str]:
     """Keyed hashes of a list of strings (small inputs: tests, test vectors), in order."""
     params: dict[str, Any] = {"vals": list(values), **pad_params(ipad, opad)}
-    row = store.execute(
+    rows = store.execute(
         f"SELECT list_transform($vals::VARCHAR[], lambda v: {hmac_hex_sql('v')})", params
-    ).fetchone()
-    return [str(v) for v in row[0]] if row and row[0] is not None else []
+    ).fetchall()
+    return [str(v) for v in rows[0][0]] if rows and rows[0][0] is not None else []
 
 
 def base_counts(store: Store, base_id: int) -> tuple[int, int]:
@@ -133,7 +135,7 @@ def insert_fingerprint(store: Store, *, base_id: int | None, name: str, num_perm
                 "AND scheme = ? AND key_id = ?", [base_id, num_perm, seed, scheme, key_id])
         fid = int(store.scalar("SELECT nextval('fingerprint_ids')"))
         store.execute(
-            f"INSERT INTO fingerprints ({_FP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO fingerprints ({_FP_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
             [fid, base_id, name, num_perm, seed, scheme, key_id, rows, size, created_at, source,
              tool_version, list(signature)],
         )
@@ -172,61 +174,64 @@ def base_by_name(store: Store, name: str) -> list[tuple[int, str]]:
         "SELECT base_id, name FROM bases WHERE name = ? ORDER BY base_id", [name])]
 
 
-def base_by_sha256(store: Store, sha256: str) -> tuple[int, str] | None:
-    row = store.fetchone(
-        "SELECT base_id, name FROM bases WHERE sha256 = ? ORDER BY base_id DESC LIMIT 1", [sha256])
-    return None if row is None else (int(row[0]), str(row[1]))
-
-
 def base_name(store: Store, base_id: int) -> str | None:
     v = store.scalar("SELECT name FROM bases WHERE base_id = ?", [base_id])
     return None if v is None else str(v)
 
 
 # -- exact comparison ---------------------------------------------------------------------------
-def exact_overlap(store: Store, a: int, b: int) -> int:
-    """|A ∩ B| over distinct dedup keys (a hash join in DuckDB)."""
-    return int(store.scalar(
-        "SELECT count(*) FROM (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT "
-        "NULL) x SEMI JOIN (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT "
-        "NULL) y ON x.key = y.key", [a, b]))
+@dataclass(frozen=True)
+class ExactCounts:
+    rows: tuple[int, int]  # input rows of A and B
+    unique: tuple[int, int]  # distinct non-NULL dedup keys
+    overlap: int  # |A ∩ B|
+    checked: tuple[bool, bool]  # a status other than `duplicate` is recorded
+    by_status: list[tuple[str, str, int, int]]  # A's (status, reason, keys, of them in B)
+    by_domain: list[tuple[str, int, int, int]]  # (domain, overlap, A's keys, B's keys)
 
 
-def is_checked(store: Store, base_id: int) -> bool:
-    return bool(store.scalar(
-        "SELECT count(*) > 0 FROM contacts WHERE base_id = ? AND status IS NOT NULL "
-        "AND status <> 'duplicate'", [base_id]))
+def exact_counts(store: Store, a: int, b: int, top_domains: int) -> ExactCounts:
+    """Everything `compare` counts exactly, from one full outer join of the two bases'
+    distinct dedup keys (materialized once as a temporary table, then aggregated).
 
-
-def overlap_by_status(store: Store, a: int, b: int) -> list[tuple[str, int, int]]:
-    """For each status of A's first occurrence of a key: (status, A's distinct keys, of them in
-    B). A key's status is that of its first row (later rows are `duplicate`)."""
-    rows = store.fetchall(
-        """WITH a AS (
-               SELECT key, arg_min(coalesce(status, 'unchecked'), row_no) AS status
-               FROM contacts WHERE base_id = ? AND key IS NOT NULL GROUP BY key),
-           b AS (SELECT DISTINCT key FROM contacts WHERE base_id = ? AND key IS NOT NULL)
-           SELECT a.status, count(*), count(b.key)
-           FROM a LEFT JOIN b ON a.key = b.key GROUP BY a.status ORDER BY 2 DESC, 1""",
-        [a, b])
-    return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
-
-
-def overlap_by_domain(store: Store, a: int, b: int, top: int) -> list[tuple[str, int, int, int]]:
-    """Top domains of A ∩ B: (domain, overlap, A's distinct keys there, B's distinct keys
-    there), ordered by overlap."""
-    rows = store.fetchall(
-        """WITH a AS (SELECT DISTINCT key, domain FROM contacts WHERE base_id = ? AND key IS NOT NULL),
-           b AS (SELECT DISTINCT key, domain FROM contacts WHERE base_id = ? AND key IS NOT NULL),
-           ov AS (SELECT a.domain, count(*) AS n FROM a SEMI JOIN b ON a.key = b.key
-                  GROUP BY a.domain ORDER BY n DESC, a.domain LIMIT ?),
-           ac AS (SELECT domain, count(*) AS n FROM a WHERE domain IN (SELECT domain FROM ov)
-                  GROUP BY domain),
-           bc AS (SELECT domain, count(*) AS n FROM b WHERE domain IN (SELECT domain FROM ov)
-                  GROUP BY domain)
-           SELECT ov.domain, ov.n, coalesce(ac.n, 0), coalesce(bc.n, 0)
-           FROM ov LEFT JOIN ac ON ov.domain IS NOT DISTINCT FROM ac.domain
-                   LEFT JOIN bc ON ov.domain IS NOT DISTINCT FROM bc.domain
-           ORDER BY ov.n DESC, ov.domain""",
-        [a, b, top])
-    return [("" if r[0] is None else str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+    A key's status and reason are those of its first row in A (later rows are `duplicate`)."""
+    store.execute(
+        """CREATE OR REPLACE TEMP TABLE mh_compare AS
+           WITH a AS (SELECT key, arg_min(coalesce(status, 'unchecked'), row_no) AS status,
+                             arg_min(coalesce(reason, ''), row_no) AS reason,
+                             any_value(domain) AS domain
+                      FROM contacts WHERE base_id = $a AND key IS NOT NULL GROUP BY key),
+                b AS (SELECT key, any_value(domain) AS domain
+                      FROM contacts WHERE base_id = $b AND key IS NOT NULL GROUP BY key)
+           SELECT a.key IS NOT NULL AS in_a, b.key IS NOT NULL AS in_b, a.status, a.reason,
+                  coalesce(a.domain, b.domain) AS domain
+           FROM a FULL OUTER JOIN b ON a.key = b.key""",
+        {"a": a, "b": b})
+    try:
+        head = store.execute(
+            """SELECT (SELECT count(*) FILTER (base_id = $a) FROM contacts
+                       WHERE base_id IN ($a, $b)),
+                      (SELECT count(*) FILTER (base_id = $b) FROM contacts
+                       WHERE base_id IN ($a, $b)),
+                      count(*) FILTER (in_a), count(*) FILTER (in_b),
+                      count(*) FILTER (in_a AND in_b),
+                      count(*) FILTER (in_a AND status NOT IN ('unchecked', 'duplicate')) > 0,
+                      (SELECT count(*) > 0 FROM contacts WHERE base_id = $b
+                       AND status IS NOT NULL AND status <> 'duplicate')
+               FROM mh_compare""", {"a": a, "b": b}).fetchall()[0]
+        status = store.fetchall(
+            """SELECT status, reason, count(*), count(*) FILTER (in_b) FROM mh_compare
+               WHERE in_a GROUP BY ALL ORDER BY 3 DESC, 1, 2""")
+        domain = store.fetchall(
+            """SELECT domain, count(*) FILTER (in_a AND in_b) AS n, count(*) FILTER (in_a),
+                      count(*) FILTER (in_b)
+               FROM mh_compare GROUP BY domain HAVING n > 0 ORDER BY n DESC, domain LIMIT ?""",
+            [top_domains])
+    finally:
+        store.execute("DROP TABLE IF EXISTS mh_compare")
+    return ExactCounts(
+        rows=(int(head[0]), int(head[1])), unique=(int(head[2]), int(head[3])),
+        overlap=int(head[4]), checked=(bool(head[5]), bool(head[6])),
+        by_status=[(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in status],
+        by_domain=[("" if r[0] is None else str(r[0]), int(r[1]), int(r[2]), int(r[3]))
+                   for r in domain])

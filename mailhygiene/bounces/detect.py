@@ -1,0 +1,150 @@
+"""Format detection and the one entry point: `parse_path(path, fmt=None)` yields BounceEvents
+from a file (.eml, mbox, Postfix log, ESP JSON, Mailchimp CSV) or a maildir folder.
+
+Never crashes on content: a file that is not a bounce, or is broken, yields nothing. Paths that
+cannot be read at all raise InputError (a MailhygieneError)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Iterable, Iterator
+from email.message import Message
+from pathlib import Path
+
+from mailhygiene.bounces import esp, postfix_log
+from mailhygiene.bounces.arf import parse_arf
+from mailhygiene.bounces.autoreply import parse_autoreply
+from mailhygiene.bounces.dsn import parse_dsn
+from mailhygiene.bounces.freetext import looks_like_bounce, parse_freetext
+from mailhygiene.bounces.mime import part_text
+from mailhygiene.bounces.model import BounceEvent
+from mailhygiene.errors import InputError
+
+FORMATS = ("eml", "mbox", "postfix", "ses", "sendgrid", "mailgun", "mailchimp")
+_MBOX_FROM_RE = re.compile(rb"^From \S+.*\d{4}\s*$", re.M)
+_SKIP_NAMES = {".DS_Store", "dovecot-uidlist", "dovecot-keywords", "dovecot.index",
+               "maildirfolder", "subscriptions"}
+
+
+def parse_message(msg: Message, source: str) -> list[BounceEvent]:
+    """One message: ARF (RFC 5965) first, then DSN (RFC 3464), auto-reply (RFC 3834), then
+    free-text bounce. Anything else is not a bounce: []."""
+    try:
+        arf = parse_arf(msg, source)
+        if arf is not None:
+            return arf
+        notification = _esp_in_mail(msg, source)
+        if notification is not None:
+            return notification
+        dsn = parse_dsn(msg, source)
+        if dsn:
+            return dsn
+        if not looks_like_bounce(msg) and dsn is None:
+            auto = parse_autoreply(msg, source)
+            if auto:
+                return auto
+        return parse_freetext(msg, source)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - a malformed message is "not a bounce", never a crash
+        return []
+
+
+def _esp_in_mail(msg: Message, source: str) -> list[BounceEvent] | None:
+    """Amazon SES notifications delivered by email (SNS email subscription): the body is the
+    notification JSON."""
+    if msg.is_multipart():
+        return None
+    text = part_text(msg).strip()
+    if not text.startswith("{") or esp.sniff_json(text.encode()) != "ses":
+        return None
+    return esp.parse_json(text.encode(), source, "ses")
+
+
+def _message(data: bytes) -> Message:
+    return email.message_from_bytes(data, policy=email.policy.compat32)
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """mbox (RFC 4155): messages start at a `From ` line at the start of the file or after a
+    blank line."""
+    starts = [m.start() for m in _MBOX_FROM_RE.finditer(data)
+              if m.start() == 0 or data[:m.start()].endswith((b"\n\n", b"\r\n\r\n"))]
+    if not starts or starts[0] != 0:
+        return [data]
+    bounds = starts + [len(data)]
+    return [data[a:b].split(b"\n", 1)[1] if b"\n" in data[a:b] else b""
+            for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """Guess the format of a file's bytes."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = name.lower()
+    if head[:1] in (b"{", b"["):
+        return esp.sniff_json(data) or "json"
+    if lower.endswith(".csv") or esp.looks_like_mailchimp_csv(head):
+        return "mailchimp"
+    if postfix_log.looks_like_log(head):
+        return "postfix"
+    if head.startswith(b"From ") and _MBOX_FROM_RE.match(head):
+        return "mbox"
+    return "eml"
+
+
+def parse_bytes(data: bytes, source: str, fmt: str | None = None) -> list[BounceEvent]:
+    """Events from one file's bytes; `fmt` forces a format (one of FORMATS)."""
+    fmt = fmt or sniff(data, source)
+    try:
+        if fmt == "eml":
+            return parse_message(_message(data), source)
+        if fmt == "mbox":
+            out: list[BounceEvent] = []
+            parts = split_mbox(data)
+            for k, chunk in enumerate(parts, 1):
+                src = source if len(parts) == 1 else f"{source}#{k}"
+                out.extend(parse_message(_message(chunk), src))
+            return out
+        if fmt == "postfix":
+            return list(postfix_log.parse_log(data.decode("utf-8", "replace"), source))
+        if fmt in ("ses", "sendgrid", "mailgun", "json"):
+            return esp.parse_json(data, source, fmt)
+        if fmt == "mailchimp":
+            return esp.parse_mailchimp_csv(data.decode("utf-8-sig", "replace"), source)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - broken content yields nothing, never a traceback
+        return []
+    raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def iter_files(path: Path) -> Iterator[Path]:
+    """A file, or every regular file of a folder in name order (maildir cur/ new/ included)."""
+    if path.is_dir():
+        for p in sorted(path.rglob("*")):
+            if p.is_file() and p.name not in _SKIP_NAMES and not p.name.startswith("."):
+                yield p
+    elif path.is_file():
+        yield path
+    else:
+        raise InputError(f"bounce input not found: {path}")
+
+
+def parse_path(path: str | Path, fmt: str | None = None) -> Iterator[BounceEvent]:
+    """Every event in a file or folder, in file order then message order."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    for file in iter_files(Path(path)):
+        try:
+            data = file.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read {file}: {e.strerror or e}") from e
+        yield from parse_bytes(data, str(file), fmt)
+
+
+def iter_events(paths: Iterable[str | Path], fmt: str | None = None) -> Iterator[BounceEvent]:
+    """Events of several paths, in argument order."""
+    for p in paths:
+        yield from parse_path(p, fmt)

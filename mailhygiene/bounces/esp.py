@@ -1,0 +1,266 @@
+"""ESP exports: Amazon SES notifications (SNS or event publishing JSON), SendGrid event webhook
+and bounce-list JSON, Mailgun events (webhook or Events API), Mailchimp "cleaned" CSV exports.
+
+Field names follow each vendor's documentation:
+- SES: docs.aws.amazon.com/ses/latest/dg/notification-contents.html (notificationType or
+  eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery);
+- SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type)
+  and the legacy bounces API (email, created, reason, status);
+- Mailgun: documentation.mailgun.com events (event-data.event failed/delivered/complained,
+  severity, recipient, delivery-status.code / enhanced-code / message / description);
+- Mailchimp: audience export of cleaned contacts (Email Address, CLEAN_TIME...)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from mailhygiene.bounces import reasons
+from mailhygiene.bounces.model import BounceEvent
+
+# SES bounceType/bounceSubType -> reason when the DSN fields say nothing more specific.
+_SES_SUBTYPES = {
+    "noemail": "userunknown", "suppressed": "suppressed", "onaccountsuppressionlist": "suppressed",
+    "mailboxfull": "mailboxfull", "messagetoolarge": "emailtoolarge",
+    "contentrejected": "contenterror", "attachmentrejected": "policyviolation",
+}
+_MAILCHIMP_EMAIL_COLUMNS = ("email address", "email", "e-mail address", "email_address")
+
+
+def _time(value: Any) -> datetime | None:
+    """ISO 8601 strings, 'YYYY-MM-DD HH:MM:SS' or Unix seconds (SendGrid, Mailgun)."""
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, (int, float)) or str(value).replace(".", "", 1).isdigit():
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        text = str(value).strip().replace("Z", "+00:00")
+        dt = datetime.fromisoformat(text)
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _event(source: str, index: int, address: str, status: str, diagnostic: str, *,
+           hint: str = "", action: str = "failed", when: datetime | None = None,
+           replycode: str = "", remote_mta: str = "", message_id: str = "",
+           feedback_type: str = "") -> BounceEvent:
+    dtype, sep, dtext = diagnostic.partition(";")
+    text = dtext.strip() if sep and dtype.strip().lower() in ("smtp", "x-postfix", "x-unix") \
+        else diagnostic
+    status = reasons.find_status(status) or reasons.find_status(text)
+    replycode = replycode or reasons.find_replycode(text)
+    reason = reasons.classify(status, text, replycode=replycode, action=action, hint=hint)
+    return BounceEvent(
+        source=source, index=index, address=address.strip(), reason=reason, status=status,
+        replycode=replycode, hard=reasons.is_hard(reason, status, replycode, text),
+        action=action, event_time=when, remote_mta=remote_mta, diagnostic=text[:1000],
+        message_id=message_id, feedback_type=feedback_type)
+
+
+def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
+    kind = str(doc.get("notificationType") or doc.get("eventType") or "").lower()
+    mail = doc.get("mail") or {}
+    mid = str(mail.get("messageId", ""))
+    out: list[BounceEvent] = []
+    if kind == "bounce":
+        b = doc.get("bounce") or {}
+        btype = str(b.get("bounceType", "")).lower()
+        sub = str(b.get("bounceSubType", "")).lower()
+        hint = _SES_SUBTYPES.get(sub, "")
+        if btype == "undetermined":
+            hint = hint or "onhold"
+        mta = str(b.get("reportingMTA", "")).partition(";")[2].strip()
+        for r in b.get("bouncedRecipients") or []:
+            action = str(r.get("action") or ("failed" if btype == "permanent" else "delayed"))
+            diag = str(r.get("diagnosticCode", ""))
+            # The subtype decides only when the recipient has no DSN fields of its own, or
+            # when SES itself suppressed the send.
+            use_hint = hint if (not diag or hint == "suppressed") else ""
+            out.append(_event(source, len(out) + 1, str(r.get("emailAddress", "")),
+                              str(r.get("status", "")), diag, hint=use_hint, action=action,
+                              when=_time(b.get("timestamp")), remote_mta=mta, message_id=mid))
+    elif kind == "complaint":
+        c = doc.get("complaint") or {}
+        ftype = str(c.get("complaintFeedbackType", "abuse") or "abuse")
+        for r in c.get("complainedRecipients") or []:
+            out.append(BounceEvent(source=source, index=len(out) + 1,
+                                   address=str(r.get("emailAddress", "")), reason="feedback",
+                                   action="feedback", event_time=_time(c.get("timestamp")),
+                                   message_id=mid, feedback_type=ftype))
+    elif kind == "delivery":
+        d = doc.get("delivery") or {}
+        for r in d.get("recipients") or []:
+            smtp = str(d.get("smtpResponse", ""))
+            out.append(_event(source, len(out) + 1, str(r), reasons.find_status(smtp) or "2.0.0",
+                              smtp, action="delivered",
+                              when=_time(d.get("timestamp")), message_id=mid,
+                              remote_mta=str(d.get("reportingMTA", ""))))
+    return [e for e in out if "@" in e.address]
+
+
+def parse_sendgrid(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
+    out: list[BounceEvent] = []
+    for it in items:
+        ev = str(it.get("event", "bounce")).lower()
+        addr = str(it.get("email", ""))
+        when = _time(it.get("timestamp") or it.get("created"))
+        mid = str(it.get("sg_message_id") or it.get("smtp-id") or "")
+        reason_text = str(it.get("reason") or it.get("response") or "")
+        status = str(it.get("status", ""))
+        if ev == "spamreport":
+            out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
+                                   reason="feedback", action="feedback", event_time=when,
+                                   message_id=mid, feedback_type="abuse"))
+        elif ev == "delivered":
+            out.append(_event(source, len(out) + 1, addr, "2.0.0", reason_text,
+                              action="delivered", when=when, message_id=mid))
+        elif ev in ("bounce", "dropped", "deferred", "blocked"):
+            hint = ""
+            if ev == "dropped":
+                # Dropped = SendGrid refused to send (its suppression lists), not a remote reply.
+                hint = "suppressed"
+            if ev == "deferred" and not reasons.find_status(status):
+                status = ""
+            replycode = status if status.isdigit() and len(status) == 3 else ""
+            out.append(_event(source, len(out) + 1, addr, status, reason_text, hint=hint,
+                              action="delayed" if ev == "deferred" else "failed", when=when,
+                              replycode=replycode, message_id=mid))
+    return [e for e in out if "@" in e.address]
+
+
+def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
+    out: list[BounceEvent] = []
+    for raw in items:
+        it = raw.get("event-data", raw) if isinstance(raw, dict) else {}
+        ev = str(it.get("event", "")).lower()
+        addr = str(it.get("recipient", ""))
+        when = _time(it.get("timestamp"))
+        headers = (it.get("message") or {}).get("headers") or {}
+        mid = str(headers.get("message-id", ""))
+        ds = it.get("delivery-status") or {}
+        code = str(ds.get("code", "") or "")
+        text = " ".join(str(ds.get(k) or "") for k in ("message", "description")).strip()
+        if ev == "complained":
+            out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
+                                   reason="feedback", action="feedback", event_time=when,
+                                   message_id=mid, feedback_type="abuse"))
+        elif ev == "delivered":
+            out.append(_event(source, len(out) + 1, addr, "2.0.0", text, action="delivered",
+                              when=when, message_id=mid, replycode=code))
+        elif ev in ("failed", "bounced", "rejected"):
+            severity = str(it.get("severity", "permanent")).lower()
+            why = str(it.get("reason", "")).lower()
+            # Mailgun's suppress-* reasons: it did not even try (address on a suppression list).
+            hint = "suppressed" if why.startswith("suppress") else ""
+            status = str(ds.get("enhanced-code", "") or "")
+            if severity == "temporary" and status.startswith("5"):
+                status = ""
+            out.append(_event(source, len(out) + 1, addr, status, f"{code} {text}".strip(),
+                              hint=hint, action="delayed" if severity == "temporary"
+                              else "failed", when=when, replycode=code if code.isdigit()
+                              else "", message_id=mid,
+                              remote_mta=str(ds.get("mx-host", "") or "")))
+    return [e for e in out if "@" in e.address]
+
+
+def _load(data: bytes) -> Any:
+    text = data.decode("utf-8-sig", "replace").strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        # JSON Lines (one event per line), as webhook capture tools store them.
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _unwrap(doc: Any) -> Any:
+    """SNS wraps the SES notification as a JSON string in "Message"."""
+    if isinstance(doc, dict) and doc.get("Type") == "Notification" and isinstance(
+            doc.get("Message"), str):
+        try:
+            return json.loads(doc["Message"])
+        except json.JSONDecodeError:
+            return doc
+    return doc
+
+
+def _kind(doc: Any) -> str:
+    doc = _unwrap(doc)
+    if isinstance(doc, dict):
+        if "notificationType" in doc or "eventType" in doc:
+            return "ses"
+        if "event-data" in doc or ("items" in doc and isinstance(doc["items"], list)):
+            return "mailgun"
+        if "recipient" in doc and "event" in doc:
+            return "mailgun"
+        if "email" in doc:
+            return "sendgrid"
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict):
+        return _kind(doc[0])
+    return ""
+
+
+def sniff_json(data: bytes) -> str:
+    try:
+        return _kind(_load(data))
+    except (json.JSONDecodeError, ValueError):
+        return ""
+
+
+def parse_json(data: bytes, source: str, fmt: str = "json") -> list[BounceEvent]:
+    """Events from an ESP JSON document (object, array or JSON Lines)."""
+    doc = _load(data)
+    kind = fmt if fmt in ("ses", "sendgrid", "mailgun") else _kind(doc)
+    docs = doc if isinstance(doc, list) else [doc]
+    if kind == "ses":
+        out: list[BounceEvent] = []
+        for d in docs:
+            d = _unwrap(d)
+            if isinstance(d, dict):
+                out.extend(_reindex(parse_ses(d, source), len(out)))
+        return out
+    if kind == "sendgrid":
+        return parse_sendgrid([d for d in docs if isinstance(d, dict)], source)
+    if kind == "mailgun":
+        items: list[Any] = []
+        for d in docs:
+            if isinstance(d, dict) and isinstance(d.get("items"), list):
+                items.extend(d["items"])
+            else:
+                items.append(d)
+        return parse_mailgun([i for i in items if isinstance(i, dict)], source)
+    return []
+
+
+def _reindex(events: list[BounceEvent], offset: int) -> list[BounceEvent]:
+    from dataclasses import replace
+    return [replace(e, index=e.index + offset) for e in events]
+
+
+def looks_like_mailchimp_csv(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    return "email address" in first and ("clean_time" in first or "clean_campaign" in first)
+
+
+def parse_mailchimp_csv(text: str, source: str) -> list[BounceEvent]:
+    """Mailchimp cleans an address after a hard bounce or repeated soft bounces; the export
+    does not say which, so the event is `suppressed` (not hard): the ESP stopped mailing it."""
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    col = next((header.index(c) for c in _MAILCHIMP_EMAIL_COLUMNS if c in header), -1)
+    if col < 0:
+        return []
+    tcol = header.index("clean_time") if "clean_time" in header else -1
+    out: list[BounceEvent] = []
+    for row in reader:
+        if len(row) <= col or "@" not in row[col]:
+            continue
+        when = _time(row[tcol]) if 0 <= tcol < len(row) else None
+        out.append(BounceEvent(source=source, index=len(out) + 1, address=row[col].strip(),
+                               reason="suppressed", action="cleaned", event_time=when,
+                               diagnostic="mailchimp: cleaned"))
+    return out

@@ -1,0 +1,49 @@
+"""`mailhygiene bounces import|parse`: read bounce messages, logs and ESP exports (issue 5)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from mailhygiene.bounces.detect import FORMATS, iter_events
+from mailhygiene.config import DEFAULT_DB
+from mailhygiene.privacy import mask_address
+from mailhygiene.store import open_store
+from mailhygiene.store.bounces import import_paths
+
+
+@click.group("bounces")
+def bounces() -> None:
+    """Bounce history: DSNs, free-text bounces, ARF, auto-replies, Postfix logs, ESP exports."""
+
+
+@bounces.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--base", "base_name", default=None, help="Label: where this history came from.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Force the input format instead of detecting it.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(),
+              help="DuckDB store.")
+def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, db: str) -> None:
+    """Store the bounce events of PATH... (files, maildir folders, mbox). Idempotent."""
+    with open_store(db) as store:
+        stats = import_paths(store, paths, base_name=base_name, fmt=fmt)
+    click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}")
+
+
+@bounces.command("parse")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--jsonl", is_flag=True,
+              help="One JSON object per failed recipient, full addresses included.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Force the input format instead of detecting it.")
+def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:
+    """Print the events of PATH... without storing them (addresses masked unless --jsonl)."""
+    for ev in iter_events(paths, fmt):
+        if jsonl:
+            click.echo(json.dumps(ev.as_json(), ensure_ascii=False))
+        else:
+            click.echo("\t".join((ev.source, str(ev.index), mask_address(ev.address),
+                                  ev.reason, ev.status or "-", ev.replycode or "-",
+                                  "hard" if ev.hard else "soft", ev.action or "-")))

@@ -1,0 +1,208 @@
+"""`mailhygiene compare`, `fingerprint`, `fingerprint-import` and `search` (issue 7).
+
+Importing a fingerprint is a separate command (`fingerprint-import FILE.json`) rather than a
+`fingerprint import` sub-command, so that a base or a file named "import" stays unambiguous."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from mailhygiene import config
+from mailhygiene.cli.common import db_option
+from mailhygiene.compare import Comparison, FingerprintComparison, compare_fingerprint_files
+from mailhygiene.compare import compare_inputs as run_compare
+from mailhygiene.fingerprint import (
+    Fingerprint,
+    MinHashParams,
+    fingerprint_input,
+    import_fingerprint,
+)
+from mailhygiene.keys import HmacKey, load_key
+from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.search import SearchResult, search_input
+from mailhygiene.store import Store, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def key_option(f: F) -> F:
+    return click.option(
+        "--key-file", type=click.Path(dir_okay=False, exists=True),
+        help=f"HMAC key file (default: ${config.HMAC_KEY_ENV}, else this store's own key).")(f)
+
+
+def num_perm_option(f: F) -> F:
+    return click.option("--num-perm", type=click.IntRange(2, 4096),
+                        default=config.FINGERPRINT_NUM_PERM, show_default=True,
+                        help="MinHash permutations (std err of the Jaccard <= 0.5/sqrt(N)).")(f)
+
+
+def _key(store: Store, key_file: str | None) -> HmacKey:
+    res = load_key(store, key_file=key_file)
+    for w in res.warnings:
+        click.echo(f"mailhygiene: warning: {w}", err=True)
+    return res.key
+
+
+def _name(s: str) -> str:
+    return strip_terminal_escapes(s)[:60]
+
+
+def _num(x: float | None, pct: bool = False) -> str:
+    if x is None:
+        return "n/a"
+    return f"{100 * x:.2f}%" if pct else f"{x:.4f}"
+
+
+# -- compare ------------------------------------------------------------------------------------
+@click.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (stable keys).")
+@click.option("--fingerprints-only", is_flag=True,
+              help="A and B are fingerprint files: estimates only, no addresses, no store.")
+@key_option
+@db_option
+@num_perm_option
+@click.option("--column", help="Address column of file inputs (header name or 1-based index).")
+def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: str | None,
+            db: str, num_perm: int, column: str | None) -> None:
+    """Overlap of bases A and B (files or stored base names): exact counts on dedup keys and
+    the MinHash estimate with its error."""
+    result: Comparison | FingerprintComparison
+    if fingerprints_only:
+        result = compare_fingerprint_files(a, b)
+    else:
+        with open_store(db) as store:
+            result = run_compare(store, a, b, key=_key(store, key_file),
+                                 params=MinHashParams(num_perm=num_perm), column=column)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_comparison(result)
+
+
+def _print_comparison(c: Comparison | FingerprintComparison) -> None:
+    out = click.echo
+    out(f"{'':<28}{'A':>14}{'B':>14}")
+    out(f"{'name':<28}{_name(c.a.name)[:13]:>14}{_name(c.b.name)[:13]:>14}")
+    out(f"{'rows':<28}{c.a.rows:>14,}{c.b.rows:>14,}")
+    out(f"{'unique':<28}{c.a.unique:>14,}{c.b.unique:>14,}")
+    if isinstance(c, Comparison):
+        out(f"overlap (exact)             {c.exact:>14,}")
+        out(f"  B in A (|A∩B|/|B|)        {_num(c.containment_b_in_a, True):>14}")
+        out(f"  A in B (|A∩B|/|A|)        {_num(c.containment_a_in_b, True):>14}")
+        out(f"  Jaccard                   {_num(c.jaccard):>14}")
+    e = c.estimate
+    if e is None:
+        out("MinHash estimate            n/a (empty side or no key)")
+    else:
+        lo, hi = e.jaccard_ci95
+        out(f"MinHash Jaccard             {e.jaccard:>14.4f}  ± {e.stderr:.4f} "
+            f"(95% {lo:.4f}–{hi:.4f}, k={e.num_perm})")
+        if isinstance(c, Comparison) and c.jaccard is not None:
+            out(f"  error vs exact            {e.jaccard - c.jaccard:>+14.4f}")
+        out(f"  est. overlap              {e.intersection:>14,.0f}")
+        out(f"  est. B in A               {_num(e.containment_b_in_a, True):>14}  ± "
+            f"{_num(e.containment_b_in_a_stderr, True)}")
+        out(f"  est. A in B               {_num(e.containment_a_in_b, True):>14}  ± "
+            f"{_num(e.containment_a_in_b_stderr, True)}")
+    if isinstance(c, Comparison):
+        if c.by_status is not None:
+            out("overlap by A's status       A unique     in B   share")
+            for s in c.by_status:
+                share = s.in_b / s.a_unique if s.a_unique else 0.0
+                out(f"  {s.status:<24}{s.a_unique:>10,}{s.in_b:>9,}  {100 * share:5.1f}%")
+        if c.by_domain:
+            out("overlap by domain (masked)  overlap   A unique   B unique")
+            for d in c.by_domain:
+                out(f"  {_name(d.domain)[:24]:<24}{d.overlap:>10,}{d.a_unique:>11,}"
+                    f"{d.b_unique:>11,}")
+
+
+# -- fingerprint --------------------------------------------------------------------------------
+@click.command()
+@click.argument("source", metavar="INPUT|BASE")
+@click.option("--name", help="Name of the base when INPUT is a file (default: file name).")
+@num_perm_option
+@click.option("--export", "export", type=click.Path(dir_okay=False),
+              help="Also write a fingerprint file (signature, sizes, parameters, key id only).")
+@key_option
+@db_option
+@click.option("--column", help="Address column of a file input (header name or 1-based index).")
+@click.option("--json", "as_json", is_flag=True, help="Print the fingerprint's metadata as JSON.")
+def fingerprint(source: str, name: str | None, num_perm: int, export: str | None,
+                key_file: str | None, db: str, column: str | None, as_json: bool) -> None:
+    """MinHash fingerprint of a base over keyed hashes, stored in the store."""
+    with open_store(db) as store:
+        fp = fingerprint_input(store, source, _key(store, key_file),
+                               params=MinHashParams(num_perm=num_perm), name=name, export=export)
+    _print_fingerprint(fp, as_json, export)
+
+
+def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None) -> None:
+    meta = {k: v for k, v in fp.to_json().items() if k not in ("signature", "signature_encoding")}
+    meta["name"] = fp.name
+    if export:
+        meta["exported_to"] = export
+    if as_json:
+        click.echo(json.dumps(meta, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"fingerprint of {_name(fp.name)}: {fp.size:,} unique of {fp.rows:,} rows, "
+               f"num_perm={fp.params.num_perm}, seed={fp.params.seed}, key id {fp.key_id}")
+    if export:
+        click.echo(f"written to {export}")
+
+
+@click.command("fingerprint-import")
+@click.argument("path", metavar="FILE.json", type=click.Path(dir_okay=False, exists=True))
+@click.option("--name", help="Name for the imported fingerprint (default: file name).")
+@num_perm_option
+@key_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the fingerprint's metadata as JSON.")
+def fingerprint_import(path: str, name: str | None, num_perm: int, key_file: str | None,
+                       db: str, as_json: bool) -> None:
+    """Load a fingerprint file made elsewhere with the same key and parameters (it then takes
+    part in `search`)."""
+    with open_store(db) as store:
+        fp = import_fingerprint(store, path, _key(store, key_file),
+                                params=MinHashParams(num_perm=num_perm), name=name)
+    _print_fingerprint(fp, as_json, None)
+
+
+# -- search -------------------------------------------------------------------------------------
+@click.command()
+@click.argument("source", metavar="INPUT")
+@click.option("--top", type=click.IntRange(1), default=config.SEARCH_TOP, show_default=True)
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=config.SEARCH_THRESHOLD,
+              show_default=True, help="LSH Ensemble containment threshold for candidates.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@num_perm_option
+@key_option
+@db_option
+@click.option("--column", help="Address column of a file input (header name or 1-based index).")
+def search(source: str, top: int, threshold: float, as_json: bool, num_perm: int,
+           key_file: str | None, db: str, column: str | None) -> None:
+    """Rank stored bases by the estimated share of INPUT (file, base name or fingerprint file)
+    they contain."""
+    with open_store(db) as store:
+        res = search_input(store, source, _key(store, key_file), top=top, threshold=threshold,
+                           params=MinHashParams(num_perm=num_perm), column=column)
+    if as_json:
+        click.echo(json.dumps(res.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_search(res)
+
+
+def _print_search(r: SearchResult) -> None:
+    click.echo(f"{_name(r.query)}: {r.query_size:,} unique; {r.indexed} fingerprints indexed, "
+               f"{r.candidates} candidates above ~{r.threshold:g} containment"
+               + (f", {r.skipped} skipped (other key or parameters)" if r.skipped else ""))
+    for i, h in enumerate(r.hits, 1):
+        click.echo(f"{i:>3}. {_name(h.name)[:30]:<30} {100 * h.containment:6.1f}% "
+                   f"± {100 * h.containment_stderr:.1f}  (size {h.size:,}, J {h.jaccard:.3f})")

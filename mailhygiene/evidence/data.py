@@ -1,0 +1,271 @@
+"""Reduces two stored bases (and optional baseline sources) to the counts the model weighs.
+
+All set work is DuckDB SQL through the Store, joined on the dedup key; only aggregates and the
+shared records' positions (for Kendall tau, subsampled) come back to Python."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from mailhygiene.errors import InputError
+from mailhygiene.evidence.model import StratumCounts
+from mailhygiene.evidence.stats import FloatArray
+from mailhygiene.evidence.strata import (
+    ASSUMED_BOUNDS,
+    CLASS_GROUP,
+    FREEMAIL_DOMAINS,
+    INVALID_CLASSES,
+    ROLE_LOCAL_PARTS,
+)
+from mailhygiene.store import Store
+
+MIN_REFERENCE_STRATUM = 20  # below this, a reference stratum pools over address classes
+ORDER_SAMPLE = 4000  # Kendall tau on at most this many shared records (sd ~ 0.01)
+
+
+@dataclass(slots=True)
+class EvidenceData:
+    strata: list[StratumCounts]
+    baseline_source: str  # post_cutoff | reference | assumed
+    raw: tuple[int, int, int, int]  # u, t, u0, t0
+    order_pre: tuple[FloatArray, FloatArray]
+    order_post: tuple[FloatArray, FloatArray]
+    sorted_files: list[str]
+    a_unique: int
+    b_unique: int
+    shared: int
+    a_pre: int
+    a_post: int
+    bulk: list[dict[str, Any]] = field(default_factory=list)
+    reference_unique: int = 0
+
+
+_DATE_SQL = """coalesce(
+    try_cast(d AS DATE),
+    try_cast(try_cast(d AS TIMESTAMP) AS DATE),
+    try_strptime(d, '%d/%m/%Y')::DATE,
+    try_strptime(d, '%d/%m/%Y %H:%M')::DATE,
+    try_strptime(d, '%d/%m/%Y %H:%M:%S')::DATE,
+    try_strptime(d, '%d-%m-%Y')::DATE,
+    try_strptime(d, '%Y/%m/%d')::DATE)"""
+
+
+def _per_key_sql(alias: str) -> str:
+    """One row per dedup key (the first occurrence: duplicates carry the first row's facts);
+    cells without a key fall back to their trimmed lower-cased text so malformed addresses
+    (the typical copied error) still join."""
+    return f"""CREATE OR REPLACE TEMP TABLE {alias} AS
+        SELECT k, min(row_no) AS row_no, arg_min(raw, row_no) AS raw,
+               arg_min(status, row_no) AS status, arg_min(reason, row_no) AS reason,
+               arg_min(syntax_ok, row_no) AS syntax_ok, arg_min(flags, row_no) AS flags
+        FROM (SELECT coalesce(key, lower(trim(raw))) AS k, row_no, raw, status, reason,
+                     syntax_ok, coalesce(flags, '') AS flags
+              FROM contacts WHERE base_id = ?)
+        WHERE k IS NOT NULL AND k <> ''
+        GROUP BY k"""
+
+
+_KIND_SQL = """CASE
+    WHEN list_contains(?::VARCHAR[], split_part(k, '@', 1)) OR flags LIKE '%role%' THEN 'role'
+    WHEN list_contains(?::VARCHAR[], regexp_extract(k, '@([^@]*)$', 1))
+         OR flags LIKE '%free%' THEN 'freemail'
+    ELSE 'business' END"""
+
+_CLASS_SQL = """CASE
+    WHEN syntax_ok = false OR reason LIKE 'syntax%' THEN 'inv_syntax'
+    WHEN reason IN ('domain_not_found', 'no_mail_host', 'null_mx') THEN 'inv_domain'
+    WHEN reason IN ('mailbox_not_found', 'hard_bounced')
+         OR k IN (SELECT key FROM _ev_bounce) THEN 'inv_mailbox'
+    ELSE 'ok' END"""
+
+
+def _classify(store: Store, alias: str) -> None:
+    store.execute(f"ALTER TABLE {alias} ADD COLUMN kind VARCHAR")
+    store.execute(f"ALTER TABLE {alias} ADD COLUMN cls VARCHAR")
+    store.execute(f"UPDATE {alias} SET kind = {_KIND_SQL}, cls = {_CLASS_SQL}",
+                  [list(ROLE_LOCAL_PARTS), list(FREEMAIL_DOMAINS)])
+
+
+def _bounce_keys(store: Store, keys: list[str] | None, use_table: bool) -> None:
+    store.execute("CREATE OR REPLACE TEMP TABLE _ev_bounce (key VARCHAR)")
+    if keys:
+        store.execute("INSERT INTO _ev_bounce SELECT unnest(?::VARCHAR[])", [list(keys)])
+    if use_table and store.table_exists("bounces"):
+        cols = {r[0] for r in store.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'bounces'")}
+        if {"key", "hard"} <= cols:
+            store.execute("INSERT INTO _ev_bounce SELECT DISTINCT key FROM bounces "
+                          "WHERE hard AND key IS NOT NULL")
+
+
+def _date_column(store: Store, base_id: int, column: str) -> tuple[str, str]:
+    row = store.fetchone("SELECT table_name, format FROM bases WHERE base_id = ?", [base_id])
+    if row is None:
+        raise InputError(f"no stored base with id {base_id}")
+    table, fmt = row[0], json.loads(row[1]) if isinstance(row[1], str) else (row[1] or {})
+    names = [str(c) for c in fmt.get("columns") or []]
+    folded = [n.strip().casefold() for n in names]
+    want = column.strip().casefold()
+    if want in folded:
+        return table, f"c{folded.index(want) + 1}"
+    if want.isdigit() and 1 <= int(want) <= len(names):
+        return table, f"c{int(want)}"
+    raise InputError(f"date column {column!r} not found in base A (columns: "
+                     f"{', '.join(names) or 'none recorded'})")
+
+
+def _mark_periods(store: Store, a_base_id: int, date_column: str | None,
+                  cutoff: date | None) -> None:
+    """period 0: could have been copied (before the cut-off, or undated); 1: added after it.
+    bulk: the key was added on a date whose additions exceed 10 times the median day's and 50
+    rows: an import of a whole list, which a third party may also have sold to B."""
+    store.execute("ALTER TABLE _ev_a ADD COLUMN added DATE")
+    store.execute("ALTER TABLE _ev_a ADD COLUMN period INTEGER DEFAULT 0")
+    store.execute("ALTER TABLE _ev_a ADD COLUMN bulk BOOLEAN DEFAULT false")
+    if not date_column:
+        return
+    table, col = _date_column(store, a_base_id, date_column)
+    store.execute(f"""UPDATE _ev_a SET added = t.dd FROM (
+        SELECT row_no, {_DATE_SQL} AS dd FROM (SELECT row_no, trim({col}) AS d FROM "{table}")
+        ) t WHERE t.row_no = _ev_a.row_no""")
+    if cutoff is not None:
+        store.execute("UPDATE _ev_a SET period = 1 WHERE added > ?", [cutoff])
+    store.execute("""UPDATE _ev_a SET bulk = true WHERE added IN (
+        WITH per AS (SELECT added, count(*) AS n FROM _ev_a WHERE added IS NOT NULL
+                     GROUP BY added)
+        SELECT added FROM per
+        WHERE n >= greatest(50, 10 * (SELECT median(n) FROM per)))""")
+
+
+def _sorted_on_key(store: Store, alias: str) -> bool:
+    """True when the file's rows follow its addresses' or domains' alphabetical order (either
+    direction) for at least 95% of adjacent rows: its order then says nothing about origin."""
+    row = store.fetchone(f"""SELECT avg((k >= pk)::INT), avg((dom >= pdom)::INT) FROM (
+        SELECT k, lag(k) OVER w AS pk, regexp_extract(k, '@([^@]*)$', 1) AS dom,
+               lag(regexp_extract(k, '@([^@]*)$', 1)) OVER w AS pdom
+        FROM {alias} WINDOW w AS (ORDER BY row_no)) WHERE pk IS NOT NULL""")
+    if row is None or row[0] is None:
+        return False
+    return any(v >= 0.95 or v <= 0.05 for v in row if v is not None)
+
+
+def _positions(store: Store, period: int, seed: int) -> tuple[FloatArray, FloatArray]:
+    res = store.execute(
+        f"""SELECT a.row_no AS ar, b.row_no AS br FROM _ev_a a JOIN _ev_b b USING (k)
+            WHERE a.period = {period} AND NOT a.bulk""").fetchnumpy()
+    ar = np.asarray(res["ar"], float)
+    br = np.asarray(res["br"], float)
+    if len(ar) > ORDER_SAMPLE:
+        idx = np.random.default_rng(seed).choice(len(ar), ORDER_SAMPLE, replace=False)
+        ar, br = ar[idx], br[idx]
+    return ar, br
+
+
+def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
+                date_column: str | None = None, cutoff: date | None = None,
+                reference_base_id: int | None = None, a_bounce_keys: list[str] | None = None,
+                use_bounces_table: bool = True, seed: int = 0) -> EvidenceData:
+    for bid in (a_base_id, b_base_id, reference_base_id):
+        if bid is not None and not store.scalar(
+                "SELECT count(*) FROM bases WHERE base_id = ?", [bid]):
+            raise InputError(f"no stored base with id {bid}")
+    if cutoff is not None and not date_column:
+        raise InputError("a cut-off date needs A's date-added column (--date-column)")
+    _bounce_keys(store, a_bounce_keys, use_bounces_table)
+    store.execute(_per_key_sql("_ev_a"), [a_base_id])
+    store.execute(_per_key_sql("_ev_b"), [b_base_id])
+    _classify(store, "_ev_a")
+    _mark_periods(store, a_base_id, date_column, cutoff)
+    a_post = int(store.scalar("SELECT count(*) FROM _ev_a WHERE period = 1"))
+    source = "post_cutoff" if a_post > 0 else "reference" if reference_base_id else "assumed"
+
+    rows = store.fetchall("""SELECT a.period, a.bulk, a.cls, a.kind, count(*) AS n,
+            count(b.k) AS k,
+            count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k) AS u,
+            count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k
+                             AND b.raw = a.raw) AS t
+        FROM _ev_a a LEFT JOIN _ev_b b USING (k) GROUP BY ALL""")
+    cells: dict[tuple[int, bool, str, str], tuple[int, int, int, int]] = {
+        (int(r[0]), bool(r[1]), str(r[2]), str(r[3])): (int(r[4]), int(r[5]), int(r[6]),
+                                                          int(r[7])) for r in rows}
+
+    ref_rates: dict[tuple[str, str], tuple[int, int]] = {}
+    ref_unique = 0
+    if reference_base_id is not None:
+        store.execute(_per_key_sql("_ev_r"), [reference_base_id])
+        _classify(store, "_ev_r")
+        ref_unique = int(store.scalar("SELECT count(*) FROM _ev_r"))
+        for cls, kind, m, x in store.fetchall("""SELECT r.cls, r.kind, count(*), count(b.k)
+                FROM _ev_r r LEFT JOIN _ev_b b USING (k)
+                WHERE r.k NOT IN (SELECT k FROM _ev_a) GROUP BY ALL"""):
+            ref_rates[(str(cls), str(kind))] = (int(m), int(x))
+
+    strata: list[StratumCounts] = []
+    for cls in ("ok", *INVALID_CLASSES):
+        for kind in ("role", "freemail", "business"):
+            for bulk in (False, True):
+                n, k, _, _ = cells.get((0, bulk, cls, kind), (0, 0, 0, 0))
+                if n == 0:
+                    continue
+                m, x, assumed = _baseline(source, cells, ref_rates, cls, kind)
+                strata.append(StratumCounts(
+                    name=f"{cls}/{kind}" + ("/bulk" if bulk else ""), group=CLASS_GROUP[cls]
+                    if not (cls == "ok" and kind == "freemail") else "personal",
+                    n=n, k=k, m=m, x=x, invalid=cls != "ok", role=kind == "role",
+                    p_assumed=assumed,
+                    in_lr=not bulk and not (source == "assumed" and cls == "ok")))
+
+    u = sum(v[2] for key, v in cells.items() if key[0] == 0 and not key[1])
+    t = sum(v[3] for key, v in cells.items() if key[0] == 0 and not key[1])
+    u0 = sum(v[2] for key, v in cells.items() if key[0] == 1 and not key[1])
+    t0 = sum(v[3] for key, v in cells.items() if key[0] == 1 and not key[1])
+    if source == "reference" and reference_base_id is not None:
+        r = store.fetchone("""SELECT
+                count(*) FILTER (WHERE r.raw IS DISTINCT FROM r.k),
+                count(*) FILTER (WHERE r.raw IS DISTINCT FROM r.k AND b.raw = r.raw)
+            FROM _ev_r r JOIN _ev_b b USING (k) WHERE r.k NOT IN (SELECT k FROM _ev_a)""")
+        u0, t0 = (int(r[0]), int(r[1])) if r else (0, 0)
+
+    bulk_rows = store.fetchall("""SELECT a.added, count(*), count(b.k) FROM _ev_a a
+        LEFT JOIN _ev_b b USING (k) WHERE a.bulk GROUP BY a.added ORDER BY a.added""")
+    sorted_files = [name for name, alias in (("A", "_ev_a"), ("B", "_ev_b"))
+                    if _sorted_on_key(store, alias)]
+    data = EvidenceData(
+        strata=strata, baseline_source=source, raw=(u, t, u0, t0),
+        order_pre=_positions(store, 0, seed), order_post=_positions(store, 1, seed),
+        sorted_files=sorted_files,
+        a_unique=int(store.scalar("SELECT count(*) FROM _ev_a")),
+        b_unique=int(store.scalar("SELECT count(*) FROM _ev_b")),
+        shared=int(store.scalar("SELECT count(*) FROM _ev_a JOIN _ev_b USING (k)")),
+        a_pre=int(store.scalar("SELECT count(*) FROM _ev_a WHERE period = 0")),
+        a_post=a_post,
+        bulk=[{"date": str(d), "rows": int(n), "in_b": int(x)} for d, n, x in bulk_rows],
+        reference_unique=ref_unique)
+    for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
+        store.execute(f"DROP TABLE IF EXISTS {alias}")
+    return data
+
+
+def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, int, int, int]],
+              ref: dict[tuple[str, str], tuple[int, int]], cls: str,
+              kind: str) -> tuple[int, int, float | None]:
+    """(m, x, assumed bound) for one stratum. Post-cut-off: A's organic later additions of the
+    same class and kind. Reference: B's rate on R minus A, same class and kind when R holds at
+    least MIN_REFERENCE_STRATUM of them, else pooled over classes of that kind (R is rarely
+    checked, and public addresses are at least as findable as A's invalid ones)."""
+    if source == "post_cutoff":
+        m, x, _, _ = cells.get((1, False, cls, kind), (0, 0, 0, 0))
+        return m, x, None
+    if source == "reference":
+        m, x = ref.get((cls, kind), (0, 0))
+        if m >= MIN_REFERENCE_STRATUM:
+            return m, x, None
+        pm = sum(v[0] for key, v in ref.items() if key[1] == kind)
+        px = sum(v[1] for key, v in ref.items() if key[1] == kind)
+        return pm, px, None
+    return 0, 0, ASSUMED_BOUNDS.get(cls)

@@ -1,0 +1,355 @@
+"""The likelihood-ratio model on aggregated counts (issue 8). Pure functions over small arrays:
+the store layer (`evidence.data`) and the benchmark both reduce bases to these counts.
+
+Propositions (DESIGN.md "Provenance"):
+  Hd: B derives from A's base as it stood at the cut-off: a fraction f of A's addresses was
+      taken, each retention group kept with its own share rho (laundering may drop invalid or
+      personal-looking addresses), then mixed with B's own collection;
+  Hi: B was collected independently of A.
+
+Under Hi an address of stratum s of A is in B with the independent rate p_s, estimated only from
+data copying cannot contaminate (A's additions after the cut-off, or B's rate on a reference
+collection minus A). Under Hd it is in B with p_s + (1 - p_s) f rho_g. The LR integrates f
+(log-uniform prior) and each rho_g (grid prior), so nothing is fitted to the A-B overlap and
+the Occam penalty of the free parameters is paid.
+
+Strata are disjoint sets of addresses, so their binomial likelihoods multiply; the stratified
+overlap and the shared errors are one joint model (one f), never two multiplied LRs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mailhygiene.evidence.stats import (
+    FloatArray,
+    binom_log10_ratio,
+    jeffreys_interval,
+    kendall_tau_null_sd,
+    log10_mean_exp10,
+)
+
+GROUPS = ("public", "personal", "invalid")
+F_GRID = np.logspace(-4.0, 0.0, 49)
+RHO_GRID = np.linspace(0.0, 1.0, 11)
+# A copier usually keeps every valid-looking address: half the prior mass on rho = 1. Invalid
+# addresses are often removed by a re-check (r = 1) or all kept (r = 0): mass at both ends.
+_RHO_PRIOR_VALID = np.full(11, 0.5 / 11)
+_RHO_PRIOR_VALID[-1] += 0.5
+_RHO_PRIOR_INVALID = np.full(11, 0.5 / 11)
+_RHO_PRIOR_INVALID[0] += 0.3
+_RHO_PRIOR_INVALID[-1] += 0.2
+DRIFT = 1.2  # "upper" mode: Jeffreys 95% upper bound times this
+DRIFT_SIGMA = 0.15  # integrated mode: log-sd of the early/late independent-rate ratio
+AUX_CAP = 1.0  # at most one order of magnitude from each of raw form and order
+_P_NODES = 64  # grid nodes of each stratum's independent rate
+_DRIFT_NODES = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+_DRIFT_W = np.exp(-0.5 * _DRIFT_NODES**2) / np.exp(-0.5 * _DRIFT_NODES**2).sum()
+
+
+@dataclass(frozen=True, slots=True)
+class StratumCounts:
+    """One stratum of A. n/k: A's addresses eligible for copying (before the cut-off) and how
+    many are in B; m/x: the baseline sample and how many are in B. `p_assumed` replaces the
+    baseline when no baseline source exists (a stated bound). `in_lr` False keeps the stratum
+    out of the LR (bulk imports a third party may have sold to both) but in the count."""
+
+    name: str
+    group: str
+    n: int
+    k: int
+    m: int = 0
+    x: int = 0
+    invalid: bool = False
+    role: bool = False
+    p_assumed: float | None = None
+    in_lr: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineGrid:
+    """Each stratum's independent rate as a discrete distribution: nodes p[s, j] with
+    weights w[s, j] (rows sum to 1)."""
+
+    p: FloatArray
+    w: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class CountModelResult:
+    log10_lr: float
+    post_f: FloatArray  # posterior weights over F_GRID under Hd
+    rho_post: dict[str, FloatArray]  # group -> (F, RHO) posterior of rho given f
+
+
+def baseline_rates(strata: Sequence[StratumCounts], mode: str = "upper",
+                   drift: float = DRIFT) -> FloatArray:
+    """A single independent rate per stratum: Jeffreys 95% upper bound times the drift
+    allowance ("upper") or the Jeffreys posterior mean ("point"); stated bounds where no
+    baseline exists."""
+    x = np.array([s.x for s in strata], float)
+    m = np.array([s.m for s in strata], float)
+    if mode == "upper":
+        _, hi = jeffreys_interval(x, m)
+        p = np.minimum(1.0, hi * drift)
+    elif mode == "point":
+        p = (x + 0.5) / (m + 1.0)
+    else:
+        raise ValueError(f"unknown baseline mode {mode!r}")
+    assumed = np.array([np.nan if s.p_assumed is None else s.p_assumed for s in strata])
+    p = np.where(~np.isnan(assumed) & (m == 0), assumed, p)
+    return np.asarray(p, float)
+
+
+def point_grid(p: FloatArray) -> BaselineGrid:
+    pp = np.clip(np.asarray(p, float), 1e-12, 1.0 - 1e-12)[:, None]
+    return BaselineGrid(pp, np.ones_like(pp))
+
+
+def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA) -> BaselineGrid:
+    """The independent rate integrated over its uncertainty: the Jeffreys posterior
+    Beta(x + 1/2, m - x + 1/2) of the baseline, times a log-normal factor (sd `sigma`) for
+    drift between the baseline's addresses and A's earlier ones. Strata without baseline use
+    their stated bound as a point; without a bound, a flat rate (no information)."""
+    s_n = len(strata)
+    p = np.empty((s_n, _P_NODES))
+    lw = np.empty((s_n, _P_NODES))
+    theta = np.exp(sigma * _DRIFT_NODES)
+    for i, s in enumerate(strata):
+        if s.m == 0:
+            if s.p_assumed is not None:
+                p[i] = s.p_assumed
+                lw[i] = 0.0
+            else:
+                p[i] = (np.arange(_P_NODES) + 0.5) / _P_NODES
+                lw[i] = 0.0
+            continue
+        a, b = s.x + 0.5, s.m - s.x + 0.5
+        mean = a / (a + b)
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+        hi = min(1.0, (mean + 9.0 * sd + 6.0 / s.m) * theta[-1])
+        lo = max(0.0, (mean - 9.0 * sd) * theta[0])
+        nodes = lo + (hi - lo) * (np.arange(_P_NODES) + 0.5) / _P_NODES
+        z = nodes[:, None] / theta[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dens = (a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - np.log(theta)[None, :]
+        dens = np.where((z > 0) & (z < 1), dens, -np.inf) + np.log(_DRIFT_W)[None, :]
+        top = dens.max()
+        lw[i] = np.log(np.exp(dens - top).sum(axis=1)) + top
+        p[i] = nodes
+    lw = lw - lw.max(axis=1, keepdims=True)
+    w = np.exp(lw)
+    w /= w.sum(axis=1, keepdims=True)
+    return BaselineGrid(np.clip(p, 1e-12, 1.0 - 1e-12), w)
+
+
+def _rho_prior(group: str) -> FloatArray:
+    return _RHO_PRIOR_INVALID if group == "invalid" else _RHO_PRIOR_VALID
+
+
+@dataclass(frozen=True, slots=True)
+class LikelihoodTable:
+    """Per stratum: log10 Bin(k; n, p_j + (1 - p_j) f rho) over (F, RHO, nodes), relative to
+    Bin(k; n, 1/2), and the same under Hi over nodes; computed once, reused by the LR, its
+    per-signal subsets and the copied-count estimate."""
+
+    hd: FloatArray  # (S, F, RHO, J)
+    hi: FloatArray  # (S, J)
+    grid: BaselineGrid
+
+    def loglik(self) -> FloatArray:
+        """log10 LR of each stratum at each (f, rho), baseline integrated: (S, F, RHO)."""
+        w = self.grid.w[:, None, None, :]
+        return log10_mean_exp10(self.hd, w) - log10_mean_exp10(self.hi, self.grid.w)[:, None, None]
+
+
+def likelihood_table(strata: Sequence[StratumCounts],
+                     grid: BaselineGrid | None = None) -> LikelihoodTable:
+    g = grid if grid is not None else baseline_grid(strata)
+    c = (F_GRID[:, None] * RHO_GRID[None, :])[None, :, :, None]
+    p = g.p[:, None, None, :]
+    k = np.array([s.k for s in strata], float)
+    n = np.array([s.n for s in strata], float)
+    hd = binom_log10_ratio(k[:, None, None, None], n[:, None, None, None], p + (1.0 - p) * c,
+                           np.full((1, 1, 1, 1), 0.5))
+    hi = binom_log10_ratio(k[:, None], n[:, None], g.p, np.full((1, 1), 0.5))
+    return LikelihoodTable(hd, hi, g)
+
+
+def count_model(strata: Sequence[StratumCounts], *, grid: BaselineGrid | None = None,
+                fixed_rho: dict[str, float] | None = None,
+                loglik: FloatArray | None = None) -> CountModelResult:
+    """log10 LR of the per-stratum counts (only strata with in_lr), integrating f, rho and the
+    independent rates (`grid`, one row per stratum given; default: `baseline_grid`).
+    `loglik` (from `LikelihoodTable.loglik`, all strata) avoids recomputing."""
+    keep = [i for i, s in enumerate(strata) if s.in_lr and s.n > 0]
+    use = [strata[i] for i in keep]
+    if not use:
+        return CountModelResult(0.0, np.full(len(F_GRID), 1.0 / len(F_GRID)), {})
+    if loglik is None:
+        loglik = likelihood_table(strata, grid).loglik()
+    ll = loglik[keep]
+    total = np.zeros(len(F_GRID))
+    rho_post: dict[str, FloatArray] = {}
+    for g in GROUPS:
+        idx = [i for i, s in enumerate(use) if s.group == g]
+        if not idx:
+            continue
+        lg = ll[idx].sum(axis=0)  # (F, RHO)
+        prior = _rho_prior(g).copy()
+        if fixed_rho and g in fixed_rho:
+            prior = np.zeros_like(prior)
+            prior[round(fixed_rho[g] * (len(RHO_GRID) - 1))] = 1.0
+        with np.errstate(divide="ignore"):
+            lgp = lg + np.log10(np.where(prior > 0, prior, 1e-300))[None, :]
+        marg = log10_mean_exp10(lgp, np.ones_like(lgp))
+        total += marg
+        post = np.power(10.0, lgp - marg[:, None])
+        rho_post[g] = post / post.sum(axis=1, keepdims=True)
+    w = np.full(len(F_GRID), 1.0 / len(F_GRID))
+    log10_lr = float(log10_mean_exp10(total, w))
+    post_f = np.power(10.0, total - total.max())
+    post_f /= post_f.sum()
+    return CountModelResult(log10_lr, post_f, rho_post)
+
+
+@dataclass(frozen=True, slots=True)
+class CopiedEstimate:
+    estimate: float
+    ci95: tuple[float, float]
+
+
+def copied_estimate(strata: Sequence[StratumCounts], fit: CountModelResult,
+                    table: LikelihoodTable | None = None) -> CopiedEstimate:
+    """How many of B's addresses derive from A under Hd, with a 95% interval.
+
+    Given f, rho and the independent rate p, each of the k shared addresses of a stratum was
+    copied with probability q = f rho / (p + (1-p) f rho), so the copied count is binomial;
+    p is integrated over its baseline posterior, rho and f over their posterior under Hd. The
+    distribution of the total is a mixture over f of normals (groups independent given f)."""
+    t = table if table is not None else likelihood_table(strata)
+    nf = len(F_GRID)
+    mean_f = np.zeros(nf)
+    var_f = np.zeros(nf)
+    shared = float(sum(s.k for s in strata))
+    c = (F_GRID[:, None] * RHO_GRID[None, :])[:, :, None]
+    for g in GROUPS:
+        members = [i for i, s in enumerate(strata) if s.group == g and s.k > 0]
+        if not members:
+            continue
+        rp = fit.rho_post.get(g)
+        if rp is None:
+            rp = np.broadcast_to(_rho_prior(g), (nf, len(RHO_GRID)))
+        g_mean = np.zeros((nf, len(RHO_GRID)))
+        g_var = np.zeros((nf, len(RHO_GRID)))
+        for i in members:
+            k = float(strata[i].k)
+            nodes = t.grid.p[i][None, None, :]
+            hit = nodes + (1.0 - nodes) * c
+            # posterior weight of each baseline node given k of n hits, at each (f, rho)
+            lw = t.hd[i] + np.log10(t.grid.w[i] + 1e-300)[None, None, :]
+            w = np.power(10.0, lw - lw.max(axis=2, keepdims=True))
+            w /= w.sum(axis=2, keepdims=True)
+            q = c / hit
+            mq = (w * q).sum(axis=2)
+            vq = (w * q * q).sum(axis=2) - mq * mq
+            g_mean += k * mq
+            g_var += k * (mq - (w * q * q).sum(axis=2)) + k * k * np.maximum(vq, 0.0)
+        m1 = (rp * g_mean).sum(axis=1)
+        m2 = (rp * (g_var + g_mean * g_mean)).sum(axis=1)
+        mean_f += m1
+        var_f += np.maximum(m2 - m1 * m1, 0.0)
+    est = float((fit.post_f * mean_f).sum())
+    grid_d = np.linspace(0.0, max(shared, 1.0), 2001)
+    sd = np.sqrt(var_f + 0.25)  # continuity: a count, not a point
+    z = (grid_d[:, None] - mean_f[None, :]) / sd[None, :]
+    cdf = (fit.post_f[None, :] * 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))).sum(axis=1)
+    lo = float(grid_d[np.searchsorted(cdf, 0.025)]) if cdf[-1] > 0.025 else 0.0
+    hi_i = min(int(np.searchsorted(cdf, 0.975)), len(grid_d) - 1)
+    hi = float(grid_d[hi_i])
+    return CopiedEstimate(round(est), (math.floor(lo), math.ceil(max(hi, lo))))
+
+
+def _erf(x: FloatArray) -> FloatArray:
+    """Vectorized erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7)."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t
+               + 0.254829592) * t * np.exp(-a * a)
+    return np.asarray(sign * y, float)
+
+
+# -- raw form and order: signals on the shared records' attributes ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class AuxResult:
+    log10_lr: float
+    included: bool
+    counts: dict[str, float | None] = field(default_factory=dict)
+    note: str = ""
+
+
+def raw_form_lr(u: int, t: int, u0: int, t0: int, *, min_baseline: int = 20) -> AuxResult:
+    """Identical unusual raw spellings. u shared addresses (pre-cut-off) whose raw form in A is
+    unusual (not equal to its key: case, spaces, encoding damage), t of them spelled the same in
+    B; u0/t0 the same on shared addresses that cannot be copied (the baseline). Hi: t ~ Bin(u,
+    b); Hd: t ~ Bin(u, b + (1-b) g) with g half at 0
+    (spellings laundered, e.g. lower-cased) and half uniform on [0, 1] (kept for a share of the
+    copied records). The mixture keeps the LR >= 1/2: laundering is cheap. b is integrated over
+    the baseline's Jeffreys posterior (with the drift allowance), like the counts."""
+    counts: dict[str, float | None] = {"unusual_shared": u, "same_spelling": t,
+                                       "baseline_unusual": u0, "baseline_same": t0}
+    if u == 0:
+        return AuxResult(0.0, False, counts, "no shared address with an unusual spelling")
+    if u0 < min_baseline:
+        return AuxResult(0.0, False, counts,
+                         f"fewer than {min_baseline} baseline pairs: not weighed")
+    grid = baseline_grid([StratumCounts("raw", "raw", u, t, u0, t0)])
+    b = grid.p[0][:, None]
+    g = np.linspace(0.0, 1.0, 101)[None, :]
+    hd = binom_log10_ratio(float(t), float(u), b + (1.0 - b) * g, np.full((1, 1), 0.5))
+    hi = binom_log10_ratio(float(t), float(u), b, np.full((1, 1), 0.5))
+    wg = np.full(101, 0.5 / 101)
+    wg[0] += 0.5
+    joint_w = grid.w[0][:, None] * wg[None, :]
+    lhd = float(log10_mean_exp10(hd.ravel(), joint_w.ravel()))
+    lhi = float(log10_mean_exp10(hi[:, 0], grid.w[0]))
+    return AuxResult(lhd - lhi, True, counts)
+
+
+def order_lr(tau: float, n: int, tau0: float | None, n0: int, *,
+             min_baseline: int = 30) -> AuxResult:
+    """Preserved insertion order. tau: Kendall tau between A's and B's positions of n shared
+    pre-cut-off records; tau0 on n0 shared records that cannot be copied. Hi: tau ~ N(tau0, s)
+    with s from both null variances; Hd: half at tau0 (shuffled or re-sorted), half uniform on
+    [tau0, 1] (the copied block kept its order)."""
+    counts: dict[str, float | None] = {"shared": n, "tau": round(tau, 4), "baseline_shared": n0,
+              "baseline_tau": None if tau0 is None else round(tau0, 4)}
+    if n < 10:
+        return AuxResult(0.0, False, counts, "too few shared records")
+    if tau0 is None or n0 < min_baseline:
+        return AuxResult(0.0, False, counts,
+                         "no order baseline (needs post-cut-off shared records): not weighed")
+    s = math.hypot(kendall_tau_null_sd(n), kendall_tau_null_sd(n0))
+    phi0 = math.exp(-0.5 * ((tau - tau0) / s) ** 2) / (s * math.sqrt(2 * math.pi))
+    width = max(1.0 - tau0, 1e-6)
+    z_hi, z_lo = (1.0 - tau) / s, (tau0 - tau) / s
+    unif = float(0.5 * (math.erf(z_hi / math.sqrt(2)) - math.erf(z_lo / math.sqrt(2)))) / width
+    hd = 0.5 * phi0 + 0.5 * unif
+    lr = math.log10(hd / phi0) if phi0 > 0.0 and hd > 0.0 else (300.0 if hd > 0 else 0.0)
+    return AuxResult(lr, True, counts)
+
+
+def combine(count_log10: float, aux: Sequence[AuxResult], cap: float) -> float:
+    """Counts LR times each included auxiliary LR (capped at AUX_CAP: they use the spellings and
+    positions of the shared records, not how many are shared, but a common source page can
+    carry both spelling and order), capped overall at `cap` in both directions."""
+    total = count_log10
+    for a in aux:
+        if a.included:
+            total += min(a.log10_lr, AUX_CAP)
+    return float(max(-cap, min(cap, total)))

@@ -1,0 +1,129 @@
+"""Bounce history decides verdicts (DESIGN.md "Result taxonomy", issue 5).
+
+`decide_history` is the pure per-address decision; `apply_history` joins a base's contacts with
+the store's `bounces` table (in DuckDB) and writes the verdicts history decides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from mailhygiene import config
+from mailhygiene.store import Store
+from mailhygiene.store import bounces as bounce_store
+from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
+
+# RFC 3463 X.1.1 / X.1.2 / X.1.3 / X.1.6 and RFC 7505 X.1.10 (null MX), or their wording.
+RECIPIENT_INVALID = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"})
+# Failures about the sender, the message or the path, not the recipient's address: they never
+# count against it (DESIGN.md: a policy or reputation reply is never invalid).
+SENDER_SIDE = frozenset({
+    "blocked", "spamdetected", "rejected", "norelaying", "policyviolation", "authfailure",
+    "requireptr", "securityerror", "badreputation", "ratelimited", "contenterror",
+    "virusdetected", "notcompliantrfc", "failedstarttls", "syntaxerror", "emailtoolarge",
+    "mailererror",
+})
+EXISTS = frozenset({"delivered", "vacation"})  # the mailbox answered or accepted
+COMPLAINT = frozenset({"feedback"})
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """What the decision needs from one stored bounce event."""
+
+    reason: str
+    hard: bool
+    status: str = ""
+    replycode: str = ""
+    event_time: datetime | None = None
+    action: str = ""
+
+
+def _is_hard(e: HistoryEvent) -> bool:
+    # 4.x.x is a persistent *transient* failure (RFC 3463 section 3.1): never final.
+    if e.status.startswith("4") or (not e.status and e.replycode.startswith("4")):
+        return False
+    return e.hard and e.reason in RECIPIENT_INVALID
+
+
+def _when(e: HistoryEvent) -> str:
+    return e.event_time.date().isoformat() if e.event_time else "unknown date"
+
+
+def _describe(e: HistoryEvent) -> str:
+    return " ".join(x for x in (e.status or e.replycode, e.reason, "on", _when(e)) if x)
+
+
+def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict | None:
+    """The verdict this address's history supports, or None when history says nothing new.
+
+    Order of strength: a complaint (do_not_mail) > the latest of {hard bounce, proof of
+    existence} > repeated soft bounces across SOFT_BOUNCE_MIN_DAYS. Events are taken in time
+    order (unknown times first). Sender-side failures are ignored."""
+    if not events:
+        return None
+    evs = sorted(events, key=lambda e: (e.event_time is not None, e.event_time or datetime.min))
+
+    def verdict(status: Status, reason: Reason, detail: str) -> Verdict:
+        return Verdict(status, reason, Evidence.HISTORY, current.flags, detail)
+
+    complaint = [e for e in evs if e.reason in COMPLAINT]
+    if complaint:
+        return verdict(Status.DO_NOT_MAIL, Reason.COMPLAINED,
+                       f"complaint ({len(complaint)}) on {_when(complaint[-1])}")
+    last_hard = max((i for i, e in enumerate(evs) if _is_hard(e)), default=-1)
+    last_ok = max((i for i, e in enumerate(evs) if e.reason in EXISTS), default=-1)
+    if last_hard > last_ok:
+        e = evs[last_hard]
+        return verdict(Status.INVALID, Reason.HARD_BOUNCED, f"hard bounce {_describe(e)}")
+    # Soft events only count after the last proof that the mailbox works.
+    soft = [e for e in evs[last_ok + 1:]
+            if e.reason not in SENDER_SIDE | EXISTS | COMPLAINT and not _is_hard(e)]
+    times = [e.event_time for e in soft if e.event_time is not None]
+    if len(soft) >= config.SOFT_BOUNCE_MIN_EVENTS and times and \
+            max(times) - min(times) >= timedelta(days=config.SOFT_BOUNCE_MIN_DAYS):
+        return verdict(Status.RISKY, Reason.SOFT_BOUNCED,
+                       f"{len(soft)} soft bounces from {_when(soft[0])} to {_when(soft[-1])} "
+                       f"(last: {_describe(soft[-1])})")
+    if last_ok >= 0:
+        # A past delivery does not revive a domain that DNS now says is gone.
+        if current.status == Status.INVALID:
+            return None
+        e = evs[last_ok]
+        return Verdict(Status.VALID, Reason.DELIVERED, Evidence.HISTORY, current.flags,
+                       f"{e.reason} on {_when(e)}")
+    return None
+
+
+def _current(row: Sequence[Any]) -> Verdict:
+    status, reason, evidence, flags, detail = row
+    try:
+        return Verdict(Status(status or Status.UNKNOWN), Reason(reason or Reason.SYNTAX_OK),
+                       Evidence(evidence or Evidence.SYNTAX),
+                       frozenset(Flag(f) for f in (flags or "").split(",") if f),
+                       detail or "")
+    except ValueError:
+        return Verdict(Status.UNKNOWN, Reason.SYNTAX_OK, Evidence.SYNTAX)
+
+
+def apply_history(store: Store, base_id: int) -> int:
+    """Update the contacts of `base_id` whose key has bounce history; returns how many verdicts
+    now come from history. The join runs in DuckDB; only matched addresses reach Python."""
+    rows = bounce_store.history_rows(store, base_id)
+    updates: list[tuple[int, str, str, str, str]] = []
+    for row_no, group in groupby(rows, key=lambda r: r[0]):
+        items = list(group)
+        current = _current(items[0][2:7])
+        events = [HistoryEvent(reason=r[7] or "", hard=bool(r[8]), status=r[9] or "",
+                               replycode=r[10] or "", event_time=r[11], action=r[12] or "")
+                  for r in items]
+        v = decide_history(events, current)
+        if v is not None:
+            updates.append((row_no, v.status.value, v.reason.value, v.evidence.value,
+                            v.detail))
+    with store.transaction():
+        bounce_store.write_verdicts(store, base_id, updates)
+    return len(updates)

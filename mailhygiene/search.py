@@ -1,0 +1,126 @@
+"""Which stored bases resemble a new one? (issue 7, `mailhygiene search`)
+
+Every stored fingerprint with the same key and MinHash parameters (computed from stored bases or
+imported from files) is put into a datasketch `MinHashLSHEnsemble`, an LSH index built for
+containment queries (Zhu et al., VLDB 2016). The index is rebuilt from the `fingerprints` table
+on each search: nothing has to be maintained when a base is added, and building it from a few
+thousand signatures takes well under a second. The query returns candidates whose containment
+of the input (|input ∩ base| / |input|) is probably above `threshold`; each candidate is then
+scored by the containment estimated from its MinHash Jaccard and the two sizes, and ranked.
+
+What it can do: triage many bases by signatures alone (no address), find bases that hold a
+sizeable share of the input even when sizes differ by orders of magnitude.
+What it cannot do: give exact counts (use `compare`); find bases below the threshold (LSH is
+probabilistic: a base near the threshold can be missed, one below it can appear, and its score
+then says so); compare fingerprints made with another key or other parameters (they are
+skipped, and counted in the result); estimates of small containments when the base is much
+larger than the input are coarse (the Jaccard is then tiny, within a few 1/num_perm of 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from datasketch import MinHashLSHEnsemble
+
+from mailhygiene.compare import estimate_from_jaccard
+from mailhygiene.config import SEARCH_THRESHOLD, SEARCH_TOP
+from mailhygiene.fingerprint import (
+    DEFAULT_PARAMS,
+    Fingerprint,
+    MinHashParams,
+    check_compatible,
+    fingerprint_base,
+    fingerprint_from_row,
+    load_fingerprint_file,
+    resolve_base,
+)
+from mailhygiene.keys import HmacKey
+from mailhygiene.store import Store
+from mailhygiene.store import fingerprints as fpsql
+
+__all__ = ["SearchHit", "SearchResult", "search_bases", "search_input"]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    name: str
+    base_id: int | None  # None for an imported fingerprint
+    source: str  # computed / imported
+    size: int
+    jaccard: float
+    containment: float  # estimated |input ∩ base| / |input|
+    containment_stderr: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "base_id": self.base_id, "source": self.source,
+                "size": self.size, "minhash_jaccard": self.jaccard,
+                "containment_of_input": self.containment,
+                "containment_of_input_stderr": self.containment_stderr}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    query_size: int
+    indexed: int  # fingerprints in the index
+    skipped: int  # stored fingerprints with another key or other parameters
+    candidates: int  # returned by the LSH Ensemble before ranking
+    threshold: float
+    hits: tuple[SearchHit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": "mailhygiene.search/1", "query": self.query,
+                "query_size": self.query_size, "indexed": self.indexed,
+                "skipped": self.skipped, "candidates": self.candidates,
+                "threshold": self.threshold, "hits": [h.to_json() for h in self.hits]}
+
+
+def search_bases(store: Store, query: Fingerprint, key: HmacKey, *, top: int = SEARCH_TOP,
+                 threshold: float = SEARCH_THRESHOLD,
+                 params: MinHashParams = DEFAULT_PARAMS) -> SearchResult:
+    """Ranks stored fingerprints by estimated containment of `query` (the query's own base,
+    when stored, is left out)."""
+    rows = fpsql.all_fingerprints(store, num_perm=params.num_perm, seed=params.seed,
+                                  scheme=params.scheme, key_id=key.key_id)
+    total, _ = fpsql.count_fingerprints(store)
+    stored = [fingerprint_from_row(r) for r in rows]
+    pool = {i: fp for i, fp in enumerate(stored)
+            if fp.size > 0 and not (query.base_id is not None and fp.base_id == query.base_id)}
+    hits: list[SearchHit] = []
+    candidates: set[int] = set()
+    if pool and query.size > 0:
+        # num_part 8: partitions by size; fewer than 16 keeps the build fast for small stores.
+        lsh = MinHashLSHEnsemble(threshold=threshold, num_perm=params.num_perm,
+                                 num_part=min(8, len(pool)))
+        lsh.index([(i, fp.minhash(), fp.size) for i, fp in pool.items()])
+        qmh = query.minhash()
+        candidates = set(lsh.query(qmh, query.size))
+        for i in candidates:
+            fp = pool[i]
+            j = float(qmh.jaccard(fp.minhash()))
+            # "a" = the input: containment of the input in the base is |A ∩ B| / |A|.
+            est = estimate_from_jaccard(j, params.num_perm, query.size, fp.size)
+            hits.append(SearchHit(name=fp.name, base_id=fp.base_id, source=fp.source,
+                                  size=fp.size, jaccard=j,
+                                  containment=est.containment_a_in_b or 0.0,
+                                  containment_stderr=est.containment_a_in_b_stderr or 0.0))
+    hits.sort(key=lambda h: (-h.containment, h.name))
+    return SearchResult(query=query.name, query_size=query.size, indexed=len(pool),
+                        skipped=total - len(rows), candidates=len(candidates),
+                        threshold=threshold, hits=tuple(hits[:top]))
+
+
+def search_input(store: Store, spec: str, key: HmacKey, *, top: int = SEARCH_TOP,
+                 threshold: float = SEARCH_THRESHOLD, params: MinHashParams = DEFAULT_PARAMS,
+                 column: str | None = None) -> SearchResult:
+    """`mailhygiene search INPUT`: INPUT is a fingerprint file (*.json), a contact file
+    (imported) or a stored base name."""
+    if spec.lower().endswith(".json"):
+        query = load_fingerprint_file(spec)
+        check_compatible(query, key_id=key.key_id, params=params, what=f"fingerprint file {spec}")
+    else:
+        base_id, _ = resolve_base(store, spec, column=column)
+        query = fingerprint_base(store, base_id, key, params=params)
+    return search_bases(store, query, key, top=top, threshold=threshold, params=params)

@@ -1,0 +1,137 @@
+"""The `bounces` table: bounce history keyed by address across the whole store (issue 5).
+
+Idempotent import: each event is identified by the SHA-256 of its source file's bytes, the
+message number inside that file (mbox) and the recipient index, so importing the same file again
+(under any name) adds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailhygiene.bounces.detect import iter_files, parse_bytes
+from mailhygiene.bounces.model import BounceEvent
+from mailhygiene.errors import InputError
+from mailhygiene.normalize import dedup_key
+from mailhygiene.store.core import Store, now
+
+BOUNCES_DDL = (
+    """CREATE TABLE IF NOT EXISTS bounces (
+        address VARCHAR NOT NULL,
+        key VARCHAR,                 -- normalize.dedup_key(address): joins contacts.key
+        event_time TIMESTAMP,        -- UTC
+        status VARCHAR,              -- RFC 3463 enhanced status code or ''
+        replycode VARCHAR,           -- RFC 5321 reply code or ''
+        reason VARCHAR,              -- sisimai vocabulary
+        hard BOOLEAN,
+        action VARCHAR,
+        remote_mta VARCHAR,
+        diagnostic VARCHAR,
+        feedback_type VARCHAR,
+        source_file VARCHAR,
+        source_sha256 VARCHAR NOT NULL,
+        message_no INTEGER NOT NULL, -- message number inside the file (mbox), 1 otherwise
+        recipient_index INTEGER NOT NULL,
+        message_id VARCHAR,
+        base_name VARCHAR,           -- label only: history applies to every base
+        imported_at TIMESTAMP,
+        PRIMARY KEY (source_sha256, message_no, recipient_index)
+    )""",
+)
+_COLUMNS = ("address", "key", "event_time", "status", "replycode", "reason", "hard", "action",
+            "remote_mta", "diagnostic", "feedback_type", "source_file", "source_sha256",
+            "message_no", "recipient_index", "message_id", "base_name", "imported_at")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportStats:
+    files: int
+    events: int
+    new_events: int
+
+
+def ensure(store: Store) -> None:
+    store.ensure(BOUNCES_DDL)
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _message_no(source: str) -> int:
+    _, sep, tail = source.rpartition("#")
+    return int(tail) if sep and tail.isdigit() else 1
+
+
+def _row(ev: BounceEvent, file: Path, sha: str, base_name: str | None,
+         at: datetime) -> tuple[Any, ...]:
+    return (ev.address, dedup_key(ev.address), _utc(ev.event_time), ev.status, ev.replycode,
+            ev.reason, ev.hard, ev.action, ev.remote_mta, ev.diagnostic, ev.feedback_type,
+            str(file), sha, _message_no(ev.source), ev.index, ev.message_id, base_name, at)
+
+
+def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | None = None,
+                 fmt: str | None = None) -> ImportStats:
+    """Parse every file under `paths` and store its events; returns counts (new_events excludes
+    events already stored by an earlier import of the same bytes)."""
+    ensure(store)
+    files = events = new = 0
+    at = now()
+    for path in paths:
+        for file in iter_files(Path(path)):
+            try:
+                data = file.read_bytes()
+            except OSError as e:
+                raise InputError(f"cannot read {file}: {e.strerror or e}") from e
+            files += 1
+            sha = hashlib.sha256(data).hexdigest()
+            rows = [_row(ev, file, sha, base_name, at)
+                    for ev in parse_bytes(data, str(file), fmt) if ev.address]
+            events += len(rows)
+            if not rows:
+                continue
+            before = int(store.scalar("SELECT count(*) FROM bounces WHERE source_sha256 = ?",
+                                      [sha]))
+            store.executemany(
+                f"INSERT OR IGNORE INTO bounces ({', '.join(_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _COLUMNS)})", rows)
+            after = int(store.scalar("SELECT count(*) FROM bounces WHERE source_sha256 = ?",
+                                     [sha]))
+            new += after - before
+    return ImportStats(files=files, events=events, new_events=new)
+
+
+def history_rows(store: Store, base_id: int) -> list[tuple[Any, ...]]:
+    """Contacts of `base_id` eligible for history (syntax ok, not duplicates) that have at least
+    one bounce event, with their events: (row_no, key, status, reason, evidence, flags, detail,
+    reason_b, hard, status_b, replycode, event_time, action), ordered by row then time."""
+    ensure(store)
+    return store.fetchall(
+        """SELECT c.row_no, c.key, c.status, c.reason, c.evidence, c.flags, c.detail,
+                  b.reason, b.hard, b.status, b.replycode, b.event_time, b.action
+           FROM contacts c JOIN bounces b ON b.key = c.key
+           WHERE c.base_id = ? AND c.syntax_ok AND coalesce(c.status, '') <> 'duplicate'
+           ORDER BY c.row_no, b.event_time NULLS FIRST, b.source_sha256, b.message_no,
+                    b.recipient_index""", [base_id])
+
+
+def write_verdicts(store: Store, base_id: int,
+                   rows: Sequence[tuple[int, str, str, str, str]]) -> None:
+    """rows: (row_no, status, reason, evidence, detail) -> contacts of `base_id`."""
+    if not rows:
+        return
+    store.execute("CREATE OR REPLACE TEMP TABLE _history_verdicts (row_no BIGINT, status "
+                  "VARCHAR, reason VARCHAR, evidence VARCHAR, detail VARCHAR)")
+    store.executemany("INSERT INTO _history_verdicts VALUES (?, ?, ?, ?, ?)", list(rows))
+    store.execute(
+        """UPDATE contacts SET status = h.status, reason = h.reason, evidence = h.evidence,
+                  detail = h.detail
+           FROM _history_verdicts h
+           WHERE contacts.base_id = ? AND contacts.row_no = h.row_no""", [base_id])
+    store.execute("DROP TABLE _history_verdicts")

@@ -1,0 +1,317 @@
+"""Suppression (opt-out) lists (issue 11): people who objected must not be contacted (Moroccan
+law 09-08 and CNDP guidance, the French Bloctel list under law 2020-901, GDPR art. 21).
+
+`import_suppression` stores a list of emails, phone numbers or whole domains, normalized the way
+the pipeline normalizes contacts (emails: dedup key; phones: E.164; domains: ASCII lowercase),
+or as SHA-256 hex digests of those forms (the usual way such lists are exchanged; for phones the
+digest of the E.164 form with or without its '+' is accepted).
+
+`apply_suppressions` marks a base's matches. Every matching contact gains the `suppressed` flag;
+its status becomes `do_not_mail/suppressed` unless it is `invalid` (the invalid rate must not
+depend on which opt-out lists were loaded), `duplicate` (duplicates are outside the rates and the
+send list already) or already `do_not_mail`. Phone cells that match get
+`mh_<col>_status = suppressed` when they were valid or possible numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mailhygiene import config
+from mailhygiene.errors import InputError
+from mailhygiene.normalize import ascii_domain, dedup_key
+from mailhygiene.phones import PhoneStatus, check_phone
+from mailhygiene.store.core import now
+from mailhygiene.store.phones import phones_table, recorded_phone_columns
+from mailhygiene.store.suppressions import (
+    SUPPRESSIONS_DDL,
+    has_entries,
+    insert_entries,
+    list_rows,
+)
+from mailhygiene.types import Flag, Reason, Status
+
+if TYPE_CHECKING:
+    from mailhygiene.store import Store
+
+__all__ = [
+    "KINDS",
+    "ImportStats",
+    "SuppressStats",
+    "apply_suppressions",
+    "import_suppression",
+    "list_suppressions",
+    "normalize_entry",
+]
+
+KINDS = ("email", "phone", "domain")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_HEADERS = {
+    "email": {"email", "e-mail", "mail", "courriel", "address", "adresse", "email address"},
+    "phone": {"phone", "telephone", "tel", "numero", "number", "mobile", "fax", "e164", "msisdn"},
+    "domain": {"domain", "domaine", "domain name"},
+}
+_HASH_HEADERS = {"sha256", "hash", "sha-256", "hashed_email", "email_sha256", "phone_sha256"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportStats:
+    list_name: str
+    kind: str
+    hashed: bool
+    read: int  # non-empty entries read
+    stored: int  # new distinct entries added to the list
+    repeated: int  # entries already in the list or repeated in the file
+    rejected: int  # entries that do not normalize (not an address / number / domain / digest)
+    imported_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize_entry(value: str, kind: str, hashed: bool,
+                    default_region: str = config.DEFAULT_PHONE_REGION) -> str | None:
+    """The stored form of one list entry, or None if it is not a usable entry."""
+    v = value.strip()
+    if not v:
+        return None
+    if hashed:
+        return v.lower() if _HEX64.fullmatch(v) else None
+    if kind == "email":
+        key = dedup_key(v)
+        if key is None or key.count("@") < 1:
+            return None
+        local, _, dom = key.rpartition("@")
+        return key if local and "." in dom else None
+    if kind == "phone":
+        r = check_phone(v, default_region)
+        return r.e164 if r.status in (PhoneStatus.VALID, PhoneStatus.POSSIBLE) else None
+    if kind == "domain":
+        d = v.rpartition("@")[2].strip().lstrip("*").lstrip(".")
+        d = ascii_domain(d)
+        return d if "." in d and not re.search(r"\s|/", d) else None
+    raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # Excel exports on French Windows
+
+
+def _cells(text: str) -> tuple[list[str], str | None]:
+    """The entry column of a one-value-per-line file or a delimited file with a header, and
+    that header (lowercase) if there was one."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return [], None
+    first = lines[0]
+    delim = max((",", ";", "\t"), key=first.count)
+    if first.count(delim) == 0:
+        return [ln.strip() for ln in lines], None
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    head = [h.strip().strip("\ufeff").lower() for h in rows[0]]
+    names = _HEADERS["email"] | _HEADERS["phone"] | _HEADERS["domain"] | _HASH_HEADERS
+    col = next((i for i, h in enumerate(head) if h in names), None)
+    if col is None:
+        return [r[0].strip() for r in rows if r], None  # no header: first column
+    return [r[col].strip() for r in rows[1:] if len(r) > col], head[col]
+
+
+def _detect_kind(cells: Sequence[str], header: str | None, hashed: bool) -> str:
+    for kind, names in _HEADERS.items():
+        if header in names or (header and header.startswith(kind)):
+            return kind
+    if hashed:
+        return "email"  # digests of emails are by far the common exchange
+    sample = [c for c in cells[:1000] if c]
+    if sum("@" in c for c in sample) * 2 > len(sample):
+        return "email"
+    if sum(sum(ch.isdigit() for ch in c) >= 6 for c in sample) * 2 > len(sample):
+        return "phone"
+    return "domain"
+
+
+def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
+                       kind: str | None = None, hashed: bool | None = None,
+                       default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
+    """Adds the entries of `path` to the suppression list `list_name` (default: the file's
+    stem). `kind` None detects it (header, then content); `hashed` None detects SHA-256 hex
+    digests (90% of entries). Entries already in the list keep their first import date."""
+    p = Path(path)
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
+    text = _read_text(p)
+    cells, header = _cells(text)
+    cells = [c for c in cells if c]
+    if hashed is None:
+        hashed = bool(cells) and sum(bool(_HEX64.fullmatch(c)) for c in cells) >= 0.9 * len(cells)
+    kind = kind or _detect_kind(cells, header, hashed)
+    name = (list_name or p.stem or config.DEFAULT_SUPPRESSION_LIST).strip()
+    values = [normalize_entry(c, kind, hashed, default_region) for c in cells]
+    good = [v for v in values if v is not None]
+    imported_at = now()
+    stored = insert_entries(store, name, kind, hashed, good, imported_at, str(p),
+                            hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return ImportStats(
+        list_name=name, kind=kind, hashed=hashed, read=len(cells), stored=stored,
+        repeated=len(good) - stored, rejected=len(cells) - len(good),
+        imported_at=imported_at.isoformat(timespec="seconds"),
+    )
+
+
+def list_suppressions(store: Store) -> list[dict[str, Any]]:
+    return list_rows(store)
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressStats:
+    email_rows: int  # contacts on an email or domain list, whatever their status
+    marked: int  # contacts whose status became do_not_mail/suppressed
+    by_list: dict[str, int] = field(default_factory=dict)  # matched contacts per list
+    domain_rows: int = 0  # of email_rows, matched through a domain list
+    phones: dict[str, int] = field(default_factory=dict)  # suppressed cells per column (total)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def _domain_hits(store: Store, base_id: int) -> dict[str, str]:
+    """Contact domains on a domain list (the domain itself or a parent: a company's opt-out
+    covers its subdomains), with the first list name."""
+    plain: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    for name, hashed, value in store.fetchall(
+            "SELECT list_name, hashed, value FROM suppressions WHERE kind = 'domain' "
+            "ORDER BY list_name DESC"):
+        (digests if hashed else plain)[value] = name
+    hits: dict[str, str] = {}
+    for (dom,) in store.fetchall(
+            "SELECT DISTINCT domain FROM contacts WHERE base_id = ? AND domain IS NOT NULL",
+            [base_id]):
+        labels = str(dom).split(".")
+        for i in range(len(labels) - 1):
+            parent = ".".join(labels[i:])
+            name = plain.get(parent) or (digests.get(sha256_hex(parent)) if digests else None)
+            if name:
+                hits[str(dom)] = name
+                break
+    return hits
+
+
+def apply_suppressions(store: Store, base_id: int,
+                       phone_columns: Sequence[str] | None = None) -> SuppressStats:
+    """Marks contacts of `base_id` found on any stored suppression list, and phone cells of the
+    phone columns (headers or output prefixes; None: every column apply_phones wrote)."""
+    store.ensure(SUPPRESSIONS_DDL)
+    hits = _domain_hits(store, base_id) if has_entries(store, "domain") else {}
+    store.con.register("_mh_supp_domains", {
+        "domain": np.array(list(hits) or [""], dtype=object),
+        "list_name": np.array(list(hits.values()) or [""], dtype=object),
+    })
+    hashed_emails = bool(store.scalar(
+        "SELECT count(*) > 0 FROM suppressions WHERE kind = 'email' AND hashed"))
+    hashed_join = (
+        "UNION ALL SELECT c.row_no, s.list_name, false FROM contacts c JOIN suppressions s "
+        "ON s.kind = 'email' AND s.hashed AND s.value = sha256(c.key) "
+        "WHERE c.base_id = $1 AND c.key IS NOT NULL"
+    ) if hashed_emails else ""
+    protected = ", ".join(f"'{s.value}'" for s in
+                          (Status.INVALID, Status.DUPLICATE, Status.DO_NOT_MAIL))
+    try:
+        with store.transaction():
+            store.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _mh_supp_hits AS
+                SELECT row_no, min(list_name) AS list_name, bool_and(by_domain) AS by_domain
+                FROM (
+                  SELECT c.row_no, s.list_name, false AS by_domain FROM contacts c
+                  JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND s.value = c.key
+                  WHERE c.base_id = $1
+                  {hashed_join}
+                  UNION ALL SELECT c.row_no, d.list_name, true FROM contacts c
+                  JOIN _mh_supp_domains d ON d.domain = c.domain AND d.domain <> ''
+                  WHERE c.base_id = $1
+                ) GROUP BY row_no""",
+                [base_id],
+            )
+            marked = int(store.scalar(
+                f"""SELECT count(*) FROM contacts c JOIN _mh_supp_hits h USING (row_no)
+                    WHERE c.base_id = ? AND coalesce(c.status, '') NOT IN ({protected})""",
+                [base_id]))
+            store.execute(
+                f"""UPDATE contacts SET
+                  flags = array_to_string(list_sort(list_distinct(list_filter(list_concat(
+                      string_split(coalesce(contacts.flags, ''), ','),
+                      ['{Flag.SUPPRESSED.value}']), lambda x: x <> ''))), ','),
+                  status = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                                THEN '{Status.DO_NOT_MAIL.value}' ELSE contacts.status END,
+                  reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                                THEN '{Reason.SUPPRESSED.value}' ELSE contacts.reason END,
+                  detail = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                                THEN 'suppression list: ' || h.list_name
+                                ELSE contacts.detail END
+                FROM _mh_supp_hits h
+                WHERE contacts.base_id = ? AND contacts.row_no = h.row_no""",
+                [base_id],
+            )
+            row = store.fetchone("SELECT count(*), count(*) FILTER (WHERE by_domain) "
+                                 "FROM _mh_supp_hits")
+            by_list = {str(k): int(v) for k, v in store.fetchall(
+                "SELECT list_name, count(*) FROM _mh_supp_hits GROUP BY 1 ORDER BY 1")}
+            store.execute("DROP TABLE IF EXISTS _mh_supp_hits")
+            phones = _suppress_phones(store, base_id, phone_columns)
+    finally:
+        store.con.unregister("_mh_supp_domains")
+    assert row is not None
+    return SuppressStats(email_rows=int(row[0]), marked=marked, by_list=by_list,
+                         domain_rows=int(row[1]), phones=phones)
+
+
+def _suppress_phones(store: Store, base_id: int,
+                     columns: Sequence[str] | None) -> dict[str, int]:
+    cols = recorded_phone_columns(store, base_id)
+    if columns is not None:
+        wanted = {c.casefold() for c in columns}
+        cols = [c for c in cols if c[1].casefold() in wanted or c[2].casefold() in wanted]
+    t = phones_table(base_id)
+    if not cols or not store.table_exists(t) or not has_entries(store, "phone"):
+        return {head: 0 for _, head, _ in cols}
+    out: dict[str, int] = {}
+    ok = f"'{PhoneStatus.VALID.value}', '{PhoneStatus.POSSIBLE.value}'"
+    for _, head, p in cols:
+        store.execute(
+            f"""WITH x AS (SELECT DISTINCT {p}_e164 AS e164 FROM {t}
+                           WHERE {p}_status IN ({ok}))
+                UPDATE {t} SET {p}_status = '{PhoneStatus.SUPPRESSED.value}',
+                               {p}_reason = m.list_name
+                FROM (SELECT e164, min(list_name) AS list_name FROM (
+                        SELECT x.e164, s.list_name FROM x JOIN suppressions s
+                          ON s.kind = 'phone' AND NOT s.hashed AND s.value = x.e164
+                        UNION ALL SELECT x.e164, s.list_name FROM x JOIN suppressions s
+                          ON s.kind = 'phone' AND s.hashed AND s.value = sha256(x.e164)
+                        UNION ALL SELECT x.e164, s.list_name FROM x JOIN suppressions s
+                          ON s.kind = 'phone' AND s.hashed
+                          AND s.value = sha256(ltrim(x.e164, '+'))
+                      ) GROUP BY 1) m
+                WHERE {t}.{p}_status IN ({ok}) AND {t}.{p}_e164 = m.e164""")
+        out[head] = int(store.scalar(
+            f"SELECT count(*) FROM {t} WHERE {p}_status = 'suppressed'"))
+    return out

@@ -1,0 +1,196 @@
+"""MinHash fingerprints: datasketch equivalence, keys, export privacy, import checks, search."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from datasketch import MinHash
+
+from mailhygiene import fingerprint as fpmod
+from mailhygiene.cli import main
+from mailhygiene.compare import compare_bases, compare_fingerprint_files
+from mailhygiene.errors import InputError
+from mailhygiene.fingerprint import (
+    MinHashParams,
+    export_fingerprint,
+    fingerprint_base,
+    import_fingerprint,
+    load_fingerprint_file,
+    minhash_signature,
+)
+from mailhygiene.keys import keyed_hash_hex, make_key, strings_hash64
+from mailhygiene.search import search_bases
+from mailhygiene.store import Store
+from tests.test_compare import addrs, make_base
+
+KEY = make_key(b"fingerprint test key, 32 bytes!!", "test")
+OTHER = make_key(b"another key entirely, 32 bytes!!", "test")
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store(":memory:")
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(16, 1), (128, 7), (256, 1)])
+def test_signature_equals_a_datasketch_update_loop(store: Store, num_perm: int,
+                                                   seed: int) -> None:
+    values = addrs(0, 700)
+    hashes = strings_hash64(store, KEY, values)
+    ours = minhash_signature(hashes, MinHashParams(num_perm, seed))
+    ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine64", hashfunc=int)
+    for v in values:  # the per-address baseline: Python hmac, then datasketch's update
+        ref.update(int(keyed_hash_hex(KEY, v)[:16], 16))
+    assert np.array_equal(ours, ref.hashvalues)
+
+
+def test_chunked_signature_equals_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = np.random.default_rng(3).integers(0, 2**64, size=5000, dtype=np.uint64)
+    whole = minhash_signature(h)
+    monkeypatch.setattr(fpmod, "_CHUNK", 777)
+    assert np.array_equal(minhash_signature(h), whole)
+
+
+def test_fingerprint_is_a_usable_datasketch_minhash(store: Store) -> None:
+    a = make_base(store, "a", addrs(0, 3000))
+    b = make_base(store, "b", addrs(1500, 4500))
+    fa, fb = fingerprint_base(store, a, KEY), fingerprint_base(store, b, KEY)
+    ma, mb = fa.minhash(), fb.minhash()
+    assert abs(ma.jaccard(mb) - 1500 / 4500) < 0.1
+    assert fa.size == 3000 and fa.rows == 3000 and fa.key_id == KEY.key_id
+    # The stored fingerprint is reused and round-trips through DuckDB unchanged.
+    again = fingerprint_base(store, a, KEY)
+    assert np.array_equal(again.signature, fa.signature) and again.base_id == a
+
+
+def test_same_key_and_params_identical_different_keys_unrelated(tmp_path: Path) -> None:
+    sigs = {}
+    for label, key, seed in [("k1", KEY, 1), ("k1-again", KEY, 1), ("k2", OTHER, 1),
+                             ("k1-seed2", KEY, 2)]:
+        with Store(tmp_path / f"{label}.duckdb") as s:
+            base = make_base(s, "same", addrs(0, 2000))
+            sigs[label] = fingerprint_base(s, base, key, params=MinHashParams(256, seed)).signature
+    assert np.array_equal(sigs["k1"], sigs["k1-again"])
+    # Same addresses under another key (or other permutations): positions agree by chance only.
+    assert np.count_nonzero(sigs["k1"] == sigs["k2"]) <= 2
+    assert np.count_nonzero(sigs["k1"] == sigs["k1-seed2"]) <= 2
+
+
+def test_export_contains_no_address_and_no_keyed_hash(store: Store, tmp_path: Path) -> None:
+    values = addrs(0, 400)
+    base = make_base(store, "secretbase", values)
+    fp = fingerprint_base(store, base, KEY)
+    path = tmp_path / "fp.json"
+    export_fingerprint(fp, path)
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert set(data) == {"format", "format_version", "tool", "tool_version", "keyed_hash",
+                         "key_id", "minhash", "rows", "size", "signature_encoding", "signature"}
+    assert "secretbase" not in text and "@" not in text and "example" not in text
+    raw_sig = base64.b64decode(data["signature"])
+    for v in values:
+        kh = keyed_hash_hex(KEY, v)
+        h64 = int(kh[:16], 16)
+        for needle in (v, kh, kh[:16], str(h64)):
+            assert needle not in text
+        for blob in (bytes.fromhex(kh), bytes.fromhex(kh[:16]), bytes.fromhex(kh[:16])[::-1]):
+            assert blob not in raw_sig
+    assert KEY.secret.decode() not in text
+
+
+def test_import_round_trip_and_refusals(store: Store, tmp_path: Path) -> None:
+    base = make_base(store, "a", addrs(0, 500))
+    fp = fingerprint_base(store, base, KEY)
+    path = tmp_path / "fp.json"
+    export_fingerprint(fp, path)
+    other = Store(":memory:")
+    got = import_fingerprint(other, path, KEY, name="theirs")
+    assert np.array_equal(got.signature, fp.signature) and got.size == 500
+    assert got.source == "imported" and got.name == "theirs"
+    with pytest.raises(InputError, match="HMAC key id"):
+        import_fingerprint(other, path, OTHER)
+    with pytest.raises(InputError, match=r"num_perm=256.*expected num_perm=128"):
+        import_fingerprint(other, path, KEY, params=MinHashParams(num_perm=128))
+    bad = tmp_path / "bad.json"
+    short_sig = json.dumps({**json.loads(path.read_text()), "signature": "AAAAAAAAAAA="})
+    for content, message in [("{not json", "not JSON"), ('{"a": 1}', "not a mailhygiene"),
+                             (short_sig, "signature has")]:
+        bad.write_text(content)
+        with pytest.raises(InputError, match=message):
+            load_fingerprint_file(bad)
+
+
+def test_fingerprints_only_matches_the_store_estimate(store: Store, tmp_path: Path) -> None:
+    a = make_base(store, "a", addrs(0, 4000))
+    b = make_base(store, "b", addrs(3000, 4400))
+    full = compare_bases(store, a, b, key=KEY)
+    export_fingerprint(fingerprint_base(store, a, KEY), tmp_path / "a.json")
+    export_fingerprint(fingerprint_base(store, b, KEY), tmp_path / "b.json")
+    only = compare_fingerprint_files(tmp_path / "a.json", tmp_path / "b.json")
+    assert only.estimate == full.estimate
+    j = only.to_json()
+    assert "exact" not in j["overlap"] and j["a"]["unique"] == 4000
+    b_other = fingerprint_base(store, b, OTHER)
+    export_fingerprint(b_other, tmp_path / "b2.json")
+    with pytest.raises(InputError, match="same key"):
+        compare_fingerprint_files(tmp_path / "a.json", tmp_path / "b2.json")
+
+
+def test_search_ranks_by_containment_of_the_input(store: Store, tmp_path: Path) -> None:
+    query = make_base(store, "query", addrs(0, 2000))
+    make_base(store, "holds90", addrs(200, 2000) + addrs(50000, 70000))  # 1:11 size ratio
+    make_base(store, "holds50", addrs(1000, 2000) + addrs(80000, 81000))
+    make_base(store, "holds0", addrs(90000, 93000))
+    other_key_base = make_base(store, "otherkey", addrs(0, 2000))
+    fingerprint_base(store, other_key_base, OTHER)
+    for base_id in range(2, 5):
+        fingerprint_base(store, base_id, KEY)
+    # A fingerprint made elsewhere takes part too.
+    with Store(tmp_path / "else.duckdb") as s:
+        elsewhere = make_base(s, "far", addrs(0, 1400))
+        export_fingerprint(fingerprint_base(s, elsewhere, KEY), tmp_path / "far.json")
+    import_fingerprint(store, tmp_path / "far.json", KEY, name="imported70")
+    res = search_bases(store, fingerprint_base(store, query, KEY), KEY, top=10)
+    names = [h.name for h in res.hits]
+    assert names[:3] == ["holds90", "imported70", "holds50"]
+    assert "holds0" not in names and "query" not in names and "otherkey" not in names
+    assert res.skipped == 1 and res.indexed == 4
+    top = res.hits[0]
+    assert abs(top.containment - 0.9) < 4 * top.containment_stderr + 0.05
+
+
+def test_cli_fingerprint_export_import_and_search(tmp_path: Path) -> None:
+    runner = CliRunner()
+    keyf = tmp_path / "key"
+    keyf.write_bytes(b"shared expert key, 32 bytes long")
+    src = tmp_path / "mine.csv"
+    src.write_text("email\n" + "\n".join(addrs(0, 600)) + "\n", encoding="utf-8")
+    db1, db2 = str(tmp_path / "one.duckdb"), str(tmp_path / "two.duckdb")
+    out = tmp_path / "mine.json"
+    r = runner.invoke(main, ["fingerprint", str(src), "--name", "mine", "--export", str(out),
+                             "--key-file", str(keyf), "--db", db1, "--json"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads(r.stdout)
+    assert meta["size"] == 600 and meta["name"] == "mine" and "signature" not in meta
+    r = runner.invoke(main, ["fingerprint-import", str(out), "--key-file", str(keyf),
+                             "--db", db2])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["fingerprint-import", str(out), "--db", db2,
+                             "--num-perm", "64", "--key-file", str(keyf)])
+    assert r.exit_code == 2 and "num_perm=256" in r.output
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("email\n" + "\n".join(addrs(300, 600)) + "\n", encoding="utf-8")
+    r = runner.invoke(main, ["search", str(theirs), "--key-file", str(keyf), "--db", db2,
+                             "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert [h["name"] for h in res["hits"]] == ["mine"]
+    assert res["hits"][0]["containment_of_input"] > 0.8
+    r = runner.invoke(main, ["compare", str(out), str(out), "--fingerprints-only", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["overlap"]["minhash_jaccard"] == 1.0

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailhygiene.errors import InputError
+from mailhygiene.phones import (
+    PhoneReason,
+    PhoneStatus,
+    apply_phones,
+    check_phone,
+    detect_phone_columns,
+    output_prefix,
+    phone_summary,
+)
+from mailhygiene.store import Store
+from tests.test_enrich import build_base
+
+V, P, I, E = PhoneStatus.VALID, PhoneStatus.POSSIBLE, PhoneStatus.INVALID, PhoneStatus.EMPTY
+R = PhoneReason
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "status", "reason", "e164", "ntype"),
+    [
+        # Morocco (ANRT plan: 05xx fixed, 06xx/07xx mobile, 08xx services)
+        pytest.param("+212 5 22 12 34 56", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="ma-fixed-intl"),
+        pytest.param("0522-12-34-56", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="ma-fixed-dashes"),
+        pytest.param("(0522) 12 34 56", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="ma-fixed-parentheses"),
+        pytest.param("06 61 12 34 56", "MA", V, R.NONE, "+212661123456", "mobile",
+                     id="ma-mobile-06-spaces"),
+        pytest.param("07.61.12.34.56", "MA", V, R.NONE, "+212761123456", "mobile",
+                     id="ma-mobile-07-dots"),
+        pytest.param("00212661123456", "MA", V, R.NONE, "+212661123456", "mobile",
+                     id="ma-00-prefix"),
+        pytest.param("+212 (0) 661 12 34 56", "MA", V, R.NONE, "+212661123456", "mobile",
+                     id="ma-intl-with-national-0"),
+        pytest.param("212661123456", "MA", V, R.NONE, "+212661123456", "mobile",
+                     id="ma-cc-without-plus"),
+        pytest.param("0800 123 456", "MA", V, R.NONE, "+212800123456", "toll_free",
+                     id="ma-toll-free"),
+        # fax and phone marks, extensions, two numbers in one cell
+        pytest.param("Fax: 05 22 12 34 56", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="fax-mark"),
+        pytest.param("Tél. +212 661 12 34 56", "MA", V, R.NONE, "+212661123456", "mobile",
+                     id="tel-mark"),
+        pytest.param("05 22 12 34 56 (fax)", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="fax-mark-after"),
+        pytest.param("0522123456 poste 12", "MA", V, R.NONE, "+212522123456", "fixed_line",
+                     id="poste-extension"),
+        pytest.param("Tel 05.22.12.34.56 / 06 61 12 34 56", "MA", V, R.NONE, "+212522123456",
+                     "fixed_line", id="two-numbers-first-kept"),
+        # France
+        pytest.param("+33 1 42 68 53 00", "MA", V, R.NONE, "+33142685300", "fixed_line",
+                     id="fr-fixed-intl-from-ma-base"),
+        pytest.param("0033 6 12 34 56 78", "MA", V, R.NONE, "+33612345678", "mobile",
+                     id="fr-mobile-00"),
+        pytest.param("+33 (0)6 12 34 56 78", "MA", V, R.NONE, "+33612345678", "mobile",
+                     id="fr-intl-with-0"),
+        pytest.param("01 42 68 53 00", "FR", V, R.NONE, "+33142685300", "fixed_line",
+                     id="fr-fixed-national"),
+        pytest.param("06.12.34.56.78", "FR", V, R.NONE, "+33612345678", "mobile",
+                     id="fr-mobile-dots"),
+        pytest.param("09 72 12 34 56", "FR", V, R.NONE, "+33972123456", "voip",
+                     id="fr-09-voip"),
+        # invalid
+        pytest.param("05 22", "MA", I, R.TOO_SHORT, None, None, id="too-short"),
+        pytest.param("+2125221234", "MA", I, R.TOO_SHORT, None, None, id="intl-too-short"),
+        pytest.param("0522123456789", "MA", I, R.TOO_LONG, None, None, id="too-long"),
+        pytest.param("0000000000", "MA", I, R.INVALID_FOR_REGION, None, None, id="zeros"),
+        pytest.param("0412345678", "MA", I, R.INVALID_FOR_REGION, None, None,
+                     id="ma-unallocated-04"),
+        pytest.param("+999 123 456", "MA", I, R.INVALID_COUNTRY_CODE, None, None,
+                     id="unknown-country-code"),
+        pytest.param("abc", "MA", I, R.NOT_A_NUMBER, None, None, id="letters"),
+        pytest.param("n/a", "MA", I, R.NOT_A_NUMBER, None, None, id="n-a"),
+        pytest.param("--", "MA", I, R.NOT_A_NUMBER, None, None, id="dashes"),
+        pytest.param("jean@example.ma", "MA", I, R.NOT_A_NUMBER, None, None, id="an-email"),
+        # empty
+        pytest.param("", "MA", E, R.NONE, None, None, id="empty"),
+        pytest.param("   ", "MA", E, R.NONE, None, None, id="blank"),
+        pytest.param(None, "MA", E, R.NONE, None, None, id="none"),
+    ],
+)
+def test_check_phone(raw: str | None, region: str, status: PhoneStatus, reason: PhoneReason,
+                     e164: str | None, ntype: str | None) -> None:
+    r = check_phone(raw, region)
+    assert (r.status, r.reason, r.e164, r.number_type) == (status, reason, e164, ntype)
+
+
+def test_region_of_numbers() -> None:
+    assert check_phone("06 61 12 34 56", "MA").region == "MA"
+    assert check_phone("+33 6 12 34 56 78", "MA").region == "FR"
+    assert check_phone("+999 1", "MA").region is None
+
+
+def test_garbage_never_raises() -> None:
+    for raw in ["+", "00", "(", "+++", "0" * 300, "\x00\x01", "١٢٣٤٥٦٧٨٩٠", "tel:", "x" * 1000,
+                "+212 ☎ 661", "0661123456" * 30]:
+        assert check_phone(raw, "MA").status in (V, P, I)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param(["Nom", "Email", "Téléphone", "Fax"], [2, 3], id="french"),
+        pytest.param(["email", "TEL", "GSM", "Portable", "tel1"], [1, 2, 3, 4], id="marks"),
+        pytest.param(["Email", "PhoneNumber", "Mobile Phone", "N° Fax"], [1, 2, 3], id="english"),
+        pytest.param(["Email", "Hotel", "Telegram", "Ville", "Adresse"], [], id="false-friends"),
+        pytest.param(["Numéro de téléphone", "Télécopie"], [0, 1], id="long-names"),
+    ],
+)
+def test_detect_phone_columns(header: list[str], expected: list[int]) -> None:
+    assert detect_phone_columns(header) == expected
+
+
+def test_output_prefix() -> None:
+    header = ["Email", "Téléphone", "N° Fax", "Tel", "tel", "***"]
+    assert output_prefix(header, 1) == "mh_telephone"
+    assert output_prefix(header, 2) == "mh_n_fax"
+    assert output_prefix(header, 3) == "mh_c4"  # same slug twice: the position is used
+    assert output_prefix(header, 5) == "mh_c6"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "s.duckdb")
+
+
+HEADER = ["Email", "Téléphone", "Fax", "Ville"]
+ROWS = [
+    ["a@entreprise.ma", "06 61 12 34 56", "Fax: 05 22 12 34 56", "Casablanca"],
+    ["b@entreprise.ma", "0661123456", "05 22 12 34 56", "Casablanca"],  # shares both
+    ["c@entreprise.ma", "05 22", "", "Rabat"],
+    ["d@entreprise.ma", "abc", "0000000000", "Rabat"],
+    ["e@entreprise.ma", "+33 6 12 34 56 78", "05 37 11 22 33", "Paris"],
+    ["A@entreprise.ma", "06 61 12 34 56", "", "Casablanca"],  # duplicate contact of row 1
+    ["f@entreprise.ma", "", "", "Fes"],
+]
+
+
+def test_apply_phones_detects_columns_and_writes_table(store: Store) -> None:
+    base_id = build_base(store, HEADER, ROWS)
+    summary = apply_phones(store, base_id, None, "MA")
+    assert list(summary) == ["Téléphone", "Fax"]
+    tel, fax = summary["Téléphone"], summary["Fax"]
+    assert (tel.rows, tel.filled, tel.valid, tel.possible, tel.invalid) == (7, 6, 4, 0, 2)
+    assert tel.by_reason == {"not_a_number": 1, "too_short": 1}
+    assert tel.by_type == {"mobile": 4}
+    assert tel.by_region == {"MA": 3, "FR": 1}
+    assert tel.invalid_rate == pytest.approx(2 / 6)
+    lo, hi = tel.invalid_rate_ci95
+    assert 0 < lo < 2 / 6 < hi < 1
+    # +212661123456 is on rows 1, 2 and 6; rows 1 and 6 are the same contact (same key), and
+    # row 2 is another one: one shared number, held by 3 rows.
+    assert (tel.shared_numbers, tel.rows_with_shared_number) == (1, 3)
+    assert (fax.filled, fax.valid, fax.invalid) == (4, 3, 1)
+    assert fax.by_reason == {"invalid_for_region": 1}
+    assert fax.shared_numbers == 1
+
+    rows = store.fetchall(
+        "SELECT row_no, mh_telephone_status, mh_telephone_reason, mh_telephone_e164, "
+        "mh_telephone_type, mh_fax_status, mh_fax_e164 FROM mh_phones_1 ORDER BY row_no")
+    assert rows[0] == (1, "valid", "", "+212661123456", "mobile", "valid", "+212522123456")
+    assert rows[2] == (3, "invalid", "too_short", None, None, "empty", None)
+    assert rows[6] == (7, "empty", "", None, None, "empty", None)
+    extras = store.fetchall("SELECT table_name, columns FROM output_extras WHERE base_id = ?",
+                            [base_id])
+    assert extras == [("mh_phones_1", [
+        "mh_telephone_status", "mh_telephone_reason", "mh_telephone_e164", "mh_telephone_type",
+        "mh_fax_status", "mh_fax_reason", "mh_fax_e164", "mh_fax_type"])]
+    assert phone_summary(store, base_id)["Fax"] == fax
+    assert tel.to_json()["invalid_rate_ci95"] == list(tel.invalid_rate_ci95)
+
+
+def test_apply_phones_explicit_columns_and_region(store: Store) -> None:
+    base_id = build_base(store, ["mail", "Numéro"], [["x@a.fr", "01 42 68 53 00"],
+                                                     ["y@a.fr", "06 12 34 56 78"]])
+    assert apply_phones(store, base_id, None, "FR") == {}  # "Numéro" alone is not detected
+    summary = apply_phones(store, base_id, ["numero"], "FR")
+    assert summary["Numéro"].valid == 2
+    assert store.fetchall("SELECT mh_numero_e164 FROM mh_phones_1 ORDER BY row_no") == [
+        ("+33142685300",), ("+33612345678",)]
+    summary_ma = apply_phones(store, base_id, ["c2"], "MA")  # same digits read as Moroccan
+    assert summary_ma["Numéro"].valid == 1  # 06 12 34 56 78 is also a Moroccan mobile
+
+
+def test_apply_phones_errors(store: Store) -> None:
+    base_id = build_base(store, HEADER, ROWS)
+    with pytest.raises(InputError):
+        apply_phones(store, base_id, ["nope"], "MA")
+    with pytest.raises(InputError):
+        apply_phones(store, base_id, None, "XX")

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailhygiene.cli import main
+from mailhygiene.errors import InputError
+from mailhygiene.phones import apply_phones
+from mailhygiene.store import Store
+from mailhygiene.suppress import (
+    apply_suppressions,
+    import_suppression,
+    list_suppressions,
+    normalize_entry,
+)
+from tests.test_enrich import build_base
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "s.duckdb")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "hashed", "expected"),
+    [
+        pytest.param("  Jean.Dupont@Example.MA ", "email", False, "jean.dupont@example.ma",
+                     id="email-trim-case"),
+        pytest.param("JEAN@exämple.ma", "email", False, "jean@xn--exmple-cua.ma", id="email-idn"),
+        pytest.param("not an address", "email", False, None, id="email-garbage"),
+        pytest.param("06 61 12 34 56", "phone", False, "+212661123456", id="phone-national"),
+        pytest.param("+33 6 12 34 56 78", "phone", False, "+33612345678", id="phone-intl"),
+        pytest.param("12", "phone", False, None, id="phone-garbage"),
+        pytest.param("@Example.COM", "domain", False, "example.com", id="domain-at"),
+        pytest.param("exämple.ma", "domain", False, "xn--exmple-cua.ma", id="domain-idn"),
+        pytest.param("localhost", "domain", False, None, id="domain-no-dot"),
+        pytest.param(sha("x@y.ma").upper(), "email", True, sha("x@y.ma"), id="hash-upper"),
+        pytest.param("abc", "email", True, None, id="hash-garbage"),
+    ],
+)
+def test_normalize_entry(value: str, kind: str, hashed: bool, expected: str | None) -> None:
+    assert normalize_entry(value, kind, hashed, "MA") == expected
+
+
+def test_import_detects_kind_and_hashing_and_dedupes(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "optout.txt"
+    f.write_text("# opt-outs\nJean@Example.ma\njean@example.ma\nnope\nsara@example.ma\n")
+    st = import_suppression(store, f)
+    assert (st.list_name, st.kind, st.hashed) == ("optout", "email", False)
+    assert (st.read, st.stored, st.repeated, st.rejected) == (4, 2, 1, 1)
+    again = import_suppression(store, f)
+    assert (again.stored, again.repeated) == (0, 3)
+
+    h = tmp_path / "hashed.csv"
+    h.write_text("sha256;source\n" + sha("karim@example.ma") + ";web\n")
+    st2 = import_suppression(store, h, "partner")
+    assert (st2.kind, st2.hashed, st2.stored) == ("email", True, 1)
+
+    p = tmp_path / "bloctel.csv"
+    p.write_text("telephone,date\n06 12 34 56 78,2024-01-01\n0142685300,2024-02-01\n")
+    st3 = import_suppression(store, p, "bloctel", default_region="FR")
+    assert (st3.kind, st3.stored) == ("phone", 2)
+    assert {r["list"]: r["entries"] for r in list_suppressions(store)} == {
+        "bloctel": 2, "optout": 2, "partner": 1}
+    with pytest.raises(InputError):
+        import_suppression(store, f, kind="fax")
+    with pytest.raises(InputError):
+        import_suppression(store, tmp_path / "missing.txt")
+
+
+def _state(store: Store, base_id: int) -> dict[int, tuple[str, str, str]]:
+    return {r[0]: (r[1], r[2], r[3]) for r in store.fetchall(
+        "SELECT row_no, status, reason, flags FROM contacts WHERE base_id = ? ORDER BY row_no",
+        [base_id])}
+
+
+def test_apply_suppressions_emails_domains_hashes_phones(store: Store, tmp_path: Path) -> None:
+    header = ["Email", "Tel"]
+    rows = [
+        ["Jean.Dupont@EXAMPLE.ma", "06 61 12 34 56"],   # 1 plain email list (normalized)
+        ["karim@example.ma", "+212 5 22 12 34 56"],      # 2 hashed email list
+        ["anyone@optout-corp.ma", "0761123456"],         # 3 domain list
+        ["x@sales.optout-corp.ma", ""],                  # 4 subdomain of a listed domain
+        ["sara@example.ma", "06.61.12.34.56"],          # 5 not listed; its phone is (plain)
+        ["bad@@example.ma", "05 22"],                    # 6 invalid: stays invalid
+        ["jean.dupont@example.ma", ""],                  # 7 duplicate of 1: stays duplicate
+        ["omar@example.ma", "0537112233"],               # 8 phone on a hashed list (no '+')
+    ]
+    base_id = build_base(store, header, rows)
+    (tmp_path / "emails.txt").write_text("jean.dupont@example.ma\nbad@@example.ma\n")
+    (tmp_path / "hashed.txt").write_text(sha("karim@example.ma") + "\n")
+    (tmp_path / "domains.txt").write_text("optout-corp.ma\n")
+    (tmp_path / "phones.txt").write_text("+212661123456\n")
+    (tmp_path / "phones_hashed.txt").write_text(sha("212537112233") + "\n")
+    import_suppression(store, tmp_path / "emails.txt", "crm", kind="email")
+    import_suppression(store, tmp_path / "hashed.txt", "partner")
+    import_suppression(store, tmp_path / "domains.txt", "corp", kind="domain")
+    import_suppression(store, tmp_path / "phones.txt", "calls", kind="phone")
+    import_suppression(store, tmp_path / "phones_hashed.txt", "calls_h", kind="phone")
+    apply_phones(store, base_id, None, "MA")
+
+    st = apply_suppressions(store, base_id)
+    got = _state(store, base_id)
+    assert got[1] == ("do_not_mail", "suppressed", "suppressed")
+    assert got[2] == ("do_not_mail", "suppressed", "suppressed")
+    assert got[3] == ("do_not_mail", "suppressed", "suppressed")
+    assert got[4] == ("do_not_mail", "suppressed", "suppressed")
+    assert got[5] == ("unknown", "smtp_skipped", "")
+    assert got[6][0] == "invalid"  # "bad@@..." is not a valid key: no match, no flag
+    assert got[7] == ("duplicate", "duplicate_of", "suppressed")
+    assert got[8] == ("unknown", "smtp_skipped", "")
+    assert (st.email_rows, st.marked, st.domain_rows) == (5, 4, 2)
+    assert st.by_list == {"corp": 2, "crm": 2, "partner": 1}
+    detail = store.scalar("SELECT detail FROM contacts WHERE base_id = ? AND row_no = 2",
+                          [base_id])
+    assert detail == "suppression list: partner"
+
+    phones = store.fetchall("SELECT row_no, mh_tel_status, mh_tel_reason FROM mh_phones_1 "  # noqa
+                            "ORDER BY row_no")
+    assert phones[0] == (1, "suppressed", "calls")
+    assert phones[4] == (5, "suppressed", "calls")
+    assert phones[7] == (8, "suppressed", "calls_h")
+    assert phones[1] == (2, "valid", "")
+    assert phones[5] == (6, "invalid", "too_short")  # invalid numbers are never re-labelled
+    assert st.phones == {"Tel": 3}
+
+    # Idempotent.
+    st2 = apply_suppressions(store, base_id)
+    assert _state(store, base_id) == got
+    assert (st2.email_rows, st2.marked, st2.phones) == (5, 0, {"Tel": 3})
+
+
+def test_cli_import_and_list(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    f = tmp_path / "stop.txt"
+    f.write_text("a@example.ma\nb@example.ma\nnot-an-address\n")
+    runner = CliRunner()
+    r = runner.invoke(main, ["suppress", "import", str(f), "--list", "stop", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "2 new" in r.output and "1 rejected" in r.output
+    r = runner.invoke(main, ["suppress", "import", str(f), "--plain", "--kind", "email",
+                             "--json", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["repeated"] == 2
+    r = runner.invoke(main, ["suppress", "list", "--db", db])
+    assert r.exit_code == 0 and "stop" in r.output and "email" in r.output
+    r = runner.invoke(main, ["suppress", "list", "--json", "--db", db])
+    assert json.loads(r.output)[0]["entries"] == 2
+    r = runner.invoke(main, ["suppress", "import", str(f), "--kind", "fax", "--db", db])
+    assert r.exit_code == 2
