@@ -18,8 +18,8 @@ containment of B in A = |A ∩ B| / |B|; its standard error follows by the delta
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ __all__ = [
     "BaseSide",
     "Comparison",
     "DomainOverlap",
+    "EvidenceHook",
     "FingerprintComparison",
     "MinHashEstimate",
     "StatusOverlap",
@@ -321,14 +322,22 @@ def compare_bases(store: Store, a_base_id: int, b_base_id: int, *, key: HmacKey 
                       by_status=by_status, by_reason=by_reason, by_domain=by_domain)
 
 
+EvidenceHook = Callable[[Store, int, int], Mapping[str, Any]]
+
+
 def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
                    params: MinHashParams = DEFAULT_PARAMS, column: str | None = None,
-                   top_domains: int = COMPARE_TOP_DOMAINS) -> Comparison:
+                   top_domains: int = COMPARE_TOP_DOMAINS,
+                   evidence: EvidenceHook | None = None) -> Comparison:
     """`mailhygiene compare A B`: A and B are files (imported, or reused when already
-    imported) or stored base names."""
+    imported) or stored base names. `evidence(store, a_base_id, b_base_id)`, when given,
+    returns the `evidence` section (issue 8), attached to the result."""
     a_id, _ = resolve_base(store, a, column=column)
     b_id, _ = resolve_base(store, b, column=column)
-    return compare_bases(store, a_id, b_id, key=key, params=params, top_domains=top_domains)
+    c = compare_bases(store, a_id, b_id, key=key, params=params, top_domains=top_domains)
+    if evidence is not None:
+        c = replace(c, evidence=evidence(store, a_id, b_id))
+    return c
 
 
 def compare_fingerprints(fa: Fingerprint, fb: Fingerprint) -> FingerprintComparison:

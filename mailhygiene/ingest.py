@@ -286,6 +286,8 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
             return LoadResult(rows, 0, "duckdb")
         except Exception:  # noqa: BLE001 - any refusal means: use the lenient reader
             store.execute(f'DROP TABLE IF EXISTS "{table}"')
+        if store.table_exists(table):
+            store.execute(f'DROP TABLE "{table}"')
     with tempfile.TemporaryDirectory(prefix="mh-ingest-") as tmp:
         canon = Path(tmp) / "canonical.csv"
         rows, bad = _write_canonical(path, fmt, canon)

@@ -280,9 +280,9 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
     cols = [(i, header[i], output_prefix(header, i)) for i in indices]
 
     # Each distinct cell is parsed once, whichever column it sits in.
-    union = " UNION ".join(f"SELECT c{i + 1} AS raw FROM {table} WHERE c{i + 1} IS NOT NULL"
-                           for i, _, _ in cols)
-    raws = [r[0] for r in store.fetchall(union)]
+    union = " UNION ALL ".join(f"SELECT c{i + 1} AS raw FROM {table} WHERE c{i + 1} IS NOT NULL"
+                               for i, _, _ in cols)
+    raws = [r[0] for r in store.fetchall(f"SELECT DISTINCT raw FROM ({union})")]
     results = [check_phone(r, region) for r in raws]
     frame = {
         "raw": np.array(raws or [""], dtype=object),

@@ -68,25 +68,42 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                                unparseable=int(stored.get("unparseable", 0)))
     if progress:
         progress(f"reading {p.name}")
-    with store.transaction():
-        base_id = int(store.scalar("SELECT nextval('base_ids')"))
-        table = f"input_{base_id}"
+    drop_orphan_inputs(store)
+    base_id = int(store.scalar("SELECT nextval('base_ids')"))
+    table = f"input_{base_id}"
+    # Loading is outside the transaction: DuckDB's strict reader may refuse the file, and a
+    # failed statement would abort the transaction. A crash leaves an orphan input table,
+    # dropped by the next import; a base exists only once its bases row is committed.
+    try:
         loaded = load_input(store, p, fmt, table)
         if loaded.rows == 0:
             raise InputError(f"input file has no data rows (only a header?): {p}")
         if progress:
             progress(f"syntax of {loaded.rows:,} rows")
-        run_syntax(store, base_id, table, fmt.address_index + 1, fold_providers=fold_providers)
-        fmt_json = fmt.to_json() | {"signature": sig, "complete": True,
-                                    "unparseable": loaded.unparseable,
-                                    "load_path": loaded.path_used}
-        store.execute(
-            "INSERT INTO bases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [base_id, base_name, str(p.resolve()), digest, loaded.rows, now(),
-             json.dumps(fmt_json), table],
-        )
+        with store.transaction():
+            run_syntax(store, base_id, table, fmt.address_index + 1,
+                       fold_providers=fold_providers)
+            fmt_json = fmt.to_json() | {"signature": sig, "complete": True,
+                                        "unparseable": loaded.unparseable,
+                                        "load_path": loaded.path_used}
+            store.execute(
+                "INSERT INTO bases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [base_id, base_name, str(p.resolve()), digest, loaded.rows, now(),
+                 json.dumps(fmt_json), table],
+            )
+    except BaseException:
+        store.execute(f'DROP TABLE IF EXISTS "{table}"')
+        raise
     return BaseRef(base_id, base_name, loaded.rows, digest, table, fmt,
                    unparseable=loaded.unparseable, load_path=loaded.path_used)
+
+
+def drop_orphan_inputs(store: Store) -> None:
+    """Input tables whose import never committed (crash, kill -9) are removed."""
+    for (name,) in store.fetchall(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'input_%' "
+        "AND table_name NOT IN (SELECT table_name FROM bases WHERE table_name IS NOT NULL)"):
+        store.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,

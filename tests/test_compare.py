@@ -15,7 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailhygiene.cli import main
-from mailhygiene.compare import compare_bases, compare_fingerprints, estimate_from_jaccard
+from mailhygiene.compare import (
+    compare_bases,
+    compare_fingerprints,
+    compare_inputs,
+    estimate_from_jaccard,
+)
 from mailhygiene.fingerprint import MinHashParams, fingerprint_from_hashes
 from mailhygiene.keys import make_key
 from mailhygiene.store import Store
@@ -245,6 +250,14 @@ def test_json_keys_are_stable_and_evidence_attaches(store: Store) -> None:
     with_ev = dataclasses.replace(c, evidence={"log10_lr": 2.5})
     assert with_ev.to_json()["evidence"] == {"log10_lr": 2.5}
     json.dumps(j)  # serializable as is
+    seen = []
+
+    def hook(s: Store, a_id: int, b_id: int) -> dict[str, object]:
+        seen.append((a_id, b_id))
+        return {"log10_lr": 0.0}
+
+    hooked = compare_inputs(store, "a", "b", key=None, evidence=hook)
+    assert seen == [(a, b)] and hooked.to_json()["evidence"] == {"log10_lr": 0.0}
 
 
 # -- CLI ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from mailhygiene.phones import (
 from mailhygiene.store import Store
 from tests.test_enrich import build_base
 
-V, P, I, E = PhoneStatus.VALID, PhoneStatus.POSSIBLE, PhoneStatus.INVALID, PhoneStatus.EMPTY
+V, P, X, E = PhoneStatus.VALID, PhoneStatus.POSSIBLE, PhoneStatus.INVALID, PhoneStatus.EMPTY
 R = PhoneReason
 
 
@@ -68,18 +68,18 @@ R = PhoneReason
         pytest.param("09 72 12 34 56", "FR", V, R.NONE, "+33972123456", "voip",
                      id="fr-09-voip"),
         # invalid
-        pytest.param("05 22", "MA", I, R.TOO_SHORT, None, None, id="too-short"),
-        pytest.param("+2125221234", "MA", I, R.TOO_SHORT, None, None, id="intl-too-short"),
-        pytest.param("0522123456789", "MA", I, R.TOO_LONG, None, None, id="too-long"),
-        pytest.param("0000000000", "MA", I, R.INVALID_FOR_REGION, None, None, id="zeros"),
-        pytest.param("0412345678", "MA", I, R.INVALID_FOR_REGION, None, None,
+        pytest.param("05 22", "MA", X, R.TOO_SHORT, None, None, id="too-short"),
+        pytest.param("+2125221234", "MA", X, R.TOO_SHORT, None, None, id="intl-too-short"),
+        pytest.param("0522123456789", "MA", X, R.TOO_LONG, None, None, id="too-long"),
+        pytest.param("0000000000", "MA", X, R.INVALID_FOR_REGION, None, None, id="zeros"),
+        pytest.param("0412345678", "MA", X, R.INVALID_FOR_REGION, None, None,
                      id="ma-unallocated-04"),
-        pytest.param("+999 123 456", "MA", I, R.INVALID_COUNTRY_CODE, None, None,
+        pytest.param("+999 123 456", "MA", X, R.INVALID_COUNTRY_CODE, None, None,
                      id="unknown-country-code"),
-        pytest.param("abc", "MA", I, R.NOT_A_NUMBER, None, None, id="letters"),
-        pytest.param("n/a", "MA", I, R.NOT_A_NUMBER, None, None, id="n-a"),
-        pytest.param("--", "MA", I, R.NOT_A_NUMBER, None, None, id="dashes"),
-        pytest.param("jean@example.ma", "MA", I, R.NOT_A_NUMBER, None, None, id="an-email"),
+        pytest.param("abc", "MA", X, R.NOT_A_NUMBER, None, None, id="letters"),
+        pytest.param("n/a", "MA", X, R.NOT_A_NUMBER, None, None, id="n-a"),
+        pytest.param("--", "MA", X, R.NOT_A_NUMBER, None, None, id="dashes"),
+        pytest.param("jean@example.ma", "MA", X, R.NOT_A_NUMBER, None, None, id="an-email"),
         # empty
         pytest.param("", "MA", E, R.NONE, None, None, id="empty"),
         pytest.param("   ", "MA", E, R.NONE, None, None, id="blank"),
@@ -101,7 +101,7 @@ def test_region_of_numbers() -> None:
 def test_garbage_never_raises() -> None:
     for raw in ["+", "00", "(", "+++", "0" * 300, "\x00\x01", "١٢٣٤٥٦٧٨٩٠", "tel:", "x" * 1000,
                 "+212 ☎ 661", "0661123456" * 30]:
-        assert check_phone(raw, "MA").status in (V, P, I)
+        assert check_phone(raw, "MA").status in (V, P, X)
 
 
 @pytest.mark.parametrize(
@@ -179,12 +179,13 @@ def test_apply_phones_detects_columns_and_writes_table(store: Store) -> None:
 
 def test_apply_phones_explicit_columns_and_region(store: Store) -> None:
     base_id = build_base(store, ["mail", "Numéro"], [["x@a.fr", "01 42 68 53 00"],
-                                                     ["y@a.fr", "06 12 34 56 78"]])
+                                                     ["y@a.fr", "06 12 34 56 78"],
+                                                     ["z@a.fr", ""], ["w@a.fr", ""]])
     assert apply_phones(store, base_id, None, "FR") == {}  # "Numéro" alone is not detected
     summary = apply_phones(store, base_id, ["numero"], "FR")
-    assert summary["Numéro"].valid == 2
+    assert (summary["Numéro"].rows, summary["Numéro"].valid) == (4, 2)  # one row per input row
     assert store.fetchall("SELECT mh_numero_e164 FROM mh_phones_1 ORDER BY row_no") == [
-        ("+33142685300",), ("+33612345678",)]
+        ("+33142685300",), ("+33612345678",), (None,), (None,)]
     summary_ma = apply_phones(store, base_id, ["c2"], "MA")  # same digits read as Moroccan
     assert summary_ma["Numéro"].valid == 1  # 06 12 34 56 78 is also a Moroccan mobile
 

@@ -123,7 +123,7 @@ def test_apply_suppressions_emails_domains_hashes_phones(store: Store, tmp_path:
                           [base_id])
     assert detail == "suppression list: partner"
 
-    phones = store.fetchall("SELECT row_no, mh_tel_status, mh_tel_reason FROM mh_phones_1 "  # noqa
+    phones = store.fetchall("SELECT row_no, mh_tel_status, mh_tel_reason FROM mh_phones_1 "
                             "ORDER BY row_no")
     assert phones[0] == (1, "suppressed", "calls")
     assert phones[4] == (5, "suppressed", "calls")

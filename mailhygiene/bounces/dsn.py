@@ -76,14 +76,6 @@ def _near(text: str, address: str) -> str:
     return chunk[: end.start()] if end else chunk
 
 
-def _prefer_status(field: str, diagnostic: str) -> str:
-    """RFC 3464 Status, but a vague X.0.0 yields to a specific code of the same class quoted by
-    the remote server in Diagnostic-Code."""
-    status = reasons.find_status(field)
-    quoted = reasons.find_status(diagnostic)
-    if quoted and (not status or (status.endswith(".0.0") and quoted[0] == status[0])):
-        return quoted
-    return status
 
 
 def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
@@ -109,8 +101,9 @@ def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
             dtype, dtext = "", dtype
         dtext = dtext.strip()
         text = dtext or _near(notice, address)
-        status = _prefer_status(b.get("status", ""), dtext)
         replycode = reasons.find_replycode(dtext)
+        status = reasons.prefer_status(reasons.find_status(b.get("status", "")),
+                                       reasons.find_status(dtext), replycode)
         action = b.get("action", "").strip().lower().split()[0] if b.get("action") else ""
         full = f"{text}\n{_near(notice, address)}" if dtext else text
         reason = reasons.classify(status, dtext or text, replycode=replycode, action=action,

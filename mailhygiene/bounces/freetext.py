@@ -124,7 +124,8 @@ def _segments(region: str, recipients: list[str]) -> list[str]:
     starts = []
     for r in recipients:
         i = low.find(r.lower())
-        starts.append(i if i >= 0 else 0)
+        # From the start of that line: transcripts say ">>> RCPT To:<address>" (Sendmail).
+        starts.append(low.rfind("\n", 0, i) + 1 if i >= 0 else 0)
     order = sorted(range(len(recipients)), key=lambda k: starts[k])
     out = [""] * len(recipients)
     for pos, k in enumerate(order):
@@ -179,8 +180,8 @@ def parse_freetext(msg: Message, source: str) -> list[BounceEvent]:
         if not _informative(diag):
             diag = region
         low = reasons.normalize_text(diag)
-        status = reasons.find_status(low)
-        replycode = reasons.find_replycode(low)
+        status = reasons.find_failure_status(low)
+        replycode = reasons.find_failure_replycode(low)
         reason = reasons.classify(status, diag, replycode=replycode, hint=hint_for(low))
         events.append(BounceEvent(
             source=source, index=len(events) + 1, address=addr, reason=reason, status=status,

@@ -100,11 +100,13 @@ TEXT: dict[str, re.Pattern[str]] = {
         "relay not permitted", "relaying denied", "relaying mail to ", "unable to relay",
         "not configured to relay", "we don't handle mail for", "we do not relay",
         "isn't in my list of allowed rcpthost", "specified domain is not allowed",
-        "requires authentication when attempting to send to a non-local"),
+        "requires authentication when attempting to send to a non-local",
+        "email address is not verified"),
     "authfailure": _rx(
         "spf.pobox.com", "bad spf records", "dmarc policy", "dmarc validation",
         "required authentication level", "spf settings", "sender policy framework",
         "spf check: fail", "spf fail", "spf validation", "dkim validation", "dkim signature",
+        "dmarc",
         "authentication requirements defined for the sender", "does not pass dmarc",
         "fails to pass authentication", "per it's spf record", "unauthenticated email",
         "is not allowed to send mail...spf"),
@@ -143,7 +145,12 @@ TEXT: dict[str, re.Pattern[str]] = {
         "not listed in public name & address book", "not listed in domino directory",
         "resolver.adr.recipientnotfound", "resolver.adr.recipnotfound",
         "because the address couldn't be found", "please check if address is correct",
-        "no such user here", "recipient not found by smtp address lookup"),
+        "recipient not found by smtp address lookup"),
+    # The destination domain accepts no mail at all (RFC 7505 null MX, no MX and no address).
+    "notaccept_strong": _rx(
+        "null mx", "nullmx", "doesn't receive email according to the administrator",
+        "does not accept mail", "couldn't find a mail exchanger", "no mx record found for domain",
+        "accepts no mail"),
     "filtered": _rx(
         "account is protected by", "message filtered", "rejected due to user rules",
         "not accepting any mail", "refuse to receive", "refuses to receive",
@@ -175,8 +182,9 @@ TEXT: dict[str, re.Pattern[str]] = {
         "sender address rejected", "emetteur invalide", "empty envelope senders",
         "envelope blocked", "no third-party dsns", "from: domain is invalid",
         "fully qualified email address required", "invalid sender", "sender invalid",
-        "registered gateway user", "mail from not owned by user", "email address is not verified",
+        "registered gateway user", "mail from not owned by user",
         "null sender is not allowed", "returned mail not accepted here", "sender is in my black",
+        "recipient addresses rejected : access denied", "sending to/from an address that has",
         "sender is spammer", "sender not pre-approved", "sender rejected", "sender domain is empty",
         "sender verify failed", "sender was rejected", "spam reporting address",
         "empty email address", "does not accept mail from", "unsigned dsn",
@@ -190,7 +198,7 @@ TEXT: dict[str, re.Pattern[str]] = {
         "mail domain mentioned in email address is unknown", "name or service not known",
         "no such domain", "unknown domain", "account or domain may not exist",
         "553 ... does not exist", "domain not found", "domain name not found",
-        "no mx record", "unrouteable domain", "has no mx or a record",
+        "unrouteable domain", "has no mx or a record", "dns lookup failure: host ... not found",
         "all relevant mx records point to non-existent hosts"),
     "spamdetected": _rx(
         " - spam", "help_spam_16", "unsolicited", "blacklisted url", "block for spam",
@@ -212,7 +220,7 @@ TEXT: dict[str, re.Pattern[str]] = {
         "filter", "rejected due to spam", "spam ... exceeded", "is blacklisted on",
         "message is spam", "identified this email as"),
     "ratelimited": _rx(
-        "rate limited", "try again slower", "rate that prevents additional messages",
+        "rate limited", "try again slower", "frequency limited", "rate that prevents additional messages",
         "too many connections", "too many concurrent", "too many smtp sessions",
         "too many simultaneous", "connection limit", "too fast", "exceeded the rate",
         "rate limit exceeded", "too many messages in this connection",
@@ -281,6 +289,7 @@ TEXT: dict[str, re.Pattern[str]] = {
         "delivery expired", "delivery time expired", "failed to deliver to domain ",
         "giving up on", "failing for a long time", "has been delayed", "not been collected",
         "expired after", "message expired", "message timed out", "retry time not reached",
+        "envelope expired", "delivery failed ... attempts", "did not accept our requests to connect",
         "retry timeout exceeded", "server did not respond", "in the queue too long",
         "after multiple retries", "within the allowed queue period",
         "could not be delivered for more than", "could not be delivered for ... days",
@@ -303,7 +312,8 @@ TEXT: dict[str, re.Pattern[str]] = {
         "unknown mailer error", "exit code", "procmail", "couldn't execute",
         "child process"),
     "syntaxerror": _rx(
-        "syntax error", "command unrecognized", "unrecognized command",
+        "syntax error", "improper sequence of commands", "malformed address",
+        "incorrectly constructed", "command unrecognized", "unrecognized command",
         "bad command sequence", "out of sequence", "command not recognized",
         "parameter not implemented"),
     "vacation": _rx(
@@ -313,13 +323,13 @@ TEXT: dict[str, re.Pattern[str]] = {
 
 # First pass (status code and text agree), then the text-only pass; specific reasons first.
 FIRST_PASS = ("mailboxfull", "emailtoolarge", "suspend", "hasmoved", "norelaying",
-              "authfailure", "userunknown", "filtered", "requireptr", "notcompliantrfc",
+              "authfailure", "notaccept", "userunknown", "filtered", "requireptr", "notcompliantrfc",
               "badreputation", "contenterror", "rejected", "hostunknown", "spamdetected",
               "ratelimited", "blocked")
 TEXT_PASS = ("mailboxfull", "authfailure", "badreputation", "ratelimited", "spamdetected",
              "virusdetected", "policyviolation", "norelaying", "systemerror", "networkerror",
              "suspend", "contenterror", "systemfull", "notaccept", "expired", "failedstarttls",
-             "securityerror", "suppressed", "mailererror")
+             "securityerror", "suppressed", "mailererror", "syntaxerror")
 
 _STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _REPLY_RE = re.compile(r"(?<![\w.:/#=-])([245][0-5]\d)(?=[ -]+(?:[245]\.\d|\S)|\s*$|\s)")
@@ -338,9 +348,53 @@ _COMMANDS = (
 )
 
 
+_CONTINUATION_RE = re.compile(r"(?<=\S)\s+[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s+)?")
+
+
 def normalize_text(text: str) -> str:
-    """Lowercase, whitespace collapsed: phrases match across folded header lines."""
-    return _WS_RE.sub(" ", text).strip().lower()
+    """Lowercase, whitespace collapsed, RFC 5321 multiline reply prefixes ("550-5.2.1 ")
+    inside the text removed: phrases match across folded lines."""
+    return _CONTINUATION_RE.sub(" ", _WS_RE.sub(" ", text)).strip().lower()
+
+
+def prefer_status(field: str, quoted: str, replycode: str = "") -> str:
+    """Choose between a DSN Status: field and the code the remote server quoted.
+
+    The more specific code wins: an X.0.0 or X.Y.0 field yields to a specific quoted code;
+    4.4.7 yields too (RFC 3463: "the code for the actual problem found ... should be returned
+    rather than this code"), as do the protocol codes X.5.x and 5.3.x system codes. When the
+    two disagree on the class, the one agreeing with the reply code wins."""
+    if not field or not quoted or field == quoted:
+        return field or quoted
+    if replycode and field[0] != quoted[0]:
+        if replycode[0] == field[0]:
+            return field
+        if replycode[0] == quoted[0]:
+            return quoted
+    if field.endswith(".0.0"):
+        return field if quoted.endswith(".0.0") else quoted
+    if (".0" in field[1:]) and ".0" not in quoted[1:]:
+        return quoted
+    if quoted.endswith(".0.0"):
+        return field
+    if field in ("4.4.7", "4.7.0") or field.startswith("5.3.") or field[1:4] in (
+            ".5.1", ".5.2", ".5.4", ".5.5"):
+        return quoted
+    if field == "5.1.1":
+        return field if ".0" in quoted[1:] or quoted.startswith("5.5.") else quoted
+    return field
+
+
+def find_failure_status(text: str) -> str:
+    """The first 4.x.x/5.x.x code in a text (a transcript quotes 2.x.x successes first)."""
+    codes = [f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"
+             for m in _STATUS_RE.finditer(text)]
+    return next((c for c in codes if c[0] in "45"), codes[0] if codes else "")
+
+
+def find_failure_replycode(text: str) -> str:
+    codes = [m.group(1) for m in _REPLY_RE.finditer(text)]
+    return next((c for c in codes if c[0] in "45"), codes[0] if codes else "")
 
 
 def find_status(text: str) -> str:
@@ -395,11 +449,18 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
     if reason == "rejected":
         if code == "rejected":
             return True
+        if command == "MAIL" and not matches("blocked", text):
+            # RFC 5321: a refusal of MAIL FROM is about the sender, never the recipient.
+            return True
         if command == "MAIL" or (command == "DATA" and code != "userunknown") or (
                 code in ("", "securityerror", "systemerror", "onhold", "undefined")):
             return _rejected_text(text)
         return False
     if reason == "hostunknown":
+        if status.startswith("4"):
+            return False  # a transient DNS failure does not say the domain is gone
+        if matches("notaccept_strong", text):
+            return False
         if code == "hostunknown":
             return not matches("networkerror", text)
         return matches("hostunknown", text)
@@ -415,6 +476,10 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
         return code == "contenterror" or matches("contenterror", text)
     if reason == "suspend" and replycode == "525":
         return True
+    if reason == "notaccept":
+        return matches("notaccept_strong", text)
+    if reason == "blocked" and not status and matches("spamdetected", text):
+        return False  # leave it to the text pass, where content filters come first
     if reason == "norelaying" and command in ("CONN", "EHLO", "HELO"):
         return False
     if reason == "emailtoolarge" and status == "5.2.3":
@@ -462,8 +527,6 @@ def classify(status: str, diagnostic: str, *, replycode: str = "", action: str =
             return "securityerror"
         if diagnostic_type.upper().startswith("X-UNIX"):
             return "mailererror"
-        if matches("syntaxerror", text) and replycode in ("500", "501", "502", "503", "504"):
-            return "syntaxerror"
         if action in ("delayed", "expired"):
             return "expired"
         if command in ("EHLO", "HELO"):

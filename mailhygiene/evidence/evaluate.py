@@ -147,7 +147,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     table_ = likelihood_table(strata, grid)
     ll = table_.loglik()
     p_point = baseline_rates(strata, "point")
-    fit = count_model(strata, loglik=ll)
+    fit = count_model(strata, table=table_, loglik=ll)
     raw, order = _aux(data)
     total = combine(fit.log10_lr, (raw, order), cap)
 
@@ -163,7 +163,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     errors_only = [replace(s, in_lr=s.in_lr and s.invalid) for s in strata]
     signals: dict[str, dict[str, Any]] = {
         "stratified_overlap": {
-            "log10_lr": round(_counts_lr(valid_only, loglik=ll), 2),
+            "log10_lr": round(_counts_lr(valid_only, table=table_, loglik=ll), 2),
             "strata": [_stratum_json(s, float(p)) for s, p in zip(strata, p_point, strict=True)
                        if not s.invalid],
             "assumptions": [
@@ -176,7 +176,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
             ],
         },
         "shared_errors": {
-            "log10_lr": round(_counts_lr(errors_only, loglik=ll), 2),
+            "log10_lr": round(_counts_lr(errors_only, table=table_, loglik=ll), 2),
             "strata": [_stratum_json(s, float(p)) for s, p in zip(strata, p_point, strict=True)
                        if s.invalid],
             "assumptions": [
@@ -218,14 +218,16 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
         upper = point_grid(baseline_rates(strata, "upper"))
         table = [
             row("main (baseline integrated over its uncertainty)", total),
-            row("point baseline", _counts_lr(strata, grid=point_grid(p_point)) + aux_total),
+            row("point baseline", _counts_lr(strata, table=likelihood_table(
+                strata, point_grid(p_point), common_sigma=0.0)) + aux_total),
             row("upper baseline (Jeffreys 95% x 1.2)",
-                _counts_lr(strata, grid=upper) + aux_total),
-            row("without role addresses", _counts_lr(no_role, loglik=ll) + aux_total),
+                _counts_lr(strata, table=likelihood_table(strata, upper, common_sigma=0.0))
+                + aux_total),
+            row("without role addresses", _counts_lr(no_role, table=table_, loglik=ll) + aux_total),
             row("invalid retention 0",
-                _counts_lr(strata, loglik=ll, fixed_rho={"invalid": 0.0}) + aux_total),
+                _counts_lr(strata, table=table_, loglik=ll, fixed_rho={"invalid": 0.0}) + aux_total),
             row("invalid retention 1",
-                _counts_lr(strata, loglik=ll, fixed_rho={"invalid": 1.0}) + aux_total),
+                _counts_lr(strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0}) + aux_total),
             row("counts only", fit.log10_lr),
         ]
     limits, strengthen = _limits(data, assumed)

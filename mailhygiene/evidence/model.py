@@ -33,7 +33,7 @@ from mailhygiene.evidence.stats import (
 )
 
 GROUPS = ("public", "personal", "invalid")
-F_GRID = np.logspace(-4.0, 0.0, 49)
+F_GRID = np.logspace(-4.0, 0.0, 33)
 RHO_GRID = np.linspace(0.0, 1.0, 11)
 # A copier usually keeps every valid-looking address: half the prior mass on rho = 1. Invalid
 # addresses are often removed by a re-check (r = 1) or all kept (r = 0): mass at both ends.
@@ -43,11 +43,18 @@ _RHO_PRIOR_INVALID = np.full(11, 0.5 / 11)
 _RHO_PRIOR_INVALID[0] += 0.3
 _RHO_PRIOR_INVALID[-1] += 0.2
 DRIFT = 1.2  # "upper" mode: Jeffreys 95% upper bound times this
-DRIFT_SIGMA = 0.15  # integrated mode: log-sd of the early/late independent-rate ratio
+# Drift between the baseline's addresses and A's earlier ones, as log-normal factors on the
+# independent rate: one common to all strata (e.g. older addresses had longer to be published)
+# and one per stratum. Copying cannot hide in the common factor: it adds f*rho to every rate,
+# a large relative excess where the independent rate is low and a small one where it is high.
+COMMON_SIGMA = 0.25
+DRIFT_SIGMA = 0.10
 AUX_CAP = 1.0  # at most one order of magnitude from each of raw form and order
-_P_NODES = 64  # grid nodes of each stratum's independent rate
+_P_NODES = 48  # grid nodes of each stratum's independent rate
 _DRIFT_NODES = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 _DRIFT_W = np.exp(-0.5 * _DRIFT_NODES**2) / np.exp(-0.5 * _DRIFT_NODES**2).sum()
+_COMMON_NODES = np.linspace(-2.5, 2.5, 7)
+_COMMON_W = np.exp(-0.5 * _COMMON_NODES**2) / np.exp(-0.5 * _COMMON_NODES**2).sum()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +88,8 @@ class BaselineGrid:
 @dataclass(frozen=True, slots=True)
 class CountModelResult:
     log10_lr: float
-    post_f: FloatArray  # posterior weights over F_GRID under Hd
-    rho_post: dict[str, FloatArray]  # group -> (F, RHO) posterior of rho given f
+    post_tf: FloatArray  # (T, F) posterior weights of (common drift, f) under Hd
+    rho_post: dict[str, FloatArray]  # group -> (T, F, RHO) posterior of rho given (drift, f)
 
 
 def baseline_rates(strata: Sequence[StratumCounts], mode: str = "upper",
@@ -152,68 +159,84 @@ def _rho_prior(group: str) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class LikelihoodTable:
-    """Per stratum: log10 Bin(k; n, p_j + (1 - p_j) f rho) over (F, RHO, nodes), relative to
-    Bin(k; n, 1/2), and the same under Hi over nodes; computed once, reused by the LR, its
-    per-signal subsets and the copied-count estimate."""
+    """Per stratum: log10 Bin(k; n, p + (1 - p) f rho) with p = theta_t * p_j over (T common
+    drift nodes, F, RHO, J rate nodes), relative to Bin(k; n, 1/2), and the same under Hi;
+    computed once, reused by the LR, its per-signal subsets and the copied-count estimate."""
 
-    hd: FloatArray  # (S, F, RHO, J)
-    hi: FloatArray  # (S, J)
-    grid: BaselineGrid
+    hd: FloatArray  # (S, T, F, RHO, J)
+    hi: FloatArray  # (S, T, J)
+    p: FloatArray  # (S, T, J)
+    w: FloatArray  # (S, J)
+    theta_w: FloatArray  # (T,)
 
-    def loglik(self) -> FloatArray:
-        """log10 LR of each stratum at each (f, rho), baseline integrated: (S, F, RHO)."""
-        w = self.grid.w[:, None, None, :]
-        return log10_mean_exp10(self.hd, w) - log10_mean_exp10(self.hi, self.grid.w)[:, None, None]
+    def loglik(self) -> tuple[FloatArray, FloatArray]:
+        """Baseline-integrated log10 likelihoods: Hd (S, T, F, RHO) and Hi (S, T)."""
+        w = self.w[:, None, None, None, :]
+        return (log10_mean_exp10(self.hd, w),
+                log10_mean_exp10(self.hi, self.w[:, None, :]))
 
 
-def likelihood_table(strata: Sequence[StratumCounts],
-                     grid: BaselineGrid | None = None) -> LikelihoodTable:
+def likelihood_table(strata: Sequence[StratumCounts], grid: BaselineGrid | None = None,
+                     common_sigma: float = COMMON_SIGMA) -> LikelihoodTable:
     g = grid if grid is not None else baseline_grid(strata)
-    c = (F_GRID[:, None] * RHO_GRID[None, :])[None, :, :, None]
-    p = g.p[:, None, None, :]
+    if common_sigma > 0:
+        theta, tw = np.exp(common_sigma * _COMMON_NODES), _COMMON_W
+    else:
+        theta, tw = np.ones(1), np.ones(1)
+    # stated bounds (no baseline) are not subject to drift
+    fixed = np.array([s.m == 0 for s in strata])[:, None, None]
+    p = np.where(fixed, g.p[:, None, :], g.p[:, None, :] * theta[None, :, None])
+    p = np.clip(p, 1e-12, 1.0 - 1e-9)
+    c = (F_GRID[:, None] * RHO_GRID[None, :])[None, None, :, :, None]
     k = np.array([s.k for s in strata], float)
     n = np.array([s.n for s in strata], float)
-    hd = binom_log10_ratio(k[:, None, None, None], n[:, None, None, None], p + (1.0 - p) * c,
-                           np.full((1, 1, 1, 1), 0.5))
-    hi = binom_log10_ratio(k[:, None], n[:, None], g.p, np.full((1, 1), 0.5))
-    return LikelihoodTable(hd, hi, g)
+    p5 = p[:, :, None, None, :]
+    half = np.full((1, 1, 1, 1, 1), 0.5)
+    hd = binom_log10_ratio(k[:, None, None, None, None], n[:, None, None, None, None],
+                           p5 + (1.0 - p5) * c, half)
+    hi = binom_log10_ratio(k[:, None, None], n[:, None, None], p, np.full((1, 1, 1), 0.5))
+    return LikelihoodTable(hd, hi, p, g.w, tw)
 
 
 def count_model(strata: Sequence[StratumCounts], *, grid: BaselineGrid | None = None,
                 fixed_rho: dict[str, float] | None = None,
-                loglik: FloatArray | None = None) -> CountModelResult:
-    """log10 LR of the per-stratum counts (only strata with in_lr), integrating f, rho and the
-    independent rates (`grid`, one row per stratum given; default: `baseline_grid`).
-    `loglik` (from `LikelihoodTable.loglik`, all strata) avoids recomputing."""
+                table: LikelihoodTable | None = None,
+                loglik: tuple[FloatArray, FloatArray] | None = None) -> CountModelResult:
+    """log10 LR of the per-stratum counts (only strata with in_lr), integrating f, rho, the
+    common drift and each stratum's independent rate (`grid`; default `baseline_grid`).
+    `table`/`loglik` (for all strata) avoid recomputing."""
     keep = [i for i, s in enumerate(strata) if s.in_lr and s.n > 0]
     use = [strata[i] for i in keep]
+    if table is None:
+        table = likelihood_table(strata, grid)
+    nt = len(table.theta_w)
     if not use:
-        return CountModelResult(0.0, np.full(len(F_GRID), 1.0 / len(F_GRID)), {})
-    if loglik is None:
-        loglik = likelihood_table(strata, grid).loglik()
-    ll = loglik[keep]
-    total = np.zeros(len(F_GRID))
+        return CountModelResult(0.0, np.full((nt, len(F_GRID)), 1.0 / (nt * len(F_GRID))), {})
+    lhd_all, lhi_all = loglik if loglik is not None else table.loglik()
+    lhd, lhi = lhd_all[keep], lhi_all[keep]
+    total = np.zeros((nt, len(F_GRID)))
     rho_post: dict[str, FloatArray] = {}
     for g in GROUPS:
         idx = [i for i, s in enumerate(use) if s.group == g]
         if not idx:
             continue
-        lg = ll[idx].sum(axis=0)  # (F, RHO)
+        lg = lhd[idx].sum(axis=0)  # (T, F, RHO)
         prior = _rho_prior(g).copy()
         if fixed_rho and g in fixed_rho:
             prior = np.zeros_like(prior)
             prior[round(fixed_rho[g] * (len(RHO_GRID) - 1))] = 1.0
         with np.errstate(divide="ignore"):
-            lgp = lg + np.log10(np.where(prior > 0, prior, 1e-300))[None, :]
+            lgp = lg + np.log10(np.where(prior > 0, prior, 1e-300))[None, None, :]
         marg = log10_mean_exp10(lgp, np.ones_like(lgp))
         total += marg
-        post = np.power(10.0, lgp - marg[:, None])
-        rho_post[g] = post / post.sum(axis=1, keepdims=True)
-    w = np.full(len(F_GRID), 1.0 / len(F_GRID))
-    log10_lr = float(log10_mean_exp10(total, w))
-    post_f = np.power(10.0, total - total.max())
-    post_f /= post_f.sum()
-    return CountModelResult(log10_lr, post_f, rho_post)
+        post = np.power(10.0, lgp - marg[:, :, None])
+        rho_post[g] = post / post.sum(axis=2, keepdims=True)
+    wf = np.full(len(F_GRID), 1.0 / len(F_GRID))
+    joint_w = table.theta_w[:, None] * wf[None, :]
+    hd_total = float(log10_mean_exp10(total.ravel(), joint_w.ravel()))
+    hi_total = float(log10_mean_exp10(lhi.sum(axis=0), table.theta_w))
+    post = joint_w * np.power(10.0, total - total.max())
+    return CountModelResult(hd_total - hi_total, post / post.sum(), rho_post)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,45 +251,48 @@ def copied_estimate(strata: Sequence[StratumCounts], fit: CountModelResult,
 
     Given f, rho and the independent rate p, each of the k shared addresses of a stratum was
     copied with probability q = f rho / (p + (1-p) f rho), so the copied count is binomial;
-    p is integrated over its baseline posterior, rho and f over their posterior under Hd. The
-    distribution of the total is a mixture over f of normals (groups independent given f)."""
+    p is integrated over its baseline posterior, rho, f and the common drift over their
+    posterior under Hd. The total is a mixture over (drift, f) of normals (groups are
+    independent given them)."""
     t = table if table is not None else likelihood_table(strata)
-    nf = len(F_GRID)
-    mean_f = np.zeros(nf)
-    var_f = np.zeros(nf)
+    nt, nf, nr = t.hd.shape[1], len(F_GRID), len(RHO_GRID)
+    mean_tf = np.zeros((nt, nf))
+    var_tf = np.zeros((nt, nf))
     shared = float(sum(s.k for s in strata))
-    c = (F_GRID[:, None] * RHO_GRID[None, :])[:, :, None]
+    c = (F_GRID[:, None] * RHO_GRID[None, :])[None, :, :, None]
     for g in GROUPS:
         members = [i for i, s in enumerate(strata) if s.group == g and s.k > 0]
         if not members:
             continue
         rp = fit.rho_post.get(g)
         if rp is None:
-            rp = np.broadcast_to(_rho_prior(g), (nf, len(RHO_GRID)))
-        g_mean = np.zeros((nf, len(RHO_GRID)))
-        g_var = np.zeros((nf, len(RHO_GRID)))
+            rp = np.broadcast_to(_rho_prior(g), (nt, nf, nr))
+        g_mean = np.zeros((nt, nf, nr))
+        g_var = np.zeros((nt, nf, nr))
         for i in members:
             k = float(strata[i].k)
-            nodes = t.grid.p[i][None, None, :]
+            nodes = t.p[i][:, None, None, :]
             hit = nodes + (1.0 - nodes) * c
-            # posterior weight of each baseline node given k of n hits, at each (f, rho)
-            lw = t.hd[i] + np.log10(t.grid.w[i] + 1e-300)[None, None, :]
-            w = np.power(10.0, lw - lw.max(axis=2, keepdims=True))
-            w /= w.sum(axis=2, keepdims=True)
+            # posterior weight of each rate node given k of n hits, at each (drift, f, rho)
+            lw = t.hd[i] + np.log10(t.w[i] + 1e-300)[None, None, None, :]
+            w = np.power(10.0, lw - lw.max(axis=3, keepdims=True))
+            w /= w.sum(axis=3, keepdims=True)
             q = c / hit
-            mq = (w * q).sum(axis=2)
-            vq = (w * q * q).sum(axis=2) - mq * mq
+            mq = (w * q).sum(axis=3)
+            mq2 = (w * q * q).sum(axis=3)
             g_mean += k * mq
-            g_var += k * (mq - (w * q * q).sum(axis=2)) + k * k * np.maximum(vq, 0.0)
-        m1 = (rp * g_mean).sum(axis=1)
-        m2 = (rp * (g_var + g_mean * g_mean)).sum(axis=1)
-        mean_f += m1
-        var_f += np.maximum(m2 - m1 * m1, 0.0)
-    est = float((fit.post_f * mean_f).sum())
+            g_var += k * (mq - mq2) + k * k * np.maximum(mq2 - mq * mq, 0.0)
+        m1 = (rp * g_mean).sum(axis=2)
+        m2 = (rp * (g_var + g_mean * g_mean)).sum(axis=2)
+        mean_tf += m1
+        var_tf += np.maximum(m2 - m1 * m1, 0.0)
+    post = fit.post_tf.ravel()
+    mean_f, var_f = mean_tf.ravel(), var_tf.ravel()
+    est = float((post * mean_f).sum())
     grid_d = np.linspace(0.0, max(shared, 1.0), 2001)
     sd = np.sqrt(var_f + 0.25)  # continuity: a count, not a point
     z = (grid_d[:, None] - mean_f[None, :]) / sd[None, :]
-    cdf = (fit.post_f[None, :] * 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))).sum(axis=1)
+    cdf = (post[None, :] * 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))).sum(axis=1)
     lo = float(grid_d[np.searchsorted(cdf, 0.025)]) if cdf[-1] > 0.025 else 0.0
     hi_i = min(int(np.searchsorted(cdf, 0.975)), len(grid_d) - 1)
     hi = float(grid_d[hi_i])

@@ -1,0 +1,277 @@
+"""`mailhygiene check` through click's CliRunner: options, outputs and error paths."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mailhygiene.cli import main
+from mailhygiene.config import OUTPUT_COLUMNS
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def read_csv(path: Path, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as f:
+        return list(csv.reader(f, delimiter=delimiter))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "store.duckdb")
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+FRENCH = (
+    "Société;Nom;Courriel;Ville\n"
+    "Atlas SARL;Alaoui;karim.alaoui@example.ma;Fès\n"
+    "Atlas SARL;Alaoui;KARIM.ALAOUI@Example.MA ;Fès\n"
+    "Rif;Bennani;not-an-address;Tanger\n"
+    "Sahara;Tazi;;Agadir\n"
+    "Médina;=SUM(A1);info@example.fr;Paris\n"
+)
+
+
+def test_json_summary_keys_and_counts(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "syntax", "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    for key in ("rows", "unique", "duplicates", "by_status", "by_reason", "invalid_rate",
+                "invalid_rate_ci95", "input_sha256"):
+        assert key in s
+    assert s["rows"] == 5 and s["duplicates"] == 1 and s["unique"] == 4
+    assert s["by_status"]["invalid"] == 2
+    assert s["invalid_rate"] == pytest.approx(2 / 4)
+    lo, hi = s["invalid_rate_ci95"]
+    assert 0 < lo < 0.5 < hi < 1
+    assert s["by_reason"]["syntax_missing_at"] == 1 and s["by_reason"]["syntax_empty"] == 1
+
+
+def test_cleaned_output_keeps_rows_columns_and_format(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", "\ufeff" + FRENCH)
+    out = tmp_path / "cleaned.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--db", db)
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM kept: Excel needs it for UTF-8
+    rows = read_csv(out, delimiter=";")
+    assert rows[0] == ["Société", "Nom", "Courriel", "Ville", *OUTPUT_COLUMNS]
+    assert len(rows) == 1 + 5
+    assert [r[:4] for r in rows[1:4]] == [
+        ["Atlas SARL", "Alaoui", "karim.alaoui@example.ma", "Fès"],
+        ["Atlas SARL", "Alaoui", "KARIM.ALAOUI@Example.MA ", "Fès"],
+        ["Rif", "Bennani", "not-an-address", "Tanger"],
+    ]
+    by = {i: dict(zip(rows[0], r, strict=True)) for i, r in enumerate(rows[1:], 1)}
+    assert by[2]["mh_status"] == "duplicate" and by[2]["mh_duplicate_of"] == "1"
+    assert by[1]["mh_status"] == "unknown" and by[1]["mh_reason"] == "syntax_ok"
+    assert by[3]["mh_status"] == "invalid"
+    assert by[5]["Nom"] == "'=SUM(A1)"  # formula injection neutralized
+    assert by[5]["mh_address"] == "info@example.fr"
+
+
+def test_only_filter(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    out = tmp_path / "send.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--only", "unknown",
+            "--db", db)
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out, delimiter=";")
+    assert len(rows) == 1 + 2
+    assert {row[-6] for row in rows[1:]} == {"unknown"}
+
+
+def test_only_rejects_unknown_status(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "syntax", "--only", "valid,nonsense", "--db", db)
+    assert r.exit_code == 2
+    assert "nonsense" in r.output
+
+
+def test_cp1252_input_detected_and_written_back(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "excel.csv", FRENCH, encoding="cp1252")
+    out = tmp_path / "out.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--db", db)
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out, delimiter=";", encoding="cp1252")
+    assert rows[1][3] == "Fès" and rows[0][0] == "Société"
+
+
+def test_out_encoding_and_delimiter(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "excel.csv", FRENCH, encoding="cp1252")
+    out = tmp_path / "out.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--out-encoding",
+            "utf-8", "--out-delimiter", ",", "--db", db)
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out, delimiter=",")
+    assert rows[1][3] == "Fès"
+
+
+def test_quoted_newlines_and_column_option(tmp_path: Path, db: str) -> None:
+    text = ('id,contact,note\n1,a@example.com,"line one\nline two"\n'
+            '2,b@example.com,"say ""hi"""\n')
+    src = write(tmp_path, "q.csv", text)
+    out = tmp_path / "o.csv"
+    r = run("check", str(src), "--level", "syntax", "--column", "contact", "-o", str(out),
+            "--db", db)
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out)
+    assert rows[1][2] == "line one\nline two" and rows[2][2] == 'say "hi"'
+
+
+def test_text_file_one_address_per_line(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "list.txt", "a@example.com\nbad\n\nb@example.org\n")
+    out = tmp_path / "o.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["rows"] == 3
+    rows = read_csv(out)
+    assert rows[0][0] == "email" and [r[0] for r in rows[1:]] == ["a@example.com", "bad",
+                                                                   "b@example.org"]
+
+
+def test_xlsx_input_and_sheet(tmp_path: Path, db: str) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "First"
+    ws.append(["name", "E-mail"])
+    ws.append(["A", "a@example.com"])
+    ws2 = wb.create_sheet("Second")
+    ws2.append(["adresse"])
+    ws2.append(["x@example.com"])
+    ws2.append(["y@"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    r = run("check", str(path), "--level", "syntax", "--json", "--db", db)
+    assert json.loads(r.output)["rows"] == 1
+    r = run("check", str(path), "--level", "syntax", "--json", "--sheet", "Second", "--db", db)
+    s = json.loads(r.output)
+    assert s["rows"] == 2 and s["by_status"]["invalid"] == 1
+    r = run("check", str(path), "--level", "syntax", "--sheet", "Nope", "--db", db)
+    assert r.exit_code == 2 and "Nope" in r.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "not found", id="missing"),
+        pytest.param(b"", "empty", id="empty"),
+        pytest.param(b"name,city\nA,B\n", "no address column", id="no-address-column"),
+        pytest.param(b"email\n", "no data rows", id="header-only"),
+        pytest.param(b"\n\n\n", "no records", id="blank-lines"),
+    ],
+)
+def test_bad_input_is_one_clear_line_exit_2(tmp_path: Path, db: str, content: bytes | None,
+                                           message: str) -> None:
+    p = tmp_path / "in.csv"
+    if content is not None:
+        p.write_bytes(content)
+    r = CliRunner().invoke(main, ["check", str(p), "--level", "syntax", "--db", db])
+    assert r.exit_code == 2, r.output
+    assert message in r.output
+    assert "Traceback" not in r.output
+
+
+def test_unknown_level(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "deep", "--db", db)
+    assert r.exit_code == 2 and "--level" in r.output
+
+
+def test_smtp_level_requires_helo_and_mail_from(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "smtp", "--db", db)
+    assert r.exit_code == 2 and "--helo" in r.output
+
+
+def test_ragged_rows_are_kept_as_unparseable(tmp_path: Path, db: str) -> None:
+    text = "email,name\na@example.com,A\nb@example.com,B,extra\nc@example.com\n\"d@x.com,D\n"
+    src = write(tmp_path, "ragged.csv", text)
+    out = tmp_path / "o.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    rows = read_csv(out)
+    assert len(rows) - 1 == s["rows"]
+    unparseable = [row for row in rows[1:] if row[-5] == "unparseable_row"]
+    assert len(unparseable) == s["unparseable_rows"] >= 2
+    assert any("b@example.com,B,extra" in row[0] for row in unparseable)
+
+
+def test_rerun_reuses_import(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    first = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db).output)
+    second = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db).output)
+    assert not first["reused_import"] and second["reused_import"]
+    assert first["by_status"] == second["by_status"]
+
+
+def test_output_is_atomic_when_writing_fails(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "syntax", "-o", str(tmp_path / "no" / "x.csv"),
+            "--db", db)
+    assert r.exit_code == 2 and "does not exist" in r.output
+    assert not list(tmp_path.glob("**/*.part"))
+
+
+def test_human_summary(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    r = run("check", str(src), "--level", "syntax", "--db", db)
+    assert r.exit_code == 0
+    assert "invalid" in r.output and "95% CI" in r.output
+    assert "karim" not in r.output  # no address in the terminal summary
+
+
+def test_version() -> None:
+    assert run("--version").exit_code == 0
+
+
+def test_mixed_encoding_file(tmp_path: Path, db: str) -> None:
+    data = "email;ville\n".encode() + "a@example.com;Fès\n".encode("utf-8") + \
+        "b@example.com;Fès\n".encode("cp1252")
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(data)
+    out = tmp_path / "o.csv"
+    r = run("check", str(p), "--level", "syntax", "-o", str(out), "--db", db)
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out, delimiter=";")
+    assert [row[1] for row in rows[1:]] == ["Fès", "Fès"]
+
+
+def test_store_in_use_gives_clear_error(tmp_path: Path, db: str) -> None:
+    import subprocess
+    import sys
+    import time
+
+    src = write(tmp_path, "base.csv", FRENCH)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb,time; c=duckdb.connect({db!r}); print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--db", db])
+        assert r.exit_code == 2 and "in use" in r.output
+    finally:
+        holder.kill()
+        holder.wait()
+    del time
+
+
+def _csv_rows(text: str) -> int:
+    return sum(1 for r in csv.reader(io.StringIO(text)) if r)
