@@ -89,3 +89,4 @@ SMTP_MAX_RCPT_PER_SESSION = 20  # RFC 5321 §4.5.3.1.8: servers must take 100; a
 SMTP_DOMAIN_PAUSE = 60.0  # leave a domain alone this long after 421 / 4.7.x
 SMTP_SESSION_ATTEMPTS = 3  # sessions in a row without any answer before giving up
 SMTP_REPROBE_AFTER = 30 * 86400.0  # settled answers younger than this are reused
+BOUNCE_INSERT_BATCH = 5000  # bounce events staged per INSERT while importing

@@ -209,12 +209,18 @@ def _answer_ttl(ans: Answer) -> int | None:
 
 def cache_ttl(facts: DomainFacts, verdict: Verdict) -> int:
     """Seconds the facts may be reused: the smallest TTL among the answers the verdict rests on
-    (positive TTLs capped by POSITIVE_TTL_CAP, negative ones by NEGATIVE_TTL_CAP, RFC 2308 §5).
+    (positive TTLs capped by POSITIVE_TTL_CAP, negative ones by NEGATIVE_TTL_CAP, RFC 2308 §5;
+    for a deliverable domain only the MX and the address answers found count).
     0 for transient verdicts: they are not cached as final (issue 4)."""
     if is_transient(verdict):
         return config.TRANSIENT_TTL
-    answers = [facts.mx] + [a for hf in facts.hosts.values() for a in (hf.a, hf.aaaa)
-                            if not a.outcome.transient]
+    host_answers = [a for hf in facts.hosts.values() for a in (hf.a, hf.aaaa)]
+    if verdict.reason is Reason.SMTP_SKIPPED:
+        # A deliverable domain rests on its MX and the addresses found; a missing AAAA of a
+        # host that has an A changes nothing, so its negative TTL must not shorten the entry.
+        answers = [facts.mx] + [a for a in host_answers if a.outcome is Outcome.ANSWER]
+    else:
+        answers = [facts.mx] + [a for a in host_answers if not a.outcome.transient]
     ttls = [t for a in answers if (t := _answer_ttl(a)) is not None]
     return min(ttls) if ttls else 0
 

@@ -143,7 +143,7 @@ def sniff_delimiter(sample: str) -> str:
     best, best_score = ",", (0.0, 0)
     for d in DELIMITERS:
         try:
-            counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=d) if r]
+            counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=d) if r]
         except csv.Error:
             continue
         if not counts:
@@ -211,7 +211,7 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0)
     delim = delimiter or sniff_delimiter(sample)
     try:
-        records = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r][:201]
+        records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r][:201]
     except csv.Error as e:
         raise InputError(f"cannot read {path} as CSV: {e}") from e
     if not records:
@@ -295,7 +295,7 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
         store.execute(
             f'CREATE TABLE "{table}" AS SELECT row_number() OVER () AS row_no, * EXCLUDE (_e), '
             f"nullif(_e, '') AS mh_parse_error FROM read_csv(?, header=false, "
-            f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
+            f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, new_line='\\n', "
             f"max_line_size=134217728, columns={{{cols}, '_e': 'VARCHAR'}})",
             [str(canon)],
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import secrets
 import socket
@@ -48,7 +49,7 @@ from mailhygiene.domain_verdict import (
     mx_hosts,
 )
 from mailhygiene.errors import ConfigError, NetworkError
-from mailhygiene.mx_wire import MalformedReply, parse_reply
+from mailhygiene.mx_wire import MalformedReply, Reply, parse_reply
 from mailhygiene.normalize import ascii_domain
 from mailhygiene.store import Store
 from mailhygiene.store import domains as domain_cache
@@ -68,6 +69,7 @@ Server = tuple[str, int]
 _MX, _A, _AAAA = dns.rdatatype.MX, dns.rdatatype.A, dns.rdatatype.AAAA
 # EDNS0 OPT RR, UDP payload 1232 (the DNS flag day 2020 value: no IP fragmentation).
 _OPT = b"\x00" + struct.pack(">HHIH", 41, 1232, 0, 0)
+_MAX_CHASE = 8  # CNAME hops a stub follows itself
 _RETRYABLE = frozenset({Outcome.SERVFAIL, Outcome.REFUSED, Outcome.TIMEOUT,
                         Outcome.NO_NAMESERVER, Outcome.ERROR})
 
@@ -151,37 +153,6 @@ def _question(name: str, rdtype: int) -> bytes:
     return wire + struct.pack(">HH", rdtype, 1)
 
 
-def _answer_from_message(msg: dns.message.Message, rdtype: dns.rdatatype.RdataType) -> Answer:
-    rcode = msg.rcode()
-    if not isinstance(msg, dns.message.QueryMessage):
-        return Answer(Outcome.ERROR, detail="not a query reply")
-    if rcode == dns.rcode.SERVFAIL:
-        return Answer(Outcome.SERVFAIL)
-    if rcode == dns.rcode.REFUSED:
-        return Answer(Outcome.REFUSED)
-    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-        return Answer(Outcome.ERROR, detail=f"rcode {dns.rcode.to_text(rcode)}")
-    try:
-        chain = msg.resolve_chaining()  # follows CNAMEs; negative TTL from the SOA (RFC 2308)
-    except (dns.message.ChainTooLong, dns.message.AnswerForNXDOMAIN,
-            dns.exception.FormError) as e:
-        return Answer(Outcome.ERROR, detail=type(e).__name__)
-    ttl = int(chain.minimum_ttl)
-    if rcode == dns.rcode.NXDOMAIN:
-        return Answer(Outcome.NXDOMAIN, ttl)
-    if chain.answer is None or len(chain.answer) == 0:
-        return Answer(Outcome.NODATA, ttl)
-    if rdtype == _MX:
-        mx = tuple(
-            (int(rd.preference),
-             "." if rd.exchange == dns.name.root
-             else rd.exchange.to_text(omit_final_dot=True).lower())
-            for rd in chain.answer
-        )
-        return Answer(Outcome.ANSWER, ttl, mx=mx)
-    return Answer(Outcome.ANSWER, ttl, addresses=tuple(str(rd.address) for rd in chain.answer))
-
-
 class _Protocol(asyncio.DatagramProtocol):
     """One connected UDP socket; replies are matched to pending queries by id and question."""
 
@@ -260,12 +231,25 @@ class _Client:
         self._socks = []
 
     async def query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Answer:
+        """The answer for (name, rdtype), following a CNAME chain the server left unfinished
+        (as a stub resolver must, RFC 1034 §5.3.3); TTL is the chain's minimum."""
+        reply = await self._query(name, rdtype)
+        for _ in range(_MAX_CHASE):
+            if reply.chase is None or reply.answer.outcome is not Outcome.NODATA:
+                break
+            target, ttl = reply.chase
+            reply = await self._query(target, rdtype)
+            if reply.answer.ttl is not None and reply.answer.ttl > ttl:
+                reply = reply._replace(answer=dataclasses.replace(reply.answer, ttl=ttl))
+        return reply.answer
+
+    async def _query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         """One question, asked up to 1 + retries times (rotating resolvers), with backoff."""
         try:
             question = _question(name, rdtype)
         except (ValueError, UnicodeError):
-            return Answer(Outcome.ERROR, detail="not a DNS name")
-        answer = Answer(Outcome.NO_NAMESERVER)
+            return Reply(Answer(Outcome.ERROR, detail="not a DNS name"), False)
+        reply = Reply(Answer(Outcome.NO_NAMESERVER), False)
         start = self._turn
         self._turn += 1
         for attempt in range(self.retries + 1):
@@ -273,16 +257,16 @@ class _Client:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             index = (start + attempt) % len(self.servers)
             async with self._sem:
-                answer = await self._ask(index, name, rdtype, question)
-            if answer.outcome not in _RETRYABLE:
-                return answer
-        return answer
+                reply = await self._ask(index, name, rdtype, question)
+            if reply.answer.outcome not in _RETRYABLE:
+                return reply
+        return reply
 
     async def _ask(self, index: int, name: str, rdtype: dns.rdatatype.RdataType,
-                   question: bytes) -> Answer:
+                   question: bytes) -> Reply:
         protos = self._socks[index]
         if not protos:
-            return Answer(Outcome.NO_NAMESERVER, detail="resolver unreachable")
+            return Reply(Answer(Outcome.NO_NAMESERVER, detail="resolver unreachable"), False)
         proto = protos[self.sent % len(protos)]
         self.sent += 1
         qid = secrets.randbits(16)
@@ -298,32 +282,38 @@ class _Client:
             async with asyncio.timeout(self.timeout):
                 data = await fut
         except TimeoutError:
-            return Answer(Outcome.TIMEOUT)
+            return Reply(Answer(Outcome.TIMEOUT), False)
         except OSError as e:
-            return Answer(Outcome.NO_NAMESERVER, detail=e.strerror or type(e).__name__)
+            return Reply(Answer(Outcome.NO_NAMESERVER, detail=e.strerror or type(e).__name__),
+                         False)
         finally:
             proto.pending.pop(qid, None)
-        try:
-            answer, truncated = parse_reply(data, rdtype)
-        except MalformedReply as e:
-            return Answer(Outcome.ERROR, detail=f"malformed reply: {e}")
-        if truncated:
+        reply = _parse(data, rdtype)
+        if reply.truncated:
             return await self._ask_tcp(index, name, rdtype)
-        return answer
+        return reply
 
-    async def _ask_tcp(self, index: int, name: str, rdtype: dns.rdatatype.RdataType) -> Answer:
+    async def _ask_tcp(self, index: int, name: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         host, port = self.servers[index]
         self.sent += 1
         query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
         try:
             msg = await dns.asyncquery.tcp(query, host, timeout=self.timeout, port=port)
         except dns.exception.Timeout:
-            return Answer(Outcome.TIMEOUT, detail="tcp")
+            return Reply(Answer(Outcome.TIMEOUT, detail="tcp"), False)
         except OSError as e:
-            return Answer(Outcome.NO_NAMESERVER, detail=f"tcp: {e.strerror or e}")
+            return Reply(Answer(Outcome.NO_NAMESERVER, detail=f"tcp: {e.strerror or e}"), False)
         except dns.exception.DNSException as e:
-            return Answer(Outcome.ERROR, detail=f"tcp: {type(e).__name__}")
-        return _answer_from_message(msg, rdtype)
+            return Reply(Answer(Outcome.ERROR, detail=f"tcp: {type(e).__name__}"), False)
+        reply = _parse(msg.to_wire(), rdtype)
+        return reply._replace(truncated=False)
+
+
+def _parse(data: bytes, rdtype: dns.rdatatype.RdataType) -> Reply:
+    try:
+        return parse_reply(data, rdtype)
+    except MalformedReply as e:
+        return Reply(Answer(Outcome.ERROR, detail=f"malformed reply: {e}"), False)
 
 
 class _Lookups:

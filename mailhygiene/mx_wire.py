@@ -10,18 +10,19 @@ tests/test_mx_wire.py checks this reader against dnspython on generated replies.
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 import dns.ipv4
 import dns.ipv6
 
 from mailhygiene.domain_verdict import Answer, Outcome
 
-__all__ = ["MalformedReply", "parse_reply"]
+__all__ = ["MalformedReply", "Reply", "parse_reply"]
 
 A, NS, CNAME, SOA, MX, AAAA, OPT = 1, 2, 5, 6, 15, 28, 41
 IN = 1
 MAX_CHAIN = 16  # dnspython's limit on CNAME chains
-NEGATIVE_TTL_WITHOUT_SOA = 0  # dnspython's default when a negative reply has no SOA
+NEGATIVE_TTL_WITHOUT_SOA = 300  # dnspython's choice when a negative reply has no SOA
 _RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 _ESCAPED = frozenset(b'"().;\\@$')
 _RR = struct.Struct(">HHIH")
@@ -29,6 +30,14 @@ _RR = struct.Struct(">HHIH")
 
 class MalformedReply(ValueError):
     """The bytes are not a well-formed DNS message."""
+
+
+class Reply(NamedTuple):
+    answer: Answer
+    truncated: bool  # TC set: ask again over TCP
+    # The answer stops at a CNAME target with neither its records nor an SOA: the server did not
+    # follow the chain (unbound does not for its local data). (target, min TTL of the CNAMEs)
+    chase: tuple[str, int] | None = None
 
 
 def _read_name(data: bytes, pos: int) -> tuple[bytes, int]:
@@ -89,9 +98,9 @@ def _is_subdomain(name: bytes, zone: bytes) -> bool:
     return zone == b"" or name == zone or name.endswith(b"." + zone)
 
 
-def parse_reply(data: bytes, rdtype: int) -> tuple[Answer, bool]:
-    """The Answer for a reply to a question of type `rdtype` (MX, A or AAAA), and whether the
-    reply was truncated (TC: ask again over TCP). Raises MalformedReply."""
+def parse_reply(data: bytes, rdtype: int) -> Reply:
+    """The Answer to a reply to a question of type `rdtype` (MX, A or AAAA), as dnspython's
+    resolve_chaining would give it. Raises MalformedReply."""
     if len(data) < 12:
         raise MalformedReply("short header")
     _, flags, qd, an, ns, ar = struct.unpack_from(">HHHHHH", data)
@@ -122,11 +131,12 @@ def parse_reply(data: bytes, rdtype: int) -> tuple[Answer, bool]:
             pos += rdlen
     rcode = (ext_rcode << 4) | (flags & 0x000F)
     if rcode == 2:
-        return Answer(Outcome.SERVFAIL), truncated
+        return Reply(Answer(Outcome.SERVFAIL), truncated)
     if rcode == 5:
-        return Answer(Outcome.REFUSED), truncated
+        return Reply(Answer(Outcome.REFUSED), truncated)
     if rcode not in (0, 3):
-        return Answer(Outcome.ERROR, detail=f"rcode {_RCODES.get(rcode, rcode)}"), truncated
+        return Reply(Answer(Outcome.ERROR, detail=f"rcode {_RCODES.get(rcode, rcode)}"),
+                     truncated)
 
     min_ttl = 0x7FFFFFFF
     name = qname
@@ -140,12 +150,14 @@ def parse_reply(data: bytes, rdtype: int) -> tuple[Answer, bool]:
         if not cnames:
             break
         min_ttl = min(min_ttl, min(c[0] for c in cnames))
-        name, _ = _read_name(data, cnames[0][1])
+        # CNAME is a singleton type (RFC 2181 §10.1); with several, dnspython keeps the last.
+        name, _ = _read_name(data, cnames[-1][1])
     else:
-        return Answer(Outcome.ERROR, detail="ChainTooLong"), truncated
+        return Reply(Answer(Outcome.ERROR, detail="ChainTooLong"), truncated)
     if rcode == 3 and found:
-        return Answer(Outcome.ERROR, detail="AnswerForNXDOMAIN"), truncated
+        return Reply(Answer(Outcome.ERROR, detail="AnswerForNXDOMAIN"), truncated)
     if not found:
+        chase: tuple[str, int] | None = None
         # RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM), from the closest SOA.
         zones = [s for s in soas if _is_subdomain(name, s[0])]
         if zones:
@@ -158,9 +170,12 @@ def parse_reply(data: bytes, rdtype: int) -> tuple[Answer, bool]:
             minimum = struct.unpack_from(">I", data, p + 16)[0]
             min_ttl = min(min_ttl, zttl, minimum)
         else:
+            if rcode == 0 and name != qname:
+                chase = (name.decode("ascii"), min_ttl)
             min_ttl = min(min_ttl, NEGATIVE_TTL_WITHOUT_SOA)
-        return Answer(Outcome.NXDOMAIN if rcode == 3 else Outcome.NODATA, min_ttl), truncated
-    return _records(data, rdtype, found, min_ttl), truncated
+        outcome = Outcome.NXDOMAIN if rcode == 3 else Outcome.NODATA
+        return Reply(Answer(outcome, min_ttl), truncated, chase)
+    return Reply(_records(data, rdtype, found, min_ttl), truncated)
 
 
 def _records(data: bytes, rdtype: int, found: list[tuple[int, int, int]], ttl: int) -> Answer:

@@ -79,6 +79,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
     # Both sides are stored in input order: a positional join avoids a hash join and a sort
     # of the whole base; the CASE turns any misalignment into an error rather than a wrong file.
     select[0] = f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') ELSE {select[0]} END"
+    # Output columns are named o1..oM so FORCE_QUOTE can name them.
+    select = [f"{e} AS o{k}" for k, e in enumerate(select, 1)]
     sql = (
         f'SELECT {", ".join(select)} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
         f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c {' '.join(joins)} "
@@ -87,12 +89,14 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
         raise InputError(f"output directory does not exist: {out_dir}")
+    force = _columns_with_cr(store, base, n)
+    force_opt = f", FORCE_QUOTE ({', '.join(f'o{k}' for k in force)})" if force else ""
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
         d = delim.replace("'", "''")
         store.execute(
             f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, DELIMITER '{d}', "
-            f"QUOTE '\"', ESCAPE '\"')"
+            f"QUOTE '\"', ESCAPE '\"'{force_opt})"
         )
         fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
                                          dir=out_dir)
@@ -116,6 +120,14 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
         + (where.replace("WHERE", "AND") if where else "")
     )
     return int(written)
+
+
+def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
+    """Input columns holding a carriage return: DuckDB's writer quotes fields with a newline
+    but not with a lone CR, which spreadsheet programs and csv readers take as a line break."""
+    exprs = ", ".join(f'bool_or(contains("c{k}", chr(13)))' for k in range(1, n + 1))
+    row = store.fetchone(f'SELECT {exprs} FROM "{base.table}"')
+    return [k for k, v in enumerate(row or (), 1) if v]
 
 
 def _output_encoding(input_encoding: str) -> str:

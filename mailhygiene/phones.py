@@ -37,6 +37,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
+from mailhygiene.phones_fast import decide_fast
 from mailhygiene.stats import rate, wilson_interval
 from mailhygiene.store.phones import (
     PHONES_DDL,
@@ -279,10 +280,16 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
         return {}
     cols = [(i, header[i], output_prefix(header, i)) for i in indices]
 
-    # Each distinct cell is parsed once, whichever column it sits in.
+    # Each distinct cell is decided once, whichever column it sits in: in DuckDB when the
+    # vectorized path can (phones_fast, equal to check_phone by construction and by test),
+    # else by check_phone.
     union = " UNION ALL ".join(f"SELECT c{i + 1} AS raw FROM {table} WHERE c{i + 1} IS NOT NULL"
                                for i, _, _ in cols)
-    raws = [r[0] for r in store.fetchall(f"SELECT DISTINCT raw FROM ({union})")]
+    store.execute("CREATE OR REPLACE TEMP TABLE _mh_phone_raw AS "
+                  f"SELECT DISTINCT raw FROM ({union})")
+    decide_fast(store, "_mh_phone_raw", "_mh_phone_fast", region)
+    raws = [r[0] for r in store.fetchall(
+        "SELECT raw FROM _mh_phone_raw ANTI JOIN _mh_phone_fast USING (raw)")]
     results = [check_phone(r, region) for r in raws]
     frame = {
         "raw": np.array(raws or [""], dtype=object),
@@ -292,7 +299,11 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
         "ntype": np.array([r.number_type for r in results] or [None], dtype=object),
         "region": np.array([r.region for r in results] or [None], dtype=object),
     }
-    store.con.register("_mh_phone_results", frame)
+    store.con.register("_mh_phone_slow", frame)
+    store.execute("CREATE OR REPLACE TEMP TABLE _mh_phone_results AS "
+                  "SELECT * FROM _mh_phone_fast UNION ALL "
+                  f"SELECT * FROM _mh_phone_slow{'' if raws else ' WHERE false'}")
+    store.con.unregister("_mh_phone_slow")
     try:
         selects, joins = ["t.row_no"], []
         for n, (i, _, p) in enumerate(cols):
@@ -316,7 +327,8 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
                 [f"{p}_{s}" for _, _, p in cols for s in OUTPUT_SUFFIXES], position=200,
             )
     finally:
-        store.con.unregister("_mh_phone_results")
+        for t in ("_mh_phone_results", "_mh_phone_fast", "_mh_phone_raw"):
+            store.execute(f"DROP TABLE IF EXISTS {t}")
     return phone_summary(store, base_id)
 
 

@@ -260,7 +260,7 @@ def syntax_of_values(store: Store, values: list[str | None], *, trim: bool = Tru
         store.execute(
             "CREATE TEMP TABLE _mh_values AS SELECT row_number() OVER () AS row_no, "
             "nullif(c1, '\\N') AS c1, NULL::VARCHAR AS mh_parse_error FROM read_csv(?, "
-            "header=false, auto_detect=false, delim=',', quote='\"', escape='\"', "
+            "header=false, auto_detect=false, delim=',', quote='\"', escape='\"', new_line='\\n', "
             "strict_mode=true, allow_quoted_nulls=false, max_line_size=134217728, "
             "columns={'c1': 'VARCHAR'})", [str(path)])
     base_id = -1

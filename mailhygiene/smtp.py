@@ -160,14 +160,12 @@ async def probe_domains(store: Store | None, targets: Sequence[ProbeTarget], opt
                                 per_host=opts.per_host_concurrency, rate=opts.rate),
                SessionConfig(opts.helo, opts.mail_from, opts.port, opts.timeout, opts.starttls),
                set())
-    results: dict[str, ProbeOutcome] = {}
+    results = _cached(store, [a for t in targets for a in t.addresses], opts)
+    if progress and results:
+        progress(len(results))
     queue: deque[ProbeTarget] = deque()
     for t in targets:
-        cached = _cached(store, t, opts)
-        results.update(cached)
-        if progress and cached:
-            progress(len(cached))
-        todo = tuple(a for a in dict.fromkeys(t.addresses) if a not in cached)
+        todo = tuple(a for a in dict.fromkeys(t.addresses) if a not in results)
         if todo:
             queue.append(replace(t, addresses=todo))
 
@@ -175,17 +173,21 @@ async def probe_domains(store: Store | None, targets: Sequence[ProbeTarget], opt
         while queue:
             target = queue.popleft()
             outcomes, canary = await _probe_target(run, store, target)
-            if store is not None:
-                _persist(store, target, outcomes, canary, opts)
+            retry_at = (_persist(store, target, outcomes, canary, opts)
+                        if store is not None else {})
             for o in outcomes:
-                results[o.address] = _with_retry_time(o, store)
+                results[o.address] = replace(o, retry_at=retry_at.get(o.address))
             if progress:
                 progress(len(outcomes))
 
     # Enough workers to keep every connection slot busy while some domains sleep in a pause;
     # never one task per item (no gather over a million addresses).
-    n = min(len(queue), opts.concurrency * 2)
-    await asyncio.gather(*(worker() for _ in range(n)))
+    tasks = [asyncio.create_task(worker()) for _ in range(min(len(queue), opts.concurrency * 2))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:  # on error or interruption: stop the others; finished domains are already saved
+        for task in tasks:
+            task.cancel()
     return results
 
 
@@ -219,11 +221,18 @@ async def _probe_target(run: _Run, store: Store | None,
         t = utcnow()
         return [ProbeOutcome(a, v, None, "", "", t, "") for a in target.addresses], None
 
+    # The catch-all test: reuse a recent decision (a retry must not re-test, or a greylisting
+    # server would defer the new random address and undo it); re-ask an inconclusive test with
+    # the same local part (greylisting keys on the recipient); otherwise a new random one.
     prior = db.get_domain_test(store, domain) if store is not None else None
+    known: CatchAll | None = None
+    if prior and prior[1] != CatchAll.UNKNOWN and (
+            (utcnow() - prior[2]).total_seconds() <= run.opts.reprobe_after):
+        known = CatchAll(prior[1])
     canary_local = prior[0] if prior and prior[1] == CatchAll.UNKNOWN else (
         "mh-" + secrets.token_hex(8))
     canary_addr = f"{canary_local}@{domain}"
-    pending: deque[str] = deque([canary_addr, *target.addresses])
+    pending: deque[str] = deque([*([] if known else [canary_addr]), *target.addresses])
     answers: dict[str, tuple[Reply, str, datetime]] = {}
     given_up: dict[str, tuple[Verdict, Reply | None, str, datetime]] = {}
     limit = run.opts.max_rcpt_per_session
@@ -255,10 +264,14 @@ async def _probe_target(run: _Run, store: Store | None,
             return classify_reply(reply.code, reply.enhanced, reply.text), reply, host, t
         return given_up[address]
 
-    cv, creply, chost, ct = verdict_of(canary_addr)
-    state = decide_catch_all(cv)
-    canary = _Canary(canary_local, cv, state, _row(canary_addr, domain, cv, creply, chost, ct,
-                                                    canary=True))
+    canary: _Canary | None = None
+    if known is not None:
+        state, cv = known, classify_failure(Failure.NO_HOST)  # cv unused when state is known
+    else:
+        cv, creply, chost, ct = verdict_of(canary_addr)
+        state = decide_catch_all(cv)
+        canary = _Canary(canary_local, cv, state,
+                         _row(canary_addr, domain, cv, creply, chost, ct, canary=True))
     outcomes = []
     for address in target.addresses:
         v, r, host, t = verdict_of(address)
@@ -321,7 +334,9 @@ def _row(address: str, domain: str, v: Verdict, reply: Reply | None, host: str, 
 
 
 def _persist(store: Store, target: ProbeTarget, outcomes: Sequence[ProbeOutcome],
-             canary: _Canary | None, opts: SmtpOptions) -> None:
+             canary: _Canary | None, opts: SmtpOptions) -> dict[str, datetime]:
+    """Writes one domain's evidence and retry-queue changes atomically; returns the retry
+    times of the addresses queued."""
     rows = [_outcome_row(o, target.domain) for o in outcomes]
     now = utcnow()
     prior = db.get_retries(store, [o.address for o in outcomes])
@@ -347,6 +362,7 @@ def _persist(store: Store, target: ProbeTarget, outcomes: Sequence[ProbeOutcome]
         db.insert_probes(store, rows)
         db.delete_retries(store, settled)
         db.upsert_retries(store, retry)
+    return {r.address: r.not_before for r in retry}
 
 
 def _outcome_row(o: ProbeOutcome, domain: str) -> db.ProbeRow:
@@ -356,20 +372,14 @@ def _outcome_row(o: ProbeOutcome, domain: str) -> db.ProbeRow:
                        o.reply_code, o.enhanced_code, o.reply_text, o.probed_at)
 
 
-def _with_retry_time(o: ProbeOutcome, store: Store | None) -> ProbeOutcome:
-    if store is None or not needs_retry(o.verdict):
-        return o
-    row = db.get_retries(store, [o.address]).get(o.address)
-    return replace(o, retry_at=row.not_before) if row else o
-
-
-def _cached(store: Store | None, target: ProbeTarget,
+def _cached(store: Store | None, addresses: Sequence[str],
             opts: SmtpOptions) -> dict[str, ProbeOutcome]:
     """Outcomes we need not ask again: settled answers younger than `reprobe_after`, and
-    deferred ones whose retry time has not come (asking early would be deferred again)."""
-    if store is None:
+    deferred ones whose retry time has not come (asking early would be deferred again).
+    Two queries for the whole run, not per domain."""
+    if store is None or not addresses:
         return {}
-    latest = db.latest_probes(store, list(target.addresses))
+    latest = db.latest_probes(store, addresses)
     if not latest:
         return {}
     retries = db.get_retries(store, list(latest))

@@ -54,7 +54,9 @@ def verdict_select_sql(source: str) -> str:
     Written as nested projections so each expensive expression is evaluated once."""
     special = " OR ".join(f"suffix(lt, {_sql_str('.' + d)})" for d in SPECIAL_USE_DOMAIN_NAMES)
     # An OR chain, not IN (...): DuckDB plans IN lists as a join, which need not keep row order.
-    ci_names = " OR ".join(f"split_part(lt, '@', 1) = {_sql_str(n)}"
+    # (starts_with, not split_part(...) = '...': the latter trips a DuckDB 2.0 binder bug on
+    # all-NULL columns.)
+    ci_names = " OR ".join(f"starts_with(lt, {_sql_str(n + '@')})"
                            for n in CASE_INSENSITIVE_MAILBOX_NAMES)
     valid_re = _sql_str(VALID_RE)
     local_re = _sql_str(LOCAL_RE)

@@ -173,6 +173,23 @@ def test_minhash_estimate_within_three_stderr_over_many_seeds() -> None:
     assert abs(float(np.mean(zs))) < 3 / math.sqrt(len(zs))
 
 
+def test_keyed_estimate_over_many_keys_one_to_ten(store: Store) -> None:
+    """End to end (HMAC in DuckDB, MinHash in numpy): the same 1:10 pair under 30 keys, each
+    key giving an independent draw of the estimate. Same bounds as above."""
+    a = make_base(store, "a", addrs(0, 5000))
+    b = make_base(store, "b", addrs(4700, 5200))  # 300 of B's 500 in A, |A| = 10 |B|
+    j = 300 / 5200
+    se = math.sqrt(j * (1 - j) / 256)
+    zs = []
+    for i in range(30):
+        key = make_key(f"key number {i:02d} for the 1:10 test".encode(), "test")
+        e = compare_bases(store, a, b, key=key).estimate
+        assert e is not None
+        zs.append((e.jaccard - j) / se)
+    assert max(abs(z) for z in zs) < 4.5 and sum(abs(z) > 3 for z in zs) <= 1, zs
+    assert abs(float(np.mean(zs))) < 3 / math.sqrt(len(zs))
+
+
 def test_estimate_through_the_store_is_close_to_exact(store: Store) -> None:
     a = make_base(store, "a", addrs(0, 10000))
     b = make_base(store, "b", addrs(9000, 10000) + addrs(20000, 20100))  # 1:10, B mostly in A

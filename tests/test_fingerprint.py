@@ -24,7 +24,7 @@ from mailhygiene.fingerprint import (
     minhash_signature,
 )
 from mailhygiene.keys import keyed_hash_hex, make_key, strings_hash64
-from mailhygiene.search import search_bases
+from mailhygiene.search import search_bases, search_input
 from mailhygiene.store import Store
 from tests.test_compare import addrs, make_base
 
@@ -162,6 +162,19 @@ def test_search_ranks_by_containment_of_the_input(store: Store, tmp_path: Path) 
     assert res.skipped == 1 and res.indexed == 4
     top = res.hits[0]
     assert abs(top.containment - 0.9) < 4 * top.containment_stderr + 0.05
+    full = search_bases(store, fingerprint_base(store, query, KEY), KEY, exhaustive=True)
+    assert [h.name for h in full.hits] == names and full.candidates == 4
+
+
+def test_search_fingerprints_stored_bases_that_have_none(store: Store) -> None:
+    make_base(store, "input", addrs(0, 1000))
+    make_base(store, "big", addrs(0, 20000))
+    make_base(store, "unrelated", addrs(50000, 51000))
+    res = search_input(store, "input", KEY)
+    assert res.computed == 3 and res.indexed == 2
+    assert [h.name for h in res.hits] == ["big"]
+    assert abs(res.hits[0].containment - 1.0) < 4 * res.hits[0].containment_stderr + 0.05
+    assert search_input(store, "input", KEY).computed == 0  # saved the first time
 
 
 def test_cli_fingerprint_export_import_and_search(tmp_path: Path) -> None:

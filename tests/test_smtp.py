@@ -33,8 +33,8 @@ pytestmark = pytest.mark.network
 
 ALLOWED_VERBS = {"EHLO", "HELO", "STARTTLS", "MAIL", "RCPT", "RSET", "QUIT"}
 DOMAINS = ["acceptall", "users", "grey", "block", "down", "one", "slow", "drop0", "drop2",
-           "tls", "max1", "full"]
-USERS = frozenset(f"{u}@{d}.test" for d in DOMAINS for u in ("alice", "bob", "carol"))
+           "tls", "max1", "full", "tlsbroken", "rcpt421"]
+USERS = frozenset(f"{u}@{d}.test" for d in DOMAINS for u in ("alice", "bob", "carol", "dave"))
 
 BEHAVIOURS = {
     "acceptall": Behaviour(),
@@ -49,6 +49,8 @@ BEHAVIOURS = {
     "tls": Behaviour(mailboxes=USERS, tls=True),
     "max1": Behaviour(mailboxes=USERS, max_connections=1),
     "full": Behaviour(mailboxes=USERS, full=frozenset({"bob@full.test"})),
+    "tlsbroken": Behaviour(mailboxes=USERS, tls_broken=True),
+    "rcpt421": Behaviour(mailboxes=USERS, rcpt_421_after=2),
 }
 
 
@@ -113,6 +115,13 @@ def sr(o: ProbeOutcome) -> tuple[Status, Reason]:
     pytest.param("full", ("alice", "bob"),
                  {"alice": (Status.VALID, Reason.ACCEPTED),
                   "bob": (Status.RISKY, Reason.MAILBOX_FULL)}, id="mailbox-full"),
+    pytest.param("tlsbroken", ("alice", "ghost"),
+                 {"alice": (Status.VALID, Reason.ACCEPTED),
+                  "ghost": (Status.INVALID, Reason.MAILBOX_NOT_FOUND)}, id="starttls-refused"),
+    pytest.param("rcpt421", ("alice", "bob", "ghost", "carol"),
+                 {"alice": (Status.VALID, Reason.ACCEPTED), "bob": (Status.VALID, Reason.ACCEPTED),
+                  "ghost": (Status.INVALID, Reason.MAILBOX_NOT_FOUND),
+                  "carol": (Status.VALID, Reason.ACCEPTED)}, id="421-mid-session"),
 ])
 async def test_behaviours(farm: SmtpFarm, name: str, users: tuple[str, ...],
                           expected: dict[str, tuple[Status, Reason]]) -> None:
@@ -133,6 +142,10 @@ async def test_behaviours(farm: SmtpFarm, name: str, users: tuple[str, ...],
         assert verbs.count("RCPT") == 6  # the refused second RCPT of the first session
     if name == "tls":
         assert "STARTTLS" in verbs
+    if name == "tlsbroken":  # refused once, then the same host in clear text, no second try
+        assert verbs.count("STARTTLS") == 1 and verbs.count("MAIL") == 1
+    if name == "rcpt421":  # 2 answers per session, then 421: 3 sessions for 5 RCPTs
+        assert verbs.count("MAIL") == 3
     if name == "users":  # canary + 3 addresses in one session
         assert verbs.count("MAIL") == 1 and verbs.count("RCPT") == 4
         assert verbs[-2:] == ["RSET", "QUIT"]
@@ -142,6 +155,16 @@ async def test_slow_banner_beyond_timeout_is_timeout(farm: SmtpFarm) -> None:
     out = await probe_domains(None, [target(farm, "slow", "alice")],
                               opts_for(farm, timeout=0.2))
     assert sr(out["alice@slow.test"]) == (Status.UNKNOWN, Reason.TIMEOUT)
+
+
+async def test_non_ascii_local_part_without_smtputf8_is_skipped(farm: SmtpFarm) -> None:
+    server = farm.server(ip_of(farm, "users"))
+    before = len(server.commands)
+    t = ProbeTarget("users.test", (server.ip,), ("jöel@users.test", "alice@users.test"))
+    out = await probe_domains(None, [t], opts_for(farm))
+    assert sr(out["jöel@users.test"]) == (Status.UNKNOWN, Reason.SMTP_SKIPPED)
+    assert sr(out["alice@users.test"]) == (Status.VALID, Reason.ACCEPTED)
+    assert not any("jöel" in c[2] for c in server.commands[before:])
 
 
 async def test_mx_fallback_in_preference_order(farm: SmtpFarm) -> None:
@@ -189,10 +212,11 @@ async def test_421_pause_then_success_with_max_connections(farm: SmtpFarm) -> No
     assert server.connections - before_conn > server.verbs.count("EHLO") - before_ehlo
 
 
-async def test_many_addresses_limits_and_no_data() -> None:
+@pytest.mark.parametrize("per_host", [1, 3])
+async def test_many_addresses_limits_and_no_data(per_host: int) -> None:
     """1,000 addresses over 20 domains on 4 MX hosts: no DATA ever, and no MX host ever sees
     more simultaneous connections than --per-host-concurrency."""
-    n_domains, per_domain, per_host = 20, 50, 2
+    n_domains, per_domain = 20, 50
     domains = [f"load{i}.test" for i in range(n_domains)]
     existing = frozenset(f"u{j}@{d}" for d in domains for j in range(0, per_domain, 3))
     behaviours = [Behaviour(mailboxes=existing, rcpt_delay=0.001) for _ in range(4)]
@@ -242,12 +266,21 @@ async def test_greylist_retry_queue_then_retry(tmp_path: Path, farm: SmtpFarm) -
     # The catch-all test reused its local part (a new one would be greylisted forever).
     canary = store.fetchall("SELECT DISTINCT address FROM probes WHERE canary")
     assert len(canary) == 1
-    assert db.get_domain_test(store, "grey.test")[1] == "no"  # type: ignore[index]
+    test = db.get_domain_test(store, "grey.test")
+    assert test is not None and test[1] == "no"
     # A later check reuses the settled answers without probing.
     before = server.connections
     final = await probe_domains(store, [t], opts_for(farm))
     assert {a: sr(o) for a, o in final.items()} == {a: sr(o) for a, o in later.items()}
     assert all(o.from_cache for o in final.values()) and server.connections == before
+    # A new address of the domain later: the recent catch-all decision is reused (no new
+    # random RCPT that greylisting would defer), so one retry settles it.
+    t2 = ProbeTarget("grey.test", (server.ip,), ("carol@grey.test",))
+    first2 = await probe_domains(store, [t2], opts_for(farm))
+    assert sr(first2["carol@grey.test"]) == (Status.UNKNOWN, Reason.GREYLISTED)
+    later2 = await retry_due(store, opts_for(farm))
+    assert sr(later2["carol@grey.test"]) == (Status.VALID, Reason.ACCEPTED)
+    assert store.scalar("SELECT count(*) FROM probes WHERE canary") == 2  # run 1 + its retry
     store.close()
 
 
@@ -277,8 +310,9 @@ async def test_greylist_backoff_doubles_and_gives_up(tmp_path: Path, farm: SmtpF
 def test_retry_cli(tmp_path: Path, farm: SmtpFarm) -> None:
     dbfile = tmp_path / "cli.duckdb"
     store = Store(dbfile)
-    t = ProbeTarget("grey.test", (ip_of(farm, "grey"),), ("carol@grey.test",))
-    asyncio.run(probe_domains(store, [t], opts_for(farm)))
+    t = ProbeTarget("grey.test", (ip_of(farm, "grey"),), ("dave@grey.test",))
+    first = asyncio.run(probe_domains(store, [t], opts_for(farm)))
+    assert sr(first["dave@grey.test"]) == (Status.UNKNOWN, Reason.GREYLISTED)
     store.close()
     args = ["retry", "--db", str(dbfile), "--helo", "probe.mailhygiene.test",
             "--mail-from", "probe@mailhygiene.test", "--smtp-port", str(farm.port),
@@ -287,7 +321,7 @@ def test_retry_cli(tmp_path: Path, farm: SmtpFarm) -> None:
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output)
     assert summary == {"probed": 1, "by_status_reason": {"valid/accepted": 1}, "queued": 0}
-    assert "carol" not in res.output
+    assert "dave" not in res.output
     # Missing --helo is a usage error, not a default.
     res = CliRunner().invoke(main, ["retry", "--db", str(dbfile), "--mail-from", "a@b.test"])
     assert res.exit_code == 2

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
+from mailhygiene.bounces.dsn import _blocks
 from mailhygiene.bounces.mime import (
-    addresses, clean_address, content_type, header, original_part, parse_date, part_text,
+    addresses,
+    clean_address,
+    content_type,
+    header,
+    original_part,
+    parse_date,
+    part_text,
 )
 from mailhygiene.bounces.model import BounceEvent
-from mailhygiene.bounces.dsn import _blocks
 
 
 def find_feedback_part(msg: Message) -> Message | None:
@@ -38,8 +45,9 @@ def parse_arf(msg: Message, source: str) -> list[BounceEvent] | None:
                 fields.setdefault(k, v)
     # RFC 5965 3.2: Original-Rcpt-To names the complaining recipient; without it, the To of the
     # returned original message is the best witness.
-    rcpts = [clean_address(fields[k]) for k in ("original-rcpt-to", "removal-recipient")
-             if fields.get(k)]
+    text = _text(part) if part is not None else ""
+    rcpts = [clean_address(m.group(1)) for m in re.finditer(
+        r"^(?:Original-Rcpt-To|Removal-Recipient):\s*(.+)$", text, re.M | re.I)]
     if not rcpts:
         orig = original_part(msg)
         if orig is not None:

@@ -28,8 +28,8 @@ def is_autoreply(msg: Message) -> bool:
         return True
     if str(msg.get("X-Auto-Response-Suppress", "")) and _SUBJECT_RE.search(subject):
         return True
-    return auto.startswith("auto-replied") and bool(_SUBJECT_RE.search(subject)) or bool(
-        _SUBJECT_RE.search(subject)) and not auto.startswith("auto-generated")
+    return (auto.startswith("auto-replied") and bool(_SUBJECT_RE.search(subject))) or (bool(
+        _SUBJECT_RE.search(subject)) and not auto.startswith("auto-generated"))
 
 
 def parse_autoreply(msg: Message, source: str) -> list[BounceEvent]:

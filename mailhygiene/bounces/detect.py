@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from itertools import pairwise
 from collections.abc import Iterable, Iterator
 from email.message import Message
 from pathlib import Path
@@ -48,7 +49,7 @@ def parse_message(msg: Message, source: str) -> list[BounceEvent]:
         return parse_freetext(msg, source)
     except (RecursionError, MemoryError):
         raise
-    except Exception:  # noqa: BLE001 - a malformed message is "not a bounce", never a crash
+    except Exception:
         return []
 
 
@@ -74,9 +75,8 @@ def split_mbox(data: bytes) -> list[bytes]:
               if m.start() == 0 or data[:m.start()].endswith((b"\n\n", b"\r\n\r\n"))]
     if not starts or starts[0] != 0:
         return [data]
-    bounds = starts + [len(data)]
     return [data[a:b].split(b"\n", 1)[1] if b"\n" in data[a:b] else b""
-            for a, b in zip(bounds, bounds[1:], strict=False)]
+            for a, b in pairwise([*starts, len(data)])]
 
 
 def sniff(data: bytes, name: str = "") -> str:
@@ -115,7 +115,7 @@ def parse_bytes(data: bytes, source: str, fmt: str | None = None) -> list[Bounce
             return esp.parse_mailchimp_csv(data.decode("utf-8-sig", "replace"), source)
     except (RecursionError, MemoryError):
         raise
-    except Exception:  # noqa: BLE001 - broken content yields nothing, never a traceback
+    except Exception:
         return []
     raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
 

@@ -5,11 +5,17 @@ field; the human-readable part only supplies a diagnostic when the DSN gives non
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from email.message import Message
 
 from mailhygiene.bounces import reasons
 from mailhygiene.bounces.mime import (
-    body_text, clean_address, content_type, header, parse_date, part_text,
+    body_text,
+    clean_address,
+    content_type,
+    header,
+    parse_date,
+    part_text,
 )
 from mailhygiene.bounces.model import BounceEvent
 
@@ -55,6 +61,11 @@ def _blocks(text: str) -> list[dict[str, str]]:
     return blocks
 
 
+def _region(notice: str) -> str:
+    from mailhygiene.bounces.freetext import error_region
+    return error_region(notice)[:1500]
+
+
 def _dsn_text(part: Message) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):
@@ -64,32 +75,73 @@ def _dsn_text(part: Message) -> str:
     return part_text(part)
 
 
-def _near(text: str, address: str) -> str:
-    """The human-readable lines about one recipient (from its address to a blank line pair)."""
-    i = text.lower().find(address.lower())
+def _near(text: str, address: str, others: Sequence[str] = ()) -> str:
+    """The human-readable lines about one recipient: from the line naming it to a blank line
+    pair, a separator, or the line naming another recipient."""
+    low = text.lower()
+    i = low.find(address.lower())
     if i < 0:
         return ""
     # Sendmail transcripts put ">>> RCPT To:<address>" just before the reply.
     i = max(0, text.rfind("\n", 0, max(0, i - 1)) + 1) if i else 0
     chunk = text[i:i + 1200]
     end = re.search(r"\n\s*\n\s*\n|\n-{3,}", chunk)
-    return chunk[: end.start()] if end else chunk
+    chunk = chunk[: end.start()] if end else chunk
+    first_nl = chunk.find("\n", low.find(address.lower()) - i) + 1 or len(chunk)
+    for other in others:
+        j = chunk.lower().find(other.lower(), first_nl)
+        if other.lower() != address.lower() and j > 0:
+            chunk = chunk[: chunk.rfind("\n", 0, j) + 1 or j]
+    return chunk
 
 
+
+
+_RAW_DSN_RE = re.compile(
+    r"^Content-Type:\s*message/(?:global-)?delivery-status[^\n]*\n(?:[ \t][^\n]*\n|"
+    r"[A-Za-z-]+:[^\n]*\n)*\s*\n(?P<body>.*?)(?:^--\S|\Z)", re.I | re.M | re.S)
+
+
+_RAW_FIELDS_RE = re.compile(
+    r"^(?:Reporting-MTA|Original-Envelope-Id|Final-Recipient|Original-Recipient):", re.I | re.M)
+_RAW_END_RE = re.compile(r"^(?:Return-Path|Received):", re.I | re.M)
+
+
+def _raw_dsn(msg: Message) -> tuple[str, str] | None:
+    """A multipart/report whose boundary parameter does not match its body (a common MTA bug)
+    parses as one text part: find the delivery-status section in the raw text."""
+    payload = msg.get_payload()
+    if not isinstance(payload, str) or "report" not in str(msg.get("Content-Type", "")).lower():
+        return None
+    m = _RAW_DSN_RE.search(payload)
+    if m:
+        return m.group("body"), payload[: m.start()]
+    # No boundaries at all: the DSN fields sit in the text, before the returned headers.
+    start = _RAW_FIELDS_RE.search(payload)
+    if not start or not re.search(r"^Final-Recipient:", payload, re.I | re.M):
+        return None
+    end = _RAW_END_RE.search(payload, start.start())
+    return payload[start.start(): end.start() if end else len(payload)], payload[: start.start()]
 
 
 def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
     """Events for each recipient block; None when the message has no delivery-status part."""
     part = find_dsn_part(msg)
     if part is None:
-        return None
-    blocks = _blocks(_dsn_text(part))
+        raw = _raw_dsn(msg)
+        if raw is None:
+            return None
+        dsn_text, notice = raw
+    else:
+        dsn_text, notice = _dsn_text(part), body_text(msg)
+    blocks = _blocks(dsn_text)
     per_message = blocks[0] if blocks and "final-recipient" not in blocks[0] and \
         "original-recipient" not in blocks[0] else {}
     recipients = [b for b in blocks if "final-recipient" in b or "original-recipient" in b]
-    notice = body_text(msg)
     message_id = header(msg, "Message-ID")
     events: list[BounceEvent] = []
+    everyone = [clean_address(b.get("final-recipient") or b.get("original-recipient", ""))
+                for b in recipients]
     for b in recipients:
         address = clean_address(b.get("final-recipient") or b.get("original-recipient", ""))
         if "@" not in address and b.get("original-recipient"):
@@ -100,13 +152,19 @@ def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
         if not _:
             dtype, dtext = "", dtype
         dtext = dtext.strip()
-        text = dtext or _near(notice, address)
-        replycode = reasons.find_replycode(dtext)
+        near = _near(notice, address, everyone)
+        text = dtext or near
+        replycode = reasons.find_replycode(text)
         status = reasons.prefer_status(reasons.find_status(b.get("status", "")),
-                                       reasons.find_status(dtext), replycode)
+                                       reasons.find_failure_status(text), replycode)
         action = b.get("action", "").strip().lower().split()[0] if b.get("action") else ""
-        full = f"{text}\n{_near(notice, address)}" if dtext else text
-        reason = reasons.classify(status, dtext or text, replycode=replycode, action=action,
+        full = f"{text}\n{near}" if dtext else text
+        # RFC 3464 2.1: the human-readable part explains the failure too; with one recipient
+        # it can only be about that recipient (some MTAs put the real cause only there).
+        basis = dtext or text
+        if len(recipients) == 1 and notice.strip() and address.lower() not in notice.lower():
+            basis = f"{basis}\n{_region(notice)}"
+        reason = reasons.classify(status, basis, replycode=replycode, action=action,
                                   command=reasons.find_command(full),
                                   diagnostic_type=dtype.strip())
         if reason in ("onhold", "undefined") and dtext and notice:

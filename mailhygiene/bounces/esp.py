@@ -171,10 +171,10 @@ def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEv
 def _load(data: bytes) -> Any:
     text = data.decode("utf-8-sig", "replace").strip()
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except json.JSONDecodeError:
         # JSON Lines (one event per line), as webhook capture tools store them.
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [json.loads(line, strict=False) for line in text.splitlines() if line.strip()]
 
 
 def _unwrap(doc: Any) -> Any:
@@ -182,7 +182,7 @@ def _unwrap(doc: Any) -> Any:
     if isinstance(doc, dict) and doc.get("Type") == "Notification" and isinstance(
             doc.get("Message"), str):
         try:
-            return json.loads(doc["Message"])
+            return json.loads(doc["Message"], strict=False)
         except json.JSONDecodeError:
             return doc
     return doc

@@ -13,7 +13,12 @@ from email.message import Message
 
 from mailhygiene.bounces import reasons
 from mailhygiene.bounces.mime import (
-    ADDRESS_RE, addresses, body_text, header, original_part, parse_date,
+    ADDRESS_RE,
+    addresses,
+    body_text,
+    header,
+    original_part,
+    parse_date,
 )
 from mailhygiene.bounces.model import BounceEvent
 
@@ -75,6 +80,14 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_QMAIL_TRAILER_RE = re.compile(
+    r"i'm not going to try again; this message has been in the queue too long\.?", re.I)
+# RFC 3464 "delayed" notices written as prose (Sendmail/Exim/Zoho warnings).
+_DELAY_RE = re.compile(r"warning message only|has not yet been delivered|will (?:continue to|"
+                       r"keep) try|not been delivered yet|delivery (?:is|has been) delayed|"
+                       r"do not need to resend", re.I)
+
+
 def looks_like_bounce(msg: Message) -> bool:
     """Header evidence that a mail system (not a person) wrote this message."""
     if msg.get("X-Failed-Recipients"):
@@ -100,6 +113,13 @@ def error_region(text: str) -> str:
 
 
 def _notice_recipients(region: str, exclude: set[str]) -> list[str]:
+    """Addresses the notice names, minus the bounce's own sender/recipient; those come back only
+    when nothing else is named (someone who mailed themselves)."""
+    found = _candidates(region, exclude)
+    return found or _candidates(region, set())
+
+
+def _candidates(region: str, exclude: set[str]) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     for m in ADDRESS_RE.finditer(region):
@@ -167,6 +187,10 @@ def parse_freetext(msg: Message, source: str) -> list[BounceEvent]:
         orig = original_part(msg)
         if orig is not None:
             recipients = addresses(header(orig, "To"))[:1]
+        else:
+            # The returned original inline, after the region: its To: is the recipient.
+            m = re.search(r"^To:[ \t]*(.+)$", text[len(region):], re.M | re.I)
+            recipients = addresses(m.group(1))[:1] if m else []
     if not recipients:
         return []
     segments = _segments(region, recipients)
@@ -182,10 +206,22 @@ def parse_freetext(msg: Message, source: str) -> list[BounceEvent]:
         low = reasons.normalize_text(diag)
         status = reasons.find_failure_status(low)
         replycode = reasons.find_failure_replycode(low)
-        reason = reasons.classify(status, diag, replycode=replycode, hint=hint_for(low))
+        # qmail ends every permanent failure with the queue-lifetime sentence; it is the cause
+        # only when nothing else is said.
+        trailer = bool(_QMAIL_TRAILER_RE.search(low))
+        low = _QMAIL_TRAILER_RE.sub(" ", low)
+        diag = _QMAIL_TRAILER_RE.sub(" ", reasons.normalize_text(diag))
+        hint = hint_for(low)
+        if addr.lower().endswith("@googlegroups.com") and not status:
+            # Google Groups refuses posts from non-members or to missing groups (sender-side).
+            hint = "rejected"
+        action = "delayed" if status.startswith("4") or _DELAY_RE.search(region) else "failed"
+        reason = reasons.classify(status, diag, replycode=replycode, hint=hint, action=action)
+        if trailer and reason in ("onhold", "undefined"):
+            reason = "expired"
         events.append(BounceEvent(
             source=source, index=len(events) + 1, address=addr, reason=reason, status=status,
             replycode=replycode, hard=reasons.is_hard(reason, status, replycode, diag),
-            action="failed" if not status.startswith("4") else "delayed", event_time=when,
+            action=action, event_time=when,
             diagnostic=" ".join(diag.split())[:1000], message_id=message_id))
     return events

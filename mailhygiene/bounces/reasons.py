@@ -73,7 +73,7 @@ TEXT: dict[str, re.Pattern[str]] = {
         "mailbox full", "mailbox is full", "mailbox...full", "full mailbox", "mailfolder is full",
         "quota exceeded", "quota...exceeded", "over quota", "overquota", "exceeded storage",
         "exceeds allowed size", "mailbox size limit", "would exceed...storage", "disk quota",
-        "insufficient disk space", "no space left on device", "not sufficient disk space",
+        "452 insufficient disk space", "no space left on device", "not sufficient disk space",
         "user has too many messages", "space has been used up", "boite du destinataire pleine",
         "out of storage", "storage quota", "mailbox...exceeded...limit", "quota violation",
         "too much mail data", "has exceeded quota", "exceeding receiving limits",
@@ -145,7 +145,9 @@ TEXT: dict[str, re.Pattern[str]] = {
         "not listed in public name & address book", "not listed in domino directory",
         "resolver.adr.recipientnotfound", "resolver.adr.recipnotfound",
         "because the address couldn't be found", "please check if address is correct",
-        "recipient not found by smtp address lookup"),
+        "recipient not found by smtp address lookup", "delivery error: dd this user doesn't have",
+        "recipient address rejected: access denied", "recipient email address is possibly "
+        "incorrect"),
     # The destination domain accepts no mail at all (RFC 7505 null MX, no MX and no address).
     "notaccept_strong": _rx(
         "null mx", "nullmx", "doesn't receive email according to the administrator",
@@ -279,9 +281,9 @@ TEXT: dict[str, re.Pattern[str]] = {
         "mail system full", "system is full", "disk full", "requested mail action aborted: "
         "exceeded storage allocation on server", "insufficient system storage",
         "server is out of disk", "too many messages in queue", "mail queue full",
-        "insufficient system resources"),
+        "insufficient system resources", "insufficient disk space"),
     "notaccept": _rx(
-        "does not accept mail", "mail receiving disabled", "host not found", "no mx record "
+        "does not accept mail", "mail receiving disabled", "no mx record "
         "found for domain=", "no route for current request", "smtp protocol returned a permanent",
         "null mx", "nullmx", "accepts no mail", "does not receive mail"),
     "expired": _rx(
@@ -295,12 +297,13 @@ TEXT: dict[str, re.Pattern[str]] = {
         "could not be delivered for more than", "could not be delivered for ... days",
         "timed out while", "time out", "timeout"),
     "failedstarttls": _rx(
-        "starttls", "tls required", "requires tls", "must issue a starttls", "tls negotiation",
+        "starttls", "does not support tls", "tls required", "requires tls", "must issue a starttls", "tls negotiation",
         "encryption required", "tls handshake", "requiretls"),
     "securityerror": _rx(
         "account not subscribed to ses", "authentication credentials invalid",
         "authentication failure", "authentication required", "authentication turned on",
         "insecure mail relay", "unauthenticated senders not allowed", "verification failure",
+        "turn on smtp authentication",
         "authentication is required", "authentication failed; server ... said: ",
         "authentification invalide", "authentification requise", " is a dead domain",
         "not authorized to perform ses:sendrawemail"),
@@ -335,14 +338,14 @@ _STATUS_RE = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _REPLY_RE = re.compile(r"(?<![\w.:/#=-])([245][0-5]\d)(?=[ -]+(?:[245]\.\d|\S)|\s*$|\s)")
 _WS_RE = re.compile(r"\s+")
 _COMMANDS = (
-    (re.compile(r"\b(?:rcpt to|rcpt|recipient)\b.{0,12}(?:command|:)|after rcpt|"
-                r"in reply to rcpt|<rcpt|\[rcpt_to\]|rcpt to:", re.I), "RCPT"),
+    (re.compile(r"\brcpt to\b|\brcpt command|after rcpt|in reply to rcpt|\[rcpt_to\]|"
+                r"does not like recipient|following rcpt command", re.I), "RCPT"),
     (re.compile(r"after end of data|in reply to end of data|in reply to data|after data|"
                 r"\bdata command|end of data|message content", re.I), "DATA"),
     (re.compile(r"after mail from|in reply to mail from|mail from command|"
                 r"sender address rejected|<mail_from>|\[mail_from\]", re.I), "MAIL"),
-    (re.compile(r"in reply to (?:ehlo|helo)|after (?:ehlo|helo)|helo command|ehlo command",
-                re.I), "HELO"),
+    (re.compile(r"in reply to (?:ehlo|helo)|after (?:ehlo|helo)|helo command|ehlo command|"
+                r"my name was rejected", re.I), "HELO"),
     (re.compile(r"after initial connection|connection refused|"
                 r"while connected to|banner", re.I), "CONN"),
 )
@@ -438,7 +441,10 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
             return True
         # RFC 3463 X.1.x are addressing statuses: user-unknown wording there is about the
         # recipient even when the report omits the SMTP command (X.1.7/X.1.8 are the sender).
-        addressing = status[2:4] == "1." and status[4:] not in ("7", "8", "9")
+        # X.5.0 is a protocol-level refusal (RFC 3463), i.e. during the SMTP dialogue, not a
+        # content filter after DATA.
+        addressing = (status[2:4] == "1." and status[4:] not in ("7", "8", "9")) or \
+            status[2:] == "5.0"
         return (command == "RCPT" or addressing) and matches("userunknown", text)
     if reason == "filtered":
         if code == "filtered":
@@ -449,7 +455,8 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
     if reason == "rejected":
         if code == "rejected":
             return True
-        if command == "MAIL" and not matches("blocked", text):
+        if command == "MAIL" and not any(matches(r, text) for r in ("blocked",
+                                                                      "securityerror")):
             # RFC 5321: a refusal of MAIL FROM is about the sender, never the recipient.
             return True
         if command == "MAIL" or (command == "DATA" and code != "userunknown") or (
@@ -484,6 +491,8 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
         return False
     if reason == "emailtoolarge" and status == "5.2.3":
         return True
+    if reason == "hasmoved" and code == "hasmoved":
+        return True  # X.1.6 (RFC 3463): mailbox has moved, no forwarding address
     if reason in ("ratelimited", "hasmoved", "notcompliantrfc", "suspend", "norelaying"):
         return matches(reason, text)
     return code == reason or matches(reason, text)

@@ -181,18 +181,21 @@ def fingerprint_import(path: str, name: str | None, num_perm: int, key_file: str
 @click.option("--top", type=click.IntRange(1), default=config.SEARCH_TOP, show_default=True)
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=config.SEARCH_THRESHOLD,
               show_default=True, help="LSH Ensemble containment threshold for candidates.")
+@click.option("--exhaustive", is_flag=True,
+              help="Score every stored fingerprint (no LSH misses; cheaper for small stores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
 @num_perm_option
 @key_option
 @db_option
 @click.option("--column", help="Address column of a file input (header name or 1-based index).")
-def search(source: str, top: int, threshold: float, as_json: bool, num_perm: int,
-           key_file: str | None, db: str, column: str | None) -> None:
+def search(source: str, top: int, threshold: float, exhaustive: bool, as_json: bool,
+           num_perm: int, key_file: str | None, db: str, column: str | None) -> None:
     """Rank stored bases by the estimated share of INPUT (file, base name or fingerprint file)
     they contain."""
     with open_store(db) as store:
         res = search_input(store, source, _key(store, key_file), top=top, threshold=threshold,
-                           params=MinHashParams(num_perm=num_perm), column=column)
+                           params=MinHashParams(num_perm=num_perm), column=column,
+                           exhaustive=exhaustive)
     if as_json:
         click.echo(json.dumps(res.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -200,9 +203,11 @@ def search(source: str, top: int, threshold: float, as_json: bool, num_perm: int
 
 
 def _print_search(r: SearchResult) -> None:
-    click.echo(f"{_name(r.query)}: {r.query_size:,} unique; {r.indexed} fingerprints indexed, "
-               f"{r.candidates} candidates above ~{r.threshold:g} containment"
-               + (f", {r.skipped} skipped (other key or parameters)" if r.skipped else ""))
+    how = "scored" if r.exhaustive else "indexed"
+    click.echo(f"{_name(r.query)}: {r.query_size:,} unique; {r.indexed} fingerprints {how}, "
+               f"{r.candidates} candidates, threshold {r.threshold:g} containment"
+               + (f", {r.skipped} skipped (other key or parameters)" if r.skipped else "")
+               + (f", {r.computed} fingerprinted now" if r.computed else ""))
     for i, h in enumerate(r.hits, 1):
         click.echo(f"{i:>3}. {_name(h.name)[:30]:<30} {100 * h.containment:6.1f}% "
                    f"± {100 * h.containment_stderr:.1f}  (size {h.size:,}, J {h.jaccard:.3f})")

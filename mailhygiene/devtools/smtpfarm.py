@@ -56,6 +56,8 @@ class Behaviour:
     rcpt_delay: float = 0.0  # seconds before each RCPT reply
     drop_after_rcpts: int | None = None  # close the connection instead of answering RCPT N+1
     tls: bool = False  # offer STARTTLS with a self-signed certificate
+    tls_broken: bool = False  # offer STARTTLS, then refuse it with 454
+    rcpt_421_after: int | None = None  # after N RCPT answers in a session: 421 and close
 
 
 @dataclass
@@ -92,6 +94,11 @@ class _Handler:
             assert smtp.transport is not None
             smtp.transport.close()
             return "421 dropped"  # never reaches the client: the transport is closed
+        if b.rcpt_421_after is not None and smtp.rcpts_in_session > b.rcpt_421_after:
+            await smtp.push("421 4.7.0 Too many recipients from you, slow down")
+            assert smtp.transport is not None
+            smtp.transport.close()
+            return "421 closing"  # never reaches the client: the transport is closed
         if b.rcpt_delay:
             await asyncio.sleep(b.rcpt_delay)
         if b.rcpt_per_session is not None and smtp.rcpts_in_session > b.rcpt_per_session:
@@ -131,6 +138,8 @@ class _FarmSMTP(SMTP):
         async def wrapped(arg: str) -> Any:
             self.farm_server.commands.append((self.conn_id, verb, arg or ""))
             if verb == "STARTTLS":
+                if self.farm_server.behaviour.tls_broken:
+                    return await self.push("454 4.7.0 TLS not available due to local problem")
                 self.farm_server.tls_sessions += 1
             return await method(arg)
         return wrapped
@@ -197,7 +206,7 @@ class SmtpFarm:
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> SmtpFarm:
         tls_ctx = None
-        if any(b.tls for b in self.behaviours):
+        if any(b.tls or b.tls_broken for b in self.behaviours):
             self._tmp = tempfile.TemporaryDirectory(prefix="smtpfarm-")
             tls_ctx = _self_signed(Path(self._tmp.name))
         self._thread.start()
@@ -236,11 +245,12 @@ class SmtpFarm:
         return {v for s in self.servers for v in s.verbs}
 
     def reset_counters(self) -> None:
-        def reset() -> None:
+        """Forgets recorded commands and peaks (run in the farm's loop, so no race)."""
+        async def reset() -> None:
             for s in self.servers:
                 s.commands.clear()
                 s.connections = s.max_open = 0
-        self._loop.call_soon_threadsafe(reset)
+        self._run(reset())
 
     # -- internals ------------------------------------------------------------------------
     def _run(self, coro: Any) -> Any:
@@ -255,7 +265,7 @@ class SmtpFarm:
             def factory(fs: FarmServer = fs) -> _FarmSMTP:
                 self._conn_ids += 1
                 kw: dict[str, Any] = {"timeout": 30}
-                if fs.behaviour.tls and tls_ctx is not None:
+                if (fs.behaviour.tls or fs.behaviour.tls_broken) and tls_ctx is not None:
                     kw["tls_context"] = tls_ctx
                 return _FarmSMTP(fs, self._conn_ids, **kw)
 

@@ -77,7 +77,7 @@ _KIND_SQL = """CASE
     ELSE 'business' END"""
 
 _CLASS_SQL = """CASE
-    WHEN syntax_ok = false OR reason LIKE 'syntax%' THEN 'inv_syntax'
+    WHEN syntax_ok = false OR (status = 'invalid' AND reason LIKE 'syntax%') THEN 'inv_syntax'
     WHEN reason IN ('domain_not_found', 'no_mail_host', 'null_mx') THEN 'inv_domain'
     WHEN reason IN ('mailbox_not_found', 'hard_bounced')
          OR k IN (SELECT key FROM _ev_bounce) THEN 'inv_mailbox'
@@ -142,6 +142,18 @@ def _mark_periods(store: Store, a_base_id: int, date_column: str | None,
         WHERE n >= greatest(50, 10 * (SELECT median(n) FROM per)))""")
 
 
+def _mark_neighbours(store: Store) -> None:
+    """seen: B holds other addresses of the same (non-freemail) domain that A lacks. A crawler
+    finds addresses in clusters (a site's pages); a copied address arrives without its
+    neighbours. B minus A is untouched by copying from A, so the split is fair to both
+    propositions and the baseline is split the same way."""
+    store.execute("ALTER TABLE _ev_a ADD COLUMN seen BOOLEAN DEFAULT false")
+    store.execute("""UPDATE _ev_a SET seen = true WHERE kind <> 'freemail'
+        AND regexp_extract(k, '@([^@]*)$', 1) IN (
+            SELECT DISTINCT regexp_extract(b.k, '@([^@]*)$', 1) FROM _ev_b b
+            ANTI JOIN _ev_a a USING (k))""")
+
+
 def _sorted_on_key(store: Store, alias: str) -> bool:
     """True when the file's rows follow its addresses' or domains' alphabetical order (either
     direction) for at least 95% of adjacent rows: its order then says nothing about origin."""
@@ -180,11 +192,14 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
     store.execute(_per_key_sql("_ev_a"), [a_base_id])
     store.execute(_per_key_sql("_ev_b"), [b_base_id])
     _classify(store, "_ev_a")
+    _mark_neighbours(store)
     _mark_periods(store, a_base_id, date_column, cutoff)
     a_post = int(store.scalar("SELECT count(*) FROM _ev_a WHERE period = 1"))
     source = "post_cutoff" if a_post > 0 else "reference" if reference_base_id else "assumed"
 
-    rows = store.fetchall("""SELECT a.period, a.bulk, a.cls, a.kind, count(*) AS n,
+    rows = store.fetchall("""SELECT a.period, a.bulk, a.cls,
+            a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen'
+                           ELSE '/alone' END AS kind, count(*) AS n,
             count(b.k) AS k,
             count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k) AS u,
             count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k
@@ -207,7 +222,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
 
     strata: list[StratumCounts] = []
     for cls in ("ok", *INVALID_CLASSES):
-        for kind in ("role", "freemail", "business"):
+        for kind in ("role/alone", "role/seen", "freemail", "business/alone", "business/seen"):
             for bulk in (False, True):
                 n, k, _, _ = cells.get((0, bulk, cls, kind), (0, 0, 0, 0))
                 if n == 0:
@@ -216,7 +231,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                 strata.append(StratumCounts(
                     name=f"{cls}/{kind}" + ("/bulk" if bulk else ""), group=CLASS_GROUP[cls]
                     if not (cls == "ok" and kind == "freemail") else "personal",
-                    n=n, k=k, m=m, x=x, invalid=cls != "ok", role=kind == "role",
+                    n=n, k=k, m=m, x=x, invalid=cls != "ok", role=kind.startswith("role"),
                     p_assumed=assumed,
                     in_lr=not bulk and not (source == "assumed" and cls == "ok")))
 
@@ -255,17 +270,20 @@ def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, in
               ref: dict[tuple[str, str], tuple[int, int]], cls: str,
               kind: str) -> tuple[int, int, float | None]:
     """(m, x, assumed bound) for one stratum. Post-cut-off: A's organic later additions of the
-    same class and kind. Reference: B's rate on R minus A, same class and kind when R holds at
-    least MIN_REFERENCE_STRATUM of them, else pooled over classes of that kind (R is rarely
-    checked, and public addresses are at least as findable as A's invalid ones)."""
+    same class, kind and neighbour status. Reference: B's rate on R minus A, same class and
+    kind when R holds at least MIN_REFERENCE_STRATUM of them, else pooled over classes of that
+    kind (R is rarely checked, and public addresses are at least as findable as A's invalid
+    ones)."""
     if source == "post_cutoff":
         m, x, _, _ = cells.get((1, False, cls, kind), (0, 0, 0, 0))
         return m, x, None
     if source == "reference":
-        m, x = ref.get((cls, kind), (0, 0))
+        # R's addresses are not split by neighbours: B minus A contains B's share of R itself
+        base_kind = kind.split("/")[0]
+        m, x = ref.get((cls, base_kind), (0, 0))
         if m >= MIN_REFERENCE_STRATUM:
             return m, x, None
-        pm = sum(v[0] for key, v in ref.items() if key[1] == kind)
-        px = sum(v[1] for key, v in ref.items() if key[1] == kind)
+        pm = sum(v[0] for key, v in ref.items() if key[1] == base_kind)
+        px = sum(v[1] for key, v in ref.items() if key[1] == base_kind)
         return pm, px, None
     return 0, 0, ASSUMED_BOUNDS.get(cls)

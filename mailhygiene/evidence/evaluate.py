@@ -15,6 +15,9 @@ import numpy as np
 
 from mailhygiene.evidence.data import EvidenceData, load_counts
 from mailhygiene.evidence.model import (
+    COMMON_SIGMA,
+    DRIFT,
+    DRIFT_SIGMA,
     AuxResult,
     CopiedEstimate,
     StratumCounts,
@@ -168,9 +171,10 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
                        if not s.invalid],
             "assumptions": [
                 "Under independence an address of A is in B at its stratum's independent "
-                "rate, measured on the baseline: integrated over its Jeffreys posterior and a "
-                "log-normal drift factor (sd 0.15) between the baseline's addresses and A's "
-                "earlier ones; the upper-bound variant is in the sensitivity table.",
+                "rate, measured on the baseline: integrated over its Jeffreys posterior and "
+                f"log-normal drift factors between the baseline's addresses and A's earlier "
+                f"ones (sd {COMMON_SIGMA} common to all strata, {DRIFT_SIGMA} per stratum); "
+                "the upper-bound variant is in the sensitivity table.",
                 "Under derivation a fraction f of A (log-uniform prior, 1e-4 to 1) was taken "
                 "and each group (public-looking, personal, invalid) kept a share rho.",
             ],
@@ -224,10 +228,10 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
                 _counts_lr(strata, table=likelihood_table(strata, upper, common_sigma=0.0))
                 + aux_total),
             row("without role addresses", _counts_lr(no_role, table=table_, loglik=ll) + aux_total),
-            row("invalid retention 0",
-                _counts_lr(strata, table=table_, loglik=ll, fixed_rho={"invalid": 0.0}) + aux_total),
-            row("invalid retention 1",
-                _counts_lr(strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0}) + aux_total),
+            row("invalid retention 0", aux_total + _counts_lr(
+                strata, table=table_, loglik=ll, fixed_rho={"invalid": 0.0})),
+            row("invalid retention 1", aux_total + _counts_lr(
+                strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0})),
             row("counts only", fit.log10_lr),
         ]
     limits, strengthen = _limits(data, assumed)
@@ -257,9 +261,10 @@ def _baseline_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any]:
                    "not weighed",
     }[src]
     return {"source": src, "description": desc,
-            "uncertainty": "Jeffreys posterior x log-normal drift (sd 0.15); sensitivity: "
-                           "Jeffreys 95% upper bound x 1.2" if src != "assumed" else "stated",
-            "drift_sigma": 0.15}
+            "uncertainty": (f"Jeffreys posterior x log-normal drift (sd {COMMON_SIGMA} common, "
+                            f"{DRIFT_SIGMA} per stratum); sensitivity: Jeffreys 95% upper "
+                            f"bound x {DRIFT}") if src != "assumed" else "stated bounds",
+            "drift_sigma_common": COMMON_SIGMA, "drift_sigma_stratum": DRIFT_SIGMA}
 
 
 def _limits(data: EvidenceData, assumed: bool) -> tuple[list[str], list[str]]:

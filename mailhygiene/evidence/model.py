@@ -47,13 +47,13 @@ DRIFT = 1.2  # "upper" mode: Jeffreys 95% upper bound times this
 # independent rate: one common to all strata (e.g. older addresses had longer to be published)
 # and one per stratum. Copying cannot hide in the common factor: it adds f*rho to every rate,
 # a large relative excess where the independent rate is low and a small one where it is high.
-COMMON_SIGMA = 0.25
-DRIFT_SIGMA = 0.10
+COMMON_SIGMA = 0.10
+DRIFT_SIGMA = 0.05
 AUX_CAP = 1.0  # at most one order of magnitude from each of raw form and order
-_P_NODES = 48  # grid nodes of each stratum's independent rate
+_P_NODES = 24  # grid nodes of each stratum's independent rate
 _DRIFT_NODES = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 _DRIFT_W = np.exp(-0.5 * _DRIFT_NODES**2) / np.exp(-0.5 * _DRIFT_NODES**2).sum()
-_COMMON_NODES = np.linspace(-2.5, 2.5, 7)
+_COMMON_NODES = np.linspace(-2.0, 2.0, 5)
 _COMMON_W = np.exp(-0.5 * _COMMON_NODES**2) / np.exp(-0.5 * _COMMON_NODES**2).sum()
 
 

@@ -107,6 +107,7 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         except duckdb.Error as e:
             raise StoreError(f"cannot open store {self.path}: {e}") from e
+        self._pending_removal: list[str] = []
         if not read_only:
             self.ensure(CORE_DDL)
 
@@ -158,6 +159,12 @@ class Store:
             yield
         except BaseException:
             self.execute("ROLLBACK")
+            for name in self._pending_removal:
+                try:
+                    self.con.remove_function(name)
+                except duckdb.Error:
+                    continue
+            self._pending_removal.clear()
             raise
         self.execute("COMMIT")
 
@@ -168,15 +175,24 @@ class Store:
         at exit makes the duckdb bindings print leak warnings."""
         try:
             self.con.create_function(name, fn, ["VARCHAR"], "VARCHAR",
-                                     null_handling="special", side_effects=False)
+                                     null_handling="special", side_effects=True)
         except duckdb.Error as e:
             raise StoreError(f"cannot register function {name}: {e}") from e
         try:
             yield
         finally:
-            self.con.remove_function(name)
+            try:
+                self.con.remove_function(name)
+            except duckdb.Error:
+                # An aborted transaction refuses it; retried after the rollback, on close.
+                self._pending_removal.append(name)
 
     def close(self) -> None:
+        for name in self._pending_removal:
+            try:
+                self.con.remove_function(name)
+            except duckdb.Error:
+                pass
         self.con.close()
 
     def __enter__(self) -> Store:

@@ -159,6 +159,19 @@ def all_fingerprints(store: Store, *, num_perm: int, seed: int, scheme: str,
         "AND key_id = ? ORDER BY fingerprint_id", [num_perm, seed, scheme, key_id])
 
 
+def bases_without_fingerprint(store: Store, *, num_perm: int, seed: int, scheme: str,
+                              key_id: str) -> list[int]:
+    """Stored bases (fully imported) that have no fingerprint for this key and parameters."""
+    ensure(store)
+    rows = store.fetchall(
+        """SELECT base_id FROM bases
+           WHERE coalesce(TRY_CAST(json_extract(format, '$.complete') AS BOOLEAN), true)
+             AND base_id NOT IN (SELECT base_id FROM fingerprints WHERE base_id IS NOT NULL
+                                 AND num_perm = ? AND seed = ? AND scheme = ? AND key_id = ?)
+           ORDER BY base_id""", [num_perm, seed, scheme, key_id])
+    return [int(r[0]) for r in rows]
+
+
 def count_fingerprints(store: Store) -> tuple[int, list[tuple[int, int, str, str]]]:
     """Number of stored fingerprints and the distinct (num_perm, seed, scheme, key_id) groups."""
     ensure(store)

@@ -117,11 +117,11 @@ def latest_probes(store: Store, addresses: Sequence[str]) -> dict[str, ProbeRow]
     return {r[0]: _probe_row(r) for r in rows}
 
 
-def get_domain_test(store: Store, domain: str) -> tuple[str, str] | None:
-    """(canary_local, catch_all) of the domain's last catch-all test."""
-    row = store.fetchone("SELECT canary_local, catch_all FROM smtp_domains WHERE domain = ?",
-                         [domain])
-    return None if row is None else (str(row[0]), str(row[1]))
+def get_domain_test(store: Store, domain: str) -> tuple[str, str, datetime] | None:
+    """(canary_local, catch_all, tested_at) of the domain's last catch-all test."""
+    row = store.fetchone(
+        "SELECT canary_local, catch_all, tested_at FROM smtp_domains WHERE domain = ?", [domain])
+    return None if row is None else (str(row[0]), str(row[1]), row[2])
 
 
 def put_domain_test(store: Store, domain: str, canary_local: str, catch_all: str, detail: str,

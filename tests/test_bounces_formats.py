@@ -1,0 +1,182 @@
+"""Every input format issue 5 lists, on realistic samples (fixtures/bounces, shared data)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailhygiene.bounces import parse_bytes, parse_path
+from mailhygiene.bounces.detect import sniff
+from mailhygiene.cli.bounces import bounces
+from mailhygiene.errors import InputError
+from tests.data import BOUNCES_DIR
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"
+MAILDIR = BOUNCES_DIR / "maildir"
+
+
+def summary(path: Path, fmt: str | None = None) -> list[tuple[str, str, str, bool, str]]:
+    return [(e.address, e.reason, e.status, e.hard, e.action) for e in parse_path(path, fmt)]
+
+
+def test_postfix_log() -> None:
+    assert summary(FIX / "postfix-maillog.log") == [
+        ("ghost@example.org", "userunknown", "5.1.1", True, "failed"),
+        ("full@example.com", "mailboxfull", "4.2.2", False, "delayed"),
+        ("alice@example.com", "delivered", "2.0.0", False, "delivered"),
+        ("bob@blocked.example", "blocked", "5.7.1", False, "failed"),
+        ("someone@nxdomain.example", "hostunknown", "5.4.4", True, "failed"),
+        ("late@example.com", "expired", "4.4.1", False, "expired"),
+        ("carol@example.net", "delivered", "2.0.0", False, "delivered"),
+    ]
+    events = list(parse_path(FIX / "postfix-maillog.log"))
+    assert events[0].message_id == "3F1A82A0001"
+    assert events[0].remote_mta == "mx.example.org[198.51.100.7]:25"
+    assert events[5].event_time is not None and events[5].event_time.year == 2026
+
+
+def test_ses_sns_notification() -> None:
+    assert summary(FIX / "ses-bounce-sns.json") == [
+        ("nobody@example.org", "userunknown", "5.1.1", True, "failed"),
+        ("quota@example.org", "mailboxfull", "5.2.2", False, "failed"),
+    ]
+
+
+def test_ses_event_publishing_jsonl() -> None:
+    assert summary(FIX / "ses-events.jsonl") == [
+        ("suppressed@example.com", "suppressed", "", False, "failed"),
+        ("angry@example.com", "feedback", "", False, "feedback"),
+        ("happy@example.com", "delivered", "2.6.0", False, "delivered"),
+        ("full@example.com", "mailboxfull", "", False, "delayed"),
+    ]
+    assert [e.index for e in parse_path(FIX / "ses-events.jsonl")] == [1, 2, 3, 4]
+
+
+def test_sendgrid_events() -> None:
+    got = summary(FIX / "sendgrid-events.json")
+    assert got[0] == ("gone@example.org", "userunknown", "5.1.1", True, "failed")
+    assert got[1][1] == "blocked" and not got[1][3]
+    assert got[2][4] == "delayed" and not got[2][3]  # deferred: 4.x.x is never hard
+    assert got[3][1] == "suppressed" and not got[3][3]
+    assert got[4][1] == "delivered" and got[5][1] == "feedback"
+    assert len(got) == 6  # "open" events are not delivery outcomes
+
+
+def test_mailgun_webhook_and_events_api() -> None:
+    assert summary(FIX / "mailgun-webhook.json") == [
+        ("alice@example.com", "userunknown", "5.1.1", True, "failed")]
+    got = summary(FIX / "mailgun-events.json")
+    assert [g[1] for g in got] == ["mailboxfull", "suppressed", "delivered", "feedback"]
+    assert not any(g[3] for g in got)
+
+
+def test_mailchimp_cleaned_csv() -> None:
+    got = list(parse_path(FIX / "mailchimp-cleaned.csv"))
+    assert [(e.address, e.reason, e.hard) for e in got] == [
+        ("ghost@example.org", "suppressed", False), ("full@example.com", "suppressed", False)]
+    assert got[0].event_time is not None and got[0].event_time.month == 10
+
+
+def test_mbox_splits_messages_and_ignores_non_bounces() -> None:
+    got = list(parse_path(FIX / "postfix-dsn.mbox"))
+    assert [(e.source.rsplit("#", 1)[1], e.index, e.reason, e.hard) for e in got] == [
+        ("1", 1, "userunknown", True), ("1", 2, "blocked", False)]
+    assert got[0].remote_mta == "mx.example.org"
+
+
+@pytest.mark.skipif(not MAILDIR.is_dir(), reason="shared bounce data not present")
+def test_maildir_folder(tmp_path: Path) -> None:
+    box = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    shutil.copy(MAILDIR / "lhost-postfix-01.eml", box / "cur" / "1.host:2,S")
+    shutil.copy(MAILDIR / "arf-01.eml", box / "new" / "2.host")
+    (box / "dovecot-uidlist").write_text("3 V1 N1\n")
+    got = list(parse_path(box))
+    assert {e.reason for e in got} >= {"feedback"}
+    assert all(e.source.startswith(str(box)) for e in got)
+
+
+@pytest.mark.skipif(not MAILDIR.is_dir(), reason="shared bounce data not present")
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        pytest.param("arf-01.eml", "feedback", id="arf"),
+        pytest.param("rfc3834-04.eml", "vacation", id="auto-reply"),
+        pytest.param("lhost-exim-01.eml", "blocked", id="exim-freetext"),
+        pytest.param("lhost-qmail-06.eml", "mailboxfull", id="qmail-freetext"),
+        pytest.param("lhost-yahoo-01.eml", "userunknown", id="yahoo-freetext"),
+    ],
+)
+def test_message_kinds(name: str, reason: str) -> None:
+    got = list(parse_path(MAILDIR / name))
+    assert got and got[0].reason == reason
+    if reason in ("feedback", "vacation"):
+        assert not got[0].hard
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt"),
+    [
+        pytest.param(b"", "eml", id="empty"),
+        pytest.param(b"\x00\xff\xfe" * 100, "eml", id="binary"),
+        pytest.param(b"From: x\nContent-Type: multipart/report; boundary=zz\n\n--zz\n", "eml",
+                     id="truncated-report"),
+        pytest.param(b'{"notificationType": "Bounce", "bounce": 3}', "json", id="bad-ses"),
+        pytest.param(b"[1, 2, {\"email\": 5}]", "json", id="bad-sendgrid"),
+        pytest.param(b"Email Address,CLEAN_TIME\n\"unterminated", "mailchimp", id="bad-csv"),
+    ],
+)
+def test_broken_input_yields_nothing(data: bytes, fmt: str) -> None:
+    assert parse_bytes(data, "x") == []
+    assert parse_bytes(data, "x", fmt if fmt != "json" else "ses") == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    for fmt in (None, "eml", "mbox", "postfix", "ses", "sendgrid", "mailgun", "mailchimp"):
+        assert isinstance(parse_bytes(data, "fuzz", fmt), list)
+
+
+def test_unreadable_paths_raise_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        list(parse_path(tmp_path / "missing.eml"))
+    with pytest.raises(InputError):
+        list(parse_path(FIX / "postfix-maillog.log", "nonsense"))
+
+
+def test_sniff() -> None:
+    assert sniff((FIX / "postfix-maillog.log").read_bytes()) == "postfix"
+    assert sniff((FIX / "ses-bounce-sns.json").read_bytes()) == "ses"
+    assert sniff((FIX / "sendgrid-events.json").read_bytes()) == "sendgrid"
+    assert sniff((FIX / "mailgun-events.json").read_bytes()) == "mailgun"
+    assert sniff((FIX / "mailchimp-cleaned.csv").read_bytes(), "x.csv") == "mailchimp"
+    assert sniff((FIX / "postfix-dsn.mbox").read_bytes()) == "mbox"
+
+
+def test_cli_parse_jsonl() -> None:
+    result = CliRunner().invoke(bounces, ["parse", "--jsonl", str(FIX / "postfix-dsn.mbox")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["index"] for r in rows] == [1, 2]
+    assert set(rows[0]) == {"source", "index", "address", "reason", "status", "replycode",
+                            "hard", "action"}
+    assert rows[0]["address"] == "ghost@example.org" and rows[0]["hard"] is True
+    assert rows[1]["status"] == "5.7.1" and rows[1]["replycode"] == "554"
+
+
+def test_cli_parse_masks_by_default_and_prints_nothing_for_non_bounces(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bounces, ["parse", str(FIX / "postfix-dsn.mbox")])
+    assert result.exit_code == 0
+    assert "ghost@example.org" not in result.output and "g***@e***.org" in result.output
+    plain = tmp_path / "hello.eml"
+    plain.write_text("From: a@example.com\nTo: b@example.org\nSubject: hi\n\nHello there.\n")
+    result = CliRunner().invoke(bounces, ["parse", "--jsonl", str(plain)])
+    assert result.exit_code == 0 and result.output == ""

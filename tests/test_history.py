@@ -1,0 +1,125 @@
+"""History decides verdicts (DESIGN.md, issue 5): pure table tests, then the DuckDB join."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailhygiene.history import HistoryEvent, apply_history, decide_history
+from mailhygiene.normalize import dedup_key
+from mailhygiene.store import Store
+from mailhygiene.store.bounces import import_paths
+from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"
+T0 = datetime(2026, 1, 1, 12, 0)
+SKIPPED = Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS, frozenset({Flag.FREE}))
+DNS_INVALID = Verdict(Status.INVALID, Reason.DOMAIN_NOT_FOUND, Evidence.DNS)
+
+
+def ev(reason: str, day: int | None = 0, *, hard: bool | None = None,
+       status: str = "") -> HistoryEvent:
+    if hard is None:
+        hard = reason in ("userunknown", "hostunknown", "hasmoved", "notaccept")
+    return HistoryEvent(reason=reason, hard=hard, status=status,
+                        event_time=None if day is None else T0 + timedelta(days=day))
+
+
+@pytest.mark.parametrize(
+    ("events", "current", "want"),
+    [
+        pytest.param([ev("userunknown", status="5.1.1")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="one-hard-bounce"),
+        pytest.param([ev("hostunknown", status="5.1.2")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="5.1.2"),
+        pytest.param([ev("hasmoved", status="5.1.6")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="5.1.6"),
+        pytest.param([ev("notaccept", status="5.1.10")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="null-mx-5.1.10"),
+        pytest.param([ev("userunknown", status="4.1.1", hard=True)], SKIPPED, None,
+                     id="4.x.x-never-final"),
+        pytest.param([ev("userunknown", status="5.1.1", hard=False)], SKIPPED, None,
+                     id="parser-said-soft"),
+        pytest.param([ev("blocked", status="5.7.1"), ev("spamdetected", 40),
+                      ev("rejected", 80)], SKIPPED, None, id="sender-side-ignored"),
+        pytest.param([ev("norelaying"), ev("policyviolation", 50), ev("authfailure", 90)],
+                     SKIPPED, None, id="policy-ignored"),
+        pytest.param([ev("mailboxfull", 0), ev("mailboxfull", 45)], SKIPPED,
+                     (Status.RISKY, Reason.SOFT_BOUNCED), id="soft-over-30-days"),
+        pytest.param([ev("mailboxfull", 0), ev("mailboxfull", 10)], SKIPPED, None,
+                     id="soft-within-30-days"),
+        pytest.param([ev("mailboxfull", 0)], SKIPPED, None, id="single-soft"),
+        pytest.param([ev("expired", 0), ev("delivered", 20), ev("mailboxfull", 45)], SKIPPED,
+                     (Status.VALID, Reason.DELIVERED), id="delivered-clears-earlier-soft"),
+        pytest.param([ev("mailboxfull", 0), ev("mailboxfull", 45), ev("delivered", 50)],
+                     SKIPPED, (Status.VALID, Reason.DELIVERED), id="later-delivery-wins"),
+        pytest.param([ev("delivered", 0)], SKIPPED, (Status.VALID, Reason.DELIVERED),
+                     id="delivered"),
+        pytest.param([ev("vacation", 0)], SKIPPED, (Status.VALID, Reason.DELIVERED),
+                     id="vacation-proves-mailbox"),
+        pytest.param([ev("delivered", 0)], DNS_INVALID, None, id="past-delivery-dead-domain"),
+        pytest.param([ev("delivered", 0), ev("userunknown", 30, status="5.1.1")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="hard-after-delivered"),
+        pytest.param([ev("userunknown", 0, status="5.1.1"), ev("delivered", 30)], SKIPPED,
+                     (Status.VALID, Reason.DELIVERED), id="delivered-after-hard"),
+        pytest.param([ev("userunknown", 0, status="5.1.1"), ev("feedback", 5)], SKIPPED,
+                     (Status.DO_NOT_MAIL, Reason.COMPLAINED), id="complaint-wins"),
+        pytest.param([ev("feedback", None)], SKIPPED,
+                     (Status.DO_NOT_MAIL, Reason.COMPLAINED), id="complaint-no-date"),
+        pytest.param([ev("mailboxfull", None), ev("mailboxfull", None)], SKIPPED, None,
+                     id="undated-soft-cannot-span-30-days"),
+        pytest.param([], SKIPPED, None, id="no-events"),
+    ],
+)
+def test_decide_history(events: list[HistoryEvent], current: Verdict,
+                        want: tuple[Status, Reason] | None) -> None:
+    got = decide_history(events, current)
+    if want is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert (got.status, got.reason, got.evidence) == (*want, Evidence.HISTORY)
+        assert got.flags == current.flags and got.detail
+
+
+def _contacts(store: Store, rows: list[tuple[int, str, bool, str]]) -> None:
+    store.executemany(
+        "INSERT INTO contacts (base_id, row_no, raw, address, key, domain, syntax_ok, status, "
+        "reason, evidence, flags, detail) VALUES (7, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')",
+        [(n, raw, raw if ok else None, dedup_key(raw), raw.rpartition("@")[2].lower(), ok,
+          status, "smtp_skipped" if status == "unknown" else "duplicate_of"
+          if status == "duplicate" else "syntax_error", "dns" if ok else "syntax")
+         for n, raw, ok, status in rows])
+
+
+def test_apply_history_updates_matching_contacts(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.duckdb") as store:
+        _contacts(store, [
+            (1, "Ghost@Example.org", True, "unknown"),      # hard bounce (key match, any case)
+            (2, "bob@blocked.example", True, "unknown"),    # policy block: unchanged
+            (3, "alice@example.com", True, "unknown"),      # delivered
+            (4, "ghost@example.org", True, "duplicate"),    # duplicates are left alone
+            (5, "nobody@elsewhere.example", True, "unknown"),
+            (6, "someone@nxdomain.example", False, "invalid"),  # syntax-invalid rows skipped
+        ])
+        stats = import_paths(store, [FIX / "postfix-maillog.log", FIX / "postfix-dsn.mbox"],
+                             base_name="campaign-nov")
+        assert stats.files == 2 and stats.new_events == stats.events == 9
+        assert apply_history(store, 7) == 2
+        got = dict((r[0], r[1:]) for r in store.fetchall(
+            "SELECT row_no, status, reason, evidence FROM contacts ORDER BY row_no"))
+        assert got[1] == ("invalid", "hard_bounced", "history")
+        assert got[2] == ("unknown", "smtp_skipped", "dns")
+        assert got[3] == ("valid", "delivered", "history")
+        assert got[4][0] == "duplicate" and got[5][0] == "unknown" and got[6][0] == "invalid"
+        detail = store.scalar("SELECT detail FROM contacts WHERE row_no = 1")
+        assert "5.1.1" in detail and "userunknown" in detail
+
+
+def test_apply_history_without_bounces_is_a_no_op(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.duckdb") as store:
+        _contacts(store, [(1, "a@example.com", True, "unknown")])
+        assert apply_history(store, 7) == 0
+        assert store.scalar("SELECT status FROM contacts") == "unknown"
