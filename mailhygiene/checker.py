@@ -9,7 +9,7 @@ import platform
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mailhygiene import __version__
 from mailhygiene.errors import ConfigError
@@ -82,7 +82,17 @@ def parse_level(level: str) -> Level:
             f"unknown --level {level!r}; choose syntax, mx or smtp") from None
 
 
-StageProgress = Callable[[str], None]
+class Progress(Protocol):
+    """What the CLI gives the pipeline to show progress (nothing is printed otherwise)."""
+
+    def message(self, text: str) -> None: ...
+
+    def counter(self, label: str, total: int) -> Callable[[int], None]: ...
+
+    def close(self) -> None: ...
+
+
+StageProgress = Progress
 
 
 async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = None,
@@ -93,21 +103,23 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
                           "(the prober never impersonates anyone by default)")
     base = import_base(store, opts.input, name=opts.name, column=opts.column, sheet=opts.sheet,
                        delimiter=opts.delimiter, fold_providers=opts.fold_providers,
-                       progress=progress)
+                       progress=progress.message if progress else None)
     run_id = store.start_run("check", opts.params() | {"command": list(command)},
                              library_versions(), base.sha256)
-    extra: dict[str, Any] = {}
+    # Network stages commit their caches as they go (an interrupted run keeps what it learnt);
+    # the verdicts are applied to the base in one transaction.
+    facts = await _gather_facts(store, base, level, opts, progress)
     with store.transaction():
         if base.reused:
             reset_statuses(store, base.base_id)
-        extra |= await _network_stages(store, base, level, opts, progress)
+        extra = _apply_facts(store, base, facts)
     summary = summarize(store, base, level=level.value)
     summary |= extra
     summary["run_id"] = run_id
     summary["reused_import"] = base.reused
     if opts.output:
         if progress:
-            progress(f"writing {Path(opts.output).name}")
+            progress.message(f"writing {Path(opts.output).name}")
         summary["output"] = str(opts.output)
         summary["output_rows"] = write_cleaned(
             store, base, opts.output, only=opts.only, delimiter=opts.out_delimiter,
@@ -116,12 +128,66 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
     return summary
 
 
-async def _network_stages(store: Store, base: BaseRef, level: Level, opts: CheckOptions,
-                          progress: StageProgress | None) -> dict[str, Any]:
-    """MX, SMTP, history, enrichment: filled in as the stages land."""
-    extra: dict[str, Any] = {"dns_queries": 0}
-    del store, base, level, opts, progress
+@dataclass
+class Facts:
+    """What the network stages learnt, before it is applied to the base's rows."""
+
+    domains: dict[str, Any] = field(default_factory=dict)  # domain -> mx.DomainResult
+    dns_queries: int = 0
+
+
+def _distinct_domains(store: Store, base: BaseRef) -> list[str]:
+    return [r[0] for r in store.fetchall(
+        "SELECT DISTINCT domain FROM contacts WHERE base_id = ? AND syntax_ok "
+        "AND status <> 'duplicate' AND domain IS NOT NULL ORDER BY domain", [base.base_id])]
+
+
+async def _gather_facts(store: Store, base: BaseRef, level: Level, opts: CheckOptions,
+                        progress: Progress | None) -> Facts:
+    facts = Facts()
+    if level in (Level.MX, Level.SMTP):
+        from mailhygiene import config, mx
+
+        domains = _distinct_domains(store, base)
+        dns_opts = mx.DnsOptions(
+            nameservers=tuple(opts.nameservers),
+            concurrency=opts.dns_concurrency or config.DNS_CONCURRENCY,
+            timeout=opts.dns_timeout or config.DNS_TIMEOUT,
+            allow_loopback=opts.allow_loopback, refresh=opts.refresh_dns)
+        tick = progress.counter("DNS domains", len(domains)) if progress else None
+        facts.domains, facts.dns_queries = await mx.check_domains(store, domains, dns_opts,
+                                                                  progress=tick)
+    return facts
+
+
+def _apply_facts(store: Store, base: BaseRef, facts: Facts) -> dict[str, Any]:
+    extra: dict[str, Any] = {"dns_queries": facts.dns_queries}
+    if facts.domains:
+        rows = [(d, r.verdict.status.value, r.verdict.reason.value, r.verdict.evidence.value,
+                 ",".join(sorted(f.value for f in r.verdict.flags)), r.verdict.detail)
+                for d, r in facts.domains.items()]
+        store.load_rows("_mh_domain_verdicts",
+                        ["domain", "status", "reason", "evidence", "flags", "detail"], rows)
+        apply_verdicts(store, base.base_id, "_mh_domain_verdicts", on="domain")
+        store.execute("DROP TABLE IF EXISTS _mh_domain_verdicts")
+        extra["domains_from_cache"] = sum(1 for r in facts.domains.values() if r.from_cache)
     return extra
+
+
+def apply_verdicts(store: Store, base_id: int, table: str, *, on: str) -> None:
+    """Applies verdicts from `table` (columns `on`, status, reason, evidence, flags, detail) to
+    the base's syntax-valid, non-duplicate rows joined on contacts.`on`. Flags are merged."""
+    store.execute(
+        f"""UPDATE contacts SET status = v.status, reason = v.reason, evidence = v.evidence,
+            flags = array_to_string(list_sort(list_distinct(list_filter(
+                string_split(coalesce(contacts.flags, ''), ',')
+                || string_split(coalesce(v.flags, ''), ','), lambda x: x <> ''))), ','),
+            detail = coalesce(nullif(v.detail, ''), contacts.detail)
+        FROM "{table}" v
+        WHERE contacts.base_id = ? AND contacts.{on} = v.{on} AND contacts.syntax_ok
+          AND contacts.status <> 'duplicate'""",
+        [base_id],
+    )
 
 
 def dumps(summary: dict[str, Any]) -> str:

@@ -84,9 +84,13 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
     show = make_progress(progress)
-    with open_store(db) as store:
-        summary: dict[str, Any] = asyncio.run(
-            run_check(store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]]))
+    try:
+        with open_store(db) as store:
+            summary: dict[str, Any] = asyncio.run(
+                run_check(store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]]))
+    finally:
+        if show:
+            show.close()
     if as_json:
         click.echo(dumps(summary))
     else:

@@ -27,14 +27,31 @@ def progress_enabled(flag: bool | None) -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def make_progress(flag: bool | None) -> Callable[[str], None] | None:
-    if not progress_enabled(flag):
-        return None
+class TerminalProgress:
+    """Stage messages and tqdm bars on stderr (only built when stderr is a terminal)."""
 
-    def show(message: str) -> None:
-        click.echo(f"· {strip_terminal_escapes(message)}", err=True)
+    def __init__(self) -> None:
+        self._bars: list[Any] = []
 
-    return show
+    def message(self, text: str) -> None:
+        click.echo(f"· {strip_terminal_escapes(text)}", err=True)
+
+    def counter(self, label: str, total: int) -> Callable[[int], None]:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=label, unit="", file=sys.stderr, leave=False,
+                   dynamic_ncols=True)
+        self._bars.append(bar)
+        return bar.update
+
+    def close(self) -> None:
+        for bar in self._bars:
+            bar.close()
+        self._bars.clear()
+
+
+def make_progress(flag: bool | None) -> TerminalProgress | None:
+    return TerminalProgress() if progress_enabled(flag) else None
 
 
 def _pct(x: float) -> str:

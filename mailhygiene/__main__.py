@@ -1,0 +1,5 @@
+"""`python -m mailhygiene` = the `mailhygiene` command."""
+
+from mailhygiene.cli import main
+
+main()
