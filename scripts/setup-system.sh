@@ -9,6 +9,8 @@ need=()
 command -v unbound >/dev/null 2>&1 || [ -x /usr/sbin/unbound ] || need+=(unbound)
 [ -x /usr/sbin/postfix ] || need+=(postfix)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# openssl: the SMTP test farm makes a self-signed certificate to offer STARTTLS.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
