@@ -17,7 +17,7 @@ from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import BaseRef, import_base, reset_statuses
 from mailhygiene.store import Store
 from mailhygiene.summary import summarize
-from mailhygiene.types import Level
+from mailhygiene.types import Level, Reason, Status
 
 
 @dataclass
@@ -98,9 +98,8 @@ StageProgress = Progress
 async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = None,
                 command: Sequence[str] = ()) -> dict[str, Any]:
     level = parse_level(opts.level)
-    if level is Level.SMTP and not (opts.helo and opts.mail_from):
-        raise ConfigError("--level smtp needs --helo NAME and --mail-from ADDRESS "
-                          "(the prober never impersonates anyone by default)")
+    if level is Level.SMTP:
+        smtp_options(opts)  # fail fast on missing or malformed --helo / --mail-from
     base = import_base(store, opts.input, name=opts.name, column=opts.column, sheet=opts.sheet,
                        delimiter=opts.delimiter, fold_providers=opts.fold_providers,
                        progress=progress.message if progress else None)
@@ -134,6 +133,7 @@ class Facts:
 
     domains: dict[str, Any] = field(default_factory=dict)  # domain -> mx.DomainResult
     dns_queries: int = 0
+    probes: dict[str, Any] = field(default_factory=dict)  # address -> smtp.ProbeOutcome
 
 
 def _distinct_domains(store: Store, base: BaseRef) -> list[str]:
@@ -157,7 +157,37 @@ async def _gather_facts(store: Store, base: BaseRef, level: Level, opts: CheckOp
         tick = progress.counter("DNS domains", len(domains)) if progress else None
         facts.domains, facts.dns_queries = await mx.check_domains(store, domains, dns_opts,
                                                                   progress=tick)
+    if level is Level.SMTP:
+        from mailhygiene import smtp
+
+        deliverable = {d: r.mx_addresses for d, r in facts.domains.items()
+                       if r.verdict.status is Status.UNKNOWN
+                       and r.verdict.reason is Reason.SMTP_SKIPPED}
+        addresses = [a for a, d in store.fetchall(
+            "SELECT DISTINCT address, domain FROM contacts WHERE base_id = ? AND syntax_ok "
+            "AND status <> 'duplicate' AND address IS NOT NULL ORDER BY address",
+            [base.base_id]) if d in deliverable]
+        targets = smtp.targets_for(addresses, deliverable)
+        total = sum(len(t.addresses) for t in targets)
+        tick = progress.counter("SMTP addresses", total) if progress else None
+        facts.probes = await smtp.probe_domains(store, targets, smtp_options(opts),
+                                                progress=tick)
     return facts
+
+
+def smtp_options(opts: CheckOptions) -> Any:
+    """SmtpOptions from the check options; raises ConfigError on a bad --helo/--mail-from."""
+    from mailhygiene import smtp
+    from mailhygiene.politeness import parse_rate
+
+    if not (opts.helo and opts.mail_from):
+        raise ConfigError("--level smtp needs --helo NAME and --mail-from ADDRESS "
+                          "(the prober never impersonates anyone by default)")
+    return smtp.SmtpOptions(
+        helo=opts.helo, mail_from=opts.mail_from, port=opts.smtp_port,
+        per_host_concurrency=opts.per_host_concurrency, concurrency=opts.smtp_concurrency,
+        rate=parse_rate(opts.rate), allow_loopback=opts.allow_loopback,
+        greylist_delay=opts.greylist_delay)
 
 
 def _apply_facts(store: Store, base: BaseRef, facts: Facts) -> dict[str, Any]:
@@ -171,6 +201,16 @@ def _apply_facts(store: Store, base: BaseRef, facts: Facts) -> dict[str, Any]:
         apply_verdicts(store, base.base_id, "_mh_domain_verdicts", on="domain")
         store.execute("DROP TABLE IF EXISTS _mh_domain_verdicts")
         extra["domains_from_cache"] = sum(1 for r in facts.domains.values() if r.from_cache)
+    if facts.probes:
+        rows = [(a, o.verdict.status.value, o.verdict.reason.value, o.verdict.evidence.value,
+                 ",".join(sorted(f.value for f in o.verdict.flags)), o.verdict.detail)
+                for a, o in facts.probes.items()]
+        store.load_rows("_mh_probe_verdicts",
+                        ["address", "status", "reason", "evidence", "flags", "detail"], rows)
+        apply_verdicts(store, base.base_id, "_mh_probe_verdicts", on="address")
+        store.execute("DROP TABLE IF EXISTS _mh_probe_verdicts")
+        extra["smtp_probed"] = sum(1 for o in facts.probes.values() if not o.from_cache)
+        extra["smtp_from_cache"] = sum(1 for o in facts.probes.values() if o.from_cache)
     return extra
 
 
