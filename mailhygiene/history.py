@@ -98,6 +98,20 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class HistorySummary:
+    """For the check summary (issue 5): how many verdicts came from history, and how many rows
+    would be invalid without it (so an invalid rate can be quoted with its basis)."""
+
+    from_history: int
+    invalid_without_history: int
+
+
+def history_summary(store: Store, base_id: int) -> HistorySummary:
+    from_history, invalid = bounce_store.history_counts(store, base_id)
+    return HistorySummary(from_history, invalid)
+
+
 def _current(row: Sequence[Any]) -> Verdict:
     status, reason, evidence, flags, detail = row
     try:
@@ -111,7 +125,10 @@ def _current(row: Sequence[Any]) -> Verdict:
 
 def apply_history(store: Store, base_id: int) -> int:
     """Update the contacts of `base_id` whose key has bounce history; returns how many verdicts
-    now come from history. The join runs in DuckDB; only matched addresses reach Python."""
+    now come from history. The join runs in DuckDB; only matched addresses reach Python.
+
+    Call it after every other stage has written its verdicts (history is the strongest
+    evidence), inside the caller's transaction: it opens none itself."""
     rows = bounce_store.history_rows(store, base_id)
     updates: list[tuple[int, str, str, str, str]] = []
     for row_no, group in groupby(rows, key=lambda r: r[0]):
@@ -124,6 +141,5 @@ def apply_history(store: Store, base_id: int) -> int:
         if v is not None:
             updates.append((row_no, v.status.value, v.reason.value, v.evidence.value,
                             v.detail))
-    with store.transaction():
-        bounce_store.write_verdicts(store, base_id, updates)
+    bounce_store.write_verdicts(store, base_id, updates)
     return len(updates)

@@ -180,3 +180,70 @@ def test_cli_parse_masks_by_default_and_prints_nothing_for_non_bounces(tmp_path:
     plain.write_text("From: a@example.com\nTo: b@example.org\nSubject: hi\n\nHello there.\n")
     result = CliRunner().invoke(bounces, ["parse", "--jsonl", str(plain)])
     assert result.exit_code == 0 and result.output == ""
+
+
+EXIM = b"""From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+To: news@example.net
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: gone@example.org, busy@example.com
+Auto-Submitted: auto-replied
+Date: Fri, 20 Nov 2026 09:00:06 +0000
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  gone@example.org
+    host mx.example.org [198.51.100.7]
+    SMTP error from remote mail server after RCPT TO:<gone@example.org>:
+    550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown
+  busy@example.com
+    host mx.example.com [203.0.113.5]
+    SMTP error from remote mail server after RCPT TO:<busy@example.com>:
+    452 4.2.2 <busy@example.com>: Mailbox full
+
+------ This is a copy of the message, including all the headers. ------
+
+From: news@example.net
+To: gone@example.org, busy@example.com
+Subject: November news
+"""
+
+QMAIL = b"""From: MAILER-DAEMON@mx.example.net
+To: news@example.net
+Subject: failure notice
+
+Hi. This is the qmail-send program at mx.example.net.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<late@example.org>:
+I'm not going to try again; this message has been in the queue too long.
+
+--- Below this line is a copy of the message.
+
+To: late@example.org
+"""
+
+
+def test_exim_failed_recipients_each_get_their_own_diagnostic() -> None:
+    got = parse_bytes(EXIM, "exim.eml")
+    assert [(e.index, e.address, e.reason, e.status, e.hard) for e in got] == [
+        (1, "gone@example.org", "userunknown", "5.1.1", True),
+        (2, "busy@example.com", "mailboxfull", "4.2.2", False),
+    ]
+
+
+def test_qmail_queue_lifetime_alone_means_expired() -> None:
+    got = parse_bytes(QMAIL, "qmail.eml")
+    assert [(e.address, e.reason, e.hard) for e in got] == [("late@example.org", "expired",
+                                                               False)]
+
+
+def test_report_with_wrong_boundary_is_still_read() -> None:
+    data = (FIX / "postfix-dsn.mbox").read_bytes().split(b"\nFrom news@", 1)[0]
+    data = data.split(b"\n", 1)[1].replace(b'boundary="3F1A82A0001', b'boundary="WRONG', 1)
+    got = parse_bytes(data, "broken.eml", "eml")
+    assert [(e.address, e.reason) for e in got] == [("ghost@example.org", "userunknown"),
+                                                    ("bob@blocked.example", "blocked")]

@@ -81,3 +81,24 @@ def test_is_hard(reason: str, status: str, replycode: str, hard: bool) -> None:
 def test_find_codes(text: str, status: str, reply: str) -> None:
     assert find_status(text) == status
     assert find_replycode(text) == reply
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "reply", "want"),
+    [
+        pytest.param("5.0.0", "550 5.1.1 <a@b.c>... User unknown", "550", "5.1.1",
+                     id="vague-field-yields"),
+        pytest.param("5.1.1", "550 5.1.1 User unknown", "550", "5.1.1", id="same"),
+        pytest.param("4.4.7", "554 4.4.7 Message expired <421 4.4.2 Connection timed out>",
+                     "554", "4.4.2", id="4.4.7-yields-to-the-cause"),
+        pytest.param("", "5.1.0 - Unknown address error 550-'5.2.2 Mailbox full'", "550",
+                     "5.2.2", id="code-after-reply-first"),
+        pytest.param("5.2.2", "", "", "5.2.2", id="field-only"),
+        pytest.param("", "Out: 250 2.1.0 Ok In: RCPT Out: 450 4.3.0 Try later", "", "4.3.0",
+                     id="transcript-failure-over-success"),
+    ],
+)
+def test_status_for(field: str, text: str, reply: str, want: str) -> None:
+    from mailhygiene.bounces.reasons import status_for
+
+    assert status_for(field, text, reply) == want

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mailhygiene.history import HistoryEvent, apply_history, decide_history
+from mailhygiene.history import (
+    HistoryEvent,
+    HistorySummary,
+    apply_history,
+    decide_history,
+    history_summary,
+)
 from mailhygiene.normalize import dedup_key
 from mailhygiene.store import Store
 from mailhygiene.store.bounces import import_paths
@@ -116,6 +122,22 @@ def test_apply_history_updates_matching_contacts(tmp_path: Path) -> None:
         assert got[4][0] == "duplicate" and got[5][0] == "unknown" and got[6][0] == "invalid"
         detail = store.scalar("SELECT detail FROM contacts WHERE row_no = 1")
         assert "5.1.1" in detail and "userunknown" in detail
+        # Without history only row 6 (syntax) is invalid; row 1 became invalid from history.
+        assert history_summary(store, 7) == HistorySummary(2, 1)
+        # Applying again changes nothing and keeps the pre-history verdicts.
+        assert apply_history(store, 7) == 2
+        assert history_summary(store, 7) == HistorySummary(2, 1)
+        assert store.fetchone("SELECT prev_status, prev_reason, status FROM history_changes "
+                              "WHERE row_no = 1") == ("unknown", "smtp_skipped", "invalid")
+
+
+def test_apply_history_runs_inside_the_callers_transaction(tmp_path: Path) -> None:
+    with Store(tmp_path / "h.duckdb") as store:
+        _contacts(store, [(1, "ghost@example.org", True, "unknown")])
+        import_paths(store, [FIX / "postfix-maillog.log"])
+        with store.transaction():
+            assert apply_history(store, 7) == 1
+        assert store.scalar("SELECT reason FROM contacts") == "hard_bounced"
 
 
 def test_apply_history_without_bounces_is_a_no_op(tmp_path: Path) -> None:

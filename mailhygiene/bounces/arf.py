@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from mailhygiene.bounces.dsn import _blocks
+from mailhygiene.bounces.dsn import field_blocks
 from mailhygiene.bounces.mime import (
     addresses,
     clean_address,
@@ -40,7 +40,7 @@ def parse_arf(msg: Message, source: str) -> list[BounceEvent] | None:
     part = find_feedback_part(msg)
     fields: dict[str, str] = {}
     if part is not None:
-        for block in _blocks(_text(part)):
+        for block in field_blocks(_text(part)):
             for k, v in block.items():
                 fields.setdefault(k, v)
     # RFC 5965 3.2: Original-Rcpt-To names the complaining recipient; without it, the To of the

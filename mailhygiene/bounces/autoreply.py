@@ -18,18 +18,19 @@ _HEADER_FLAGS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation"
 
 
 def is_autoreply(msg: Message) -> bool:
-    """RFC 3834 section 5: Auto-Submitted: auto-replied; plus the headers and subjects that
-    common responders (Exchange, Gmail, vacation(1)) use when they omit it."""
+    """RFC 3834 section 5: `Auto-Submitted: auto-replied`; plus the headers and subjects common
+    responders (Exchange, Gmail, vacation(1)) use when they omit it. The caller has already
+    ruled out bounces (which also carry `Auto-Submitted: auto-replied`)."""
     auto = header(msg, "Auto-Submitted").lower()
-    subject = header(msg, "Subject")
+    if auto.startswith("auto-replied"):
+        return True
     if any(msg.get(h) for h in _HEADER_FLAGS):
         return True
     if header(msg, "Precedence").lower() == "auto_reply":
         return True
-    if str(msg.get("X-Auto-Response-Suppress", "")) and _SUBJECT_RE.search(subject):
-        return True
-    return (auto.startswith("auto-replied") and bool(_SUBJECT_RE.search(subject))) or (bool(
-        _SUBJECT_RE.search(subject)) and not auto.startswith("auto-generated"))
+    # A subject alone ("Automatic reply: ...") is what Outlook and many webmails send; it is
+    # only trusted at the start of the subject and never on a message marked as not automatic.
+    return bool(_SUBJECT_RE.search(header(msg, "Subject"))) and auto != "no"
 
 
 def parse_autoreply(msg: Message, source: str) -> list[BounceEvent]:

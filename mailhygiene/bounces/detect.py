@@ -9,9 +9,9 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from itertools import pairwise
 from collections.abc import Iterable, Iterator
 from email.message import Message
+from itertools import pairwise
 from pathlib import Path
 
 from mailhygiene.bounces import esp, postfix_log
@@ -59,6 +59,8 @@ def _esp_in_mail(msg: Message, source: str) -> list[BounceEvent] | None:
     if msg.is_multipart():
         return None
     text = part_text(msg).strip()
+    # SNS appends an unsubscribe footer after the JSON document.
+    text = text[: text.rfind("}") + 1]
     if not text.startswith("{") or esp.sniff_json(text.encode()) != "ses":
         return None
     return esp.parse_json(text.encode(), source, "ses")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from email.message import Message
 
 from mailhygiene.bounces import reasons
+from mailhygiene.bounces.freetext import error_region
 from mailhygiene.bounces.mime import (
     body_text,
     clean_address,
@@ -31,7 +32,7 @@ def find_dsn_part(msg: Message) -> Message | None:
     return None
 
 
-def _blocks(text: str) -> list[dict[str, str]]:
+def field_blocks(text: str) -> list[dict[str, str]]:
     """RFC 3464 section 2.1: a per-message block, then per-recipient blocks, separated by blank
     lines; fields may be folded (RFC 5322 continuation lines)."""
     blocks: list[dict[str, str]] = []
@@ -62,7 +63,6 @@ def _blocks(text: str) -> list[dict[str, str]]:
 
 
 def _region(notice: str) -> str:
-    from mailhygiene.bounces.freetext import error_region
     return error_region(notice)[:1500]
 
 
@@ -83,7 +83,7 @@ def _near(text: str, address: str, others: Sequence[str] = ()) -> str:
     if i < 0:
         return ""
     # Sendmail transcripts put ">>> RCPT To:<address>" just before the reply.
-    i = max(0, text.rfind("\n", 0, max(0, i - 1)) + 1) if i else 0
+    i = text.rfind("\n", 0, i) + 1
     chunk = text[i:i + 1200]
     end = re.search(r"\n\s*\n\s*\n|\n-{3,}", chunk)
     chunk = chunk[: end.start()] if end else chunk
@@ -93,8 +93,6 @@ def _near(text: str, address: str, others: Sequence[str] = ()) -> str:
         if other.lower() != address.lower() and j > 0:
             chunk = chunk[: chunk.rfind("\n", 0, j) + 1 or j]
     return chunk
-
-
 
 
 _RAW_DSN_RE = re.compile(
@@ -134,7 +132,7 @@ def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
         dsn_text, notice = raw
     else:
         dsn_text, notice = _dsn_text(part), body_text(msg)
-    blocks = _blocks(dsn_text)
+    blocks = field_blocks(dsn_text)
     per_message = blocks[0] if blocks and "final-recipient" not in blocks[0] and \
         "original-recipient" not in blocks[0] else {}
     recipients = [b for b in blocks if "final-recipient" in b or "original-recipient" in b]
@@ -155,12 +153,12 @@ def parse_dsn(msg: Message, source: str) -> list[BounceEvent] | None:
         near = _near(notice, address, everyone)
         text = dtext or near
         replycode = reasons.find_replycode(text)
-        status = reasons.prefer_status(reasons.find_status(b.get("status", "")),
-                                       reasons.find_failure_status(text), replycode)
+        status = reasons.status_for(reasons.find_status(b.get("status", "")), text, replycode)
         action = b.get("action", "").strip().lower().split()[0] if b.get("action") else ""
         full = f"{text}\n{near}" if dtext else text
-        # RFC 3464 2.1: the human-readable part explains the failure too; with one recipient
-        # it can only be about that recipient (some MTAs put the real cause only there).
+        # RFC 3464 2.1: the human-readable part explains the failure too. When it names the
+        # recipient, `near` already holds its lines; when it does not, with one recipient it
+        # can only be about that one (some MTAs state the real cause only there).
         basis = dtext or text
         if len(recipients) == 1 and notice.strip() and address.lower() not in notice.lower():
             basis = f"{basis}\n{_region(notice)}"

@@ -13,7 +13,6 @@ is a persistent transient failure and never hard."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 # Reasons whose name comes from an enhanced status code (RFC 3463, IANA registry; RFC 7505 for
 # null MX, RFC 7372 for the 5.7.2x authentication codes).
@@ -133,7 +132,8 @@ TEXT: dict[str, re.Pattern[str]] = {
         "resolver.adr.recipientnotfound", "resolver.adr.recipient notfound",
         "no existe", "utilisateur inconnu", "adresse inconnue", "unbekannter empf",
         "nessun utente", "non-existent user", "nonexistent user", "invalid or unknown virtual",
-        "user missing home directory", "can't accept user", "not listed in public name & address book",
+        "user missing home directory", "can't accept user",
+        "not listed in public name & address book",
         "invalid final delivery userid", "recipient name is not recognized",
         "account does not exist", "recipient address rejected. (in reply to rcpt to",
         "destination addresses were unknown", "your envelope recipient has been denied",
@@ -222,7 +222,8 @@ TEXT: dict[str, re.Pattern[str]] = {
         "filter", "rejected due to spam", "spam ... exceeded", "is blacklisted on",
         "message is spam", "identified this email as"),
     "ratelimited": _rx(
-        "rate limited", "try again slower", "frequency limited", "rate that prevents additional messages",
+        "rate limited", "try again slower", "frequency limited",
+        "rate that prevents additional messages",
         "too many connections", "too many concurrent", "too many smtp sessions",
         "too many simultaneous", "connection limit", "too fast", "exceeded the rate",
         "rate limit exceeded", "too many messages in this connection",
@@ -241,14 +242,15 @@ TEXT: dict[str, re.Pattern[str]] = {
         "has not passed validation", "open proxy", "sender ip address rejected",
         "forbidden by your ip", "service not available, closing transmission channel",
         "after initial connection", "suspiciously like spammer", "unexpected volume",
-        "has been rejected", "too many spams from your ip", "unwanted messages have been sent",
+        "your access ip ... has been rejected", "too many spams from your ip",
+        "unwanted messages have been sent",
         "was blocked by ", "dynamic ips", "not allowed to connect", "you are sending spam",
         "listed in the rbl", "rbl on ", "temporary blacklisted", "requires confirmation",
         "access from ip address ... blocked", "blocked by earthlink", "is blocked",
         "barracudacentral", "rejected based on blacklist", "deferred due to user complaints",
         "listed as abusive", "is blacklisted", "abuseat.org", "refused to talk to me",
-        "your ip", "ip address is", "banned ip", "blocklist", "blacklist", "denylist",
-        "is listed", "listed at", "rbl"),
+        "banned ip", "blocklist", "blacklist", "denylist", " rbl", "rbl:", "(rbl)",
+        "ip address is listed", "your ip address", "your ip ... listed", "listed in"),
     "virusdetected": _rx(
         "virus", "malware", "infected", "executable files are not allowed",
         "banned attachment"),
@@ -291,13 +293,15 @@ TEXT: dict[str, re.Pattern[str]] = {
         "delivery expired", "delivery time expired", "failed to deliver to domain ",
         "giving up on", "failing for a long time", "has been delayed", "not been collected",
         "expired after", "message expired", "message timed out", "retry time not reached",
-        "envelope expired", "delivery failed ... attempts", "did not accept our requests to connect",
+        "envelope expired", "delivery failed ... attempts",
+        "did not accept our requests to connect",
         "retry timeout exceeded", "server did not respond", "in the queue too long",
         "after multiple retries", "within the allowed queue period",
         "could not be delivered for more than", "could not be delivered for ... days",
         "timed out while", "time out", "timeout"),
     "failedstarttls": _rx(
-        "starttls", "does not support tls", "tls required", "requires tls", "must issue a starttls", "tls negotiation",
+        "starttls", "does not support tls", "tls required", "requires tls",
+        "must issue a starttls", "tls negotiation",
         "encryption required", "tls handshake", "requiretls"),
     "securityerror": _rx(
         "account not subscribed to ses", "authentication credentials invalid",
@@ -326,7 +330,8 @@ TEXT: dict[str, re.Pattern[str]] = {
 
 # First pass (status code and text agree), then the text-only pass; specific reasons first.
 FIRST_PASS = ("mailboxfull", "emailtoolarge", "suspend", "hasmoved", "norelaying",
-              "authfailure", "notaccept", "userunknown", "filtered", "requireptr", "notcompliantrfc",
+              "authfailure", "notaccept", "userunknown", "filtered", "requireptr",
+              "notcompliantrfc",
               "badreputation", "contenterror", "rejected", "hostunknown", "spamdetected",
               "ratelimited", "blocked")
 TEXT_PASS = ("mailboxfull", "authfailure", "badreputation", "ratelimited", "spamdetected",
@@ -388,6 +393,41 @@ def prefer_status(field: str, quoted: str, replycode: str = "") -> str:
     return field
 
 
+_REPLY_STATUS_RE = re.compile(
+    r"(?<![\w.])[245]\d\d[ -]['\"(\[]?([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+
+
+def quoted_statuses(text: str) -> list[str]:
+    """Enhanced codes the remote server quoted: those right after a reply code ("550 5.1.1",
+    "550-'5.2.2") first, as they are what the server answered, then any other."""
+    replied = [f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"
+               for m in _REPLY_STATUS_RE.finditer(text)]
+    loose = [f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"
+             for m in _STATUS_RE.finditer(text)]
+    return list(dict.fromkeys(replied + loose))
+
+
+_REPLY_LINE_RE = re.compile(r"^[ \t>]*(?:<<<[ \t]*)?[45][0-5]\d[ -]\S", re.M)
+
+
+def has_smtp_reply(text: str) -> bool:
+    """Does the text quote an SMTP failure reply: with an enhanced status code ("550 5.1.1"),
+    or as a transcript line ("<<< 550 ...", a line starting with "550 ")?"""
+    return bool(_REPLY_STATUS_RE.search(text) or _REPLY_LINE_RE.search(text))
+
+
+def status_for(field: str, text: str, replycode: str = "") -> str:
+    """The status of one recipient from its Status: field (may be "") and diagnostic text."""
+    quoted = [c for c in quoted_statuses(text) if c[0] in "45"] or quoted_statuses(text)
+    vague = field or (quoted[0] if quoted else "")
+    if vague in quoted and len(quoted) > 1 and (
+            vague in ("4.4.7", "4.7.0") or vague.endswith(".0.0")):
+        # An ambiguous code with a more specific cause quoted beside it (RFC 3463 4.4.7: "the
+        # code for the actual problem found ... should be returned rather than this code").
+        quoted = [c for c in quoted if c != vague]
+    return prefer_status(field, quoted[0] if quoted else "", replycode)
+
+
 def find_failure_status(text: str) -> str:
     """The first 4.x.x/5.x.x code in a text (a transcript quotes 2.x.x successes first)."""
     codes = [f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"
@@ -431,10 +471,11 @@ def _first_pass(reason: str, code: str, text: str, command: str, replycode: str,
     """Does the status code and/or text point at `reason` (sisimai's per-reason probes)?"""
     if reason == "userunknown":
         if code == "userunknown":
-            # A 5.1.1 with a relaying, blocking, quota or sender complaint is not about the
+            # A 5.1.x with a relaying, blocking, quota or sender complaint is not about the
             # recipient (servers reuse 5.1.x loosely).
-            return not any(matches(r, text) for r in ("norelaying", "blocked", "mailboxfull",
-                                                      "hasmoved", "notaccept"))
+            return not (any(matches(r, text) for r in ("norelaying", "blocked", "mailboxfull",
+                                                       "hasmoved", "notaccept_strong"))
+                        or _rejected_text(text))
         # Unknown-user wording is only trusted as such when it answered RCPT TO; without the
         # command (or after DATA) it is a filter's wording (sisimai: filtered).
         if matches("userunknown_strong", text):
@@ -565,8 +606,3 @@ def is_hard(reason: str, status: str = "", replycode: str = "", diagnostic: str 
             return True
         return not _is_temporary(status, replycode, normalize_text(diagnostic))
     return False
-
-
-def reasons_in(events: Iterable[str]) -> list[str]:
-    """Distinct reasons in first-seen order (for reports)."""
-    return list(dict.fromkeys(events))

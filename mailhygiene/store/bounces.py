@@ -42,6 +42,19 @@ BOUNCES_DDL = (
         imported_at TIMESTAMP,
         PRIMARY KEY (source_sha256, message_no, recipient_index)
     )""",
+    # What each contact's verdict was before history changed it: the check summary reports
+    # the invalid rate without history, and an expert can show what rests on history alone.
+    """CREATE TABLE IF NOT EXISTS history_changes (
+        base_id INTEGER NOT NULL,
+        row_no BIGINT NOT NULL,
+        prev_status VARCHAR,
+        prev_reason VARCHAR,
+        prev_evidence VARCHAR,
+        status VARCHAR,
+        reason VARCHAR,
+        applied_at TIMESTAMP,
+        PRIMARY KEY (base_id, row_no)
+    )""",
 )
 _COLUMNS = ("address", "key", "event_time", "status", "replycode", "reason", "hard", "action",
             "remote_mta", "diagnostic", "feedback_type", "source_file", "source_sha256",
@@ -134,6 +147,20 @@ def history_rows(store: Store, base_id: int) -> list[tuple[Any, ...]]:
                     b.recipient_index""", [base_id])
 
 
+def history_counts(store: Store, base_id: int) -> tuple[int, int]:
+    """(verdicts that came from history, invalid rows had history not been applied) for a
+    base, counting rows that are not duplicates."""
+    ensure(store)
+    row = store.fetchone(
+        """SELECT count(h.row_no) FILTER (WHERE c.evidence = 'history'),
+                  count(*) FILTER (WHERE CASE WHEN c.evidence = 'history' AND h.row_no IS NOT
+                                         NULL THEN h.prev_status ELSE c.status END = 'invalid')
+           FROM contacts c LEFT JOIN history_changes h
+                ON h.base_id = c.base_id AND h.row_no = c.row_no
+           WHERE c.base_id = ? AND coalesce(c.status, '') <> 'duplicate'""", [base_id])
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def write_verdicts(store: Store, base_id: int,
                    rows: Sequence[tuple[int, str, str, str, str]]) -> None:
     """rows: (row_no, status, reason, evidence, detail) -> contacts of `base_id`."""
@@ -142,6 +169,21 @@ def write_verdicts(store: Store, base_id: int,
     store.execute("CREATE OR REPLACE TEMP TABLE _history_verdicts (row_no BIGINT, status "
                   "VARCHAR, reason VARCHAR, evidence VARCHAR, detail VARCHAR)")
     store.executemany("INSERT INTO _history_verdicts VALUES (?, ?, ?, ?, ?)", list(rows))
+    # Keep the pre-history verdict across repeated applications (a row whose evidence is
+    # already `history` keeps the previous record).
+    store.execute(
+        """INSERT OR REPLACE INTO history_changes
+           SELECT c.base_id, c.row_no,
+                  CASE WHEN c.evidence = 'history' AND o.row_no IS NOT NULL
+                       THEN o.prev_status ELSE c.status END,
+                  CASE WHEN c.evidence = 'history' AND o.row_no IS NOT NULL
+                       THEN o.prev_reason ELSE c.reason END,
+                  CASE WHEN c.evidence = 'history' AND o.row_no IS NOT NULL
+                       THEN o.prev_evidence ELSE c.evidence END,
+                  h.status, h.reason, ?
+           FROM contacts c JOIN _history_verdicts h ON h.row_no = c.row_no
+           LEFT JOIN history_changes o ON o.base_id = c.base_id AND o.row_no = c.row_no
+           WHERE c.base_id = ?""", [now(), base_id])
     store.execute(
         """UPDATE contacts SET status = h.status, reason = h.reason, evidence = h.evidence,
                   detail = h.detail
