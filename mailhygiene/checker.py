@@ -107,13 +107,28 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
                              library_versions(), base.sha256)
     # Network stages commit their caches as they go (an interrupted run keeps what it learnt);
     # the verdicts are applied to the base in one transaction.
+    extra: dict[str, Any] = {}
+    if opts.bounces:
+        from mailhygiene.store.bounces import import_paths
+
+        if progress:
+            progress.message("importing bounce history")
+        stats = import_paths(store, opts.bounces, base_name=base.name)
+        extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
+                                     "new_events": stats.new_events}
     facts = await _gather_facts(store, base, level, opts, progress)
     with store.transaction():
         if base.reused:
             reset_statuses(store, base.base_id)
-        extra = _apply_facts(store, base, facts)
+        extra |= _apply_facts(store, base, facts)
+        # History is keyed by address across the whole store and is the strongest evidence,
+        # so it is applied on every check, last.
+        from mailhygiene.history import apply_history
+
+        apply_history(store, base.base_id)
     summary = summarize(store, base, level=level.value)
     summary |= extra
+    _history_figures(store, base, summary)
     summary["run_id"] = run_id
     summary["reused_import"] = base.reused
     if opts.output:
@@ -228,6 +243,21 @@ def apply_verdicts(store: Store, base_id: int, table: str, *, on: str) -> None:
           AND contacts.status <> 'duplicate'""",
         [base_id],
     )
+
+
+def _history_figures(store: Store, base: BaseRef, summary: dict[str, Any]) -> None:
+    """`from_history` and the invalid rate without history, so a figure such as "40% bounce"
+    can be quoted with its basis (issue 5)."""
+    from mailhygiene.history import history_summary
+    from mailhygiene.stats import wilson_interval
+
+    hs = history_summary(store, base.base_id)
+    denom = summary["unique"]
+    summary["from_history"] = hs.from_history
+    summary["invalid_without_history"] = hs.invalid_without_history
+    summary["invalid_rate_without_history"] = hs.invalid_without_history / denom if denom else 0.0
+    summary["invalid_rate_without_history_ci95"] = list(
+        wilson_interval(hs.invalid_without_history, denom))
 
 
 def dumps(summary: dict[str, Any]) -> str:

@@ -275,3 +275,30 @@ def test_store_in_use_gives_clear_error(tmp_path: Path, db: str) -> None:
 
 def _csv_rows(text: str) -> int:
     return sum(1 for r in csv.reader(io.StringIO(text)) if r)
+
+
+def test_bounce_history_decides_verdicts(tmp_path: Path, db: str) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "bounces"
+    src = write(tmp_path, "base.csv", "email\nghost@example.org\nalice@example.com\n"
+                "bob@blocked.example\nfull@example.com\nnever@example.com\n")
+    out = tmp_path / "o.csv"
+    r = run("check", str(src), "--level", "syntax", "--bounces",
+            str(fixtures / "postfix-maillog.log"), "-o", str(out), "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    got = {row[0]: (row[1], row[2], row[3]) for row in read_csv(out)[1:]}
+    assert got["ghost@example.org"] == ("invalid", "hard_bounced", "history")
+    assert got["alice@example.com"] == ("valid", "delivered", "history")
+    # A policy block is the sender's problem, a 4xx is never final: neither is invalid.
+    assert got["bob@blocked.example"][0] != "invalid"
+    assert got["full@example.com"][0] != "invalid"
+    assert got["never@example.com"] == ("unknown", "syntax_ok", "syntax")
+    assert s["from_history"] >= 2
+    assert s["invalid_rate"] == pytest.approx(1 / 5)
+    assert s["invalid_rate_without_history"] == 0.0
+    # Importing the same file again adds nothing; history keeps applying.
+    r2 = run("check", str(src), "--level", "syntax", "--bounces",
+             str(fixtures / "postfix-maillog.log"), "--json", "--db", db)
+    s2 = json.loads(r2.output)
+    assert s2["bounces_imported"]["new_events"] == 0
+    assert s2["by_status"] == s["by_status"]
