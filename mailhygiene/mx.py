@@ -7,8 +7,8 @@ only moves bytes: a bounded worker pool, a timeout on every query, one retry wit
 transient failures (issue 4).
 
 The client speaks UDP itself over a few connected sockets per resolver and reads replies with
-`mx_wire` (dnspython's full parser was over half the CPU of a cold run; the per-query socket of
-`dns.asyncresolver` costs more again: see bench/mx.py). Replies must match a pending query id
+`mx_wire` (dnspython's full parser took nearly half the CPU of a cold run; bench/mx.py compares
+with a plain `dns.asyncresolver` loop). Replies must match a pending query id
 and echo its question; truncated replies are asked again over TCP (RFC 7766) with dnspython.
 """
 
@@ -321,18 +321,24 @@ class _Lookups:
 
     def __init__(self, client: _Client) -> None:
         self.client = client
-        self._hosts: dict[str, asyncio.Task[HostFacts]] = {}
+        self._pending: dict[str, asyncio.Task[HostFacts]] = {}
+        self._done: dict[str, HostFacts] = {}  # results only: a finished Task weighs more
 
     async def _resolve_host(self, host: str) -> HostFacts:
         a, aaaa = await asyncio.gather(self.client.query(host, _A),
                                        self.client.query(host, _AAAA))
-        return HostFacts(a, aaaa)
+        self._done[host] = HostFacts(a, aaaa)
+        del self._pending[host]
+        return self._done[host]
 
     async def host(self, host: str) -> HostFacts:
-        task = self._hosts.get(host)
+        done = self._done.get(host)
+        if done is not None:
+            return done
+        task = self._pending.get(host)
         if task is None:
             task = asyncio.ensure_future(self._resolve_host(host))
-            self._hosts[host] = task
+            self._pending[host] = task
         # Shielded: one waiting domain being cancelled must not cancel the shared lookup.
         return await asyncio.shield(task)
 
@@ -346,7 +352,7 @@ class _Lookups:
         return DomainFacts(domain, mx, dict(zip(hosts, found, strict=True)))
 
     def cancel(self) -> None:
-        for task in self._hosts.values():
+        for task in list(self._pending.values()):
             task.cancel()
 
 
@@ -378,9 +384,13 @@ async def check_domains(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, DomainResult], int]:
     """Verdicts for every input domain (keys are the input strings) and the number of DNS
-    queries sent in this run. Fresh cache entries are reused unless `opts.refresh`; a
-    per-domain failure is a verdict (unknown/dns_error or unknown/timeout), never an exception.
-    `progress(n)` is called with the number of domains just finished (tqdm.update style)."""
+    queries sent in this run (retries included). Fresh cache entries are reused unless
+    `opts.refresh`; a per-domain failure is a verdict (unknown/dns_error or unknown/timeout),
+    never an exception.
+    `progress(n)` is called with the number of input domains just finished (tqdm.update
+    style; cache hits come first, in one call)."""
+    if opts.concurrency < 1 or opts.timeout <= 0 or opts.retries < 0:
+        raise ConfigError("DNS concurrency must be >= 1, timeout > 0 and retries >= 0")
     names = {d: ascii_domain(d) for d in dict.fromkeys(domains)}
     by_name: dict[str, list[str]] = {}
     for d, n in names.items():
@@ -403,15 +413,14 @@ async def check_domains(
                 finish(name, _result(name, facts, verdict, opts.allow_loopback, True))
                 continue
         todo.append(name)
-    if progress and len(by_name) > len(todo):
-        progress(len(by_name) - len(todo))
+    if progress and len(results):
+        progress(len(results))
     if not todo:
         return results, 0
 
     servers = parse_nameservers(opts.nameservers) if opts.nameservers else system_nameservers()
     client = _Client(servers, concurrency=opts.concurrency, timeout=opts.timeout,
                      retries=opts.retries)
-    await client.open()
     lookups = _Lookups(client)
     pending_rows: list[domain_cache.DomainRow] = []
     queue = iter(todo)
@@ -433,10 +442,13 @@ async def check_domains(
             if len(pending_rows) >= config.DNS_SAVE_BATCH:
                 flush()
             if progress:
-                progress(1)
+                progress(len(by_name[name]))
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(opts.concurrency, len(todo)))]
+    workers: list[asyncio.Task[None]] = []
     try:
+        await client.open()
+        workers = [asyncio.create_task(worker())
+                   for _ in range(min(opts.concurrency, len(todo)))]
         await asyncio.gather(*workers)
     finally:
         for w in workers:

@@ -1,7 +1,7 @@
 """A small DNS reply reader for the MX stage: just the record types it asks about.
 
-Why not dnspython's parser: it builds a full object model for every reply and cost about 85 µs
-per reply here, over half the CPU of a cold MX run (bench/mx.py); the stage only needs MX, A,
+Why not dnspython's parser: it builds a full object model for every reply (about 85 µs per
+reply here, nearly half the CPU of a cold MX run of 50,000 domains); the stage only needs MX, A,
 AAAA, CNAME and SOA. Semantics copy dnspython's `Message.resolve_chaining` (CNAME chain, minimum
 TTL, RFC 2308 negative TTL from the SOA) and `Name.to_text` (escaping), and
 tests/test_mx_wire.py checks this reader against dnspython on generated replies.
@@ -9,6 +9,7 @@ tests/test_mx_wire.py checks this reader against dnspython on generated replies.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import NamedTuple
 
@@ -25,6 +26,7 @@ MAX_CHAIN = 16  # dnspython's limit on CNAME chains
 NEGATIVE_TTL_WITHOUT_SOA = 300  # dnspython's choice when a negative reply has no SOA
 _RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 _ESCAPED = frozenset(b'"().;\\@$')
+_NEEDS_ESCAPE = re.compile(rb'[^\x21-\x7e]|["().;\\@$]')
 _RR = struct.Struct(">HHIH")
 
 
@@ -81,7 +83,7 @@ def _read_name(data: bytes, pos: int) -> tuple[bytes, int]:
 
 def _escape(label: bytes) -> bytes:
     """dnspython's label escaping, so names compare equal to its `to_text()`."""
-    if all(0x20 < c < 0x7F and c not in _ESCAPED for c in label):
+    if not _NEEDS_ESCAPE.search(label):
         return label
     out = bytearray()
     for c in label:

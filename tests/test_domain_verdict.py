@@ -23,19 +23,19 @@ from mailhygiene.domain_verdict import (
 )
 from mailhygiene.types import Flag, Reason, Status
 
-O = Outcome
+OC = Outcome
 # Global addresses (never contacted: these tests are pure).
 PUBLIC4, PUBLIC6 = "93.184.216.34", "2a00:1450:4007:80f::1a"
-NODATA = Answer(O.NODATA, 300)
-NX = Answer(O.NXDOMAIN, 300)
+NODATA = Answer(OC.NODATA, 300)
+NX = Answer(OC.NXDOMAIN, 300)
 
 
 def mx(*records: tuple[int, str], ttl: int = 3600) -> Answer:
-    return Answer(O.ANSWER, ttl, mx=records)
+    return Answer(OC.ANSWER, ttl, mx=records)
 
 
 def addr(*addresses: str, ttl: int = 600) -> Answer:
-    return Answer(O.ANSWER, ttl, addresses=addresses)
+    return Answer(OC.ANSWER, ttl, addresses=addresses)
 
 
 def host(a: Answer = NODATA, aaaa: Answer = NODATA) -> HostFacts:
@@ -97,24 +97,24 @@ CASES = [
                        mx_example_ma=host(addr("0.0.0.0", "169.254.1.1", "100.64.0.1",
                                                "192.0.2.1", "240.0.0.1", "224.0.0.5"))),
                  True, NO_MAIL_HOST, frozenset(), id="mx-reserved-ranges"),
-    pytest.param(facts(Answer(O.SERVFAIL)), False, DNS_ERROR, frozenset(), id="servfail"),
-    pytest.param(facts(Answer(O.REFUSED)), False, DNS_ERROR, frozenset(), id="refused"),
-    pytest.param(facts(Answer(O.NO_NAMESERVER)), False, DNS_ERROR, frozenset(),
+    pytest.param(facts(Answer(OC.SERVFAIL)), False, DNS_ERROR, frozenset(), id="servfail"),
+    pytest.param(facts(Answer(OC.REFUSED)), False, DNS_ERROR, frozenset(), id="refused"),
+    pytest.param(facts(Answer(OC.NO_NAMESERVER)), False, DNS_ERROR, frozenset(),
                  id="no-nameserver"),
-    pytest.param(facts(Answer(O.ERROR, detail="rcode FORMERR")), False, DNS_ERROR, frozenset(),
+    pytest.param(facts(Answer(OC.ERROR, detail="rcode FORMERR")), False, DNS_ERROR, frozenset(),
                  id="other-rcode"),
-    pytest.param(facts(Answer(O.TIMEOUT)), False, TIMEOUT, frozenset(), id="timeout"),
-    pytest.param(facts(mx((10, "mx.example.ma")), mx_example_ma=host(Answer(O.TIMEOUT), NODATA)),
+    pytest.param(facts(Answer(OC.TIMEOUT)), False, TIMEOUT, frozenset(), id="timeout"),
+    pytest.param(facts(mx((10, "mx.example.ma")), mx_example_ma=host(Answer(OC.TIMEOUT), NODATA)),
                  False, TIMEOUT, frozenset(), id="mx-host-timeout-never-invalid"),
     pytest.param(facts(mx((10, "a.example.ma"), (20, "b.example.ma")),
                        a_example_ma=host(addr("10.0.0.1")),
-                       b_example_ma=host(Answer(O.SERVFAIL), Answer(O.SERVFAIL))),
+                       b_example_ma=host(Answer(OC.SERVFAIL), Answer(OC.SERVFAIL))),
                  False, DNS_ERROR, frozenset(), id="private-plus-failed-host-never-invalid"),
     pytest.param(facts(mx((10, "a.example.ma"), (20, "b.example.ma")),
-                       a_example_ma=host(Answer(O.TIMEOUT), Answer(O.TIMEOUT)),
+                       a_example_ma=host(Answer(OC.TIMEOUT), Answer(OC.TIMEOUT)),
                        b_example_ma=host(addr(PUBLIC4))),
                  False, DELIVERABLE, frozenset(), id="failed-host-but-another-is-usable"),
-    pytest.param(facts(NODATA, example_ma=host(Answer(O.TIMEOUT), NODATA)), False, TIMEOUT,
+    pytest.param(facts(NODATA, example_ma=host(Answer(OC.TIMEOUT), NODATA)), False, TIMEOUT,
                  frozenset(), id="fallback-lookup-timeout"),
     pytest.param(facts(mx((10, "mx.example.ma"))), False, DNS_ERROR, frozenset(),
                  id="hosts-not-looked-up-cannot-decide"),
@@ -183,23 +183,23 @@ def test_fallback_host_is_the_domain() -> None:
     ("domain_facts", "expected"),
     [
         pytest.param(facts(mx((10, "mx.example.ma"), ttl=3600),
-                           mx_example_ma=host(addr(PUBLIC4, ttl=600), Answer(O.NODATA, 60))),
+                           mx_example_ma=host(addr(PUBLIC4, ttl=600), Answer(OC.NODATA, 60))),
                      600, id="deliverable-min-of-mx-and-found-addresses"),
         pytest.param(facts(mx((10, "mx.example.ma"), ttl=10**7),
                            mx_example_ma=host(addr(PUBLIC4, ttl=10**7))),
                      config.POSITIVE_TTL_CAP, id="positive-capped"),
-        pytest.param(facts(Answer(O.NXDOMAIN, 900)), 900, id="nxdomain-soa-minimum"),
-        pytest.param(facts(Answer(O.NXDOMAIN, 10**6)), config.NEGATIVE_TTL_CAP,
+        pytest.param(facts(Answer(OC.NXDOMAIN, 900)), 900, id="nxdomain-soa-minimum"),
+        pytest.param(facts(Answer(OC.NXDOMAIN, 10**6)), config.NEGATIVE_TTL_CAP,
                      id="negative-capped"),
         pytest.param(facts(mx((0, "."), ttl=7200)), 7200, id="null-mx"),
-        pytest.param(facts(NODATA, example_ma=host(Answer(O.NODATA, 30), Answer(O.NODATA, 45))),
+        pytest.param(facts(NODATA, example_ma=host(Answer(OC.NODATA, 30), Answer(OC.NODATA, 45))),
                      30, id="no-mail-host-min-of-negatives"),
-        pytest.param(facts(Answer(O.SERVFAIL)), config.TRANSIENT_TTL, id="servfail-not-cached"),
-        pytest.param(facts(Answer(O.TIMEOUT)), config.TRANSIENT_TTL, id="timeout-not-cached"),
+        pytest.param(facts(Answer(OC.SERVFAIL)), config.TRANSIENT_TTL, id="servfail-not-cached"),
+        pytest.param(facts(Answer(OC.TIMEOUT)), config.TRANSIENT_TTL, id="timeout-not-cached"),
         pytest.param(facts(mx((10, "mx.example.ma")),
-                           mx_example_ma=host(Answer(O.TIMEOUT), NODATA)),
+                           mx_example_ma=host(Answer(OC.TIMEOUT), NODATA)),
                      config.TRANSIENT_TTL, id="host-timeout-not-cached"),
-        pytest.param(facts(Answer(O.NXDOMAIN, None)), 0, id="negative-without-soa"),
+        pytest.param(facts(Answer(OC.NXDOMAIN, None)), 0, id="negative-without-soa"),
     ],
 )
 def test_cache_ttl(domain_facts: DomainFacts, expected: int) -> None:

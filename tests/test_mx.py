@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from mailhygiene.errors import ConfigError
 from mailhygiene.mx import DnsOptions, DomainResult, check_domains, parse_nameservers
 from mailhygiene.store import Store
 from mailhygiene.types import Reason, Status
-from tests.conftest import IDN, IDN_UNICODE, NEGATIVE_TTL, ZONE, ZONE_TTL
+from tests.conftest import IDN, IDN_UNICODE, NEGATIVE_TTL, ZONE, ZONE_TTL, ZoneCase
 
 pytestmark = pytest.mark.network
 
@@ -21,7 +22,7 @@ FAST = {"timeout": 0.4, "retries": 1}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "mx.duckdb")
     yield s
     s.close()
@@ -36,7 +37,7 @@ def run(store: Store, domains: list[str], o: DnsOptions) -> tuple[dict[str, Doma
 
 
 @pytest.mark.parametrize("case", list(ZONE.values()), ids=list(ZONE))
-def test_zone_case(local_dns: LocalDns, store: Store, case) -> None:
+def test_zone_case(local_dns: LocalDns, store: Store, case: ZoneCase) -> None:
     results, queries = run(store, [case.domain], opts(local_dns, allow_loopback=True))
     r = results[case.domain]
     assert (r.verdict.status, r.verdict.reason) == (case.status, case.reason), r.verdict
@@ -49,7 +50,8 @@ def test_zone_case(local_dns: LocalDns, store: Store, case) -> None:
 
 
 @pytest.mark.parametrize("case", list(ZONE.values()), ids=list(ZONE))
-def test_zone_case_without_allow_loopback(local_dns: LocalDns, store: Store, case) -> None:
+def test_zone_case_without_allow_loopback(local_dns: LocalDns, store: Store,
+                                           case: ZoneCase) -> None:
     """By default a host on 127.0.0.0/8 or ::1 is not a public mail host (issue 4)."""
     results, _ = run(store, [case.domain], opts(local_dns))
     v = results[case.domain].verdict
@@ -119,7 +121,7 @@ def test_refresh_requeries(local_dns: LocalDns, store: Store) -> None:
 
 def test_transient_errors_are_not_cached(local_dns: LocalDns, store: Store) -> None:
     transient = [d for d, c in ZONE.items() if c.transient]
-    _, q1 = run(store, transient, opts(local_dns))
+    _, _q1 = run(store, transient, opts(local_dns))
     results, q2 = run(store, transient, opts(local_dns))
     assert q2 >= len(transient)  # asked again
     assert not any(r.from_cache for r in results.values())
@@ -235,3 +237,30 @@ def test_parse_nameservers(specs: list[str], expected: tuple[tuple[str, int], ..
 def test_parse_nameservers_rejects(spec: str) -> None:
     with pytest.raises(ConfigError):
         parse_nameservers([spec])
+
+
+def test_empty_input_makes_no_query(store: Store) -> None:
+    assert run(store, [], DnsOptions(nameservers=("127.0.0.1:9",))) == ({}, 0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param({"concurrency": 0}, id="concurrency-0"),
+        pytest.param({"timeout": 0.0}, id="timeout-0"),
+        pytest.param({"retries": -1}, id="retries-negative"),
+        pytest.param({"nameservers": ("resolver.example",)}, id="nameserver-hostname"),
+    ],
+)
+def test_bad_options_are_config_errors(store: Store, bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        run(store, ["normal.test"], DnsOptions(**bad))  # type: ignore[arg-type]
+
+
+def test_names_dns_cannot_carry_are_unknown_not_invalid(local_dns: LocalDns,
+                                                        store: Store) -> None:
+    bad = ["a..b.test", "x" * 64 + ".test", ""]
+    results, _ = run(store, bad, opts(local_dns))
+    for d in bad:
+        assert (results[d].verdict.status, results[d].verdict.reason) == (
+            Status.UNKNOWN, Reason.DNS_ERROR)

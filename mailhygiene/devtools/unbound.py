@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -239,18 +240,17 @@ class LocalDns:
             )
             conf_path = self._dir / "unbound.conf"
             conf_path.write_text(conf, encoding="utf-8")
-            check = subprocess.run([self._binary + "-checkconf", str(conf_path)],
-                                   capture_output=True, text=True, check=False)
-            if check.returncode != 0 and os.path.exists(self._binary + "-checkconf"):
-                self._cleanup_dir()
-                raise ConfigError(f"unbound config rejected: {check.stdout}{check.stderr}")
-            self._proc = subprocess.Popen(
-                [self._binary, "-d", "-c", str(conf_path)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )
+            # stderr to a file, not a pipe: nobody reads it while unbound runs.
+            with (self._dir / "stderr.log").open("wb") as err:
+                self._proc = subprocess.Popen(
+                    [self._binary, "-d", "-c", str(conf_path)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                )
             if self._wait_ready():
                 return self.address
             last_err = self._stop_process()
+            if "already in use" not in last_err and "open ports" not in last_err:
+                break  # not a lost race for the port: retrying will not help
         self._cleanup_dir()
         raise OSError(f"unbound did not start: {last_err.strip()[-2000:]}")
 
@@ -297,11 +297,10 @@ class LocalDns:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        if self._dir is not None and (self._dir / "unbound.log").exists():
-            err += (self._dir / "unbound.log").read_text(encoding="utf-8", errors="replace")
+        err = ""
+        for name in ("stderr.log", "unbound.log"):
+            if self._dir is not None and (self._dir / name).exists():
+                err += (self._dir / name).read_text(encoding="utf-8", errors="replace")
         return err
 
     def _cleanup_dir(self) -> None:

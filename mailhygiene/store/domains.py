@@ -59,37 +59,37 @@ def load_fresh(store: Store, domains: Sequence[str], now: datetime) -> dict[str,
 
 
 def save(store: Store, rows: Sequence[DomainRow], resolved_at: datetime) -> None:
-    """Upserts the rows in one statement (list parameters unnested server-side)."""
+    """Upserts the rows in one statement (list parameters unnested server-side). One statement
+    is atomic by itself; no explicit transaction, so callers may hold one."""
     if not rows:
         return
     _ensure(store)
     expires = [resolved_at + timedelta(seconds=r.ttl) for r in rows]
-    with store.transaction():
-        store.execute(
-            "INSERT OR REPLACE INTO domains (domain, status, reason, flags, detail, mx_hosts, "
-            "mx_addresses, null_mx, fallback, error, resolved_at, ttl, expires_at, answer) "
-            "SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), "
-            "unnest($4::VARCHAR[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[][]), "
-            "unnest($7::VARCHAR[][]), unnest($8::BOOLEAN[]), unnest($9::BOOLEAN[]), "
-            "unnest($10::VARCHAR[]), $11::TIMESTAMP, unnest($12::INTEGER[]), "
-            "unnest($13::TIMESTAMP[]), unnest($14::VARCHAR[])::JSON",
-            [
-                [r.domain for r in rows],
-                [r.status for r in rows],
-                [r.reason for r in rows],
-                [r.flags for r in rows],
-                [r.detail for r in rows],
-                [list(r.mx_hosts) for r in rows],
-                [list(r.mx_addresses) for r in rows],
-                [r.null_mx for r in rows],
-                [r.fallback for r in rows],
-                [r.error for r in rows],
-                resolved_at,
-                [r.ttl for r in rows],
-                expires,
-                [r.facts_json for r in rows],
-            ],
-        )
+    store.execute(
+        "INSERT OR REPLACE INTO domains (domain, status, reason, flags, detail, mx_hosts, "
+        "mx_addresses, null_mx, fallback, error, resolved_at, ttl, expires_at, answer) "
+        "SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), "
+        "unnest($4::VARCHAR[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[][]), "
+        "unnest($7::VARCHAR[][]), unnest($8::BOOLEAN[]), unnest($9::BOOLEAN[]), "
+        "unnest($10::VARCHAR[]), $11::TIMESTAMP, unnest($12::INTEGER[]), "
+        "unnest($13::TIMESTAMP[]), unnest($14::VARCHAR[])::JSON",
+        [
+            [r.domain for r in rows],
+            [r.status for r in rows],
+            [r.reason for r in rows],
+            [r.flags for r in rows],
+            [r.detail for r in rows],
+            [list(r.mx_hosts) for r in rows],
+            [list(r.mx_addresses) for r in rows],
+            [r.null_mx for r in rows],
+            [r.fallback for r in rows],
+            [r.error for r in rows],
+            resolved_at,
+            [r.ttl for r in rows],
+            expires,
+            [r.facts_json for r in rows],
+        ],
+    )
 
 
 def forget(store: Store, domains: Sequence[str]) -> None:
