@@ -27,6 +27,7 @@ from mailhygiene.errors import InputError
 from mailhygiene.store import Store
 
 SAMPLE_BYTES = 256 * 1024
+_WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 DELIMITERS = (",", ";", "\t", "|")
 # Python's csv refuses fields over 128 KiB by default; hostile files have 1 MB lines.
 csv.field_size_limit(64 * 1024 * 1024)
@@ -305,11 +306,15 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
 def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int) -> int:
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1))
     delim = fmt.delimiter.replace("'", "''")
+    # With one column a blank line reads as a NULL record; blank lines are not records (the
+    # csv module and the multi-column reader skip them), while a quoted "" is kept.
+    blank = f"WHERE trim(c1, {_WS_SQL}) <> ''" if n == 1 else ""
     store.con.execute(
         f'CREATE TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
-        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, header={str(fmt.header).lower()}, "
-        f"auto_detect=false, delim='{delim}', quote='\"', escape='\"', strict_mode=true, "
-        f"null_padding=false, max_line_size=134217728, columns={{{cols}}})",
+        f"NULL::VARCHAR AS mh_parse_error FROM (SELECT * FROM read_csv(?, "
+        f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "
+        f"escape='\"', strict_mode=true, null_padding=false, max_line_size=134217728, "
+        f"columns={{{cols}}}) {blank})",
         [str(path)],
     )
     return int(store.scalar(f'SELECT count(*) FROM "{table}"'))
@@ -349,8 +354,8 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
                 first = False
                 continue
             first = False
-            if not rec or (len(rec) == 1 and not rec[0].strip() and not raw.strip(" \r\n")):
-                continue  # blank line: not a record (DuckDB skips them too)
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue  # a blank or whitespace-only line is not a record
             yield rec, raw
 
 

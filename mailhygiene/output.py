@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError, MailhygieneError
@@ -20,6 +21,7 @@ from mailhygiene.types import Status
 # OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheet
 # programs; a leading apostrophe makes it text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+WIDE_COLUMNS = 512  # beyond this many input columns the cleaned CSV is written from Python
 _FORMULA_FIRST = "('=', '+', '-', '@', chr(9), chr(13))"
 
 
@@ -89,15 +91,19 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
         raise InputError(f"output directory does not exist: {out_dir}")
-    force = _columns_with_cr(store, base, n)
-    force_opt = f", FORCE_QUOTE ({', '.join(f'o{k}' for k in force)})" if force else ""
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
-        d = delim.replace("'", "''")
-        store.execute(
-            f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, DELIMITER '{d}', "
-            f"QUOTE '\"', ESCAPE '\"'{force_opt})"
-        )
+        if n > WIDE_COLUMNS:
+            _write_body_python(store, base, n, joins, extras, where, body, delim,
+                               neutralize_formulas)
+        else:
+            force = _columns_with_cr(store, base, n)
+            force_opt = f", FORCE_QUOTE ({', '.join(f'o{k}' for k in force)})" if force else ""
+            d = delim.replace("'", "''")
+            store.execute(
+                f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, "
+                f"DELIMITER '{d}', QUOTE '\"', ESCAPE '\"'{force_opt})"
+            )
         fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
                                          dir=out_dir)
         try:
@@ -120,6 +126,28 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
         + (where.replace("WHERE", "AND") if where else "")
     )
     return int(written)
+
+
+def _write_body_python(store: Store, base: BaseRef, n: int, joins: list[str],
+                       extras: list[tuple[Any, ...]], where: str, body: Path, delim: str,
+                       neutralize_formulas: bool) -> None:
+    """Writer for very wide files: DuckDB plans one expression per column, and thousands of
+    them exhaust it; here the rows are streamed and each cell is neutralized in Python."""
+    cols = [f'i."c{k}"' for k in range(1, n + 1)]
+    cols += ["c.status", "c.reason", "c.evidence", "c.address", "c.flags",
+             "CAST(c.dup_of AS VARCHAR)"]
+    for j, (_table, names) in enumerate(extras):
+        cols += [f'CAST(x{j}."{col}" AS VARCHAR)' for col in names]
+    sql = (f'SELECT {", ".join(cols)} FROM "{base.table}" i JOIN contacts c '
+           f"ON c.base_id = {base.base_id} AND c.row_no = i.row_no {' '.join(joins)} "
+           f"{where} ORDER BY i.row_no")
+    fix = neutralize if neutralize_formulas else (lambda v: v)
+    with body.open("w", encoding="utf-8", newline="") as f:
+        plain = csv.writer(f, delimiter=delim, lineterminator="\n")
+        quoted = csv.writer(f, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for row in store.stream(sql):
+            cells = ["" if v is None else fix(str(v)) for v in row]
+            (quoted if any("\r" in c for c in cells) else plain).writerow(cells)
 
 
 def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:

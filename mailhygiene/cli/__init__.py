@@ -11,7 +11,11 @@ import click
 
 from mailhygiene import __version__
 from mailhygiene.errors import MailhygieneError
-from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.privacy import mask_text, strip_terminal_escapes
+
+
+def _clean(text: str) -> str:
+    return mask_text(strip_terminal_escapes(text))
 
 
 class MainGroup(click.Group):
@@ -21,7 +25,8 @@ class MainGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MailhygieneError as e:
-            click.echo(f"mailhygiene: error: {strip_terminal_escapes(str(e))}", err=True)
+            # Error texts may quote input lines (DuckDB's CSV errors do): mask addresses.
+            click.echo(f"mailhygiene: error: {_clean(str(e))}", err=True)
             sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -33,7 +38,7 @@ class MainGroup(click.Group):
                 raise
             click.echo(
                 f"mailhygiene: internal error: {type(e).__name__}: "
-                f"{strip_terminal_escapes(str(e))[:500]} (set MAILHYGIENE_DEBUG=1 for details)",
+                f"{_clean(str(e))[:500]} (set MAILHYGIENE_DEBUG=1 for details)",
                 err=True,
             )
             sys.exit(1)

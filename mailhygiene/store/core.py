@@ -137,6 +137,19 @@ class Store:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    def stream(self, sql: str, params: Sequence[Any] | None = None,
+               size: int = 2048) -> Iterator[tuple[Any, ...]]:
+        """Rows of a query in batches, for results too large to fetch at once."""
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql, params or [])
+            while batch := cur.fetchmany(size):
+                yield from batch
+        except duckdb.Error as e:
+            raise StoreError(f"store query failed: {e}") from e
+        finally:
+            cur.close()
+
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         row = self.fetchone(sql, params)
         return None if row is None else row[0]
