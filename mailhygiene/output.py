@@ -118,6 +118,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
                     else:
                         _transcode(src, f, enc)
             os.replace(tmp_final, out_path)
+            _remove_stale_parts(out_dir, out_path.name)
         except BaseException:
             Path(tmp_final).unlink(missing_ok=True)
             raise
@@ -148,6 +149,12 @@ def _write_body_python(store: Store, base: BaseRef, n: int, joins: list[str],
         for row in store.stream(sql):
             cells = ["" if v is None else fix(str(v)) for v in row]
             (quoted if any("\r" in c for c in cells) else plain).writerow(cells)
+
+
+def _remove_stale_parts(out_dir: Path, name: str) -> None:
+    """Temp files of earlier runs that were killed before their rename (kill -9, power loss)."""
+    for stale in out_dir.glob(f".{name}.*.part"):
+        stale.unlink(missing_ok=True)
 
 
 def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
