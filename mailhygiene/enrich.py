@@ -22,12 +22,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from disposable_email_domains import allowlist as _disposable_allowlist
 from disposable_email_domains import blocklist as _disposable_blocklist
 
+from mailhygiene.store.txn import atomic
 from mailhygiene.types import Flag, Reason, Status
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ PROTECTED_STATUSES = (Status.INVALID, Status.DO_NOT_MAIL, Status.DUPLICATE)
 
 
 def _read_list(name: str) -> frozenset[str]:
-    text = resources.files("mailhygiene.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("mailhygiene").joinpath("data", name).read_text(encoding="utf-8")
     return frozenset(
         line.strip().lower()
         for line in text.splitlines()
@@ -187,6 +188,12 @@ def _name_index() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
+def _name_lengths() -> tuple[int, int]:
+    lengths = [len(_split(d)[0]) for d in popular_domains()]
+    return min(lengths), max(lengths)
+
+
+@functools.cache
 def _suffixes_by_name() -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     for dom in popular_domains():
@@ -231,6 +238,9 @@ def suggest_domain(domain: str) -> str | None:
     name, suffix = _split(d)
     if not name or not suffix:
         return None
+    lo, hi = _name_lengths()
+    if not lo - 2 <= len(name) <= hi + 2:
+        return None  # no provider name within two edits (most company domains)
     suffixes = _suffixes_by_name()
     candidates: set[str] = set()
     for key in _deletes(name, 2):
@@ -302,13 +312,30 @@ class EnrichStats:
     marked: dict[str, int]  # rows whose status became risky, by reason
     seconds: float
 
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
 
-# SQL expression giving normalize_local() of contacts.key (the key's local part is already
-# casefolded); must stay equal to normalize_local (tested).
+
+# SQL expression giving normalize_local() of contacts.key (whose local part is already
+# casefolded; keys of syntax-valid rows hold one '@', quoted local parts being invalid); must
+# stay equal to normalize_local (tested). Plain string functions: a regex here costs seconds on
+# a million rows.
 _LOCAL_SQL = (
-    "rtrim(regexp_replace(split_part(regexp_extract(c.key, '^(.*)@[^@]*$', 1), '+', 1),"
-    " '[._-]', '', 'g'), '0123456789')"
+    "regexp_replace(replace(replace(replace(split_part(split_part(c.key, '@', 1), '+', 1),"
+    " '.', ''), '-', ''), '_', ''), '[0-9]+$', '')"
 )
+
+
+@functools.cache
+def _role_prefilter_sql() -> str:
+    """A cheap necessary condition for a role local part, so _LOCAL_SQL runs on few rows: the
+    key's first two characters start a role name, or contain a character normalize_local
+    removes (then the full normalization decides). Roles have at least two letters, and
+    removing trailing digits never changes the first two characters of a role name."""
+    bigrams = ", ".join(f"'{b}'" for b in sorted({r[:2] for r in role_local_parts()}))
+    first2 = "left(c.key, 2)"
+    odd = " OR ".join(f"contains({first2}, '{ch}')" for ch in ".-_+")
+    return f"({first2} IN ({bigrams}) OR {odd})"
 
 
 def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
@@ -336,32 +363,42 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
     own = ", ".join(f"'{r.value}'" for r in OWN_REASONS)
     protected = ", ".join(f"'{s.value}'" for s in PROTECTED_STATUSES)
     try:
-        with store.transaction():
+        with atomic(store):
+            # new_flags lists the flags in sorted order (disposable < free < role < typo), so
+            # rows without earlier flags take it as it is.
             store.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _mh_enrich AS
-                SELECT c.row_no,
-                       list_filter([
-                         CASE WHEN r.local IS NOT NULL THEN '{Flag.ROLE.value}' END,
-                         CASE WHEN d.free THEN '{Flag.FREE.value}' END,
+                WITH c AS (
+                  SELECT row_no, domain,
+                         CASE WHEN domain IS NOT NULL AND {_role_prefilter_sql()}
+                              THEN {_LOCAL_SQL} END AS loc
+                  FROM contacts c WHERE base_id = ?
+                )
+                SELECT c.row_no, r.local IS NOT NULL AS role,
+                       coalesce(d.free, false) AS free,
+                       coalesce(d.disposable, false) AS disposable, d.suggestion,
+                       concat_ws(',',
                          CASE WHEN d.disposable THEN '{Flag.DISPOSABLE.value}' END,
+                         CASE WHEN d.free THEN '{Flag.FREE.value}' END,
+                         CASE WHEN r.local IS NOT NULL THEN '{Flag.ROLE.value}' END,
                          CASE WHEN d.suggestion IS NOT NULL THEN '{Flag.TYPO.value}' END
-                       ], lambda x: x IS NOT NULL) AS new_flags,
+                       ) AS new_flags,
                        CASE WHEN d.suggestion IS NOT NULL THEN '{Reason.POSSIBLE_TYPO.value}'
                             WHEN d.disposable THEN '{Reason.DISPOSABLE.value}'
                             WHEN r.local IS NOT NULL THEN '{Reason.ROLE_ACCOUNT.value}'
-                       END AS risky_reason,
-                       d.suggestion
-                FROM contacts c
+                       END AS risky_reason
+                FROM c
                 LEFT JOIN _mh_domain_facts d ON d.domain = c.domain AND d.domain <> ''
-                LEFT JOIN _mh_roles r ON c.domain IS NOT NULL AND r.local = {_LOCAL_SQL}
-                WHERE c.base_id = ? AND (r.local IS NOT NULL OR d.domain IS NOT NULL)""",
+                LEFT JOIN _mh_roles r ON r.local = c.loc
+                WHERE r.local IS NOT NULL OR d.domain IS NOT NULL""",
                 [base_id],
             )
             store.execute(
                 f"""UPDATE contacts SET
-                  flags = array_to_string(list_sort(list_distinct(list_filter(
-                      list_concat(string_split(coalesce(contacts.flags, ''), ','), e.new_flags),
-                      lambda x: x <> ''))), ','),
+                  flags = CASE WHEN coalesce(contacts.flags, '') = '' THEN e.new_flags
+                    ELSE array_to_string(list_sort(list_distinct(list_filter(
+                      string_split(contacts.flags, ',') || string_split(e.new_flags, ','),
+                      lambda x: x <> ''))), ',') END,
                   status = CASE WHEN {_overridable('contacts', protected, own)}
                                  AND e.risky_reason IS NOT NULL
                                 THEN '{Status.RISKY.value}' ELSE contacts.status END,
@@ -379,13 +416,8 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
                 [base_id],
             )
         row = store.fetchone(
-            f"""SELECT count(*),
-                  count(*) FILTER (WHERE list_contains(new_flags, '{Flag.ROLE.value}')),
-                  count(*) FILTER (WHERE list_contains(new_flags, '{Flag.FREE.value}')),
-                  count(*) FILTER (WHERE list_contains(new_flags, '{Flag.DISPOSABLE.value}')),
-                  count(*) FILTER (WHERE list_contains(new_flags, '{Flag.TYPO.value}'))
-                FROM _mh_enrich"""
-        )
+            "SELECT count(*), count_if(role), count_if(free), count_if(disposable), "
+            "count_if(suggestion IS NOT NULL) FROM _mh_enrich")
         marked = dict(
             store.fetchall(
                 "SELECT reason, count(*) FROM contacts WHERE base_id = ? AND status = ? "
@@ -399,8 +431,9 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
         con.unregister("_mh_roles")
     assert row is not None
     return EnrichStats(
-        rows=int(row[0]), distinct_domains=len(domains), role=int(row[1]), free=int(row[2]),
-        disposable=int(row[3]), typo=int(row[4]),
+        # count_if over no rows is NULL in DuckDB
+        rows=int(row[0] or 0), distinct_domains=len(domains), role=int(row[1] or 0),
+        free=int(row[2] or 0), disposable=int(row[3] or 0), typo=int(row[4] or 0),
         marked={str(k): int(v) for k, v in marked.items()},
         seconds=time.perf_counter() - t0,
     )

@@ -45,6 +45,7 @@ from mailhygiene.store.phones import (
     record_phone_columns,
     recorded_phone_columns,
 )
+from mailhygiene.store.txn import atomic
 
 if TYPE_CHECKING:
     from mailhygiene.store import Store
@@ -56,6 +57,7 @@ __all__ = [
     "PhoneStatus",
     "apply_phones",
     "check_phone",
+    "decide_cells",
     "detect_phone_columns",
     "output_prefix",
     "phone_summary",
@@ -145,11 +147,14 @@ def check_phone(raw: str | None, default_region: str = config.DEFAULT_PHONE_REGI
     code: str | None = phonenumbers.region_code_for_number(num) or (
         phonenumbers.region_code_for_country_code(num.country_code or 0))
     region = None if code in (None, "ZZ") else code
-    if phonenumbers.is_valid_number(num):
+    # number_type() is UNKNOWN exactly when is_valid_number() is False (both run the same
+    # region lookup and type patterns; tested), so one call gives both.
+    ntype = phonenumbers.number_type(num)
+    if ntype != PhoneNumberType.UNKNOWN:
         return PhoneResult(
             PhoneStatus.VALID, PhoneReason.NONE,
             phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164),
-            _TYPE_NAMES.get(phonenumbers.number_type(num), "unknown"), region,
+            _TYPE_NAMES.get(ntype, "unknown"), region,
         )
     length = phonenumbers.is_possible_number_with_reason(num)
     if length == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
@@ -257,6 +262,35 @@ def _base_info(store: Store, base_id: int) -> tuple[str, list[str], int | None]:
     return str(row[0]), header, None if row[2] is None else int(row[2])
 
 
+def decide_cells(store: Store, raw_table: str, out_table: str, region: str) -> None:
+    """Creates the temp table `out_table(raw, status, reason, e164, ntype, region)` with the
+    verdict of every distinct non-NULL cell of `raw_table(raw)`: in DuckDB where the vectorized
+    path can (phones_fast: equal to check_phone, by construction and by test), else by
+    check_phone."""
+    decide_fast(store, raw_table, "_mh_phone_fast", region)
+    raws = [r[0] for r in store.fetchall(
+        f"SELECT DISTINCT r.raw FROM {raw_table} r ANTI JOIN _mh_phone_fast f USING (raw) "
+        "WHERE r.raw IS NOT NULL")]
+    results = [check_phone(r, region) for r in raws]
+    store.con.register("_mh_phone_slow", {
+        "raw": np.array(raws or [""], dtype=object),
+        "status": np.array([r.status.value for r in results] or ["empty"], dtype=object),
+        "reason": np.array([r.reason.value for r in results] or [""], dtype=object),
+        "e164": np.array([r.e164 for r in results] or [None], dtype=object),
+        "ntype": np.array([r.number_type for r in results] or [None], dtype=object),
+        "region": np.array([r.region for r in results] or [None], dtype=object),
+    })
+    try:
+        store.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out_table} AS SELECT * FROM _mh_phone_fast "
+            "UNION ALL SELECT raw, status, reason, CAST(e164 AS VARCHAR), "
+            "CAST(ntype AS VARCHAR), CAST(region AS VARCHAR) FROM _mh_phone_slow"
+            f"{'' if raws else ' WHERE false'}")
+    finally:
+        store.con.unregister("_mh_phone_slow")
+        store.execute("DROP TABLE IF EXISTS _mh_phone_fast")
+
+
 def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = None,
                  default_region: str = config.DEFAULT_PHONE_REGION,
                  ) -> dict[str, PhoneColumnSummary]:
@@ -280,30 +314,12 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
         return {}
     cols = [(i, header[i], output_prefix(header, i)) for i in indices]
 
-    # Each distinct cell is decided once, whichever column it sits in: in DuckDB when the
-    # vectorized path can (phones_fast, equal to check_phone by construction and by test),
-    # else by check_phone.
+    # Each distinct cell is decided once, whichever column it sits in.
     union = " UNION ALL ".join(f"SELECT c{i + 1} AS raw FROM {table} WHERE c{i + 1} IS NOT NULL"
                                for i, _, _ in cols)
     store.execute("CREATE OR REPLACE TEMP TABLE _mh_phone_raw AS "
                   f"SELECT DISTINCT raw FROM ({union})")
-    decide_fast(store, "_mh_phone_raw", "_mh_phone_fast", region)
-    raws = [r[0] for r in store.fetchall(
-        "SELECT raw FROM _mh_phone_raw ANTI JOIN _mh_phone_fast USING (raw)")]
-    results = [check_phone(r, region) for r in raws]
-    frame = {
-        "raw": np.array(raws or [""], dtype=object),
-        "status": np.array([r.status.value for r in results] or ["empty"], dtype=object),
-        "reason": np.array([r.reason.value for r in results] or [""], dtype=object),
-        "e164": np.array([r.e164 for r in results] or [None], dtype=object),
-        "ntype": np.array([r.number_type for r in results] or [None], dtype=object),
-        "region": np.array([r.region for r in results] or [None], dtype=object),
-    }
-    store.con.register("_mh_phone_slow", frame)
-    store.execute("CREATE OR REPLACE TEMP TABLE _mh_phone_results AS "
-                  "SELECT * FROM _mh_phone_fast UNION ALL "
-                  f"SELECT * FROM _mh_phone_slow{'' if raws else ' WHERE false'}")
-    store.con.unregister("_mh_phone_slow")
+    decide_cells(store, "_mh_phone_raw", "_mh_phone_results", region)
     try:
         selects, joins = ["t.row_no"], []
         for n, (i, _, p) in enumerate(cols):
@@ -316,10 +332,10 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
                 f"{a}.ntype AS {p}_type",
                 f"{a}.region AS {p}_region",
             ]
-        with store.transaction():
+        with atomic(store):
             store.execute(
                 f"CREATE OR REPLACE TABLE {out_table} AS SELECT {', '.join(selects)} "
-                f"FROM {table} t {' '.join(joins)} ORDER BY t.row_no"
+                f"FROM {table} t {' '.join(joins)}"
             )
             record_phone_columns(store, base_id, cols, region)
             store.register_output_columns(
@@ -327,7 +343,7 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
                 [f"{p}_{s}" for _, _, p in cols for s in OUTPUT_SUFFIXES], position=200,
             )
     finally:
-        for t in ("_mh_phone_results", "_mh_phone_fast", "_mh_phone_raw"):
+        for t in ("_mh_phone_results", "_mh_phone_raw"):
             store.execute(f"DROP TABLE IF EXISTS {t}")
     return phone_summary(store, base_id)
 

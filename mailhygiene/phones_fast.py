@@ -5,7 +5,8 @@ every other cell goes to `check_phone` (tests compare both on generated and hand
 
 The path decides a cell only when libphonenumber's steps reduce to plain digit operations:
 - the cell is ASCII digits with spaces, dots, dashes and parentheses, an optional leading '+'
-  (and '(' before it), at least 3 digits, ending with a digit;
+  (and '(' before it), at least 3 digits, ending with a digit, after an optional label such
+  as "Fax:" or "Tél.";
 - the default region dials abroad with '00', strips a literal national prefix and has no
   transform rule (true of MA, FR and most of Europe and Africa);
 - the country (of the '+'/'00' code, or the default region) strips a literal national prefix
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 __all__ = ["decide_fast", "fast_path_supported"]
 
 _SIMPLE = r"^ *\(?\+?[0-9](?:[0-9 .()\-]*[0-9])? *$"
+# A leading label ("Fax:", "Tél.") is dropped by check_phone's cleaning before parsing; these
+# labels contain nothing its other cleaning steps react to (separators, "ou", "poste", "p.").
+_LABEL = (r"^(?i)(?:fax|t[eé]l[eé]phone|t[eé]l|phone|mobile|gsm|portable|fixe|standard)"
+          r"\s*[.:]?\s*")
 _MIN_NSN = 2  # phonenumberutil._MIN_LENGTH_FOR_NSN
 _MAX_NSN = 17  # phonenumberutil._MAX_LENGTH_FOR_NSN
 _TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
@@ -164,16 +169,16 @@ def _group_sql(cc: int, parse_region: str, src: str) -> str | None:
             f"WHEN {_q(r)} THEN {_type_sql('nsn', mds[r])}" for r in regions)
             + " ELSE 'unknown' END")
     return f"""
-    WITH a AS (
+    WITH a AS MATERIALIZED (
       SELECT raw, nsn0, {potential} AS potential FROM {src} WHERE cc = {_q(str(cc))}
         AND parse_region = {_q(parse_region)} AND verdict IS NULL
-    ), b AS (
+    ), b AS MATERIALIZED (
       SELECT raw, CASE WHEN ({length_parse}) NOT IN ('too_short', 'local_only',
                   'invalid_length') THEN potential ELSE nsn0 END AS nsn FROM a
-    ), c AS (
+    ), c AS MATERIALIZED (
       SELECT raw, nsn, {chosen} AS chosen FROM b
       WHERE length(nsn) > {_MAX_NSN} OR NOT starts_with(nsn, '0')
-    ), d AS (
+    ), d AS MATERIALIZED (
       SELECT raw, nsn, chosen, CASE WHEN chosen IS NULL THEN 'unknown' ELSE {ntype} END AS ntype,
              {length_main} AS len_reason
       FROM c
@@ -209,18 +214,20 @@ def decide_fast(store: Store, raw_table: str, out_table: str, default_region: st
     # Step 1: digits, form (plus / IDD 00 / national) and the country code.
     store.execute(f"""
     CREATE OR REPLACE TEMP TABLE {src} AS
-    WITH s AS (
-      SELECT raw, regexp_replace(raw, '[^0-9]', '', 'g') AS d, contains(raw, '+') AS plus
-      FROM {raw_table}
-      WHERE raw IS NOT NULL AND length(raw) <= 60 AND regexp_matches(raw, {_q(_SIMPLE)})
-    ), f AS (
+    WITH s AS MATERIALIZED (
+      SELECT raw, translate(body, ' .-()+', '') AS d, contains(body, '+') AS plus
+      FROM (SELECT raw, CASE WHEN regexp_matches(raw, '^[ (+0-9]') THEN raw
+                             ELSE regexp_replace(raw, {_q(_LABEL)}, '') END AS body
+            FROM {raw_table} WHERE raw IS NOT NULL AND length(raw) <= 60)
+      WHERE regexp_matches(body, {_q(_SIMPLE)})
+    ), f AS MATERIALIZED (
       SELECT raw, d, plus,
         CASE WHEN plus THEN 'intl' WHEN d LIKE '000%' THEN 'other'
              WHEN d LIKE '00%' THEN 'intl' WHEN starts_with(d, {_q(own_cc)}) THEN 'other'
              ELSE 'national' END AS form,
         CASE WHEN plus THEN d WHEN d LIKE '00%' THEN substr(d, 3) ELSE d END AS fulln
       FROM s WHERE length(d) >= 3
-    ), g AS (
+    ), g AS MATERIALIZED (
       SELECT raw, form, fulln,
              CASE WHEN form = 'intl' THEN {_cc_sql('fulln')} ELSE {_q(own_cc)} END AS cc
       FROM f WHERE form <> 'other' AND NOT (form = 'intl' AND fulln LIKE '0%')

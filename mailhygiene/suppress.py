@@ -29,7 +29,7 @@ import numpy as np
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.normalize import ascii_domain, dedup_key
-from mailhygiene.phones import PhoneStatus, check_phone
+from mailhygiene.phones import PhoneStatus, check_phone, decide_cells
 from mailhygiene.store.core import now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
 from mailhygiene.store.suppressions import (
@@ -38,6 +38,7 @@ from mailhygiene.store.suppressions import (
     insert_entries,
     list_rows,
 )
+from mailhygiene.store.txn import atomic
 from mailhygiene.types import Flag, Reason, Status
 
 if TYPE_CHECKING:
@@ -166,8 +167,11 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
         hashed = bool(cells) and sum(bool(_HEX64.fullmatch(c)) for c in cells) >= 0.9 * len(cells)
     kind = kind or _detect_kind(cells, header, hashed)
     name = (list_name or p.stem or config.DEFAULT_SUPPRESSION_LIST).strip()
-    values = [normalize_entry(c, kind, hashed, default_region) for c in cells]
-    good = [v for v in values if v is not None]
+    if kind == "phone" and not hashed:
+        good = _phone_entries(store, cells, default_region)
+    else:
+        values = [normalize_entry(c, kind, hashed, default_region) for c in cells]
+        good = [v for v in values if v is not None]
     imported_at = now()
     stored = insert_entries(store, name, kind, hashed, good, imported_at, str(p),
                             hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -176,6 +180,24 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
         repeated=len(good) - stored, rejected=len(cells) - len(good),
         imported_at=imported_at.isoformat(timespec="seconds"),
     )
+
+
+def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> list[str]:
+    """E.164 forms of the valid or possible numbers among `cells`, in bulk (opt-out lists such
+    as Bloctel hold millions of numbers): the same verdicts as normalize_entry, one per cell."""
+    region = default_region.upper()
+    store.con.register("_mh_supp_cells", {"raw": np.array(list(cells) or [""], dtype=object)})
+    try:
+        store.execute("CREATE OR REPLACE TEMP TABLE _mh_supp_raw AS "
+                      "SELECT DISTINCT raw FROM _mh_supp_cells")
+        decide_cells(store, "_mh_supp_raw", "_mh_supp_verdicts", region)
+        e164 = dict(store.fetchall(
+            "SELECT raw, e164 FROM _mh_supp_verdicts WHERE status IN ('valid', 'possible')"))
+    finally:
+        store.con.unregister("_mh_supp_cells")
+        store.execute("DROP TABLE IF EXISTS _mh_supp_raw")
+        store.execute("DROP TABLE IF EXISTS _mh_supp_verdicts")
+    return [e164[c] for c in cells if c in e164]
 
 
 def list_suppressions(store: Store) -> list[dict[str, Any]]:
@@ -237,7 +259,7 @@ def apply_suppressions(store: Store, base_id: int,
     protected = ", ".join(f"'{s.value}'" for s in
                           (Status.INVALID, Status.DUPLICATE, Status.DO_NOT_MAIL))
     try:
-        with store.transaction():
+        with atomic(store):
             store.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _mh_supp_hits AS
                 SELECT row_no, min(list_name) AS list_name, bool_and(by_domain) AS by_domain

@@ -165,6 +165,13 @@ def test_is_role(local: str, role: bool) -> None:
     assert is_role(local) is role
 
 
+def test_role_names_have_two_letters_at_least() -> None:
+    # The SQL prefilter of apply_enrichment relies on it.
+    from mailhygiene.enrich import role_local_parts
+
+    assert min(len(r) for r in role_local_parts()) >= 2
+
+
 def test_normalize_local() -> None:
     assert normalize_local("No.Reply_2") == "noreply"
     assert normalize_local("sales+fr") == "sales"
@@ -274,7 +281,9 @@ def test_apply_enrichment_statuses_flags_and_precedence(store: Store) -> None:
 def test_sql_local_part_matches_python(store: Store) -> None:
     """The SQL normalization of local parts equals normalize_local (role flag agreement)."""
     locals_ = ["info", "Info.2", "no-reply", "no_reply", "n.o.r.e.p.l.y", "sales+fr", "rh1",
-               "jean", "contact-us", "service_client", "x.info", "info-x", "12", "ventes"]
+               "jean", "contact-us", "service_client", "x.info", "info-x", "12", "ventes",
+               "_info", "-rh", "+info", "i.nfo", "in.fo", "r2h", "rh2", "i", "r", "it", "i-t",
+               "no.reply+news", "SALES99", "c.o.n.t.a.c.t"]
     base_id = build_base(store, ["email"], [[f"{x}@entreprise.ma"] for x in locals_])
     apply_enrichment(store, base_id)
     got = _rows(store, base_id)

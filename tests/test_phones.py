@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,7 @@ from mailhygiene.phones import (
     output_prefix,
     phone_summary,
 )
+from mailhygiene.phones_fast import decide_fast, fast_path_supported
 from mailhygiene.store import Store
 from tests.test_enrich import build_base
 
@@ -196,3 +199,121 @@ def test_apply_phones_errors(store: Store) -> None:
         apply_phones(store, base_id, ["nope"], "MA")
     with pytest.raises(InputError):
         apply_phones(store, base_id, None, "XX")
+
+
+# -- vectorized path: must equal check_phone on every cell it decides --------------------------
+
+# Country codes the generated cells use: single-region countries, shared codes (NANPA, +7,
+# +44, +212 MA/EH, +262, +590, +599, +61, +47, +39 IT/VA with leading zeros, +358, +290),
+# non-geographic codes (+800, +870, +979) and unassigned ones.
+_CCS = ["212", "33", "1", "7", "44", "262", "590", "599", "61", "47", "39", "358", "290", "800",
+        "870", "979", "32", "41", "49", "34", "213", "216", "221", "225", "20", "999", "0", "86"]
+_LABELS = ["Fax:", "Tél. ", "TEL ", "fax : ", "Téléphone:", "GSM", "Mobile: ", "Tel/Fax: ",
+           "Fixe\t", "n° ", "Tél\u00a0: "]
+
+
+def _generated_cells(seed: int, n: int) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        d = "".join(rnd.choice("0123456789") for _ in range(rnd.choice(
+            [1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 11, 12, 13, 15, 18, 19])))
+        k = rnd.random()
+        if k < 0.25:
+            s = "0" + d
+        elif k < 0.5:
+            s = "+" + rnd.choice(_CCS) + d
+        elif k < 0.6:
+            s = "00" + rnd.choice(_CCS) + d
+        elif k < 0.7:
+            s = rnd.choice(["212", "33", "0212", "00", "000", "+", "+0"]) + d
+        elif k < 0.75:
+            s = rnd.choice(["+33 (0)", "+212 (0)", "(0)", "0 0"]) + d
+        else:
+            s = rnd.choice(["05", "06", "07", "01", "09", "08", "04", "02", "03"]) + d[:8]
+        t = ""
+        for i, ch in enumerate(s):
+            if i and rnd.random() < 0.25:
+                t += rnd.choice([" ", ".", "-", "  "])
+            t += ch
+        if rnd.random() < 0.05:
+            t = "(" + t
+        if rnd.random() < 0.05:
+            t = f" {t} "
+        if rnd.random() < 0.1:
+            t = rnd.choice(_LABELS) + t
+        out.append(t)
+    return list(dict.fromkeys(out))
+
+
+def _fast_verdicts(store: Store, cells: list[str], region: str) -> dict[str, tuple[Any, ...]]:
+    store.execute("CREATE OR REPLACE TEMP TABLE cells (raw VARCHAR)")
+    store.executemany("INSERT INTO cells VALUES (?)", [[c] for c in cells])
+    decide_fast(store, "cells", "fast_out", region, min_group=1)
+    return {r[0]: tuple(r[1:]) for r in store.fetchall("SELECT * FROM fast_out")}
+
+
+def _reference(raw: str, region: str) -> tuple[Any, ...]:
+    r = check_phone(raw, region)
+    return (r.status.value, r.reason.value, r.e164, r.number_type, r.region)
+
+
+@pytest.mark.parametrize("region", ["MA", "FR", "EH", "IT"])
+def test_fast_path_equals_check_phone_on_generated_cells(store: Store, region: str) -> None:
+    cells = _generated_cells(seed=sum(map(ord, region)), n=1000)
+    fast = _fast_verdicts(store, cells, region)
+    assert len(fast) > len(cells) // 5  # the path does decide a good share
+    mismatches = {raw: (got, _reference(raw, region)) for raw, got in fast.items()
+                  if got != _reference(raw, region)}
+    assert mismatches == {}
+
+
+def test_fast_path_on_written_cells(store: Store) -> None:
+    cells = ["+212 5 22 12 34 56", "0522-12-34-56", "(0522) 12 34 56", "06 61 12 34 56",
+             "07.61.12.34.56", "00212661123456", "+212 (0) 661 12 34 56", "Fax: 05 22 12 34 56",
+             "Tél. +212 661 12 34 56", "+33 1 42 68 53 00", "0033 6 12 34 56 78", "05 22",
+             "+2125221234", "0522123456789", "0000000000", "0412345678", "+999 123 456",
+             "0800 123 456", "+1 650 253 0000", "+44 20 7946 0958", "+7 495 123 45 67"]
+    fast = _fast_verdicts(store, cells, "MA")
+    for raw in cells:
+        if raw in fast:
+            assert fast[raw] == _reference(raw, "MA"), raw
+    # Cells the path must decide (plain digits, labels, '+'/'00' forms of common countries).
+    for raw in ["0522-12-34-56", "06 61 12 34 56", "Fax: 05 22 12 34 56", "+33 1 42 68 53 00",
+                "+999 123 456", "0412345678"]:
+        assert raw in fast, raw
+    assert "0522123456789" in fast  # too long (nsn of 12 digits) is decided too
+
+
+def test_fast_path_unsupported_region_defers_everything(store: Store) -> None:
+    assert not fast_path_supported("US")  # dials abroad with 011, not 00
+    assert _fast_verdicts(store, ["+1 650 253 0000"], "US") == {}
+
+
+def test_apply_phones_large_base_equals_check_phone(store: Store) -> None:
+    cells = _generated_cells(seed=3, n=1200) + [f"06 61 {i:02d} {i * 7 % 100:02d} 56"
+                                                 for i in range(100)] * 3
+    base_id = build_base(store, ["Email", "Téléphone"],
+                         [[f"u{i}@entreprise.ma", c] for i, c in enumerate(cells)])
+    apply_phones(store, base_id, None, "MA")
+    got = store.fetchall(
+        "SELECT i.c2, p.mh_telephone_status, p.mh_telephone_reason, p.mh_telephone_e164, "
+        "p.mh_telephone_type FROM mh_phones_1 p JOIN input_1 i USING (row_no)")
+    assert len(got) == len(cells)
+    for raw, *verdict in got:
+        assert tuple(verdict) == _reference(raw, "MA")[:4], raw
+
+
+@pytest.mark.parametrize("region", ["MA", "FR", "US"])
+def test_valid_means_library_is_valid_number(region: str) -> None:
+    """check_phone's `valid` is exactly libphonenumber's is_valid_number on the parsed cell."""
+    import phonenumbers
+
+    for raw in _generated_cells(seed=len(region) * 7 + ord(region[0]), n=1500):
+        verdict = check_phone(raw, region)
+        try:
+            num = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if raw.strip() and not any(c.isalpha() for c in raw) and "/" not in raw:
+            assert (verdict.status == PhoneStatus.VALID) == phonenumbers.is_valid_number(num), raw

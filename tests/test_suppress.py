@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,72 @@ def test_cli_import_and_list(tmp_path: Path) -> None:
     assert json.loads(r.output)[0]["entries"] == 2
     r = runner.invoke(main, ["suppress", "import", str(f), "--kind", "fax", "--db", db])
     assert r.exit_code == 2
+
+
+def test_stages_in_check_order_on_an_imported_base(store: Store, tmp_path: Path) -> None:
+    """The wiring `check` uses: import_base, then (inside check's one transaction, after
+    MX/SMTP/history) enrichment, phones, suppression. Each stage joins that transaction."""
+    from mailhygiene.enrich import apply_enrichment
+    from mailhygiene.pipeline import import_base
+
+    csv_path = tmp_path / "base.csv"
+    csv_path.write_text(
+        "Email;Téléphone;Fax\n"
+        "contact@entreprise.ma;06 61 12 34 56;Fax: 05 22 12 34 56\n"
+        "jean@gmial.com;05 22;\n"
+        "Contact@entreprise.ma;0661123456;\n"
+        "bad@@x;abc;\n"
+        "sara@optout.ma;+33 6 12 34 56 78;\n",
+        encoding="utf-8")
+    (tmp_path / "stop.txt").write_text("optout.ma\n")
+    (tmp_path / "calls.txt").write_text("+33612345678\n")
+    import_suppression(store, tmp_path / "stop.txt", "stop", kind="domain")
+    import_suppression(store, tmp_path / "calls.txt", "calls", kind="phone")
+    base = import_base(store, csv_path)
+    with store.transaction():
+        apply_enrichment(store, base.base_id)
+        phones = apply_phones(store, base.base_id, None, "MA")
+        st = apply_suppressions(store, base.base_id)
+    got = {r[0]: r[1:] for r in store.fetchall(
+        "SELECT row_no, status, reason, flags, detail FROM contacts WHERE base_id = ?",
+        [base.base_id])}
+    assert got[1] == ("risky", "role_account", "role", "")
+    assert got[2] == ("risky", "possible_typo", "disposable,typo", "did you mean gmail.com")
+    assert got[3][:3] == ("duplicate", "duplicate_of", "role")
+    assert got[4][0] == "invalid"
+    assert got[5] == ("do_not_mail", "suppressed", "suppressed", "suppression list: stop")
+    assert (phones["Téléphone"].valid, phones["Téléphone"].invalid) == (3, 2)
+    assert phones["Fax"].filled == 1
+    assert st.phones == {"Téléphone": 1, "Fax": 0}
+    assert store.scalar(
+        f"SELECT mh_telephone_status FROM mh_phones_{base.base_id} WHERE row_no = 5"
+    ) == "suppressed"
+
+
+def test_atomic_joins_an_open_transaction_and_rolls_back_alone(store: Store) -> None:
+    from mailhygiene.store.txn import atomic, in_transaction
+
+    store.execute("CREATE TABLE t (x INTEGER)")
+    assert not in_transaction(store)
+    with store.transaction():
+        assert in_transaction(store)
+        with atomic(store):
+            store.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(RuntimeError), atomic(store):
+        store.execute("INSERT INTO t VALUES (2)")
+        raise RuntimeError("boom")
+    assert store.fetchall("SELECT x FROM t") == [(1,)]
+
+
+def test_bulk_phone_import_equals_normalize_entry(store: Store, tmp_path: Path) -> None:
+    rnd = random.Random(4)
+    cells = [f"0{rnd.choice('567')}{rnd.randrange(10**8):08d}" for _ in range(400)]
+    cells += [f"+33 {rnd.choice('1679')} {rnd.randrange(10**8):08d}" for _ in range(250)]
+    cells += ["Fax: 05 22 12 34 56", "12", "abc", "0661 12 34 56 / 0522 11 22 33"]
+    (tmp_path / "calls.txt").write_text("\n".join(cells) + "\n")
+    st = import_suppression(store, tmp_path / "calls.txt", "calls", kind="phone")
+    expected = {normalize_entry(c, "phone", False, "MA") for c in cells} - {None}
+    stored = {r[0] for r in store.fetchall("SELECT value FROM suppressions WHERE kind = 'phone'")}
+    assert stored == expected
+    assert st.stored == len(expected)
+    assert st.rejected == sum(normalize_entry(c, "phone", False, "MA") is None for c in cells)

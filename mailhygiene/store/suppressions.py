@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mailhygiene.store.txn import atomic
+
 if TYPE_CHECKING:
     from mailhygiene.store.core import Store
 
@@ -44,7 +46,7 @@ def insert_entries(store: Store, list_name: str, kind: str, hashed: bool,
     store.ensure(SUPPRESSIONS_DDL)
     store.con.register("_mh_supp_new", {"value": np.array(list(values) or [""], dtype=object)})
     try:
-        with store.transaction():
+        with atomic(store):
             before = int(store.scalar(
                 "SELECT count(*) FROM suppressions WHERE list_name = ? AND kind = ? "
                 "AND hashed = ?", [list_name, kind, hashed]))
