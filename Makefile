@@ -7,7 +7,7 @@ DB     ?= mailhygiene.duckdb
 LEVEL  ?= mx
 DEMO   := demo-out
 
-.PHONY: setup system demo test check lint typecheck bench bench-bounces clean-list clean
+.PHONY: setup system demo test check lint typecheck bench soak bench-bounces bench-compare bench-smtp bench-mx bench-phones bench-provenance clean-list clean
 
 setup: $(STAMP) system
 
@@ -42,6 +42,33 @@ bench: setup
 
 bench-bounces: setup
 	$(BIN)/python bench/bounces.py
+
+# Issue 7: exact compare and fingerprints on generated 1,000,000 / 700,000-address bases.
+bench-compare: setup
+	$(BIN)/python bench/compare.py
+
+# SMTP probe throughput against the aiosmtpd farm (default politeness vs faster settings).
+bench-smtp: setup
+	$(BIN)/python bench/smtp.py
+
+# Issue 4: MX stage against a local unbound serving 50,000 generated domains (cold, warm, e2e).
+bench-mx: setup
+	$(BIN)/python bench/mx.py
+
+# Provenance LR on ground truth (issue 8): >= 200 replicates per cell at reduced size, then a
+# few full-size pairs through the store; writes build/provenance/tippett.svg.
+bench-provenance: setup
+	$(BIN)/python bench/provenance/run.py
+
+# Issue 11: phone parsing on 1,000,000 rows, fast-path agreement, enrichment on 1,000,000 rows.
+bench-phones: setup
+	$(BIN)/python bench/phones.py
+	$(BIN)/python bench/phones_agreement.py --cells 5000
+	$(BIN)/python bench/enrich.py
+
+# Issue 10: 1,000,000 rows, 10 kill -9 / resume cycles, output compared with a clean run.
+soak: setup
+	$(BIN)/python scripts/soak.py
 
 # Batch use (cron): make clean-list IN=contacts.csv OUT=cleaned.csv [LEVEL=syntax] [DB=...]
 # Exit codes: 0 done, 2 bad input or options, 1 unexpected failure.

@@ -102,7 +102,7 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
         smtp_options(opts)  # fail fast on missing or malformed --helo / --mail-from
     base = import_base(store, opts.input, name=opts.name, column=opts.column, sheet=opts.sheet,
                        delimiter=opts.delimiter, fold_providers=opts.fold_providers,
-                       progress=progress.message if progress else None)
+                       reuse=not opts.restart, progress=progress.message if progress else None)
     run_id = store.start_run("check", opts.params() | {"command": list(command)},
                              library_versions(), base.sha256)
     # Network stages commit their caches as they go (an interrupted run keeps what it learnt);
@@ -123,12 +123,28 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
         extra |= _apply_facts(store, base, facts)
         # History is keyed by address across the whole store and is the strongest evidence,
         # so it is applied on every check, last.
+        from mailhygiene.enrich import apply_enrichment
         from mailhygiene.history import apply_history
+        from mailhygiene.phones import apply_phones
+        from mailhygiene.suppress import apply_suppressions
 
         apply_history(store, base.base_id)
+        # Then facts about the address itself (role, free, disposable, typo), the phone and fax
+        # columns, and last the opt-out lists, which override every other verdict but invalid.
+        enrichment = apply_enrichment(store, base.base_id)
+        if progress:
+            progress.message("phone and fax numbers")
+        apply_phones(store, base.base_id, opts.phone_columns or None, opts.default_region)
+        suppression = apply_suppressions(store, base.base_id)
     summary = summarize(store, base, level=level.value)
     summary |= extra
     _history_figures(store, base, summary)
+    from mailhygiene.phones import phone_summary
+
+    summary["phones"] = {col: s.to_json()
+                         for col, s in phone_summary(store, base.base_id).items()}
+    summary["enrichment"] = enrichment.to_json()
+    summary["suppression"] = suppression.to_json()
     summary["run_id"] = run_id
     summary["reused_import"] = base.reused
     if opts.output:

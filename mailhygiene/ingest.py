@@ -121,6 +121,8 @@ def _python_decoding(encoding: str) -> tuple[str, str]:
         return "utf-8", "mh_cp1252"
     if encoding == "utf-8":
         return "utf-8-sig", "strict"
+    if encoding == "utf-16":
+        return "utf-16", "replace"  # an odd trailing byte must not lose the whole file
     return encoding, "strict"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -26,13 +27,20 @@ _FORMULA_FIRST = "('=', '+', '-', '@', chr(9), chr(13))"
 
 
 def _neutralize_sql(expr: str) -> str:
+    # An E.164 number (+212612345678) is not a formula: spreadsheets read it as a number.
     return (f"CASE WHEN {expr}[1] IN {_FORMULA_FIRST} "
+            f"AND NOT regexp_full_match({expr}, '\\+[0-9]{{3,15}}') "
             f"THEN '''' || {expr} ELSE nullif({expr}, '') END")
+
+
+_E164 = re.compile(r"\+[0-9]{3,15}")
 
 
 def neutralize(value: str) -> str:
     """Pure twin of the SQL rule, for values written from Python."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    if value.startswith(FORMULA_PREFIXES) and not _E164.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def parse_only(only: str | None) -> set[str] | None:

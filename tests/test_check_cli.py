@@ -86,12 +86,12 @@ def test_cleaned_output_keeps_rows_columns_and_format(tmp_path: Path, db: str) -
 def test_only_filter(tmp_path: Path, db: str) -> None:
     src = write(tmp_path, "base.csv", FRENCH)
     out = tmp_path / "send.csv"
-    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--only", "unknown",
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--only", "unknown,risky",
             "--db", db)
     assert r.exit_code == 0, r.output
     rows = read_csv(out, delimiter=";")
     assert len(rows) == 1 + 2
-    assert {row[-6] for row in rows[1:]} == {"unknown"}
+    assert {row[4] for row in rows[1:]} == {"unknown", "risky"}  # info@ is a role account
 
 
 def test_only_rejects_unknown_status(tmp_path: Path, db: str) -> None:
