@@ -214,7 +214,8 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0)
     delim = delimiter or sniff_delimiter(sample)
     try:
-        records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delim) if r][:201]
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
+        records = [r for r in reader if r][:201]
     except csv.Error as e:
         raise InputError(f"cannot read {path} as CSV: {e}") from e
     if not records:
@@ -287,7 +288,7 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
         try:
             rows = _load_duckdb(store, path, fmt, table, n)
             return LoadResult(rows, 0, "duckdb")
-        except Exception:  # noqa: BLE001 - any refusal means: use the lenient reader
+        except Exception:
             store.execute(f'DROP TABLE IF EXISTS "{table}"')
         if store.table_exists(table):
             store.execute(f'DROP TABLE "{table}"')
@@ -298,7 +299,8 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
         store.execute(
             f'CREATE TABLE "{table}" AS SELECT row_number() OVER () AS row_no, * EXCLUDE (_e), '
             f"nullif(_e, '') AS mh_parse_error FROM read_csv(?, header=false, "
-            f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, new_line='\\n', "
+            f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
+            f"new_line='\\n', "
             f"max_line_size=134217728, columns={{{cols}, '_e': 'VARCHAR'}})",
             [str(canon)],
         )

@@ -51,12 +51,14 @@ def parse_only(only: str | None) -> set[str] | None:
     bad = wanted - known
     if bad:
         raise InputError(
-            f"--only: unknown status {', '.join(sorted(bad))}; choose from {', '.join(sorted(known))}"
+            f"--only: unknown status {', '.join(sorted(bad))}; "
+            f"choose from {', '.join(sorted(known))}"
         )
     return wanted
 
 
-def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterable[str] | None = None,
+def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
+                  only: Iterable[str] | None = None,
                   delimiter: str | None = None, encoding: str | None = None,
                   neutralize_formulas: bool = True) -> int:
     """Writes the cleaned CSV; returns the number of data rows written."""
@@ -88,7 +90,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *, only: Iterabl
         where = f"WHERE c.status IN ({statuses})"
     # Both sides are stored in input order: a positional join avoids a hash join and a sort
     # of the whole base; the CASE turns any misalignment into an error rather than a wrong file.
-    select[0] = f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') ELSE {select[0]} END"
+    select[0] = (f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') "
+                 f"ELSE {select[0]} END")
     # Output columns are named o1..oM so FORCE_QUOTE can name them.
     select = [f"{e} AS o{k}" for k, e in enumerate(select, 1)]
     sql = (

@@ -115,7 +115,7 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     key = "key"
     if fold_providers:
         key = _folded_key_sql("key", "domain")
-    dup, unknown, invalid = Status.DUPLICATE, Status.UNKNOWN, Status.INVALID
+    unknown, invalid = Status.UNKNOWN, Status.INVALID
     sep = f"chr({ord(_SEP)})"
 
     def part(i: int) -> str:

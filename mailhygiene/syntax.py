@@ -57,7 +57,7 @@ def check_syntax(raw: str | None, *, fold_providers: bool = False,
             False, reason_for_message(msg, text), None,
             _safe_key(text, fold_providers), None, detail=msg,
         )
-    except Exception as e:  # noqa: BLE001 - a library bug on hostile input is a row reason
+    except Exception as e:
         return SyntaxResult(
             False, Reason.SYNTAX_ERROR, None, _safe_key(text, fold_providers), None,
             detail=f"validator failed: {type(e).__name__}",

@@ -44,7 +44,8 @@ def trim_sql(c: str, chars_sql: str) -> str:
     """Trims only cells that start or end with ASCII whitespace/control characters: DuckDB's
     trim with a character set is costly and almost every cell needs none. Non-ASCII whitespace
     (NBSP...) makes the cell non-ASCII, so email-validator's path trims it in Python."""
-    return f"CASE WHEN ascii({c}) <= 32 OR ascii({c}[-1:]) <= 32 THEN trim({c}, {chars_sql}) ELSE {c} END"
+    return (f"CASE WHEN ascii({c}) <= 32 OR ascii({c}[-1:]) <= 32 "
+            f"THEN trim({c}, {chars_sql}) ELSE {c} END")
 
 
 def verdict_select_sql(source: str) -> str:
@@ -98,4 +99,5 @@ def verdict_sql(source: str, text_col: str = "t") -> str:
             f"({verdict_select_sql(src)}) v JOIN {src} s USING (row_no)")
 
 
-__all__ = ["MAX_FAST_LENGTH", "needs_validator_sql", "trim_sql", "verdict_select_sql", "verdict_sql"]
+__all__ = ["MAX_FAST_LENGTH", "needs_validator_sql", "trim_sql", "verdict_select_sql",
+           "verdict_sql"]

@@ -242,7 +242,7 @@ def test_version() -> None:
 
 
 def test_mixed_encoding_file(tmp_path: Path, db: str) -> None:
-    data = "email;ville\n".encode() + "a@example.com;Fès\n".encode("utf-8") + \
+    data = b"email;ville\n" + "a@example.com;Fès\n".encode() + \
         "b@example.com;Fès\n".encode("cp1252")
     p = tmp_path / "mixed.csv"
     p.write_bytes(data)

@@ -72,7 +72,8 @@ def write_base(path: Path) -> None:
             w.writerow([f"contact {i}", address])
 
 
-def check(tmp_path: Path, dns: LocalDns, *extra: str) -> tuple[dict[str, object], list[dict[str, str]]]:
+def check(tmp_path: Path, dns: LocalDns,
+          *extra: str) -> tuple[dict[str, object], list[dict[str, str]]]:
     src = tmp_path / "base.csv"
     if not src.exists():
         write_base(src)

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from mailhygiene.config import OUTPUT_COLUMNS
 from mailhygiene.ingest import sniff_delimiter
-from mailhygiene.output import neutralize
+from mailhygiene.output import neutralize, write_cleaned
 from mailhygiene.pipeline import import_base
-from mailhygiene.output import write_cleaned
 from mailhygiene.store import Store
 
 CELL = st.text(alphabet=st.sampled_from(list("ab@.; ,\"\n\r\té€=+-x")), max_size=12)
@@ -35,7 +34,8 @@ def test_rows_in_equal_rows_out(tmp_path: Path, rows: list[tuple[str, str, str]]
     src = d / "in.csv"
     src.write_text(buf.getvalue(), encoding="utf-8")
     # What Python's csv module reads back is the ground truth (blank records are not rows).
-    expected = [r for r in csv.reader(io.StringIO(buf.getvalue(), newline=""), delimiter=delimiter) if r]
+    reader = csv.reader(io.StringIO(buf.getvalue(), newline=""), delimiter=delimiter)
+    expected = [r for r in reader if r]
     expected = [r for r in expected[1:] if not (len(r) == 1 and r[0].strip() == "")]
     with Store(d / "s.duckdb") as store:
         base = import_base(store, src, column="email", delimiter=delimiter)

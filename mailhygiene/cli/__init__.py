@@ -66,3 +66,5 @@ from mailhygiene.cli.bounces import bounces  # noqa: E402, I001
 main.add_command(bounces)
 from mailhygiene.cli.suppress import suppress  # noqa: E402, I001
 main.add_command(suppress)
+from mailhygiene.cli.report import report  # noqa: E402, I001
+main.add_command(report)

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from mailhygiene import config
-from mailhygiene.checker import CheckOptions, check as run_check, dumps
+from mailhygiene.checker import CheckOptions, dumps
+from mailhygiene.checker import check as run_check
 from mailhygiene.cli.common import db_option, make_progress, print_summary
 from mailhygiene.output import parse_only
 from mailhygiene.store import open_store
@@ -51,7 +52,8 @@ from mailhygiene.store import open_store
 @click.option("--greylist-delay", type=float, default=600.0, show_default=True)
 @click.option("--bounces", multiple=True, type=click.Path(exists=True),
               help="Bounce messages/logs/ESP exports to import and apply (repeatable).")
-@click.option("--phone-column", multiple=True, help="Phone/fax column (repeatable; default: detected).")
+@click.option("--phone-column", multiple=True,
+              help="Phone/fax column (repeatable; default: detected from headers).")
 @click.option("--default-region", default="MA", show_default=True,
               help="Country for numbers written without a prefix (ISO code).")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming.")

@@ -42,7 +42,11 @@ class TerminalProgress:
         bar = tqdm(total=total, desc=label, unit="", file=sys.stderr, leave=False,
                    dynamic_ncols=True)
         self._bars.append(bar)
-        return bar.update
+
+        def tick(n: int) -> None:
+            bar.update(n)
+
+        return tick
 
     def close(self) -> None:
         for bar in self._bars:

@@ -13,21 +13,34 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-FIRST = ("mohamed ahmed youssef fatima khadija amina said rachid hassan karim nadia samira "
-         "omar ali hamza salma imane meryem zineb yassine mehdi anas soufiane ilyas hajar "
-         "jean pierre marie sophie nicolas julien camille thomas claire laurent isabelle "
-         "philippe nathalie francois celine antoine emilie olivier sandrine abdelkader "
-         "abdellah mustapha driss jamal latifa naima malika laila houda").split()
-LAST = ("alaoui benali idrissi el amrani bennani tazi berrada chraibi fassi lahlou "
-        "benjelloun squalli kettani ouazzani sqalli naciri zniber belhaj cherkaoui "
-        "martin bernard dubois thomas robert richard petit durand leroy moreau simon "
-        "laurent lefebvre michel garcia david bertrand roux vincent fournier mercier "
-        "el idrissi ait ali ouali haddad mansouri bouzid amrani tahiri").split()
-CITIES = ("Casablanca Rabat Marrakech Fès Tanger Agadir Meknès Oujda Kénitra Tétouan Salé "
-          "Mohammedia El Jadida Paris Lyon Marseille Toulouse Lille Bordeaux Nantes").split()
-SECTORS = ("immo transport textile agro conseil info tech btp pharma auto hotel voyages "
-           "industrie distribution services logistique energie medical finance assur "
-           "import export negoce mobilier plastique chimie emballage").split()
+FIRST = [
+    "mohamed", "ahmed", "youssef", "fatima", "khadija", "amina", "said", "rachid", "hassan",
+    "karim", "nadia", "samira", "omar", "ali", "hamza", "salma", "imane", "meryem", "zineb",
+    "yassine", "mehdi", "anas", "soufiane", "ilyas", "hajar", "jean", "pierre", "marie",
+    "sophie", "nicolas", "julien", "camille", "thomas", "claire", "laurent", "isabelle",
+    "philippe", "nathalie", "francois", "celine", "antoine", "emilie", "olivier", "sandrine",
+    "abdelkader", "abdellah", "mustapha", "driss", "jamal", "latifa", "naima", "malika",
+    "laila", "houda"
+]
+LAST = [
+    "alaoui", "benali", "idrissi", "el", "amrani", "bennani", "tazi", "berrada", "chraibi",
+    "fassi", "lahlou", "benjelloun", "squalli", "kettani", "ouazzani", "sqalli", "naciri",
+    "zniber", "belhaj", "cherkaoui", "martin", "bernard", "dubois", "thomas", "robert",
+    "richard", "petit", "durand", "leroy", "moreau", "simon", "laurent", "lefebvre", "michel",
+    "garcia", "david", "bertrand", "roux", "vincent", "fournier", "mercier", "el", "idrissi",
+    "ait", "ali", "ouali", "haddad", "mansouri", "bouzid", "amrani", "tahiri"
+]
+CITIES = [
+    "Casablanca", "Rabat", "Marrakech", "Fès", "Tanger", "Agadir", "Meknès", "Oujda", "Kénitra",
+    "Tétouan", "Salé", "Mohammedia", "El", "Jadida", "Paris", "Lyon", "Marseille", "Toulouse",
+    "Lille", "Bordeaux", "Nantes"
+]
+SECTORS = [
+    "immo", "transport", "textile", "agro", "conseil", "info", "tech", "btp", "pharma", "auto",
+    "hotel", "voyages", "industrie", "distribution", "services", "logistique", "energie",
+    "medical", "finance", "assur", "import", "export", "negoce", "mobilier", "plastique",
+    "chimie", "emballage"
+]
 FREEMAIL = (("gmail.com", 30), ("hotmail.com", 8), ("hotmail.fr", 8), ("yahoo.fr", 8),
             ("yahoo.com", 5), ("outlook.fr", 3), ("outlook.com", 3), ("menara.ma", 5),
             ("live.fr", 3), ("laposte.net", 2), ("orange.fr", 3), ("free.fr", 2),
@@ -38,8 +51,10 @@ TYPOS = {"gmail.com": ["gmial.com", "gmail.con", "gmai.com", "gmal.com", "gnail.
          "yahoo.fr": ["yaho.fr", "yahooo.fr", "yahoo.ff"],
          "menara.ma": ["menara.m", "menra.ma"],
          "outlook.fr": ["outlok.fr"]}
-ROLES = ("contact info commercial direction rh comptabilite admin ventes service.client "
-         "secretariat support marketing").split()
+ROLES = [
+    "contact", "info", "commercial", "direction", "rh", "comptabilite", "admin", "ventes",
+    "service.client", "secretariat", "support", "marketing"
+]
 
 
 @dataclass
@@ -182,7 +197,7 @@ def generate_rows(rows: int, seed: int, universe: Universe | None = None,
     addrs = address_stream(rows, seed, u)
     history: list[list[str]] = []
     day = start
-    for i in range(rows):
+    for _ in range(rows):
         if history and rng.random() < 0.08:
             # Duplicate of an earlier contact: re-entered with case/whitespace variants.
             prev = list(rng.choice(history))
@@ -239,5 +254,36 @@ def write_base(path: Path, rows: int, seed: int, *, delimiter: str = ";",
         w.writerow(HEADER)
         for row in generate_rows(rows, seed, universe):
             w.writerow(row)
+    tmp.replace(path)
+    return path
+
+
+def write_derived(path: Path, base_a: Path, seed: int, *, fraction: float = 0.4,
+                  cutoff_share: float = 0.7, own_rows: int = 60_000,
+                  invalid_removed: float = 0.5, universe: Universe | None = None) -> Path:
+    """A base B derived from A, laundered as a copier would: a `fraction` of A's rows from
+    before the cut-off (the first `cutoff_share` of A by date), addresses lower-cased, a share of
+    the visibly broken ones removed, shuffled, other columns, mixed with B's own collection
+    from the same universe of domains. For the demo and tests; bench/provenance has the full
+    ground-truth generator."""
+    rng = random.Random(seed)
+    with base_a.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))[1:]
+    before = rows[: int(len(rows) * cutoff_share)]
+    taken = [r for r in before if rng.random() < fraction]
+    out: list[list[str]] = []
+    for r in taken:
+        email = r[3].strip().lower()
+        if ("@" not in email or " " in email) and rng.random() < invalid_removed:
+            continue
+        out.append([f"{r[2]} {r[1].split(' ')[0].title()}", email, r[4]])
+    own = generate_rows(own_rows, seed + 1000, universe or make_universe(1))
+    out += [[f"{r[2]} {r[1].split(' ')[0].title()}", r[3].lower(), r[4]] for r in own]
+    rng.shuffle(out)
+    tmp = path.with_suffix(path.suffix + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["contact", "email", "phone"])
+        w.writerows(out)
     tmp.replace(path)
     return path

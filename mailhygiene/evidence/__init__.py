@@ -10,12 +10,16 @@ from mailhygiene.evidence.evaluate import (
     weigh_arrays,
 )
 from mailhygiene.evidence.model import StratumCounts
+from mailhygiene.evidence.wiring import bounce_keys, evidence_hook, evidence_options
 
 __all__ = [
     "EvidenceOptions",
     "EvidenceResult",
     "StratumCounts",
+    "bounce_keys",
     "evaluate",
+    "evidence_hook",
+    "evidence_options",
     "verbal",
     "weigh",
     "weigh_arrays",

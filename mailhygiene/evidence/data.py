@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mailhygiene.errors import InputError
-from mailhygiene.evidence.model import StratumCounts
+from mailhygiene.evidence.model import StratumCounts, pooled_baseline
 from mailhygiene.evidence.stats import FloatArray
 from mailhygiene.evidence.strata import (
     ASSUMED_BOUNDS,
@@ -24,7 +24,6 @@ from mailhygiene.evidence.strata import (
 )
 from mailhygiene.store import Store
 
-MIN_REFERENCE_STRATUM = 20  # below this, a reference stratum pools over address classes
 ORDER_SAMPLE = 4000  # Kendall tau on at most this many shared records (sd ~ 0.01)
 
 
@@ -271,19 +270,14 @@ def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, in
               kind: str) -> tuple[int, int, float | None]:
     """(m, x, assumed bound) for one stratum. Post-cut-off: A's organic later additions of the
     same class, kind and neighbour status. Reference: B's rate on R minus A, same class and
-    kind when R holds at least MIN_REFERENCE_STRATUM of them, else pooled over classes of that
-    kind (R is rarely checked, and public addresses are at least as findable as A's invalid
-    ones)."""
+    kind (R's addresses are not split by neighbours: B minus A holds B's share of R itself).
+    Sparse cells are pooled (`pooled_baseline`)."""
     if source == "post_cutoff":
-        m, x, _, _ = cells.get((1, False, cls, kind), (0, 0, 0, 0))
+        post = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
+                if per == 1 and not bulk}
+        m, x = pooled_baseline(post, cls, kind)
         return m, x, None
     if source == "reference":
-        # R's addresses are not split by neighbours: B minus A contains B's share of R itself
-        base_kind = kind.split("/")[0]
-        m, x = ref.get((cls, base_kind), (0, 0))
-        if m >= MIN_REFERENCE_STRATUM:
-            return m, x, None
-        pm = sum(v[0] for key, v in ref.items() if key[1] == base_kind)
-        px = sum(v[1] for key, v in ref.items() if key[1] == base_kind)
-        return pm, px, None
+        m, x = pooled_baseline(ref, cls, kind.split("/")[0])
+        return m, x, None
     return 0, 0, ASSUMED_BOUNDS.get(cls)

@@ -19,6 +19,7 @@ from mailhygiene.evidence.model import (
     DRIFT,
     DRIFT_SIGMA,
     AuxResult,
+    BaselineGrid,
     CopiedEstimate,
     StratumCounts,
     baseline_grid,
@@ -147,14 +148,19 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     cap = min(o.max_log10_lr, ASSUMED_MAX_LOG10_LR) if assumed else o.max_log10_lr
     strata = data.strata
     grid = baseline_grid(strata)
-    table_ = likelihood_table(strata, grid)
+    # The likelihood table covers the weighed strata only (bulk imports are counted, not
+    # weighed); every LR below is computed from it.
+    lr_strata = [s for s in strata if s.in_lr and s.n > 0]
+    lr_idx = [i for i, s in enumerate(strata) if s.in_lr and s.n > 0]
+    lr_grid = BaselineGrid(grid.p[lr_idx], grid.w[lr_idx])
+    table_ = likelihood_table(lr_strata, lr_grid)
     ll = table_.loglik()
     p_point = baseline_rates(strata, "point")
-    fit = count_model(strata, table=table_, loglik=ll)
+    fit = count_model(lr_strata, table=table_, loglik=ll)
     raw, order = _aux(data)
     total = combine(fit.log10_lr, (raw, order), cap)
 
-    est: CopiedEstimate = copied_estimate(strata, fit, table_)
+    est: CopiedEstimate = copied_estimate(strata, grid)
     copied: int | None = int(est.estimate)
     ci = (int(est.ci95[0]), int(est.ci95[1]))
     if assumed:
@@ -162,8 +168,8 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
         copied = None
         ci = (ci[0], int(sum(s.k for s in strata)))
 
-    valid_only = [replace(s, in_lr=s.in_lr and not s.invalid) for s in strata]
-    errors_only = [replace(s, in_lr=s.in_lr and s.invalid) for s in strata]
+    valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]
+    errors_only = [replace(s, in_lr=s.invalid) for s in lr_strata]
     signals: dict[str, dict[str, Any]] = {
         "stratified_overlap": {
             "log10_lr": round(_counts_lr(valid_only, table=table_, loglik=ll), 2),
@@ -218,23 +224,27 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     aux_total = combine(0.0, (raw, order), cap)
     table: list[dict[str, Any]] = []
     if sensitivity:
-        no_role = [replace(s, in_lr=s.in_lr and not s.role) for s in strata]
-        upper = point_grid(baseline_rates(strata, "upper"))
+        no_role = [replace(s, in_lr=not s.role) for s in lr_strata]
+        upper = point_grid(baseline_rates(lr_strata, "upper"))
         table = [
             row("main (baseline integrated over its uncertainty)", total),
-            row("point baseline", _counts_lr(strata, table=likelihood_table(
-                strata, point_grid(p_point), common_sigma=0.0)) + aux_total),
+            row("point baseline", _counts_lr(lr_strata, table=likelihood_table(
+                lr_strata, point_grid(p_point[lr_idx]), common_sigma=0.0)) + aux_total),
             row("upper baseline (Jeffreys 95% x 1.2)",
-                _counts_lr(strata, table=likelihood_table(strata, upper, common_sigma=0.0))
+                _counts_lr(lr_strata, table=likelihood_table(lr_strata, upper,
+                                                             common_sigma=0.0))
                 + aux_total),
             row("without role addresses", _counts_lr(no_role, table=table_, loglik=ll) + aux_total),
             row("invalid retention 0", aux_total + _counts_lr(
-                strata, table=table_, loglik=ll, fixed_rho={"invalid": 0.0})),
+                lr_strata, table=table_, loglik=ll, fixed_rho={"invalid": 0.0})),
             row("invalid retention 1", aux_total + _counts_lr(
-                strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0})),
+                lr_strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0})),
             row("counts only", fit.log10_lr),
         ]
     limits, strengthen = _limits(data, assumed)
+    if o.cutoff is not None and data.a_post == 0:
+        limits.append(f"No address of A was added after {o.cutoff}: the cut-off gives no "
+                      "baseline.")
     baseline = _baseline_json(data, o)
     counts = {"a_unique": data.a_unique, "b_unique": data.b_unique, "shared": data.shared,
               "a_before_cutoff": data.a_pre, "a_after_cutoff": data.a_post}
@@ -278,8 +288,8 @@ def _limits(data: EvidenceData, assumed: bool) -> tuple[list[str], list[str]]:
         in_b = sum(b["in_b"] for b in data.bulk)
         limits.append(
             f"{len(data.bulk)} bulk import date(s) in A ({rows} addresses, {in_b} in B) were "
-            "left out of the LR: a purchased list may have reached B from its seller; they "
-            "are counted in the copied-count estimate.")
+            "left out of the LR: a purchased list may have reached B from its seller; the "
+            "copied-count estimate gives them the copied share of A's other addresses.")
     if data.sorted_files:
         limits.append("Order not weighed: " + " and ".join(data.sorted_files)
                       + " sorted on the address or domain.")

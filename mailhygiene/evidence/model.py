@@ -19,7 +19,7 @@ overlap and the shared errors are one joint model (one f), never two multiplied 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +33,7 @@ from mailhygiene.evidence.stats import (
 )
 
 GROUPS = ("public", "personal", "invalid")
-F_GRID = np.logspace(-4.0, 0.0, 33)
+F_GRID = np.logspace(-4.0, 0.0, 25)
 RHO_GRID = np.linspace(0.0, 1.0, 11)
 # A copier usually keeps every valid-looking address: half the prior mass on rho = 1. Invalid
 # addresses are often removed by a re-check (r = 1) or all kept (r = 0): mass at both ends.
@@ -50,7 +50,7 @@ DRIFT = 1.2  # "upper" mode: Jeffreys 95% upper bound times this
 COMMON_SIGMA = 0.10
 DRIFT_SIGMA = 0.05
 AUX_CAP = 1.0  # at most one order of magnitude from each of raw form and order
-_P_NODES = 24  # grid nodes of each stratum's independent rate
+_P_NODES = 16  # grid nodes of each stratum's independent rate
 _DRIFT_NODES = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 _DRIFT_W = np.exp(-0.5 * _DRIFT_NODES**2) / np.exp(-0.5 * _DRIFT_NODES**2).sum()
 _COMMON_NODES = np.linspace(-2.0, 2.0, 5)
@@ -153,6 +153,38 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA) -
     return BaselineGrid(np.clip(p, 1e-12, 1.0 - 1e-12), w)
 
 
+MIN_BASELINE = 20
+
+
+def pooled_baseline(cells: dict[tuple[str, str], tuple[int, int]], cls: str, kind: str,
+                    min_m: int = MIN_BASELINE) -> tuple[int, int]:
+    """(m, x) of a stratum's baseline from the baseline cells keyed (class, kind), where kind
+    may carry a "/seen" or "/alone" suffix. A sparse cell is pooled with its neighbours, in
+    this order: both neighbour states of its kind; every kind of its class; the invalid
+    classes together (for an invalid class) with its kind; everything. Pooling moves the rate
+    towards the overall overlap, the conservative direction for A's rare strata."""
+    base = kind.split("/")[0]
+    invalid = cls != "ok"
+
+    def total(pred: Callable[[str, str], bool]) -> tuple[int, int]:
+        sel = [v for (c, kd), v in cells.items() if pred(c, kd)]
+        return sum(v[0] for v in sel), sum(v[1] for v in sel)
+
+    chain: list[Callable[[str, str], bool]] = [
+        lambda c, kd: c == cls and kd == kind,
+        lambda c, kd: c == cls and kd.split("/")[0] == base,
+        lambda c, kd: c == cls,
+        lambda c, kd: (c != "ok") == invalid and kd.split("/")[0] == base,
+        lambda c, kd: True,
+    ]
+    m, x = 0, 0
+    for pred in chain:
+        m, x = total(pred)
+        if m >= min_m:
+            break
+    return m, x
+
+
 def _rho_prior(group: str) -> FloatArray:
     return _RHO_PRIOR_INVALID if group == "invalid" else _RHO_PRIOR_VALID
 
@@ -176,6 +208,11 @@ class LikelihoodTable:
                 log10_mean_exp10(self.hi, self.w[:, None, :]))
 
 
+def _scale_odds(p: FloatArray, theta: FloatArray) -> FloatArray:
+    """Drift applied to the odds, so a drifted rate stays below 1 (~ p * theta for small p)."""
+    return np.asarray(p * theta / (1.0 - p + p * theta), float)
+
+
 def likelihood_table(strata: Sequence[StratumCounts], grid: BaselineGrid | None = None,
                      common_sigma: float = COMMON_SIGMA) -> LikelihoodTable:
     g = grid if grid is not None else baseline_grid(strata)
@@ -185,7 +222,7 @@ def likelihood_table(strata: Sequence[StratumCounts], grid: BaselineGrid | None 
         theta, tw = np.ones(1), np.ones(1)
     # stated bounds (no baseline) are not subject to drift
     fixed = np.array([s.m == 0 for s in strata])[:, None, None]
-    p = np.where(fixed, g.p[:, None, :], g.p[:, None, :] * theta[None, :, None])
+    p = np.where(fixed, g.p[:, None, :], _scale_odds(g.p[:, None, :], theta[None, :, None]))
     p = np.clip(p, 1e-12, 1.0 - 1e-9)
     c = (F_GRID[:, None] * RHO_GRID[None, :])[None, None, :, :, None]
     k = np.array([s.k for s in strata], float)
@@ -245,57 +282,62 @@ class CopiedEstimate:
     ci95: tuple[float, float]
 
 
-def copied_estimate(strata: Sequence[StratumCounts], fit: CountModelResult,
-                    table: LikelihoodTable | None = None) -> CopiedEstimate:
-    """How many of B's addresses derive from A under Hd, with a 95% interval.
+def copied_estimate(strata: Sequence[StratumCounts], grid: BaselineGrid | None = None,
+                    theta_w: FloatArray | None = None) -> CopiedEstimate:
+    """How many of B's addresses derive from A's base, with a 95% interval.
 
-    Given f, rho and the independent rate p, each of the k shared addresses of a stratum was
-    copied with probability q = f rho / (p + (1-p) f rho), so the copied count is binomial;
-    p is integrated over its baseline posterior, rho, f and the common drift over their
-    posterior under Hd. The total is a mixture over (drift, f) of normals (groups are
-    independent given them)."""
-    t = table if table is not None else likelihood_table(strata)
-    nt, nf, nr = t.hd.shape[1], len(F_GRID), len(RHO_GRID)
-    mean_tf = np.zeros((nt, nf))
-    var_tf = np.zeros((nt, nf))
-    shared = float(sum(s.k for s in strata))
-    c = (F_GRID[:, None] * RHO_GRID[None, :])[None, :, :, None]
-    for g in GROUPS:
-        members = [i for i, s in enumerate(strata) if s.group == g and s.k > 0]
-        if not members:
+    Per stratum, k = D + I: D addresses taken from A and I found independently among the
+    n - D others, so E[k] = D + (n - D) p and D = (k - n p) / (1 - p). The interval adds the
+    binomial spread of I, (n - D) p (1 - p), and the uncertainty of p: its baseline posterior
+    and each stratum's drift, and the drift common to all strata, weighted by `theta_w` (its
+    posterior under Hd from the count model, which the high-rate strata pin down; prior if
+    not given). No assumption on f or on which groups the copier kept. The sum is not clipped
+    per stratum (that would bias it upwards); the interval is clipped to [0, shared]. Strata
+    left out of the LR (bulk imports) take their group's organic copied share."""
+    g = grid if grid is not None else baseline_grid(strata)
+    theta = np.exp(COMMON_SIGMA * _COMMON_NODES)
+    tw = _COMMON_W if theta_w is None else np.asarray(theta_w, float) / np.sum(theta_w)
+    k = np.array([s.k for s in strata], float)[:, None, None]
+    n = np.array([s.n for s in strata], float)[:, None, None]
+    fixed = np.array([s.m == 0 for s in strata])[:, None, None]
+    p = np.where(fixed, g.p[:, None, :], _scale_odds(g.p[:, None, :], theta[None, :, None]))
+    p = np.clip(p, 0.0, 1.0 - 1e-9)  # (S, T, J)
+    d = (k - n * p) / (1.0 - p)
+    spread = np.clip(n - d, 0.0, n) * p / (1.0 - p)
+    w = g.w[:, None, :]
+    mean_s = (w * d).sum(axis=2)  # (S, T)
+    var_s = (w * (d * d + spread)).sum(axis=2) - mean_s**2
+    for i, s in enumerate(strata):
+        if s.m == 0 and s.p_assumed is None:  # no information: anywhere in [0, k]
+            mean_s[i], var_s[i] = s.k / 2.0, s.k * s.k / 12.0
+    # Bulk imports (possibly sold to B by the same seller) are not measured directly: each
+    # takes the copied share of the organic stratum of the same class and kind, since copying
+    # does not choose by import date; without such a stratum, the direct estimate is used.
+    organic = {s.name: i for i, s in enumerate(strata) if s.in_lr}
+    scale = np.ones(len(strata))
+    mean_t = np.zeros(len(theta))
+    var_t = np.zeros(len(theta))
+    for i, s in enumerate(strata):
+        j = organic.get(s.name.removesuffix("/bulk"))
+        if s.in_lr or j is None or strata[j].n == 0:
             continue
-        rp = fit.rho_post.get(g)
-        if rp is None:
-            rp = np.broadcast_to(_rho_prior(g), (nt, nf, nr))
-        g_mean = np.zeros((nt, nf, nr))
-        g_var = np.zeros((nt, nf, nr))
-        for i in members:
-            k = float(strata[i].k)
-            nodes = t.p[i][:, None, None, :]
-            hit = nodes + (1.0 - nodes) * c
-            # posterior weight of each rate node given k of n hits, at each (drift, f, rho)
-            lw = t.hd[i] + np.log10(t.w[i] + 1e-300)[None, None, None, :]
-            w = np.power(10.0, lw - lw.max(axis=3, keepdims=True))
-            w /= w.sum(axis=3, keepdims=True)
-            q = c / hit
-            mq = (w * q).sum(axis=3)
-            mq2 = (w * q * q).sum(axis=3)
-            g_mean += k * mq
-            g_var += k * (mq - mq2) + k * k * np.maximum(mq2 - mq * mq, 0.0)
-        m1 = (rp * g_mean).sum(axis=2)
-        m2 = (rp * (g_var + g_mean * g_mean)).sum(axis=2)
-        mean_tf += m1
-        var_tf += np.maximum(m2 - m1 * m1, 0.0)
-    post = fit.post_tf.ravel()
-    mean_f, var_f = mean_tf.ravel(), var_tf.ravel()
-    est = float((post * mean_f).sum())
-    grid_d = np.linspace(0.0, max(shared, 1.0), 2001)
-    sd = np.sqrt(var_f + 0.25)  # continuity: a count, not a point
-    z = (grid_d[:, None] - mean_f[None, :]) / sd[None, :]
-    cdf = (post[None, :] * 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))).sum(axis=1)
-    lo = float(grid_d[np.searchsorted(cdf, 0.025)]) if cdf[-1] > 0.025 else 0.0
-    hi_i = min(int(np.searchsorted(cdf, 0.975)), len(grid_d) - 1)
-    hi = float(grid_d[hi_i])
+        scale[i] = 0.0
+        ratio = s.n / strata[j].n
+        scale[j] += ratio
+        frac = np.clip(mean_s[j] / strata[j].n, 0.0, 1.0)
+        mean_t += np.minimum(s.n * frac, s.k) - ratio * mean_s[j]
+        var_t += s.n * frac * (1.0 - frac)
+    mean_t += (scale[:, None] * mean_s).sum(axis=0)
+    var_t += (scale[:, None] ** 2 * var_s).sum(axis=0)
+    sd_t = np.sqrt(np.maximum(var_t, 0.0) + 0.25)
+    total = float(k.sum())
+    est = min(max(float((tw * mean_t).sum()), 0.0), total)
+    grid_d = np.linspace(-total - 1.0, 2.0 * total + 1.0, 6001)
+    z = (grid_d[:, None] - mean_t[None, :]) / sd_t[None, :]
+    cdf = (tw[None, :] * 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))).sum(axis=1)
+    lo = float(grid_d[min(int(np.searchsorted(cdf, 0.025)), len(grid_d) - 1)])
+    hi = float(grid_d[min(int(np.searchsorted(cdf, 0.975)), len(grid_d) - 1)])
+    lo, hi = min(max(lo, 0.0), total), min(max(hi, 0.0), total)
     return CopiedEstimate(round(est), (math.floor(lo), math.ceil(max(hi, lo))))
 
 

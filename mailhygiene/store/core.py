@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import duckdb.func as duckdb_func
 
 from mailhygiene.errors import StoreBusyError, StoreError
 
@@ -213,7 +214,8 @@ class Store:
         at exit makes the duckdb bindings print leak warnings."""
         try:
             self.con.create_function(name, fn, ["VARCHAR"], "VARCHAR",
-                                     null_handling="special", side_effects=True)
+                                     null_handling=duckdb_func.SPECIAL,
+                                     side_effects=True)
         except duckdb.Error as e:
             raise StoreError(f"cannot register function {name}: {e}") from e
         try:
@@ -227,10 +229,8 @@ class Store:
 
     def close(self) -> None:
         for name in self._pending_removal:
-            try:
+            with suppress(duckdb.Error):
                 self.con.remove_function(name)
-            except duckdb.Error:
-                pass
         self.con.close()
 
     def __enter__(self) -> Store:
