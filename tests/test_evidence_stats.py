@@ -1,0 +1,258 @@
+"""Provenance evidence (issue 8): each statistic against hand-computed small cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mailhygiene.evidence.evaluate import verbal
+from mailhygiene.evidence.model import (
+    AUX_CAP,
+    F_GRID,
+    RHO_GRID,
+    AuxResult,
+    StratumCounts,
+    _rho_prior,
+    combine,
+    copied_estimate,
+    count_model,
+    likelihood_table,
+    order_lr,
+    point_grid,
+    pooled_baseline,
+    raw_form_lr,
+)
+from mailhygiene.evidence.stats import (
+    beta_quantile,
+    betainc,
+    binom_log10_ratio,
+    enfsi_words,
+    jeffreys_interval,
+    kendall_tau,
+    kendall_tau_null_sd,
+)
+
+# -- beta, Jeffreys ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("q", "a", "b", "expected"), [
+    # Beta(1, b): CDF 1 - (1 - x)^b, so the quantile is 1 - (1 - q)^(1/b)
+    pytest.param(0.975, 1.0, 4.0, 1 - 0.025 ** 0.25, id="beta-1-4"),
+    # Beta(a, 1): CDF x^a, quantile q^(1/a)
+    pytest.param(0.5, 3.0, 1.0, 0.5 ** (1 / 3), id="beta-3-1"),
+    # symmetric: the median is 1/2
+    pytest.param(0.5, 7.5, 7.5, 0.5, id="symmetric-median"),
+])
+def test_beta_quantile_closed_forms(q: float, a: float, b: float, expected: float) -> None:
+    assert float(beta_quantile(q, a, b)[()]) == pytest.approx(expected, abs=1e-9)
+
+
+def test_betainc_against_trapezoid() -> None:
+    # Beta(0.5, 10.5) CDF at 0.2 by substitution x = u^2 (removes the singularity at 0):
+    # integral of 2 (1 - u^2)^9.5 du from 0 to sqrt(0.2), over B(0.5, 10.5).
+    u = np.linspace(0.0, math.sqrt(0.2), 200_001)
+    y = 2.0 * (1.0 - u**2) ** 9.5
+    integral = float(np.sum((y[1:] + y[:-1]) / 2.0 * np.diff(u)))
+    beta_fn = math.exp(math.lgamma(0.5) + math.lgamma(10.5) - math.lgamma(11.0))
+    assert float(betainc(0.5, 10.5, 0.2)[()]) == pytest.approx(integral / beta_fn, abs=1e-8)
+
+
+def test_jeffreys_interval_ends() -> None:
+    lo, hi = jeffreys_interval([0, 10, 0], [10, 10, 0])
+    assert lo[0] == 0.0 and hi[1] == 1.0  # x = 0 and x = n conventions
+    assert (lo[2], hi[2]) == (0.0, 1.0)  # no data, no information
+    # x = 0, n = 10: upper end is the 97.5% quantile of Beta(0.5, 10.5)
+    assert float(betainc(0.5, 10.5, hi[0])[()]) == pytest.approx(0.975, abs=1e-9)
+    assert hi[0] == pytest.approx(0.2172, abs=5e-4)
+
+
+def test_jeffreys_interval_interior_contains_estimate() -> None:
+    lo, hi = jeffreys_interval(50, 1000)
+    assert lo[0] < 0.05 < hi[0]
+    assert float(betainc(50.5, 950.5, lo[0])[()]) == pytest.approx(0.025, abs=1e-9)
+
+
+# -- binomial ratio, Kendall tau, verbal scale -----------------------------------------------
+
+
+def test_binom_log10_ratio_hand() -> None:
+    # Bin(3; 10, .5) / Bin(3; 10, .3): the binomial coefficient cancels.
+    expected = 10 * math.log10(0.5) - 3 * math.log10(0.3) - 7 * math.log10(0.7)
+    got = binom_log10_ratio(3.0, 10.0, np.array(0.5), np.array(0.3))
+    assert float(got) == pytest.approx(expected, abs=1e-12)
+    via_comb = math.log10(math.comb(10, 3) * 0.5**10 / (math.comb(10, 3) * 0.3**3 * 0.7**7))
+    assert float(got) == pytest.approx(via_comb, abs=1e-12)
+
+
+@pytest.mark.parametrize(("x", "y", "tau"), [
+    pytest.param([1, 2, 3, 4], [1, 2, 3, 4], 1.0, id="same-order"),
+    pytest.param([1, 2, 3, 4], [4, 3, 2, 1], -1.0, id="reversed"),
+    pytest.param([1, 2, 3, 4], [1, 3, 2, 4], 4 / 6, id="one-swap"),  # 5 concordant, 1 not
+    pytest.param([3, 1, 2], [1, 2, 3], -1 / 3, id="three"),  # pairs: (3,1)- (3,2)- (1,2)+
+])
+def test_kendall_tau_hand(x: list[int], y: list[int], tau: float) -> None:
+    assert kendall_tau(np.array(x, float), np.array(y, float)) == pytest.approx(tau)
+
+
+def test_kendall_tau_matches_pair_count() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.permutation(60).astype(float), rng.permutation(60).astype(float)
+    s = sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j])
+            for i in range(60) for j in range(i + 1, 60))
+    assert kendall_tau(x, y) == pytest.approx(s / (60 * 59 / 2))
+
+
+def test_kendall_null_sd_hand() -> None:
+    assert kendall_tau_null_sd(10) == pytest.approx(math.sqrt(50 / 810))
+
+
+@pytest.mark.parametrize(("log10_lr", "words"), [
+    pytest.param(0.0, "no support", id="lr-1"),
+    pytest.param(0.5, "weak support", id="lr-3"),
+    pytest.param(1.5, "moderate support", id="lr-30"),
+    pytest.param(2.5, "moderately strong support", id="lr-300"),
+    pytest.param(3.5, "strong support", id="lr-3000"),
+    pytest.param(5.0, "very strong support", id="lr-1e5"),
+    pytest.param(6.0, "extremely strong support", id="lr-1e6"),
+    pytest.param(-2.5, "moderately strong support", id="lr-1/300"),
+])
+def test_enfsi_bands(log10_lr: float, words: str) -> None:
+    assert enfsi_words(log10_lr) == words
+
+
+def test_verbal_wording_states_propositions_not_copying() -> None:
+    pro = verbal(4.5)
+    assert pro.startswith("The findings provide very strong support for the proposition that B "
+                          "derives from A's base rather than independent collection")
+    con = verbal(-1.5)
+    assert "moderate support" in con and "collected independently" in con
+    for text in (pro, con, verbal(0.1)):
+        assert "copied" not in text and "probability" not in text
+
+
+# -- the count model ----------------------------------------------------------------------------
+
+
+def _hand_lr(strata: list[tuple[int, int, float, str]]) -> float:
+    """Direct sum: mean over f of prod over groups of sum over rho of prior * prod of
+    binomial ratios (fixed independent rates, no drift)."""
+    total = 0.0
+    for f in F_GRID:
+        prod = 1.0
+        for g in {s[3] for s in strata}:
+            acc = 0.0
+            for rho, w in zip(RHO_GRID, _rho_prior(g), strict=True):
+                term = w
+                for n, k, p, gg in strata:
+                    if gg != g:
+                        continue
+                    hit = p + (1 - p) * f * rho
+                    term *= (hit**k * (1 - hit) ** (n - k)) / (p**k * (1 - p) ** (n - k))
+                acc += term
+            prod *= acc
+        total += prod / len(F_GRID)
+    return math.log10(total)
+
+
+@pytest.mark.parametrize("cells", [
+    pytest.param([(40, 4, 0.1, "personal")], id="one-stratum-at-baseline"),
+    pytest.param([(40, 12, 0.1, "personal")], id="one-stratum-excess"),
+    pytest.param([(30, 9, 0.2, "public"), (20, 3, 0.05, "invalid"),
+                  (25, 2, 0.1, "personal")], id="three-groups"),
+])
+def test_count_model_matches_hand_sum(cells: list[tuple[int, int, float, str]]) -> None:
+    strata = [StratumCounts(f"s{i}", g, n, k) for i, (n, k, _, g) in enumerate(cells)]
+    table = likelihood_table(strata, point_grid(np.array([c[2] for c in cells])),
+                             common_sigma=0.0)
+    got = count_model(strata, table=table).log10_lr
+    assert got == pytest.approx(_hand_lr(cells), abs=1e-9)
+
+
+def test_count_model_direction() -> None:
+    at_base = [StratumCounts("a", "personal", 5000, 250, 5000, 250)]
+    excess = [StratumCounts("a", "personal", 5000, 500, 5000, 250)]
+    assert count_model(at_base).log10_lr < 0.0
+    assert count_model(excess).log10_lr > 5.0
+
+
+def test_count_model_ignores_strata_out_of_lr() -> None:
+    organic = StratumCounts("a", "personal", 5000, 250, 5000, 250)
+    bulk = StratumCounts("a/bulk", "personal", 2000, 1500, 5000, 250, in_lr=False)
+    assert count_model([organic, bulk]).log10_lr == pytest.approx(
+        count_model([organic]).log10_lr)
+
+
+def test_copied_estimate_hand() -> None:
+    # p = 0.1 stated (no drift): D = (300 - 1000 * 0.1) / 0.9 = 222.2;
+    # sd = sqrt((1000 - 222.2) * 0.1 / 0.9) = 9.30, so the 95% interval is about 204..240.
+    s = StratumCounts("a", "personal", 1000, 300, p_assumed=0.1)
+    est = copied_estimate([s])
+    assert est.estimate == 222
+    assert est.ci95[0] == pytest.approx(222.2 - 1.96 * 9.30, abs=1.5)
+    assert est.ci95[1] == pytest.approx(222.2 + 1.96 * 9.30, abs=1.5)
+
+
+def test_copied_estimate_bulk_takes_organic_share() -> None:
+    org = StratumCounts("a", "personal", 1000, 300, p_assumed=0.1)
+    # a bulk import fully shared with B (a list sold to both) adds only the organic share
+    bulk = StratumCounts("a/bulk", "personal", 500, 500, p_assumed=0.1, in_lr=False)
+    est = copied_estimate([org, bulk])
+    assert est.estimate == pytest.approx(222.2 * 1.5, abs=1.0)
+
+
+def test_copied_estimate_independent_interval_reaches_zero() -> None:
+    s = StratumCounts("a", "personal", 5000, 250, 5000, 250)
+    est = copied_estimate([s])
+    assert est.ci95[0] == 0 and est.estimate < est.ci95[1]
+
+
+# -- auxiliary signals ------------------------------------------------------------------------
+
+
+def test_raw_form_not_weighed_without_baseline() -> None:
+    assert not raw_form_lr(0, 0, 100, 10).included
+    assert not raw_form_lr(50, 40, 10, 1).included
+
+
+def test_raw_form_direction_and_floor() -> None:
+    same = raw_form_lr(200, 20, 200, 20)
+    assert math.log10(0.5) - 1e-9 <= same.log10_lr < 0.1
+    kept = raw_form_lr(200, 150, 200, 20)
+    assert kept.log10_lr > 10
+
+
+def test_order_lr_hand_at_baseline() -> None:
+    # tau = tau0 = 0: Hd = 0.5 phi(0) + 0.5 * P(0 <= N(0, s) <= 1) / 1 and Hi = phi(0)
+    n, n0 = 400, 100
+    s = math.hypot(kendall_tau_null_sd(n), kendall_tau_null_sd(n0))
+    phi0 = 1 / (s * math.sqrt(2 * math.pi))
+    unif = 0.5 * math.erf(1 / s / math.sqrt(2))
+    expected = math.log10((0.5 * phi0 + 0.5 * unif) / phi0)
+    res = order_lr(0.0, n, 0.0, n0)
+    assert res.included and res.log10_lr == pytest.approx(expected, abs=1e-12)
+
+
+def test_order_lr_needs_baseline() -> None:
+    assert not order_lr(0.9, 500, None, 0).included
+    assert not order_lr(0.9, 500, 0.0, 5).included
+    assert order_lr(0.9, 500, 0.0, 100).log10_lr > 3
+
+
+def test_combine_caps() -> None:
+    aux = [AuxResult(5.0, True), AuxResult(-0.2, True), AuxResult(9.0, False)]
+    assert combine(1.0, aux, 6.0) == pytest.approx(1.0 + AUX_CAP - 0.2)
+    assert combine(10.0, aux, 6.0) == 6.0
+    assert combine(-10.0, [], 6.0) == -6.0
+
+
+def test_pooled_baseline_chain() -> None:
+    cells = {("ok", "business/seen"): (100, 30), ("ok", "business/alone"): (5, 1),
+             ("inv_syntax", "freemail"): (3, 0), ("inv_domain", "freemail"): (40, 1),
+             ("ok", "freemail"): (500, 40)}
+    assert pooled_baseline(cells, "ok", "business/seen") == (100, 30)
+    assert pooled_baseline(cells, "ok", "business/alone") == (105, 31)  # both neighbour states
+    assert pooled_baseline(cells, "inv_syntax", "freemail") == (43, 1)  # invalid classes
+    assert pooled_baseline({("inv_syntax", "role/seen"): (1, 0)}, "inv_syntax",
+                           "role/seen") == (1, 0)  # nothing to pool with
