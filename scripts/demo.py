@@ -2,7 +2,10 @@
 
 1. Generates the dispute-like base A (140,000 rows, seeded) under the output folder.
 2. Starts a real DNS resolver (unbound) on 127.0.0.1 serving the base's domains.
-3. Runs `mailhygiene check` on it at the MX level and writes the cleaned list.
+3. Runs `mailhygiene check` on it at the MX level and writes the cleaned list (email and
+   phone/fax figures side by side).
+4. Generates a base B derived from A (a share of A before a cut-off date, laundered, mixed with
+   B's own collection) and runs `mailhygiene compare A B` with the evidence section.
 Each command is printed before it runs, so it can be copied."""
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from mailhygiene.devtools.generate import make_universe, write_base
+from mailhygiene.devtools.generate import make_universe, write_base, write_derived
 from mailhygiene.devtools.unbound import LocalDns
 
 SEED = 1
@@ -46,7 +49,13 @@ def main() -> None:
         print(f"local DNS resolver (unbound) on {nameserver}, serving the demo domains")
         run([*mh, "check", str(base_a), "-o", str(out / "cleaned_a.csv"), "--db", str(db),
              "--nameserver", nameserver, "--allow-loopback"])
-    print(f"\ndemo outputs in {out}/: cleaned_a.csv, demo.duckdb")
+    base_b = out / "base_b.csv"
+    cutoff = write_derived(base_b, base_a, SEED + 6)
+    print(f"\ngenerated {base_b}: 40% of A's rows before {cutoff}, lower-cased, half of the "
+          "broken addresses removed, shuffled, mixed with 60,000 rows of B's own collection")
+    run([*mh, "compare", str(base_a), str(base_b), "--db", str(db), "--date-column",
+         "date_ajout", "--cutoff", cutoff])
+    print(f"\ndemo outputs in {out}/: cleaned_a.csv, base_b.csv, demo.duckdb")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Importing a fingerprint is a separate command (`fingerprint-import FILE.json`) r
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -69,21 +70,76 @@ def _num(x: float | None, pct: bool = False) -> str:
 @db_option
 @num_perm_option
 @click.option("--column", help="Address column of file inputs (header name or 1-based index).")
+@click.option("--a-bounces", multiple=True, type=click.Path(exists=True),
+              help="Evidence: A's bounce history (any format `bounces import` reads).")
+@click.option("--date-column", help="Evidence: A's date-added column (with --cutoff).")
+@click.option("--cutoff", help="Evidence: the date B's author left, e.g. 2023-06-30.")
+@click.option("--reference", help="Evidence: an independent collection (file or base name).")
+@click.option("--html", "html", type=click.Path(dir_okay=False),
+              help="Also write the provenance report (self-contained HTML) here.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@click.option("--show-addresses", is_flag=True,
+              help="Report: show addresses unmasked (internal use; noted on the report).")
 def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: str | None,
-            db: str, num_perm: int, column: str | None) -> None:
-    """Overlap of bases A and B (files or stored base names): exact counts on dedup keys and
-    the MinHash estimate with its error."""
+            db: str, num_perm: int, column: str | None, a_bounces: tuple[str, ...],
+            date_column: str | None, cutoff: str | None, reference: str | None,
+            html: str | None, lang: str, show_addresses: bool) -> None:
+    """Overlap of bases A and B (files or stored base names): exact counts on dedup keys, the
+    MinHash estimate with its error and, as `evidence`, a likelihood ratio for "B derives from
+    A's base" against "B was collected independently"."""
     result: Comparison | FingerprintComparison
     if fingerprints_only:
+        if html:
+            raise click.UsageError("--html needs the bases, not only fingerprints")
         result = compare_fingerprint_files(a, b)
+        payload = result.to_json()
     else:
+        from mailhygiene.checker import library_versions
+        from mailhygiene.evidence import evidence_hook, evidence_options
+        from mailhygiene.fingerprint import resolve_base
+
         with open_store(db) as store:
-            result = run_compare(store, a, b, key=_key(store, key_file),
-                                 params=MinHashParams(num_perm=num_perm), column=column)
+            key = _key(store, key_file)
+            ref_id = resolve_base(store, reference, column=column)[0] if reference else None
+            ev = evidence_options(a_bounces=a_bounces, date_column=date_column, cutoff=cutoff,
+                                  reference_base_id=ref_id)
+            params = {"a": a, "b": b, "num_perm": num_perm, "column": column,
+                      "a_bounces": list(a_bounces), "date_column": date_column,
+                      "cutoff": cutoff, "reference": reference, "key_id": key.key_id,
+                      "command": ["mailhygiene", *sys.argv[1:]]}
+            run_id = store.start_run("compare", params, library_versions())
+            result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
+                                 column=column, evidence=evidence_hook(ev))
+            payload = result.to_json()
+            payload["run_id"] = run_id
+            store.finish_run(run_id, payload, result.a.base_id)
+            if html:
+                from mailhygiene.report import write_compare_report
+
+                path = write_compare_report(store, run_id, html, lang=lang,
+                                            show_addresses=show_addresses)
+                click.echo(f"provenance report: {path}", err=True)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         _print_comparison(result)
+        if isinstance(result, Comparison) and result.evidence:
+            _print_evidence(dict(result.evidence))
+
+
+def _print_evidence(ev: dict[str, Any]) -> None:
+    out = click.echo
+    out("evidence")
+    out(f"  log10 LR                  {ev.get('log10_lr')!s:>14}")
+    out(f"  {strip_terminal_escapes(str(ev.get('verbal', '')))}")
+    if ev.get("copied_estimate") is not None:
+        lo, hi = ev.get("copied_ci95") or (0, 0)
+        out(f"  copied from A (estimate)  {ev['copied_estimate']:>14,.0f}  "
+            f"(95% {lo:,.0f}–{hi:,.0f})")
+    baseline = ev.get("baseline")
+    if isinstance(baseline, dict):
+        baseline = baseline.get("description") or baseline.get("source")
+    out(f"  baseline: {strip_terminal_escapes(str(baseline))[:200]}")
 
 
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:

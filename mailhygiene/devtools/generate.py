@@ -260,16 +260,19 @@ def write_base(path: Path, rows: int, seed: int, *, delimiter: str = ";",
 
 def write_derived(path: Path, base_a: Path, seed: int, *, fraction: float = 0.4,
                   cutoff_share: float = 0.7, own_rows: int = 60_000,
-                  invalid_removed: float = 0.5, universe: Universe | None = None) -> Path:
+                  invalid_removed: float = 0.5, universe: Universe | None = None) -> str:
     """A base B derived from A, laundered as a copier would: a `fraction` of A's rows from
     before the cut-off (the first `cutoff_share` of A by date), addresses lower-cased, a share of
     the visibly broken ones removed, shuffled, other columns, mixed with B's own collection
-    from the same universe of domains. For the demo and tests; bench/provenance has the full
+    from the same universe of domains. Returns the cut-off date (ISO): A's rows added after it
+    were not available to the copier. For the demo and tests; bench/provenance has the full
     ground-truth generator."""
     rng = random.Random(seed)
     with base_a.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f, delimiter=";"))[1:]
     before = rows[: int(len(rows) * cutoff_share)]
+    cutoff = before[-1][7]
+    before = [r for r in before if r[7] < cutoff]  # whole days only
     taken = [r for r in before if rng.random() < fraction]
     out: list[list[str]] = []
     for r in taken:
@@ -286,4 +289,4 @@ def write_derived(path: Path, base_a: Path, seed: int, *, fraction: float = 0.4,
         w.writerow(["contact", "email", "phone"])
         w.writerows(out)
     tmp.replace(path)
-    return path
+    return cutoff

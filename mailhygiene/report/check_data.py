@@ -1,0 +1,245 @@
+"""The hygiene report's content, from a `check` run's summary plus a few reads of the base's
+rows (typo suggestions, the replies verdicts rest on). Every address shown is masked unless the
+caller asks otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailhygiene.privacy import mask_address, mask_text
+from mailhygiene.report.fmt import NumberFormat
+from mailhygiene.report.messages import Catalogue
+from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
+from mailhygiene.store import Store
+
+MAX_REASONS_CHART = 16
+MAX_TYPO_SUGGESTIONS = 20
+TYPO_SAMPLES = 3
+MAX_DETAILS_PER_REASON = 3
+MAX_DETAIL_ROWS = 30
+_TYPO_PREFIX = "did you mean "
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One number of the report: `key` names it in the summary, `value` is the raw number
+    (kept as a data attribute so a reader or test can check it), `text` what is printed."""
+
+    key: str
+    label: str
+    value: float | int
+    text: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    key: str
+    label: str
+    count: int
+    share: float | None
+    meaning: str = ""
+    colour: str = ACCENT
+
+
+@dataclass(frozen=True, slots=True)
+class TypoRow:
+    suggestion: str
+    typed_domains: list[tuple[str, int]]
+    count: int
+    samples: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRow:
+    reason: str
+    evidence: str
+    detail: str
+    count: int
+
+
+@dataclass
+class CheckContent:
+    figures: list[Figure] = field(default_factory=list)
+    statuses: list[CountRow] = field(default_factory=list)
+    reasons: list[CountRow] = field(default_factory=list)
+    evidence: list[CountRow] = field(default_factory=list)
+    details: list[DetailRow] = field(default_factory=list)
+    flags: list[CountRow] = field(default_factory=list)
+    typos: list[TypoRow] = field(default_factory=list)
+    domains: list[dict[str, Any]] = field(default_factory=list)
+    phones: list[dict[str, Any]] = field(default_factory=list)
+    status_chart: Any = ""
+    reason_chart: Any = ""
+    duplicates_text: str = ""
+    interval: tuple[Any, Any] = (None, None)
+    lead: str = ""
+    rows_current: bool = True
+
+
+def _int(x: Any) -> int:
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _share(n: int, d: int) -> float | None:
+    return n / d if d else None
+
+
+def rows_match_run(store: Store, run_id: int, base_id: Any) -> bool:
+    """The base's rows hold this run's verdicts only if no later check ran on the same base
+    (a later run overwrites statuses); row-level sections are drawn only then."""
+    if base_id is None or not store.table_exists("contacts"):
+        return False
+    later = store.scalar("SELECT count(*) FROM runs WHERE command = 'check' AND base_id = ? "
+                         "AND run_id > ?", [int(base_id), run_id])
+    return not later
+
+
+def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
+          show_addresses: bool, rows_current: bool = True) -> CheckContent:
+    """`rows_current`: whether the base's rows still hold this run's verdicts (typo samples
+    and quoted replies are read from them)."""
+    s = summary
+    c = CheckContent()
+    c.rows_current = rows_current
+    row_base = s.get("base_id") if rows_current else None
+    rows, unique = _int(s.get("rows")), _int(s.get("unique"))
+    dups, invalid = _int(s.get("duplicates")), _int(s.get("invalid"))
+    rate = float(s.get("invalid_rate") or 0.0)
+    ci = s.get("invalid_rate_ci95") or [None, None]
+    c.figures = [
+        Figure("rows", cat.t("chk_rows"), rows, fmt.integer(rows)),
+        Figure("unique", cat.t("chk_unique"), unique, fmt.integer(unique)),
+        Figure("duplicates", cat.t("chk_duplicates"), dups, fmt.integer(dups)),
+        Figure("invalid", cat.t("chk_invalid"), invalid, fmt.integer(invalid)),
+        Figure("invalid_rate", cat.t("chk_invalid_rate"), rate, fmt.percent_of(rate, 2),
+               note=cat.t("chk_ci95") + cat.t("colon")),
+    ]
+    if "domains" in s:
+        c.figures.append(Figure("domains", cat.t("chk_domains"), _int(s["domains"]),
+                                fmt.integer(_int(s["domains"]))))
+    if _int(s.get("unparseable_rows")):
+        c.figures.append(Figure("unparseable_rows", cat.t("chk_unparseable"),
+                                _int(s["unparseable_rows"]), fmt.integer(s["unparseable_rows"])))
+    if "from_history" in s:
+        c.figures.append(Figure("from_history", cat.t("chk_from_history"),
+                                _int(s["from_history"]), fmt.integer(_int(s["from_history"]))))
+    if "invalid_rate_without_history" in s:
+        r = float(s["invalid_rate_without_history"] or 0.0)
+        c.figures.append(Figure("invalid_rate_without_history",
+                                cat.t("chk_rate_without_history"), r, fmt.percent_of(r, 2)))
+    c.interval = (ci[0], ci[1])
+    c.lead = cat.t("chk_lead", rows=fmt.integer(rows), unique=fmt.integer(unique),
+                   dups=fmt.integer(dups), invalid=fmt.integer(invalid),
+                   rate=fmt.percent_of(rate, 2), lo=fmt.percent_of(ci[0], 2),
+                   hi=fmt.percent_of(ci[1], 2))
+
+    by_status = {str(k): _int(v) for k, v in (s.get("by_status") or {}).items()}
+    c.statuses = [CountRow(k, cat.label(k), n, _share(n, rows),
+                           colour=STATUS_COLOURS.get(k, ACCENT))
+                  for k, n in sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0]))]
+    c.status_chart = bar_chart(
+        [Bar(r.label, r.count, f"{fmt.integer(r.count)} ({fmt.percent_of(r.share)})",
+             r.colour, r.key) for r in c.statuses], title=cat.t("chk_status_title"))
+
+    reason_status = _reason_statuses(store, row_base)
+    by_reason = {str(k): _int(v) for k, v in (s.get("by_reason") or {}).items()}
+    c.reasons = [CountRow(k, cat.label(k), n, _share(n, rows),
+                          colour=STATUS_COLOURS.get(reason_status.get(k, ""), ACCENT))
+                 for k, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))]
+    c.reason_chart = bar_chart(
+        [Bar(r.label, r.count, f"{fmt.integer(r.count)} ({fmt.percent_of(r.share)})",
+             r.colour, r.key) for r in c.reasons[:MAX_REASONS_CHART]],
+        title=cat.t("chk_reason_title"), label_width=300)
+
+    by_ev = {str(k): _int(v) for k, v in (s.get("by_evidence") or {}).items()}
+    order = ["history", "smtp", "dns", "syntax"]
+    c.evidence = [CountRow(k, cat.label(k), n, _share(n, unique), cat.evidence_meaning(k))
+                  for k, n in sorted(by_ev.items(),
+                                     key=lambda kv: (order.index(kv[0]) if kv[0] in order
+                                                     else 9, kv[0]))]
+    c.details = _details(store, row_base, show_addresses=show_addresses)
+
+    flags = {str(k): _int(v) for k, v in (s.get("flags") or {}).items()}
+    c.flags = [CountRow(k, cat.label(k), n, _share(n, unique), cat.flag_meaning(k))
+               for k, n in sorted(flags.items(), key=lambda kv: (-kv[1], kv[0]))]
+    c.typos = _typos(store, row_base, show_addresses=show_addresses)
+
+    for d in s.get("top_domains") or []:
+        n, inv = _int(d.get("rows")), _int(d.get("invalid"))
+        share = d.get("invalid_share")
+        c.domains.append({"domain": str(d.get("domain", "")), "rows": n, "invalid": inv,
+                          "share": float(share) if share is not None else _share(inv, n)})
+    phones = s.get("phones") or {}
+    if isinstance(phones, dict):
+        for key, p in phones.items():
+            if isinstance(p, dict) and "invalid_rate" in p:
+                c.phones.append({"column": str(p.get("column", key)),
+                                 "filled": _int(p.get("filled")), "valid": _int(p.get("valid")),
+                                 "invalid": _int(p.get("invalid")),
+                                 "rate": float(p.get("invalid_rate") or 0.0),
+                                 "ci": p.get("invalid_rate_ci95") or [None, None],
+                                 "by_reason": p.get("by_reason") or {}})
+    c.duplicates_text = cat.t("chk_dup_text", n=fmt.integer(dups),
+                              share=fmt.percent_of(_share(dups, rows)))
+    return c
+
+
+def _reason_statuses(store: Store, base_id: Any) -> dict[str, str]:
+    if base_id is None or not store.table_exists("contacts"):
+        return {}
+    return {str(r): str(st) for r, st in store.fetchall(
+        "SELECT reason, mode(status) FROM contacts WHERE base_id = ? AND reason IS NOT NULL "
+        "GROUP BY reason", [int(base_id)])}
+
+
+def _masked(address: str, show: bool) -> str:
+    return address if show else mask_address(address)
+
+
+def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]:
+    """Counts per suggested domain (contacts.detail of possible-typo rows), with the typed
+    domains and a few masked samples."""
+    if base_id is None or not store.table_exists("contacts"):
+        return []
+    rows = store.fetchall(
+        "SELECT detail, domain, count(*) AS n, "
+        f"list(coalesce(address, raw) ORDER BY row_no)[1:{TYPO_SAMPLES}] "
+        "FROM contacts WHERE base_id = ? AND status <> 'duplicate' AND detail LIKE ? "
+        "AND (reason = 'possible_typo' OR flags LIKE '%typo%') "
+        "GROUP BY detail, domain ORDER BY n DESC, domain", [int(base_id), _TYPO_PREFIX + "%"])
+    typed: dict[str, list[tuple[str, int]]] = {}
+    samples_of: dict[str, list[str]] = {}
+    for detail, domain, n, samples in rows:
+        sug = str(detail)[len(_TYPO_PREFIX):].strip()
+        typed.setdefault(sug, []).append((str(domain or ""), int(n)))
+        kept = samples_of.setdefault(sug, [])
+        kept += [_masked(str(a), show_addresses) for a in samples or []]
+    out = [TypoRow(sug, doms, sum(n for _, n in doms), samples_of[sug][:TYPO_SAMPLES])
+           for sug, doms in typed.items()]
+    return sorted(out, key=lambda r: (-r.count, r.suggestion))[:MAX_TYPO_SUGGESTIONS]
+
+
+def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[DetailRow]:
+    """The most frequent reply or explanation texts behind DNS, SMTP and history verdicts
+    (SMTP replies quote addresses: masked)."""
+    if base_id is None or not store.table_exists("contacts"):
+        return []
+    rows = store.fetchall(
+        "SELECT reason, evidence, detail, n FROM (SELECT reason, evidence, detail, count(*) AS n,"
+        " row_number() OVER (PARTITION BY reason ORDER BY count(*) DESC, detail) AS rk "
+        "FROM contacts WHERE base_id = ? AND status <> 'duplicate' AND coalesce(detail, '') <> ''"
+        " AND evidence IN ('dns', 'smtp', 'history') AND coalesce(reason, '') <> 'possible_typo'"
+        " GROUP BY reason, evidence, detail) WHERE rk <= ? ORDER BY n DESC, reason, detail "
+        "LIMIT ?", [int(base_id), MAX_DETAILS_PER_REASON, MAX_DETAIL_ROWS])
+    # Masking can make distinct replies equal (they differed only by the address): merge them.
+    merged: dict[tuple[str, str, str], int] = {}
+    for r, e, d, n in rows:
+        text = str(d) if show_addresses else mask_text(str(d))
+        merged[(str(r), str(e), text)] = merged.get((str(r), str(e), text), 0) + int(n)
+    return [DetailRow(r, e, d, n) for (r, e, d), n
+            in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -1,0 +1,251 @@
+"""The provenance report's content, from a `compare` run's summary: `Comparison.to_json()`
+with the `evidence` section of issue 8 when it was evaluated. Every section is optional."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from mailhygiene.evidence.stats import ENFSI_BANDS, enfsi_words
+from mailhygiene.privacy import mask_text
+from mailhygiene.report.fmt import NumberFormat
+from mailhygiene.report.messages import Catalogue
+from mailhygiene.report.svg import lr_chart, overlap_figure
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074"
+                                            "\u2075\u2076\u2077\u2078\u2079")
+SIGNAL_ORDER = ("stratified_overlap", "shared_errors", "raw_form", "order")
+
+
+@dataclass
+class Signal:
+    key: str
+    label: str
+    log10_lr: float | None
+    cap: float
+    included: bool
+    counts: list[tuple[str, str]]
+    note: str
+    strata: list[dict[str, Any]]
+    assumptions: list[str]
+
+
+@dataclass
+class CompareContent:
+    sides: list[dict[str, Any]] = field(default_factory=list)
+    overlap: dict[str, Any] = field(default_factory=dict)
+    overlap_rows: list[dict[str, Any]] = field(default_factory=list)
+    overlap_chart: Markup = field(default_factory=Markup)
+    by_status: list[dict[str, Any]] = field(default_factory=list)
+    by_domain: list[dict[str, Any]] = field(default_factory=list)
+    evidence: dict[str, Any] | None = None
+    signals: list[Signal] = field(default_factory=list)
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)
+    lr_chart: Markup = field(default_factory=Markup)
+    limits: list[str] = field(default_factory=list)
+    strengthen: list[str] = field(default_factory=list)
+    key_id: str | None = None
+    minhash: dict[str, Any] | None = None
+    enfsi_scale: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _f(x: Any) -> float | None:
+    try:
+        return None if x is None else float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _i(x: Any) -> int:
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return 0
+
+
+def build(summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
+          show_addresses: bool) -> CompareContent:
+    s = summary
+    c = CompareContent()
+    def text(v: Any) -> str:
+        return str(v) if show_addresses else mask_text(str(v))
+
+    for role, key in (("cmp_base_a", "a"), ("cmp_base_b", "b")):
+        side = s.get(key) or {}
+        c.sides.append({"role": cat.t(role), "key": key, "name": str(side.get("name", "")),
+                        "base_id": side.get("base_id"), "rows": _i(side.get("rows")),
+                        "unique": _i(side.get("unique")), "checked": side.get("checked")})
+    ov = s.get("overlap") or {}
+    c.overlap = ov
+    exact = _i(ov.get("exact"))
+    a_u, b_u = c.sides[0]["unique"], c.sides[1]["unique"]
+    c.overlap_chart = overlap_figure(
+        max(0, a_u - exact), exact, max(0, b_u - exact),
+        labels=(cat.t("cmp_only_a"), cat.t("cmp_both"), cat.t("cmp_only_b")),
+        names=("A", "B"), fmt=fmt, title=cat.t("cmp_overlap"), colon=cat.t("colon"))
+
+    def est(prefix: str, pct: bool) -> dict[str, Any]:
+        v = _f(ov.get(prefix))
+        se = _f(ov.get(prefix + "_stderr"))
+        ci = ov.get(prefix + "_ci95") or [None, None]
+        if v is None:
+            return {"text": "\u2014", "value": None}
+        if pct:
+            t = fmt.percent_of(v, 2)
+            if se is not None:
+                t += f" \u00b1 {fmt.percent_of(se, 2)}"
+            if ci[0] is not None:
+                t += f" [{fmt.interval(ci[0], ci[1], 2)}]"
+        else:
+            t = fmt.number(v, 4)
+            if se is not None:
+                t += f" \u00b1 {fmt.number(se, 4)}"
+            if ci[0] is not None:
+                t += f" [{fmt.number(_f(ci[0]), 4)} \u2013 {fmt.number(_f(ci[1]), 4)}]"
+        return {"text": t, "value": v}
+
+    inter = _f(ov.get("minhash_intersection"))
+    c.overlap_rows = [
+        {"key": "exact", "label": cat.t("cmp_exact"), "value": exact,
+         "text": fmt.integer(exact),
+         "estimate": {"text": fmt.integer(round(inter)) if inter is not None else "\u2014",
+                      "value": inter}},
+        {"key": "containment_b_in_a", "label": cat.t("cmp_b_in_a"),
+         "value": _f(ov.get("containment_b_in_a")),
+         "text": fmt.percent_of(_f(ov.get("containment_b_in_a")), 2),
+         "estimate": est("minhash_containment_b_in_a", True)},
+        {"key": "containment_a_in_b", "label": cat.t("cmp_a_in_b"),
+         "value": _f(ov.get("containment_a_in_b")),
+         "text": fmt.percent_of(_f(ov.get("containment_a_in_b")), 2),
+         "estimate": est("minhash_containment_a_in_b", True)},
+        {"key": "jaccard", "label": cat.t("cmp_jaccard"), "value": _f(ov.get("jaccard")),
+         "text": fmt.number(_f(ov.get("jaccard")), 4),
+         "estimate": _jaccard_estimate(ov, fmt)},
+    ]
+    for row in s.get("by_status") or []:
+        c.by_status.append({"status": cat.label(row.get("status", "")),
+                            "a_unique": _i(row.get("a_unique")), "in_b": _i(row.get("in_b")),
+                            "share": _f(row.get("share_in_b"))})
+    for row in s.get("by_domain") or []:
+        c.by_domain.append({"domain": text(row.get("domain", "")),
+                            "overlap": _i(row.get("overlap")),
+                            "a_unique": _i(row.get("a_unique")),
+                            "b_unique": _i(row.get("b_unique"))})
+    mh = s.get("minhash")
+    c.minhash = mh if isinstance(mh, dict) else None
+    c.key_id = None if c.minhash is None else c.minhash.get("key_id")
+    ev = s.get("evidence")
+    if isinstance(ev, dict) and ev.get("log10_lr") is not None:
+        _evidence(c, ev, cat, fmt, text)
+    return c
+
+
+def _jaccard_estimate(ov: dict[str, Any], fmt: NumberFormat) -> dict[str, Any]:
+    j = _f(ov.get("minhash_jaccard"))
+    if j is None:
+        return {"text": "\u2014", "value": None}
+    t = fmt.number(j, 4)
+    se = _f(ov.get("minhash_stderr"))
+    if se is not None:
+        t += f" \u00b1 {fmt.number(se, 4)}"
+    ci = ov.get("minhash_jaccard_ci95") or [None, None]
+    if ci[0] is not None:
+        t += f" [{fmt.number(_f(ci[0]), 4)} \u2013 {fmt.number(_f(ci[1]), 4)}]"
+    return {"text": t, "value": j}
+
+
+def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: NumberFormat,
+              text: Callable[[Any], str]) -> None:
+    log10_lr = float(ev["log10_lr"])
+    words = enfsi_words(log10_lr)
+    cap = _f((ev.get("signals") or {}).get("combination", {}).get("cap")) or 6.0
+    verbal = (text(ev["verbal"]) if cat.lang == "en" and ev.get("verbal")
+              else cat.verbal(log10_lr, words))
+    ci = ev.get("copied_ci95") or [None, None]
+    baseline = ev.get("baseline") or {}
+    c.evidence = {
+        "log10_lr": log10_lr, "lr": lr_text(log10_lr, fmt),
+        "words": cat.enfsi(words), "verbal": verbal, "cap": cap,
+        "cap_text": "10" + str(round(cap)).translate(_SUPERSCRIPT),
+        "copied": ev.get("copied_estimate"), "copied_lo": ci[0], "copied_hi": ci[1],
+        "baseline_source": text(baseline.get("source", "")),
+        "baseline_description": text(baseline.get("description", "")),
+        "baseline_uncertainty": text(baseline.get("uncertainty", "")),
+        "combination": text((ev.get("signals") or {}).get("combination", {}).get("method", "")),
+        "counts_log10_lr": _f((ev.get("signals") or {}).get("combination", {})
+                              .get("counts_log10_lr")),
+        "counts": {str(k): v for k, v in (ev.get("counts") or {}).items()},
+    }
+    signals = ev.get("signals") or {}
+    names = [k for k in SIGNAL_ORDER if k in signals] + sorted(
+        k for k in signals if k not in SIGNAL_ORDER and k != "combination")
+    for name in names:
+        sig = signals[name]
+        if not isinstance(sig, dict):
+            continue
+        counts = [(str(k), _count_text(v, fmt)) for k, v in (sig.get("counts") or {}).items()]
+        c.signals.append(Signal(
+            key=name, label=cat.t("sig_" + name) if "sig_" + name in cat.messages else name,
+            log10_lr=_f(sig.get("log10_lr")), cap=cap,
+            included=bool(sig.get("included", True)),
+            counts=counts, note=text(sig.get("note") or ""),
+            strata=[_stratum(r) for r in sig.get("strata") or []],
+            assumptions=[text(a) for a in sig.get("assumptions") or []]))
+    for row in ev.get("sensitivity") or []:
+        v = _f(row.get("log10_lr")) or 0.0
+        c.sensitivity.append({"variant": cat.variant(str(row.get("variant", ""))),
+                              "log10_lr": v, "words": cat.enfsi(enfsi_words(v))})
+    c.lr_chart = lr_chart(
+        [(r["variant"], r["log10_lr"]) for r in c.sensitivity]
+        or [(cat.t("cmp_log10_lr"), log10_lr)],
+        cap=cap, fmt=fmt, title=cat.t("cmp_sensitivity"), axis_label=cat.t("cmp_log10_lr"))
+    c.enfsi_scale = _enfsi_scale(cat, fmt)
+    c.limits = [text(x) for x in ev.get("limits") or []]
+    c.strengthen = [text(x) for x in ev.get("strengthen") or []]
+
+
+def _enfsi_scale(cat: Catalogue, fmt: NumberFormat) -> list[tuple[str, str]]:
+    """(LR range, words) rows of the ENFSI verbal scale, from the bands the evaluation uses."""
+    rows = []
+    upper: float | None = None
+    for bound, words in ENFSI_BANDS:
+        hi = "" if upper is None else f" \u2013 {fmt.integer(upper)}"
+        lo = fmt.integer(bound) if bound >= 10 else fmt.number(bound, 0)
+        rows.append((f"{lo}{hi}" if hi else f"\u2265 {lo}", cat.enfsi(words)))
+        upper = bound
+    rows.append((f"1 \u2013 {fmt.number(ENFSI_BANDS[-1][0], 0)}", cat.enfsi("no support")))
+    return rows
+
+
+def lr_text(log10_lr: float, fmt: NumberFormat) -> str:
+    """The likelihood ratio written out: `1 000 000`, `316`, `4.27`, `1/250` (a ratio below one
+    is shown as its inverse fraction, the form experts read aloud)."""
+    if log10_lr < 0:
+        return "1/" + lr_text(-log10_lr, fmt)
+    lr = 10.0 ** log10_lr
+    if lr >= 100:
+        return fmt.integer(round(lr, -math.floor(log10_lr) + 2))
+    return fmt.number(lr, 2 if lr < 10 else 1)
+
+
+def _stratum(r: dict[str, Any]) -> dict[str, Any]:
+    return {"stratum": str(r.get("stratum", "")), "a_addresses": _i(r.get("a_addresses")),
+            "in_b": _i(r.get("in_b")), "rate": _f(r.get("rate")),
+            "baseline_addresses": _i(r.get("baseline_addresses")),
+            "baseline_in_b": _i(r.get("baseline_in_b")),
+            "independent_rate": _f(r.get("independent_rate")),
+            "weighed": bool(r.get("weighed", True))}
+
+
+def _count_text(v: Any, fmt: NumberFormat) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower() if v is not None else "\u2014"
+    if isinstance(v, int):
+        return fmt.integer(v)
+    if isinstance(v, float):
+        return fmt.number(v, 4)
+    return str(v)
