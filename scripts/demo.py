@@ -48,14 +48,24 @@ def main() -> None:
     with LocalDns(universe.dns_records()) as nameserver:
         print(f"local DNS resolver (unbound) on {nameserver}, serving the demo domains")
         run([*mh, "check", str(base_a), "-o", str(out / "cleaned_a.csv"), "--db", str(db),
-             "--nameserver", nameserver, "--allow-loopback"])
+             "--nameserver", nameserver, "--allow-loopback", "--html",
+             str(out / "rapport-hygiene.html"), "--lang", "fr"])
     base_b = out / "base_b.csv"
     cutoff = write_derived(base_b, base_a, SEED + 6)
     print(f"\ngenerated {base_b}: 40% of A's rows before {cutoff}, lower-cased, half of the "
           "broken addresses removed, shuffled, mixed with 60,000 rows of B's own collection")
     run([*mh, "compare", str(base_a), str(base_b), "--db", str(db), "--date-column",
-         "date_ajout", "--cutoff", cutoff])
-    print(f"\ndemo outputs in {out}/: cleaned_a.csv, base_b.csv, demo.duckdb")
+         "date_ajout", "--cutoff", cutoff, "--html", str(out / "rapport-provenance.html"),
+         "--lang", "fr"])
+    run([*mh, "report", "--kind", "check", "--latest", "--lang", "en", "-o",
+         str(out / "hygiene-report.html"), "--db", str(db)])
+    run([*mh, "report", "--kind", "compare", "--latest", "--lang", "en", "-o",
+         str(out / "provenance-report.html"), "--db", str(db)])
+    print(f"\ndemo outputs in {out}/:")
+    for name in ("cleaned_a.csv", "base_b.csv", "rapport-hygiene.html",
+                 "rapport-provenance.html", "hygiene-report.html", "provenance-report.html",
+                 "demo.duckdb"):
+        print(f"  {out / name}")
 
 
 if __name__ == "__main__":

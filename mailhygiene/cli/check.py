@@ -57,6 +57,11 @@ from mailhygiene.store import open_store
 @click.option("--default-region", default="MA", show_default=True,
               help="Country for numbers written without a prefix (ISO code).")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.option("--html", "html", type=click.Path(dir_okay=False),
+              help="Also write the hygiene report (self-contained HTML) here.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
+@click.option("--show-addresses", is_flag=True,
+              help="Report: show addresses unmasked (internal use; noted on the report).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr (default: only on a terminal, never in CI).")
 def check(input_path: str, output: str | None, level: str, as_json: bool, db: str,
@@ -67,7 +72,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
           allow_loopback: bool, helo: str | None, mail_from: str | None, smtp_port: int,
           per_host_concurrency: int, smtp_concurrency: int, rate: str,
           greylist_delay: float, bounces: tuple[str, ...], phone_column: tuple[str, ...],
-          default_region: str, restart: bool, progress: bool | None) -> None:
+          default_region: str, restart: bool, html: str | None, lang: str,
+          show_addresses: bool, progress: bool | None) -> None:
     """Validate the addresses of INPUT (CSV, TXT or XLSX) and summarise the result.
 
     \b
@@ -90,6 +96,11 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         with open_store(db) as store:
             summary: dict[str, Any] = asyncio.run(
                 run_check(store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]]))
+            if html:
+                from mailhygiene.report import write_check_report
+
+                summary["report"] = str(write_check_report(
+                    store, summary["run_id"], html, lang=lang, show_addresses=show_addresses))
     finally:
         if show:
             show.close()

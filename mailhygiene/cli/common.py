@@ -100,3 +100,5 @@ def print_summary(s: dict[str, Any]) -> None:
                 f"(95% CI {_pct(plo)} – {_pct(phi)})")
     if s.get("output"):
         out(f"cleaned list: {s['output']} ({s.get('output_rows', 0):,} rows)")
+    if s.get("report"):
+        out(f"report: {s['report']}")
