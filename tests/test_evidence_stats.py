@@ -256,3 +256,28 @@ def test_pooled_baseline_chain() -> None:
     assert pooled_baseline(cells, "inv_syntax", "freemail") == (43, 1)  # invalid classes
     assert pooled_baseline({("inv_syntax", "role/seen"): (1, 0)}, "inv_syntax",
                            "role/seen") == (1, 0)  # nothing to pool with
+
+
+def test_copied_estimate_lies_inside_its_interval() -> None:
+    """A B made almost entirely of A's addresses: the interval clips at the shared count and the
+    point estimate must not fall outside it."""
+    from mailhygiene.evidence.model import copied_estimate as estimate
+
+    for strata in _clip_cases():
+        est = estimate(strata)
+        lo, hi = est.ci95
+        assert est.estimate is not None and lo <= est.estimate <= hi
+
+
+def _clip_cases() -> list[list[object]]:
+    from mailhygiene.evidence.model import StratumCounts
+
+    return [
+        # Found by a random search: the mixture's 2.5% quantile clips at the shared count
+        # while its mean stays below it.
+        [StratumCounts("s0", "valid", n=20000, k=19980, m=50, x=2),
+         StratumCounts("s1", "invalid", n=20000, k=19800, m=1000, x=1, invalid=True)],
+        [StratumCounts("s0", "valid", n=20000, k=20000, p_assumed=0.05),
+         StratumCounts("s1", "invalid", n=60000, k=59940, m=50, x=0, invalid=True)],
+        [StratumCounts("valid", "valid", n=10, k=10, m=5, x=0)],
+    ]

@@ -338,7 +338,11 @@ def copied_estimate(strata: Sequence[StratumCounts], grid: BaselineGrid | None =
     lo = float(grid_d[min(int(np.searchsorted(cdf, 0.025)), len(grid_d) - 1)])
     hi = float(grid_d[min(int(np.searchsorted(cdf, 0.975)), len(grid_d) - 1)])
     lo, hi = min(max(lo, 0.0), total), min(max(hi, 0.0), total)
-    return CopiedEstimate(round(est), (math.floor(lo), math.ceil(max(hi, lo))))
+    lo_i, hi_i = math.floor(lo), math.ceil(max(hi, lo))
+    # When most of the distribution lies beyond what B shares with A, both quantiles clip to
+    # the shared count while the mean stays below it: the estimate reported must lie inside
+    # its own interval.
+    return CopiedEstimate(min(max(round(est), lo_i), hi_i), (lo_i, hi_i))
 
 
 def _erf(x: FloatArray) -> FloatArray:
