@@ -357,5 +357,5 @@ def compare_fingerprint_files(path_a: str | Path, path_b: str | Path) -> Fingerp
 def mask_domain(domain: str) -> str:
     """`example.ma` -> `e***.ma`, as `mask_address` masks the domain of an address."""
     if not domain:
-        return ""
+        return "(no valid domain)"  # syntax-invalid addresses have no domain to group by
     return mask_address(f"x@{domain}").split("@", 1)[1]
