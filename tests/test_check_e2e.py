@@ -38,7 +38,15 @@ CASES = {
     "v@servfail.example": (("unknown", "dns_error"),) * 2,
     "u@timeout.example": (("unknown", "timeout"),) * 2,
     "not-an-address": (("invalid", "syntax_missing_at"),) * 2,
+    # no SMTP server behind these: probing gives no_connect, never invalid
+    "a@aonly.example": (("unknown", "smtp_skipped"), ("unknown", "no_connect")),
+    "b@aaaaonly.example": (("unknown", "smtp_skipped"), ("unknown", "no_connect")),
+    "c@multi.example": (("unknown", "smtp_skipped"), ("unknown", "no_connect")),
+    "d@café.example": (("unknown", "smtp_skipped"), ("unknown", "no_connect")),
+    "e@noaddr.example": (("invalid", "no_mail_host"),) * 2,
 }
+FLAGS = {"a@aonly.example": "mx_fallback", "b@aaaaonly.example": "mx_fallback",
+         "d@café.example": "idn"}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +64,15 @@ def dns(farm: SmtpFarm) -> Iterator[LocalDns]:
     records += [("nullmx.example", "MX", "0 ."), ("nomail.example", "TXT", '"v=spf1 -all"'),
                 ("private.example", "MX", "10 mx.private.example."),
                 ("mx.private.example", "A", "10.1.2.3"),
-                ("aonly.example", "A", "127.0.0.99")]
+                ("aonly.example", "A", "127.0.0.99"), ("aaaaonly.example", "AAAA", "::1"),
+                # priorities listed out of order; the best one has no address
+                ("multi.example", "MX", "30 mx3.multi.example."),
+                ("multi.example", "MX", "10 mx1.multi.example."),
+                ("multi.example", "MX", "20 mx2.multi.example."),
+                ("mx2.multi.example", "A", "127.0.0.98"),
+                ("xn--caf-dma.example", "MX", "10 mx.xn--caf-dma.example."),
+                ("mx.xn--caf-dma.example", "A", "127.0.0.97"),
+                ("noaddr.example", "MX", "10 ghost.noaddr.example.")]
     server = LocalDns(records, servfail_zones=("servfail.example",),
                       timeout_zones=("timeout.example",))
     server.start()
@@ -91,7 +107,9 @@ def test_mx_level_end_to_end(tmp_path: Path, dns: LocalDns) -> None:
     summary, rows = check(tmp_path, dns, "--level", "mx")
     got = {r["email"]: (r["mh_status"], r["mh_reason"]) for r in rows}
     assert got == {a: exp[0] for a, exp in CASES.items()}
-    assert summary["domains"] == 10
+    for address, flag in FLAGS.items():
+        assert flag in next(r for r in rows if r["email"] == address)["mh_flags"].split(",")
+    assert summary["domains"] == 15
     assert summary["dns_queries"] > 0
     # A second run within the TTL asks nothing again for answered domains; only transient
     # failures (never cached as final) are asked again.
