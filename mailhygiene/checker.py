@@ -17,7 +17,7 @@ from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import BaseRef, import_base, reset_statuses
 from mailhygiene.store import Store
 from mailhygiene.summary import summarize
-from mailhygiene.types import Level, Reason, Status
+from mailhygiene.types import Level, Reason, Status, Verdict
 
 
 @dataclass
@@ -224,30 +224,25 @@ def smtp_options(opts: CheckOptions) -> Any:
 def _apply_facts(store: Store, base: BaseRef, facts: Facts) -> dict[str, Any]:
     extra: dict[str, Any] = {"dns_queries": facts.dns_queries}
     if facts.domains:
-        rows = [(d, r.verdict.status.value, r.verdict.reason.value, r.verdict.evidence.value,
-                 ",".join(sorted(f.value for f in r.verdict.flags)), r.verdict.detail)
-                for d, r in facts.domains.items()]
-        store.load_rows("_mh_domain_verdicts",
-                        ["domain", "status", "reason", "evidence", "flags", "detail"], rows)
-        apply_verdicts(store, base.base_id, "_mh_domain_verdicts", on="domain")
-        store.execute("DROP TABLE IF EXISTS _mh_domain_verdicts")
+        apply_verdicts(store, base.base_id, {d: r.verdict for d, r in facts.domains.items()},
+                       on="domain")
         extra["domains_from_cache"] = sum(1 for r in facts.domains.values() if r.from_cache)
     if facts.probes:
-        rows = [(a, o.verdict.status.value, o.verdict.reason.value, o.verdict.evidence.value,
-                 ",".join(sorted(f.value for f in o.verdict.flags)), o.verdict.detail)
-                for a, o in facts.probes.items()]
-        store.load_rows("_mh_probe_verdicts",
-                        ["address", "status", "reason", "evidence", "flags", "detail"], rows)
-        apply_verdicts(store, base.base_id, "_mh_probe_verdicts", on="address")
-        store.execute("DROP TABLE IF EXISTS _mh_probe_verdicts")
+        apply_verdicts(store, base.base_id, {a: o.verdict for a, o in facts.probes.items()},
+                       on="address")
         extra["smtp_probed"] = sum(1 for o in facts.probes.values() if not o.from_cache)
         extra["smtp_from_cache"] = sum(1 for o in facts.probes.values() if o.from_cache)
     return extra
 
 
-def apply_verdicts(store: Store, base_id: int, table: str, *, on: str) -> None:
-    """Applies verdicts from `table` (columns `on`, status, reason, evidence, flags, detail) to
-    the base's syntax-valid, non-duplicate rows joined on contacts.`on`. Flags are merged."""
+def apply_verdicts(store: Store, base_id: int, verdicts: dict[str, Verdict], *,
+                   on: str) -> None:
+    """Applies verdicts keyed by contacts.`on` (domain or address) to the base's syntax-valid,
+    non-duplicate rows, in one bulk UPDATE. Flags are merged with the row's."""
+    rows = [(k, v.status.value, v.reason.value, v.evidence.value,
+             ",".join(sorted(f.value for f in v.flags)), v.detail) for k, v in verdicts.items()]
+    table = f"_mh_{on}_verdicts"
+    store.load_rows(table, [on, "status", "reason", "evidence", "flags", "detail"], rows)
     store.execute(
         f"""UPDATE contacts SET status = v.status, reason = v.reason, evidence = v.evidence,
             flags = array_to_string(list_sort(list_distinct(list_filter(
@@ -259,6 +254,7 @@ def apply_verdicts(store: Store, base_id: int, table: str, *, on: str) -> None:
           AND contacts.status <> 'duplicate'""",
         [base_id],
     )
+    store.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def _history_figures(store: Store, base: BaseRef, summary: dict[str, Any]) -> None:
