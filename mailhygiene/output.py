@@ -92,8 +92,11 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     # of the whole base; the CASE turns any misalignment into an error rather than a wrong file.
     select[0] = (f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') "
                  f"ELSE {select[0]} END")
-    # Output columns are named o1..oM so FORCE_QUOTE can name them.
-    select = [f"{e} AS o{k}" for k, e in enumerate(select, 1)]
+    # In the common case (UTF-8 without BOM, distinct plain header names) DuckDB writes the
+    # final file itself, header included; otherwise a body is written and assembled.
+    direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header))
+    names = header if direct else [f"o{k}" for k in range(1, len(select) + 1)]
+    select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
     sql = (
         f'SELECT {", ".join(select)} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
         f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c {' '.join(joins)} "
@@ -102,6 +105,40 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
         raise InputError(f"output directory does not exist: {out_dir}")
+    d = delim.replace("'", "''")
+    if direct:
+        force = _columns_with_cr(store, base, n)
+        quoted = ", ".join(f'"{_ident(names[k - 1])}"' for k in force)
+        force_opt = f", FORCE_QUOTE ({quoted})" if force else ""
+        fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
+                                         dir=out_dir)
+        os.close(fd)
+        try:
+            store.execute(
+                f"COPY ({sql}) TO '{_sql_path(Path(tmp_final))}' (FORMAT csv, HEADER true, "
+                f"DELIMITER '{d}', QUOTE '\"', ESCAPE '\"'{force_opt})")
+            os.replace(tmp_final, out_path)
+            _remove_stale_parts(out_dir, out_path.name)
+        except BaseException:
+            Path(tmp_final).unlink(missing_ok=True)
+            raise
+    else:
+        _write_assembled(store, base, sql, n, joins, extras, where, header, out_path, out_dir,
+                         delim, enc, bom, neutralize_formulas)
+    written = store.scalar(
+        f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
+        + (where.replace("WHERE", "AND") if where else "")
+    )
+    return int(written)
+
+
+def _write_assembled(store: Store, base: BaseRef, sql: str, n: int, joins: list[str],
+                     extras: list[tuple[Any, ...]], where: str, header: list[str],
+                     out_path: Path, out_dir: Path, delim: str, enc: str, bom: bool,
+                     neutralize_formulas: bool) -> None:
+    """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
+    output encoding is not UTF-8, into a temp file renamed over the target."""
+    d = delim.replace("'", "''")
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
         if n > WIDE_COLUMNS:
@@ -110,7 +147,6 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         else:
             force = _columns_with_cr(store, base, n)
             force_opt = f", FORCE_QUOTE ({', '.join(f'o{k}' for k in force)})" if force else ""
-            d = delim.replace("'", "''")
             store.execute(
                 f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, "
                 f"DELIMITER '{d}', QUOTE '\"', ESCAPE '\"'{force_opt})"
@@ -121,8 +157,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
             with os.fdopen(fd, "wb") as f:
                 if bom:
                     f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
-                head = _header_line(header, delim)
-                f.write(head.encode(enc, errors="replace"))
+                f.write(_header_line(header, delim).encode(enc, errors="replace"))
                 with body.open("rb") as src:
                     if enc in ("utf-8", "utf-8-sig"):
                         shutil.copyfileobj(src, f, 8 * 1024 * 1024)
@@ -133,11 +168,19 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         except BaseException:
             Path(tmp_final).unlink(missing_ok=True)
             raise
-    written = store.scalar(
-        f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
-        + (where.replace("WHERE", "AND") if where else "")
-    )
-    return int(written)
+
+
+def _plain_header(header: list[str]) -> bool:
+    """Header names DuckDB writes exactly as csv.writer would: non-empty, distinct even
+    ignoring case (DuckDB renames duplicates), and not formula-like (they would need the
+    apostrophe)."""
+    folded = [h.casefold() for h in header]
+    return (all(h and neutralize(h) == h and "\r" not in h and "\n" not in h for h in header)
+            and len(set(folded)) == len(folded))
+
+
+def _ident(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def _write_body_python(store: Store, base: BaseRef, n: int, joins: list[str],
