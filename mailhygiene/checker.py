@@ -5,6 +5,7 @@ network stacks."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -103,7 +104,9 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
     base = import_base(store, opts.input, name=opts.name, column=opts.column, sheet=opts.sheet,
                        delimiter=opts.delimiter, fold_providers=opts.fold_providers,
                        reuse=not opts.restart, progress=progress.message if progress else None)
-    run_id = store.start_run("check", opts.params() | {"command": list(command)},
+    # The working directory makes the recorded command reproducible with relative paths.
+    run_id = store.start_run("check", opts.params() | {"command": list(command),
+                                                       "cwd": os.getcwd()},
                              library_versions(), base.sha256)
     # Network stages commit their caches as they go (an interrupted run keeps what it learnt);
     # the verdicts are applied to the base in one transaction.

@@ -6,6 +6,7 @@ Importing a fingerprint is a separate command (`fingerprint-import FILE.json`) r
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -106,7 +107,7 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
             params = {"a": a, "b": b, "num_perm": num_perm, "column": column,
                       "a_bounces": list(a_bounces), "date_column": date_column,
                       "cutoff": cutoff, "reference": reference, "key_id": key.key_id,
-                      "command": ["mailhygiene", *sys.argv[1:]]}
+                      "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd()}
             run_id = store.start_run("compare", params, library_versions())
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
                                  column=column, evidence=evidence_hook(ev))
