@@ -120,6 +120,14 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
         extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
                                      "new_events": stats.new_events}
     facts = await _gather_facts(store, base, level, opts, progress)
+    # Phones do not depend on the email verdicts; the stage is atomic on its own and runs
+    # before the transaction below (inside it, DuckDB 2.0 lost the rows of the bulk phone
+    # path's temp tables, sending every cell to the slow path: tests/test_check_phones.py).
+    from mailhygiene.phones import apply_phones
+
+    if progress:
+        progress.message("phone and fax numbers")
+    apply_phones(store, base.base_id, opts.phone_columns or None, opts.default_region)
     with store.transaction():
         if base.reused:
             reset_statuses(store, base.base_id)
@@ -128,16 +136,12 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
         # so it is applied on every check, last.
         from mailhygiene.enrich import apply_enrichment
         from mailhygiene.history import apply_history
-        from mailhygiene.phones import apply_phones
         from mailhygiene.suppress import apply_suppressions
 
         apply_history(store, base.base_id)
-        # Then facts about the address itself (role, free, disposable, typo), the phone and fax
-        # columns, and last the opt-out lists, which override every other verdict but invalid.
+        # Then facts about the address itself (role, free, disposable, typo), and last the
+        # opt-out lists, which override every other verdict but invalid.
         enrichment = apply_enrichment(store, base.base_id)
-        if progress:
-            progress.message("phone and fax numbers")
-        apply_phones(store, base.base_id, opts.phone_columns or None, opts.default_region)
         suppression = apply_suppressions(store, base.base_id)
     summary = summarize(store, base, level=level.value)
     summary |= extra

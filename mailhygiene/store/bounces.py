@@ -166,9 +166,14 @@ def write_verdicts(store: Store, base_id: int,
     """rows: (row_no, status, reason, evidence, detail) -> contacts of `base_id`."""
     if not rows:
         return
-    store.execute("CREATE OR REPLACE TEMP TABLE _history_verdicts (row_no BIGINT, status "
-                  "VARCHAR, reason VARCHAR, evidence VARCHAR, detail VARCHAR)")
-    store.executemany("INSERT INTO _history_verdicts VALUES (?, ?, ?, ?, ?)", list(rows))
+    # Bulk-loaded as one CREATE ... AS (not CREATE + INSERT: inside check's transaction DuckDB
+    # 2.0 can lose the rows of a large temp-table INSERT; executemany is also slow).
+    store.load_rows("_history_verdicts_raw",
+                    ["row_no", "status", "reason", "evidence", "detail"], rows)
+    store.execute("CREATE OR REPLACE TEMP TABLE _history_verdicts AS SELECT "
+                  "CAST(row_no AS BIGINT) AS row_no, status, reason, evidence, detail "
+                  "FROM _history_verdicts_raw")
+    store.execute("DROP TABLE _history_verdicts_raw")
     # Keep the pre-history verdict across repeated applications (a row whose evidence is
     # already `history` keeps the previous record).
     store.execute(
