@@ -121,9 +121,10 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     def part(i: int) -> str:
         return f"nullif(split_part(s, {sep}, {i}), '')"
 
-    src = (f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error, '
-           f'CASE WHEN mh_parse_error IS NULL AND {syntax_fast.needs_validator_sql(t_expr)} '
-           f'THEN mh_validate({c}) END AS s FROM "{table}")')
+    # The trimmed cell is computed once in an inner projection, then tested.
+    src = (f"(SELECT row_no, raw, t, mh_parse_error, CASE WHEN mh_parse_error IS NULL AND "
+           f"{syntax_fast.needs_validator_sql('t')} THEN mh_validate(raw) END AS s FROM "
+           f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error FROM "{table}"))')
     # One pass: rule verdicts; email-validator (a Python function DuckDB calls only for the
     # cells the rules leave undecided); the first row of each key for the dedup. Rows are
     # stored in input order so the writer can join them positionally.
