@@ -332,8 +332,15 @@ def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
     """`mailhygiene compare A B`: A and B are files (imported, or reused when already
     imported) or stored base names. `evidence(store, a_base_id, b_base_id)`, when given,
     returns the `evidence` section (issue 8), attached to the result."""
-    a_id, _ = resolve_base(store, a, column=column)
-    b_id, _ = resolve_base(store, b, column=column)
+    pa, pb = Path(a), Path(b)
+    if pa.is_file() and pb.is_file() and pa.resolve() != pb.resolve():
+        from mailhygiene.pipeline import import_pair
+
+        ra, rb = import_pair(store, pa, pb, column=column)
+        a_id, b_id = ra.base_id, rb.base_id
+    else:
+        a_id, _ = resolve_base(store, a, column=column)
+        b_id, _ = resolve_base(store, b, column=column)
     c = compare_bases(store, a_id, b_id, key=key, params=params, top_domains=top_domains)
     if evidence is not None:
         c = replace(c, evidence=evidence(store, a_id, b_id))

@@ -5,6 +5,7 @@ per-item logic (the few addresses the bulk syntax rules leave undecided, distinc
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import tempfile
 from collections.abc import Callable
@@ -47,7 +48,8 @@ def _params_signature(fmt: InputFormat, fold_providers: bool) -> dict[str, Any]:
 def import_base(store: Store, path: str | Path, *, name: str | None = None,
                 column: str | None = None, sheet: str | None = None,
                 delimiter: str | None = None, fold_providers: bool = False,
-                reuse: bool = True, progress: Progress | None = None) -> BaseRef:
+                reuse: bool = True, progress: Progress | None = None,
+                drop_orphans: bool = True) -> BaseRef:
     """Loads a contact file as a base and runs syntax + dedupe on it. A file already imported
     with the same content and options is reused (nothing is recomputed)."""
     p = Path(path)
@@ -68,7 +70,8 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                                unparseable=int(stored.get("unparseable", 0)))
     if progress:
         progress(f"reading {p.name}")
-    drop_orphan_inputs(store)
+    if drop_orphans:  # not while another import runs concurrently (import_pair)
+        drop_orphan_inputs(store)
     base_id = int(store.scalar("SELECT nextval('base_ids')"))
     table = f"input_{base_id}"
     # Loading is outside the transaction: DuckDB's strict reader may refuse the file, and a
@@ -98,6 +101,25 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                    unparseable=loaded.unparseable, load_path=loaded.path_used)
 
 
+def import_pair(store: Store, a: str | Path, b: str | Path, *,
+                column: str | None = None) -> tuple[BaseRef, BaseRef]:
+    """Imports two files at once, each on its own connection in its own thread: most of an
+    import is single-threaded inside DuckDB (the validator function, the ordered insert), so
+    two run side by side on two cores (`compare A B` on two files)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    drop_orphan_inputs(store)
+    ca, cb = store.cursor(), store.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            fa = pool.submit(import_base, ca, a, column=column, drop_orphans=False)
+            fb = pool.submit(import_base, cb, b, column=column, drop_orphans=False)
+            return fa.result(), fb.result()
+    finally:
+        ca.close()
+        cb.close()
+
+
 def drop_orphan_inputs(store: Store) -> None:
     """Input tables whose import never committed (crash, kill -9) are removed."""
     for (name,) in store.fetchall(
@@ -121,14 +143,17 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     def part(i: int) -> str:
         return f"nullif(split_part(s, {sep}, {i}), '')"
 
+    # DuckDB's function catalog is shared by all connections: a name per call lets two
+    # imports run at once (import_pair).
+    udf = f"mh_validate_{next(_UDF_IDS)}"
     # The trimmed cell is computed once in an inner projection, then tested.
     src = (f"(SELECT row_no, raw, t, mh_parse_error, CASE WHEN mh_parse_error IS NULL AND "
-           f"{syntax_fast.needs_validator_sql('t')} THEN mh_validate(raw) END AS s FROM "
+           f"{syntax_fast.needs_validator_sql('t')} THEN {udf}(raw) END AS s FROM "
            f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error FROM "{table}"))')
     # One pass: rule verdicts; email-validator (a Python function DuckDB calls only for the
     # cells the rules leave undecided); the first row of each key for the dedup. Rows are
     # stored in input order so the writer can join them positionally.
-    with store.function("mh_validate", _validator(fold_providers, trim)):
+    with store.function(udf, _validator(fold_providers, trim)):
         store.execute(
             f"""
             INSERT INTO contacts (base_id, row_no, raw, address, key, domain, syntax_ok,
@@ -192,6 +217,7 @@ def _ensure_row_order(store: Store, base_id: int) -> None:
         store.execute("DROP TABLE _mh_reorder")
 
 
+_UDF_IDS = itertools.count(1)
 _SEP = "\x1f"  # unit separator: never in a cell the validator accepts, and stripped below
 
 

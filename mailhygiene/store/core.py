@@ -207,6 +207,16 @@ class Store:
             raise
         self.execute("COMMIT")
 
+    def cursor(self) -> Store:
+        """Another connection to the same database, for work in a second thread (DuckDB runs
+        statements of different connections concurrently; each has its own transaction, temp
+        tables and functions). Close it before the parent."""
+        other = Store.__new__(Store)
+        other.path = self.path
+        other.con = self.con.cursor()
+        other._pending_removal = []
+        return other
+
     @contextmanager
     def function(self, name: str, fn: Callable[[str | None], str | None]) -> Iterator[None]:
         """Registers a VARCHAR -> VARCHAR Python function for the duration of a block (DuckDB
