@@ -21,51 +21,17 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mailhygiene.devtools.generate import phone_cells
 from mailhygiene.phones import check_phone
 from mailhygiene.phones_fast import decide_fast, fast_path_supported
 from mailhygiene.store import Store
 
 REGIONS = ["MA", "FR", "EH", "DE", "IT", "BE", "SN", "GB", "US", "ES", "CH", "DZ", "TN"]
-LABELS = ["Fax:", "Tél. ", "TEL ", "fax : ", "Téléphone:", "GSM", "Mobile: ", "Tel/Fax: ",
-          "Fixe\t", "n° ", "Tél\u00a0: "]
 
 
 def generate(rnd: random.Random, n: int) -> list[str]:
     ccs = [str(c) for c in COUNTRY_CODE_TO_REGION_CODE]
-    out = []
-    for _ in range(n):
-        d = "".join(rnd.choice("0123456789") for _ in range(rnd.choice(
-            [1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 11, 12, 13, 15, 18, 19])))
-        k = rnd.random()
-        if k < 0.25:
-            s = "0" + d
-        elif k < 0.45:
-            s = "+" + rnd.choice([*ccs, "212", "33", "212", "33"]) + d
-        elif k < 0.55:
-            s = "00" + rnd.choice([*ccs, "212", "33"]) + d
-        elif k < 0.6:
-            s = "+" + d
-        elif k < 0.65:
-            s = "00" + d
-        elif k < 0.7:
-            s = rnd.choice(["212", "33", "0212", "00", "000"]) + d
-        elif k < 0.75:
-            s = rnd.choice(["+33 (0)", "+212 (0)", "(0)", "0 0"]) + d
-        else:
-            s = rnd.choice(["05", "06", "07", "01", "09", "08", "04", "02", "03"]) + d[:8]
-        t = ""
-        for i, ch in enumerate(s):
-            if i and rnd.random() < 0.25:
-                t += rnd.choice([" ", ".", "-", " ", "  "])
-            t += ch
-        if rnd.random() < 0.05:
-            t = "(" + t
-        if rnd.random() < 0.05:
-            t = f" {t} "
-        if rnd.random() < 0.1:
-            t = rnd.choice(LABELS) + t
-        out.append(t)
-    return list(dict.fromkeys(out))
+    return phone_cells(rnd, n, [*ccs, "212", "33", "212", "33"])
 
 
 def main() -> None:

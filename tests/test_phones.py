@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from mailhygiene.devtools.generate import phone_cells
 from mailhygiene.errors import InputError
 from mailhygiene.phones import (
     PhoneReason,
@@ -208,42 +209,10 @@ def test_apply_phones_errors(store: Store) -> None:
 # non-geographic codes (+800, +870, +979) and unassigned ones.
 _CCS = ["212", "33", "1", "7", "44", "262", "590", "599", "61", "47", "39", "358", "290", "800",
         "870", "979", "32", "41", "49", "34", "213", "216", "221", "225", "20", "999", "0", "86"]
-_LABELS = ["Fax:", "Tél. ", "TEL ", "fax : ", "Téléphone:", "GSM", "Mobile: ", "Tel/Fax: ",
-           "Fixe\t", "n° ", "Tél\u00a0: "]
 
 
 def _generated_cells(seed: int, n: int) -> list[str]:
-    rnd = random.Random(seed)
-    out = []
-    for _ in range(n):
-        d = "".join(rnd.choice("0123456789") for _ in range(rnd.choice(
-            [1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 11, 12, 13, 15, 18, 19])))
-        k = rnd.random()
-        if k < 0.25:
-            s = "0" + d
-        elif k < 0.5:
-            s = "+" + rnd.choice(_CCS) + d
-        elif k < 0.6:
-            s = "00" + rnd.choice(_CCS) + d
-        elif k < 0.7:
-            s = rnd.choice(["212", "33", "0212", "00", "000", "+", "+0"]) + d
-        elif k < 0.75:
-            s = rnd.choice(["+33 (0)", "+212 (0)", "(0)", "0 0"]) + d
-        else:
-            s = rnd.choice(["05", "06", "07", "01", "09", "08", "04", "02", "03"]) + d[:8]
-        t = ""
-        for i, ch in enumerate(s):
-            if i and rnd.random() < 0.25:
-                t += rnd.choice([" ", ".", "-", "  "])
-            t += ch
-        if rnd.random() < 0.05:
-            t = "(" + t
-        if rnd.random() < 0.05:
-            t = f" {t} "
-        if rnd.random() < 0.1:
-            t = rnd.choice(_LABELS) + t
-        out.append(t)
-    return list(dict.fromkeys(out))
+    return phone_cells(random.Random(seed), n, _CCS)
 
 
 def _fast_verdicts(store: Store, cells: list[str], region: str) -> dict[str, tuple[Any, ...]]:

@@ -290,3 +290,45 @@ def write_derived(path: Path, base_a: Path, seed: int, *, fraction: float = 0.4,
         w.writerows(out)
     tmp.replace(path)
     return cutoff
+
+
+PHONE_LABELS = ["Fax:", "Tél. ", "TEL ", "fax : ", "Téléphone:", "GSM", "Mobile: ",
+                "Tel/Fax: ", "Fixe\t", "n° ", "Tél\u00a0: "]
+
+
+def phone_cells(rnd: random.Random, n: int, country_codes: list[str]) -> list[str]:
+    """Distinct, mostly awkward phone cells for agreement tests of the bulk phone path: every
+    prefix form (national, +CC, 00CC, bare CC, (0) trunk marks), lengths from 1 to 19 digits,
+    random separators, brackets, spaces and labels."""
+    out = []
+    for _ in range(n):
+        d = "".join(rnd.choice("0123456789") for _ in range(rnd.choice(
+            [1, 2, 3, 5, 7, 8, 9, 9, 9, 10, 10, 11, 12, 13, 15, 18, 19])))
+        k = rnd.random()
+        if k < 0.25:
+            s = "0" + d
+        elif k < 0.45:
+            s = "+" + rnd.choice(country_codes) + d
+        elif k < 0.55:
+            s = "00" + rnd.choice(country_codes) + d
+        elif k < 0.6:
+            s = rnd.choice(["+", "00", "+0"]) + d
+        elif k < 0.7:
+            s = rnd.choice(["212", "33", "0212", "00", "000"]) + d
+        elif k < 0.75:
+            s = rnd.choice(["+33 (0)", "+212 (0)", "(0)", "0 0"]) + d
+        else:
+            s = rnd.choice(["05", "06", "07", "01", "09", "08", "04", "02", "03"]) + d[:8]
+        t = ""
+        for i, ch in enumerate(s):
+            if i and rnd.random() < 0.25:
+                t += rnd.choice([" ", ".", "-", " ", "  "])
+            t += ch
+        if rnd.random() < 0.05:
+            t = "(" + t
+        if rnd.random() < 0.05:
+            t = f" {t} "
+        if rnd.random() < 0.1:
+            t = rnd.choice(PHONE_LABELS) + t
+        out.append(t)
+    return list(dict.fromkeys(out))
