@@ -302,3 +302,30 @@ def test_bounce_history_decides_verdicts(tmp_path: Path, db: str) -> None:
     s2 = json.loads(r2.output)
     assert s2["bounces_imported"]["new_events"] == 0
     assert s2["by_status"] == s["by_status"]
+
+
+def test_fold_providers_merges_gmail_variants(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "g.csv", "email\nj.ohn+news@gmail.com\njohn@googlemail.com\n"
+                "john@gmail.com\na.b+x@example.com\nab@example.com\n")
+    plain = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db).output)
+    folded = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db,
+                            "--fold-providers").output)
+    assert plain["duplicates"] == 0
+    assert folded["duplicates"] == 2  # the three Gmail spellings are one mailbox; example.com is not
+
+
+def test_keep_formulas_and_name(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "f.csv", "email,note\na@example.com,=1+1\n")
+    out = tmp_path / "o.csv"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--keep-formulas",
+            "--name", "clients-2024", "--json", "--db", db)
+    assert json.loads(r.output)["base"] == "clients-2024"
+    assert read_csv(out)[1][1] == "=1+1"
+
+
+def test_restart_reimports(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", FRENCH)
+    run("check", str(src), "--level", "syntax", "--db", db)
+    s = json.loads(run("check", str(src), "--level", "syntax", "--json", "--restart",
+                       "--db", db).output)
+    assert not s["reused_import"]
