@@ -311,7 +311,8 @@ def test_fold_providers_merges_gmail_variants(tmp_path: Path, db: str) -> None:
     folded = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db,
                             "--fold-providers").output)
     assert plain["duplicates"] == 0
-    assert folded["duplicates"] == 2  # the three Gmail spellings are one mailbox; example.com is not
+    # the three Gmail spellings are one mailbox; the example.com pair is not folded
+    assert folded["duplicates"] == 2
 
 
 def test_keep_formulas_and_name(tmp_path: Path, db: str) -> None:
