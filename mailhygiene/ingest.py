@@ -13,7 +13,6 @@ import codecs
 import csv
 import hashlib
 import io
-import os
 import tempfile
 import unicodedata
 from collections import Counter
@@ -404,9 +403,3 @@ def _write_canonical(path: Path, fmt: InputFormat, out: Path) -> tuple[int, int]
         raise InputError(f"input file has no data rows (only a header?): {path}")
     return rows, bad
 
-
-def atomic_target(path: Path) -> Path:
-    """A temp path in the target's directory, so the final rename is atomic."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    os.close(fd)
-    return Path(tmp)

@@ -9,7 +9,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,26 +106,19 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
         raise InputError(f"output directory does not exist: {out_dir}")
-    d = delim.replace("'", "''")
-    if direct:
+    force_opt = ""
+    if n <= WIDE_COLUMNS:
         force = _columns_with_cr(store, base, n)
         quoted = ", ".join(f'"{_ident(names[k - 1])}"' for k in force)
         force_opt = f", FORCE_QUOTE ({quoted})" if force else ""
-        fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
-                                         dir=out_dir)
-        os.close(fd)
-        try:
-            store.execute(
-                f"COPY ({sql}) TO '{_sql_path(Path(tmp_final))}' (FORMAT csv, HEADER true, "
-                f"DELIMITER '{d}', QUOTE '\"', ESCAPE '\"'{force_opt})")
-            os.replace(tmp_final, out_path)
-            _remove_stale_parts(out_dir, out_path.name)
-        except BaseException:
-            Path(tmp_final).unlink(missing_ok=True)
-            raise
-    else:
-        _write_assembled(store, base, sql, n, joins, extras, where, header, out_path, out_dir,
-                         delim, enc, bom, neutralize_formulas)
+    copy_opts = f"DELIMITER '{delim.replace(chr(39), chr(39) * 2)}', QUOTE '\"', ESCAPE '\"'"
+    with _atomic_part(out_path, out_dir) as part:
+        if direct:
+            store.execute(f"COPY ({sql}) TO '{_sql_path(part)}' (FORMAT csv, HEADER true, "
+                          f"{copy_opts}{force_opt})")
+        else:
+            _write_assembled(store, base, sql, n, joins, extras, where, header, part,
+                             f"{copy_opts}{force_opt}", delim, enc, bom, neutralize_formulas)
     written = store.scalar(
         f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
         + (where.replace("WHERE", "AND") if where else "")
@@ -132,42 +126,44 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     return int(written)
 
 
+@contextmanager
+def _atomic_part(out_path: Path, out_dir: Path) -> Iterator[Path]:
+    """A temp file beside the target, renamed over it when the block succeeds and removed
+    when it fails; leftovers of earlier killed runs are removed after a success."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_dir)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _remove_stale_parts(out_dir, out_path.name)
+
+
 def _write_assembled(store: Store, base: BaseRef, sql: str, n: int, joins: list[str],
                      extras: list[tuple[Any, ...]], where: str, header: list[str],
-                     out_path: Path, out_dir: Path, delim: str, enc: str, bom: bool,
+                     target: Path, copy_opts: str, delim: str, enc: str, bom: bool,
                      neutralize_formulas: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
-    output encoding is not UTF-8, into a temp file renamed over the target."""
-    d = delim.replace("'", "''")
+    output encoding is not UTF-8, into `target`."""
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
         if n > WIDE_COLUMNS:
             _write_body_python(store, base, n, joins, extras, where, body, delim,
                                neutralize_formulas)
         else:
-            force = _columns_with_cr(store, base, n)
-            force_opt = f", FORCE_QUOTE ({', '.join(f'o{k}' for k in force)})" if force else ""
-            store.execute(
-                f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, "
-                f"DELIMITER '{d}', QUOTE '\"', ESCAPE '\"'{force_opt})"
-            )
-        fd, tmp_final = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
-                                         dir=out_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                if bom:
-                    f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
-                f.write(_header_line(header, delim).encode(enc, errors="replace"))
-                with body.open("rb") as src:
-                    if enc in ("utf-8", "utf-8-sig"):
-                        shutil.copyfileobj(src, f, 8 * 1024 * 1024)
-                    else:
-                        _transcode(src, f, enc)
-            os.replace(tmp_final, out_path)
-            _remove_stale_parts(out_dir, out_path.name)
-        except BaseException:
-            Path(tmp_final).unlink(missing_ok=True)
-            raise
+            store.execute(f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, "
+                          f"{copy_opts})")
+        with target.open("wb") as f:
+            if bom:
+                f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
+            f.write(_header_line(header, delim).encode(enc, errors="replace"))
+            with body.open("rb") as src:
+                if enc in ("utf-8", "utf-8-sig"):
+                    shutil.copyfileobj(src, f, 8 * 1024 * 1024)
+                else:
+                    _transcode(src, f, enc)
 
 
 def _plain_header(header: list[str]) -> bool:

@@ -4,10 +4,8 @@ per-item logic (the few addresses the bulk syntax rules leave undecided, distinc
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,19 +275,11 @@ def syntax_of_values(store: Store, values: list[str | None], *, trim: bool = Tru
                      ) -> list[tuple[bool, str | None, str | None, str | None]]:
     """Runs the bulk syntax stage on a list of strings: (ok, reason, normalized, key) each, in
     order. The same code path as `check`; used by tests and benchmarks."""
-    with tempfile.TemporaryDirectory(prefix="mh-values-") as tmp:
-        path = Path(tmp) / "values.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            for v in values:
-                w.writerow(["\\N" if v is None else v])
-        store.execute("DROP TABLE IF EXISTS _mh_values")
-        store.execute(
-            "CREATE TEMP TABLE _mh_values AS SELECT row_number() OVER () AS row_no, "
-            "nullif(c1, '\\N') AS c1, NULL::VARCHAR AS mh_parse_error FROM read_csv(?, "
-            "header=false, auto_detect=false, delim=',', quote='\"', escape='\"', new_line='\\n', "
-            "strict_mode=true, allow_quoted_nulls=false, max_line_size=134217728, "
-            "columns={'c1': 'VARCHAR'})", [str(path)])
+    store.load_rows("_mh_values_raw", ["c1"], [(v,) for v in values])
+    store.execute("DROP TABLE IF EXISTS _mh_values")
+    store.execute("CREATE TEMP TABLE _mh_values AS SELECT row_number() OVER () AS row_no, c1, "
+                  "NULL::VARCHAR AS mh_parse_error FROM _mh_values_raw")
+    store.execute("DROP TABLE _mh_values_raw")
     base_id = -1
     store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
     run_syntax(store, base_id, "_mh_values", 1, trim=trim)
