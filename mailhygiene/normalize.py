@@ -64,8 +64,3 @@ def fold_provider(local: str, domain: str) -> tuple[str, str]:
         domain = _DOT_INSENSITIVE[domain]
     return local, domain
 
-
-def split_address(address: str) -> tuple[str, str]:
-    """Local part and domain at the last @ (quoted local parts may contain @)."""
-    local, _, domain = address.rpartition("@")
-    return local, domain

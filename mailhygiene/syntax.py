@@ -73,16 +73,6 @@ def check_syntax(raw: str | None, *, fold_providers: bool = False,
     return SyntaxResult(True, None, v.normalized, key, dom, smtputf8=bool(v.smtputf8))
 
 
-def is_valid(address: str) -> bool:
-    """email-validator's verdict on the exact string (no trimming): the reference the bulk
-    path is measured against."""
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
 def invalid_key(text: str) -> str:
     """Key of a syntax-invalid cell: its NFC casefolded text behind a '!' so it can never
     collide with a valid address's key (an invalid row must not be a duplicate of a valid one),

@@ -91,13 +91,4 @@ def verdict_select_sql(source: str) -> str:
     """
 
 
-def verdict_sql(source: str, text_col: str = "t") -> str:
-    """The rule verdicts plus a `fast` flag (FALSE where email-validator decides instead)."""
-    src = (f"(SELECT *, {text_col} AS t, NULL AS s FROM {source})" if text_col != "t"
-           else f"(SELECT *, NULL AS s FROM {source})")
-    return (f"SELECT v.*, NOT {needs_validator_sql('s.t')} AS fast FROM "
-            f"({verdict_select_sql(src)}) v JOIN {src} s USING (row_no)")
-
-
-__all__ = ["MAX_FAST_LENGTH", "needs_validator_sql", "trim_sql", "verdict_select_sql",
-           "verdict_sql"]
+__all__ = ["MAX_FAST_LENGTH", "needs_validator_sql", "trim_sql", "verdict_select_sql"]
