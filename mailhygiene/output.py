@@ -16,6 +16,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError, MailhygieneError
+from mailhygiene.ingest import InputFormat
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
 from mailhygiene.types import Status
@@ -75,7 +76,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         "SELECT table_name, columns FROM output_extras WHERE base_id = ? ORDER BY position, "
         "table_name", [base.base_id])
     wrap = _neutralize_sql if neutralize_formulas else (lambda e: f"nullif({e}, '')")
-    select = [wrap(f'i."c{k}"') for k in range(1, n + 1)]
+    select = [wrap(e) for e in _input_cells(fmt, n)]
     select += [wrap(e) for e in ("c.status", "c.reason", "c.evidence", "c.address", "c.flags")]
     select.append("CAST(c.dup_of AS VARCHAR)")
     joins = []
@@ -184,7 +185,7 @@ def _write_body_python(store: Store, base: BaseRef, n: int, joins: list[str],
                        neutralize_formulas: bool) -> None:
     """Writer for very wide files: DuckDB plans one expression per column, and thousands of
     them exhaust it; here the rows are streamed and each cell is neutralized in Python."""
-    cols = [f'i."c{k}"' for k in range(1, n + 1)]
+    cols = _input_cells(base.fmt, n)
     cols += ["c.status", "c.reason", "c.evidence", "c.address", "c.flags",
              "CAST(c.dup_of AS VARCHAR)"]
     for j, (_table, names) in enumerate(extras):
@@ -207,11 +208,20 @@ def _remove_stale_parts(out_dir: Path, name: str) -> None:
         stale.unlink(missing_ok=True)
 
 
+def _input_cells(fmt: InputFormat, n: int) -> list[str]:
+    """The input columns of the cleaned row (`i` the input table, `c` contacts): the address
+    cell is stored once, as contacts.raw, exactly as read."""
+    return ["c.raw" if k == fmt.address_index + 1 else f'i."c{k}"' for k in range(1, n + 1)]
+
+
 def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
     """Input columns holding a carriage return: DuckDB's writer quotes fields with a newline
     but not with a lone CR, which spreadsheet programs and csv readers take as a line break."""
-    exprs = ", ".join(f'bool_or(contains("c{k}", chr(13)))' for k in range(1, n + 1))
-    row = store.fetchone(f'SELECT {exprs} FROM "{base.table}"')
+    cells = _input_cells(base.fmt, n)
+    exprs = ", ".join(f"bool_or(contains({e}, chr(13)))" for e in cells)
+    row = store.fetchone(
+        f'SELECT {exprs} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
+        f"(SELECT raw FROM contacts WHERE base_id = {base.base_id}) c")
     return [k for k, v in enumerate(row or (), 1) if v]
 
 

@@ -72,31 +72,53 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
         drop_orphan_inputs(store)
     base_id = int(store.scalar("SELECT nextval('base_ids')"))
     table = f"input_{base_id}"
-    # Loading is outside the transaction: DuckDB's strict reader may refuse the file, and a
-    # failed statement would abort the transaction. A crash leaves an orphan input table,
-    # dropped by the next import; a base exists only once its bases row is committed.
+    stage = f"_mh_stage_{base_id}"
+    # The file is read into a temp table outside any transaction: DuckDB's strict reader may
+    # refuse it, and a failed statement would abort the transaction. Then two transactions:
+    # the input and the syntax verdicts, then the dedup and the bases row. (An update in the
+    # transaction that wrote the rows makes DuckDB rewrite them at commit.) A crash leaves
+    # rows of a base without a bases row, which the next import drops; a base exists only
+    # once its bases row is committed.
     try:
-        loaded = load_input(store, p, fmt, table)
+        loaded = load_input(store, p, fmt, stage)
         if loaded.rows == 0:
             raise InputError(f"input file has no data rows (only a header?): {p}")
         if progress:
             progress(f"syntax of {loaded.rows:,} rows")
+        address_col = fmt.address_index + 1
         with store.transaction():
-            run_syntax(store, base_id, table, fmt.address_index + 1,
-                       fold_providers=fold_providers)
+            _persist_input(store, stage, table, len(fmt.columns), address_col)
+            run_syntax(store, base_id, stage, address_col, fold_providers=fold_providers,
+                       dedup=False)
+        store.execute(f'DROP TABLE IF EXISTS "{stage}"')
+        with store.transaction():
+            dedupe(store, base_id)
             fmt_json = fmt.to_json() | {"signature": sig, "complete": True,
                                         "unparseable": loaded.unparseable,
-                                        "load_path": loaded.path_used}
+                                        "load_path": loaded.path_used,
+                                        "address_in_contacts": True}
             store.execute(
                 "INSERT INTO bases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [base_id, base_name, str(p.resolve()), digest, loaded.rows, now(),
                  json.dumps(fmt_json), table],
             )
     except BaseException:
+        store.execute(f'DROP TABLE IF EXISTS "{stage}"')
         store.execute(f'DROP TABLE IF EXISTS "{table}"')
+        store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
         raise
     return BaseRef(base_id, base_name, loaded.rows, digest, table, fmt,
                    unparseable=loaded.unparseable, load_path=loaded.path_used)
+
+
+def _persist_input(store: Store, stage: str, table: str, n: int, address_col: int) -> None:
+    """Stores every input column but the address, which contacts.raw holds exactly as read:
+    storing it twice would cost as much as the rest of the import (DuckDB's string
+    compression). The column stays, as NULLs, so column numbers are unchanged."""
+    cols = ", ".join(f"NULL::VARCHAR AS c{k}" if k == address_col else f'"c{k}"'
+                     for k in range(1, n + 1))
+    store.execute(f'CREATE TABLE "{table}" AS SELECT row_no, {cols}, mh_parse_error '
+                  f'FROM "{stage}"')
 
 
 def import_pair(store: Store, a: str | Path, b: str | Path, *,
@@ -119,17 +141,21 @@ def import_pair(store: Store, a: str | Path, b: str | Path, *,
 
 
 def drop_orphan_inputs(store: Store) -> None:
-    """Input tables whose import never committed (crash, kill -9) are removed."""
+    """Input tables and contacts of imports that never committed (crash, kill -9) are
+    removed."""
     for (name,) in store.fetchall(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'input_%' "
         "AND table_name NOT IN (SELECT table_name FROM bases WHERE table_name IS NOT NULL)"):
         store.execute(f'DROP TABLE IF EXISTS "{name}"')
+    orphans = "base_id NOT IN (SELECT base_id FROM bases)"
+    if store.scalar(f"SELECT count(*) FROM contacts WHERE {orphans}"):
+        store.execute(f"DELETE FROM contacts WHERE {orphans}")
 
 
 def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
-               fold_providers: bool = False, trim: bool = True) -> None:
+               fold_providers: bool = False, trim: bool = True, dedup: bool = True) -> None:
     """Fills `contacts` for a base: bulk verdicts in SQL, email-validator for the rest (each
-    distinct undecided cell once), then the dedup pass."""
+    distinct undecided cell once), then the dedup pass unless the caller runs it itself."""
     c = f"c{address_col}"
     t_expr = syntax_fast.trim_sql(c, _TRIM_SQL) if trim else c
     key = "key"
@@ -182,17 +208,21 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
             """
         )
     _ensure_row_order(store, base_id)
-    dedupe(store, base_id)
+    if dedup:
+        dedupe(store, base_id)
 
 
 def dedupe(store: Store, base_id: int) -> None:
     """Marks every row whose key appeared on an earlier row as a duplicate of that first row.
-    Only (key, row_no) pairs go through the window, not the whole rows."""
+    A hash aggregate finds the repeated keys (faster than a window over every row), and only
+    their rows are joined back."""
     store.execute("DROP TABLE IF EXISTS _mh_dups")
     store.execute(
-        "CREATE TEMP TABLE _mh_dups AS SELECT row_no, first_row FROM ("
-        "  SELECT row_no, min(row_no) OVER (PARTITION BY key) AS first_row FROM contacts"
-        "  WHERE base_id = ? AND key IS NOT NULL) WHERE first_row < row_no", [base_id])
+        "CREATE TEMP TABLE _mh_dups AS WITH g AS ("
+        "  SELECT key, min(row_no) AS first_row FROM contacts"
+        "  WHERE base_id = $b AND key IS NOT NULL GROUP BY key HAVING count(*) > 1) "
+        "SELECT c.row_no, g.first_row FROM contacts c JOIN g ON c.key = g.key "
+        "WHERE c.base_id = $b AND c.row_no > g.first_row", {"b": base_id})
     store.execute(
         f"UPDATE contacts SET status = '{Status.DUPLICATE}', reason = '{Reason.DUPLICATE_OF}', "
         "dup_of = d.first_row FROM _mh_dups d "

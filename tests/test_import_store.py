@@ -1,0 +1,48 @@
+"""What an import leaves in the store: the address cell stored once (contacts.raw), and
+nothing of an import that never committed."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from mailhygiene.pipeline import drop_orphan_inputs, import_base
+from mailhygiene.store import Store
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def test_address_cell_is_stored_once_in_contacts(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    cells = [" Ann@Example.COM ", "bad@@x", "", "=1+2@x.org"]
+    _write(src, [["name", "email", "city"]] + [[f"n{i}", c, f"c{i}"] for i, c in enumerate(cells)])
+    with Store(tmp_path / "s.duckdb") as s:
+        ref = import_base(s, src)
+        table = s.fetchall(f'SELECT c1, c2, c3 FROM "{ref.table}" ORDER BY row_no')
+        raw = [r[0] for r in s.fetchall(
+            "SELECT raw FROM contacts WHERE base_id = ? ORDER BY row_no", [ref.base_id])]
+    assert [r[0] for r in table] == ["n0", "n1", "n2", "n3"]
+    assert [r[1] for r in table] == [None] * 4  # the address column: in contacts only
+    assert [r[2] for r in table] == ["c0", "c1", "c2", "c3"]
+    # exactly as read ("" and a missing cell both read as NULL by DuckDB's CSV reader)
+    assert raw == [" Ann@Example.COM ", "bad@@x", None, "=1+2@x.org"]
+
+
+def test_rows_of_an_uncommitted_import_are_removed(tmp_path: Path) -> None:
+    """A kill between the import's two transactions leaves contacts rows and an input table
+    without a bases row; the next import removes both and keeps committed bases."""
+    src = tmp_path / "in.csv"
+    _write(src, [["email"], ["a@example.org"], ["b@example.org"]])
+    with Store(tmp_path / "s.duckdb") as s:
+        kept = import_base(s, src)
+        s.execute("CREATE TABLE input_99 AS SELECT * FROM input_1")
+        s.execute("INSERT INTO contacts SELECT * REPLACE (99 AS base_id) FROM contacts "
+                  "WHERE base_id = ?", [kept.base_id])
+        drop_orphan_inputs(s)
+        assert not s.table_exists("input_99")
+        assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = 99") == 0
+        assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = ?", [kept.base_id]) == 2
+        assert s.table_exists(kept.table)
