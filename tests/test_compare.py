@@ -23,6 +23,7 @@ from mailhygiene.compare import (
 )
 from mailhygiene.fingerprint import MinHashParams, fingerprint_from_hashes
 from mailhygiene.keys import make_key
+from mailhygiene.pipeline import dedupe
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
 
@@ -31,8 +32,8 @@ KEY = make_key(b"test key for compare, 32 bytes!!", "test")
 
 def make_base(store: Store, name: str, keys: Sequence[str],
               statuses: Sequence[tuple[str, str]] | None = None) -> int:
-    """A stored base as the pipeline leaves it: one contacts row per key, in order, with
-    `duplicate` status on repeated keys when statuses are given."""
+    """A stored base as the pipeline leaves it: one contacts row per key, in order, repeated
+    keys marked `duplicate` of their first row (pipeline.dedupe)."""
     base_id = int(store.scalar("SELECT nextval('base_ids')"))
     store.execute("INSERT INTO bases (base_id, name, rows, imported_at) VALUES (?, ?, ?, ?)",
                   [base_id, name, len(keys), now()])
@@ -48,6 +49,7 @@ def make_base(store: Store, name: str, keys: Sequence[str],
                       unnest($r::VARCHAR[]) AS r, generate_subscripts($k::VARCHAR[], 1) AS i)""",
         {"b": base_id, "k": list(keys), "s": st_list, "r": rs_list},
     )
+    dedupe(store, base_id)
     return base_id
 
 

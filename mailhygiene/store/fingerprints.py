@@ -207,15 +207,15 @@ def exact_counts(store: Store, a: int, b: int, top_domains: int) -> ExactCounts:
     """Everything `compare` counts exactly, from one full outer join of the two bases'
     distinct dedup keys (materialized once as a temporary table, then aggregated).
 
-    A key's status and reason are those of its first row in A (later rows are `duplicate`)."""
+    A key's status and reason are those of its first row in A (later rows are `duplicate`):
+    the rows without `dup_of` are exactly the first row of each key, so no grouping is needed."""
     store.execute(
         """CREATE OR REPLACE TEMP TABLE mh_compare AS
-           WITH a AS (SELECT key, arg_min(coalesce(status, 'unchecked'), row_no) AS status,
-                             arg_min(coalesce(reason, ''), row_no) AS reason,
-                             any_value(domain) AS domain
-                      FROM contacts WHERE base_id = $a AND key IS NOT NULL GROUP BY key),
-                b AS (SELECT key, any_value(domain) AS domain
-                      FROM contacts WHERE base_id = $b AND key IS NOT NULL GROUP BY key)
+           WITH a AS (SELECT key, coalesce(status, 'unchecked') AS status,
+                             coalesce(reason, '') AS reason, domain
+                      FROM contacts WHERE base_id = $a AND key IS NOT NULL AND dup_of IS NULL),
+                b AS (SELECT key, domain
+                      FROM contacts WHERE base_id = $b AND key IS NOT NULL AND dup_of IS NULL)
            SELECT a.key IS NOT NULL AS in_a, b.key IS NOT NULL AS in_b, a.status, a.reason,
                   coalesce(a.domain, b.domain) AS domain
            FROM a FULL OUTER JOIN b ON a.key = b.key""",
