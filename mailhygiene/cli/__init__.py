@@ -18,8 +18,32 @@ def _clean(text: str) -> str:
     return mask_text(strip_terminal_escapes(text))
 
 
+# Command name -> module of mailhygiene.cli defining it (as a function of the same name, with
+# "-" as "_"). Modules are imported when their command runs: `check` does not pay for the
+# import of datasketch, scipy and jinja2, which is most of a short run's start-up.
+COMMANDS = {
+    "check": "check", "compare": "compare", "fingerprint": "compare",
+    "fingerprint-import": "compare", "search": "compare", "retry": "retry",
+    "bounces": "bounces", "suppress": "suppress", "report": "report",
+}
+
+
 class MainGroup(click.Group):
-    """Turns tool errors into one clear line and exit code 2, never a traceback."""
+    """Loads each command's module on first use, and turns tool errors into one clear line
+    and exit code 2, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        import importlib
+
+        mod = importlib.import_module(f"mailhygiene.cli.{module}")
+        command: click.Command = getattr(mod, cmd_name.replace("-", "_"))
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -48,23 +72,3 @@ class MainGroup(click.Group):
 @click.version_option(__version__, prog_name="mailhygiene")
 def main() -> None:
     """Email base hygiene and provenance."""
-
-
-# --- commands: one module each; register here -----------------------------------------------
-from mailhygiene.cli.check import check  # noqa: E402
-
-main.add_command(check)
-# (further commands are registered below, one line each)
-from mailhygiene.cli.compare import compare, fingerprint, fingerprint_import, search  # noqa: E402, I001
-main.add_command(compare)
-main.add_command(fingerprint)
-main.add_command(fingerprint_import)
-main.add_command(search)
-from mailhygiene.cli.retry import retry  # noqa: E402, I001
-main.add_command(retry)
-from mailhygiene.cli.bounces import bounces  # noqa: E402, I001
-main.add_command(bounces)
-from mailhygiene.cli.suppress import suppress  # noqa: E402, I001
-main.add_command(suppress)
-from mailhygiene.cli.report import report  # noqa: E402, I001
-main.add_command(report)
