@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -277,9 +277,28 @@ class DomainFacts:
         return self.free or self.disposable or self.suggestion is not None
 
 
-def domain_facts(domain: str) -> DomainFacts:
+def domain_facts(domain: str, *, typo: bool = True) -> DomainFacts:
+    """`typo=False` skips the typo search (for domains typo_candidates ruled out)."""
     d = domain.lower().rstrip(".")
-    return DomainFacts(free=is_free(d), disposable=is_disposable(d), suggestion=suggest_domain(d))
+    return DomainFacts(free=is_free(d), disposable=is_disposable(d),
+                       suggestion=suggest_domain(d) if typo else None)
+
+
+def typo_candidates(store: Store, domains: Sequence[str]) -> set[str]:
+    """The domains whose first label is within its edit budget of a provider name by DuckDB's
+    damerau_levenshtein: a superset of those suggest_domain can correct (that distance never
+    exceeds the OSA distance suggest_domain uses), found in bulk rather than by the Python
+    search on every distinct domain of a base."""
+    names = sorted(_suffixes_by_name())
+    if not domains or not names:
+        return set()
+    rows = store.execute(
+        """SELECT DISTINCT d FROM (SELECT unnest($d::VARCHAR[]) AS d) AS q,
+               (SELECT unnest($n::VARCHAR[]) AS n, unnest($b::INTEGER[]) AS b) AS p
+           WHERE damerau_levenshtein(string_split(rtrim(lower(trim(d)), '.'), '.')[1], p.n)
+                 <= p.b""",
+        {"d": list(domains), "n": names, "b": [_name_budget(n) for n in names]}).fetchall()
+    return {str(r[0]) for r in rows}
 
 
 def risky_reason(flags: Iterable[Flag]) -> Reason | None:
@@ -350,7 +369,8 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
             [base_id],
         )
     ]
-    facts = [(d, domain_facts(d)) for d in domains]
+    typo_possible = typo_candidates(store, domains)
+    facts = [(d, domain_facts(d, typo=d in typo_possible)) for d in domains]
     facts = [(d, f) for d, f in facts if f.any]
     con = store.con
     con.register("_mh_domain_facts", {

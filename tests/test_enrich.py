@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from mailhygiene.enrich import (
     is_role,
     normalize_local,
     osa_distance,
+    popular_domains,
     risky_reason,
     suggest_domain,
+    typo_candidates,
 )
 from mailhygiene.store import Store
 from mailhygiene.syntax import check_syntax
@@ -122,6 +125,33 @@ def test_suggests_popular_domain(domain: str, expected: str) -> None:
 )
 def test_no_suggestion(domain: str) -> None:
     assert suggest_domain(domain) is None
+
+
+def _edits(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz-."
+    out = {word[:i] + word[i + 1:] for i in range(len(word))}
+    out |= {word[:i] + c + word[i + 1:] for i in range(len(word)) for c in letters}
+    out |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    return out
+
+
+def test_typo_prefilter_keeps_every_domain_suggest_domain_corrects(store: Store) -> None:
+    """enrich skips the typo search for domains typo_candidates leaves out: it must leave out
+    none that suggest_domain would correct (every one- and two-edit variant of every popular
+    domain, plus the table above and unrelated names)."""
+    rng = random.Random(7)
+    domains: set[str] = {"example.com", "entreprise.ma", "GMIAL.COM", "gmail.c", "menara.m"}
+    for dom in sorted(popular_domains()):
+        one = _edits(dom)
+        domains |= one
+        domains |= {e for w in rng.sample(sorted(one), 2) for e in _edits(w)}
+    domains = {d for d in domains if d}
+    corrected = {d for d in domains if suggest_domain(d) is not None}
+    kept = typo_candidates(store, sorted(domains))
+    assert len(corrected) > 1000  # the table exercises the search, not only trivial cases
+    assert corrected <= kept, sorted(corrected - kept)[:20]
+    assert len(kept) < len(domains)  # and it does filter
 
 
 def test_typosquat_in_disposable_list_still_gets_a_suggestion() -> None:
