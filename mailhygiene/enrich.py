@@ -293,10 +293,14 @@ def typo_candidates(store: Store, domains: Sequence[str]) -> set[str]:
     if not domains or not names:
         return set()
     rows = store.execute(
-        """SELECT DISTINCT d FROM (SELECT unnest($d::VARCHAR[]) AS d) AS q,
+        """SELECT DISTINCT d FROM (
+               SELECT d, string_split(rtrim(lower(trim(d)), '.'), '.')[1] AS label
+               FROM (SELECT unnest($d::VARCHAR[]) AS d)) AS q,
                (SELECT unnest($n::VARCHAR[]) AS n, unnest($b::INTEGER[]) AS b) AS p
-           WHERE damerau_levenshtein(string_split(rtrim(lower(trim(d)), '.'), '.')[1], p.n)
-                 <= p.b""",
+           -- the distance is at least the difference of lengths: a cheap test first (a
+           -- CASE, since DuckDB may evaluate both sides of an AND)
+           WHERE CASE WHEN abs(length(q.label) - length(p.n)) <= p.b
+                      THEN damerau_levenshtein(q.label, p.n) <= p.b ELSE false END""",
         {"d": list(domains), "n": names, "b": [_name_budget(n) for n in names]}).fetchall()
     return {str(r[0]) for r in rows}
 
