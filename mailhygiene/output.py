@@ -85,10 +85,17 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     select += [wrap("c.address"), "nullif(c.flags, '')"]
     select.append("CAST(c.dup_of AS VARCHAR)")
     joins = []
+    # Extras stored with one row per input row in input order join positionally too (no
+    # hash join, no sort of the whole output); others by row_no, then sorted.
+    positional, keyed = [], []
     header = list(fmt.columns) + list(config.OUTPUT_COLUMNS)
     for j, (table, cols) in enumerate(extras):
         alias = f"x{j}"
         joins.append(f'LEFT JOIN "{table}" {alias} ON {alias}.row_no = i.row_no')
+        if _in_row_order(store, table, base.rows):
+            positional.append(f'POSITIONAL JOIN (SELECT * FROM "{table}") {alias}')
+        else:
+            keyed.append(joins[-1])
         select += [wrap(f'CAST({alias}."{col}" AS VARCHAR)') for col in cols]
         header += list(cols)
     where = ""
@@ -106,8 +113,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
     sql = (
         f'SELECT {", ".join(select)} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
-        f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c {' '.join(joins)} "
-        f"{where} {'ORDER BY i.row_no' if joins else ''}"
+        f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c "
+        f"{' '.join(positional + keyed)} {where} {'ORDER BY i.row_no' if keyed else ''}"
     )
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
@@ -211,6 +218,13 @@ def _remove_stale_parts(out_dir: Path, name: str) -> None:
     """Temp files of earlier runs that were killed before their rename (kill -9, power loss)."""
     for stale in out_dir.glob(f".{name}.*.part"):
         stale.unlink(missing_ok=True)
+
+
+def _in_row_order(store: Store, table: str, rows: int) -> bool:
+    """True when `table` holds row_no 1..rows exactly, stored in that order."""
+    row = store.fetchone(f'SELECT count(*), bool_and(row_no = rn) FROM (SELECT row_no, '
+                         f'row_number() OVER () AS rn FROM "{table}")')
+    return row is not None and row[0] == rows and bool(row[1])
 
 
 def _input_cells(fmt: InputFormat, n: int) -> list[str]:

@@ -334,8 +334,9 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
             ]
         with atomic(store):
             store.execute(
+                # In input order, so the cleaned CSV joins it positionally (output.py).
                 f"CREATE OR REPLACE TABLE {out_table} AS SELECT {', '.join(selects)} "
-                f"FROM {table} t {' '.join(joins)}"
+                f"FROM {table} t {' '.join(joins)} ORDER BY t.row_no"
             )
             record_phone_columns(store, base_id, cols, region)
             store.register_output_columns(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
+from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import drop_orphan_inputs, import_base
 from mailhygiene.store import Store
 
@@ -46,3 +49,24 @@ def test_rows_of_an_uncommitted_import_are_removed(tmp_path: Path) -> None:
         assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = 99") == 0
         assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = ?", [kept.base_id]) == 2
         assert s.table_exists(kept.table)
+
+
+@pytest.mark.parametrize("order", ["ASC", "DESC"])
+def test_extra_columns_join_by_row_whatever_their_stored_order(tmp_path: Path,
+                                                               order: str) -> None:
+    """A stage's appended columns (phones...) are joined positionally when stored in input
+    order, by row_no otherwise: the cleaned rows are the same."""
+    src = tmp_path / "in.csv"
+    _write(src, [["email", "n"]] + [[f"u{i}@example.org", str(i)] for i in range(50)])
+    out = tmp_path / "out.csv"
+    with Store(tmp_path / "s.duckdb") as s:
+        ref = import_base(s, src)
+        s.execute(f"CREATE TABLE x_extra AS SELECT row_no, 'v' || c2 AS extra "
+                  f'FROM "{ref.table}" ORDER BY row_no {order}')
+        s.register_output_columns(ref.base_id, "x_extra", ["extra"], position=1)
+        write_cleaned(s, ref, out)
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][-1] == "extra"
+    assert [r[0] for r in rows[1:]] == [f"u{i}@example.org" for i in range(50)]
+    assert [r[-1] for r in rows[1:]] == [f"v{i}" for i in range(50)]
