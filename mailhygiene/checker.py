@@ -127,7 +127,8 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
 
     if progress:
         progress.message("phone and fax numbers")
-    apply_phones(store, base.base_id, opts.phone_columns or None, opts.default_region)
+    apply_phones(store, base.base_id, opts.phone_columns or None, opts.default_region,
+                 summary=False)
     with store.transaction():
         if base.reused:
             reset_statuses(store, base.base_id)

@@ -292,11 +292,12 @@ def decide_cells(store: Store, raw_table: str, out_table: str, region: str) -> N
 
 
 def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = None,
-                 default_region: str = config.DEFAULT_PHONE_REGION,
-                 ) -> dict[str, PhoneColumnSummary]:
+                 default_region: str = config.DEFAULT_PHONE_REGION, *,
+                 summary: bool = True) -> dict[str, PhoneColumnSummary]:
     """Checks every phone column of `base_id` (`columns`, or those detected from the headers
     when None), writes `mh_phones_<base_id>` and registers its columns for the cleaned CSV.
-    Returns a summary per column, keyed by the input header. No phone column: empty dict."""
+    Returns a summary per column, keyed by the input header (empty without a phone column,
+    or with summary=False: `check` summarizes after the suppression lists are applied)."""
     region = default_region.upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InputError(f"unknown default region {default_region!r} (an ISO code like MA, FR)")
@@ -346,7 +347,7 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
     finally:
         for t in ("_mh_phone_results", "_mh_phone_raw"):
             store.execute(f"DROP TABLE IF EXISTS {t}")
-    return phone_summary(store, base_id)
+    return phone_summary(store, base_id) if summary else {}
 
 
 def phone_summary(store: Store, base_id: int) -> dict[str, PhoneColumnSummary]:
