@@ -11,8 +11,10 @@ The path decides a cell only when libphonenumber's steps reduce to plain digit o
   transform rule (true of MA, FR and most of Europe and Africa);
 - the country (of the '+'/'00' code, or the default region) strips a literal national prefix
   or none, has no transform rule and is not a non-geographic entity;
-- the national significant number does not start with 0 (Italian leading zeros), and a
-  national number does not start with the region's own country code.
+- a national number does not start with the region's own country code.
+Leading zeros need no special case: the SQL keeps the national number as a string, which is
+what the library's national_significant_number rebuilds from its italian_leading_zero and
+number_of_leading_zeros fields before matching types and lengths and formatting E.164.
 Then the steps of `phonenumberutil.parse` (IDD/plus stripping, country code extraction,
 national prefix stripping with its viability and length checks), `region_code_for_number`,
 `_number_type_helper` and `_test_number_length` are written as SQL over the library's own
@@ -177,7 +179,6 @@ def _group_sql(cc: int, parse_region: str, src: str) -> str | None:
                   'invalid_length') THEN potential ELSE nsn0 END AS nsn FROM a
     ), c AS MATERIALIZED (
       SELECT raw, nsn, {chosen} AS chosen FROM b
-      WHERE length(nsn) > {_MAX_NSN} OR NOT starts_with(nsn, '0')
     ), d AS MATERIALIZED (
       SELECT raw, nsn, chosen, CASE WHEN chosen IS NULL THEN 'unknown' ELSE {ntype} END AS ntype,
              {length_main} AS len_reason

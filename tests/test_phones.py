@@ -237,6 +237,32 @@ def test_fast_path_equals_check_phone_on_generated_cells(store: Store, region: s
     assert mismatches == {}
 
 
+def _leading_zero_cells(rnd: random.Random, n: int) -> list[str]:
+    """National numbers starting with zeros (short ones like 056789 are common in real
+    bases), in national, '+cc' and '00cc' forms: the path decides them like the library."""
+    ccs = ["212", "33", "39", "379", "225", "7", "1", "44", "262"]
+    out: set[str] = set()
+    while len(out) < n:
+        body = "0" * rnd.randint(1, 4) + "".join(rnd.choice("0123456789")
+                                                 for _ in range(rnd.randint(1, 16)))
+        form = rnd.randrange(4)
+        out.add([body, f"+{rnd.choice(ccs)} {body}", f"00{rnd.choice(ccs)}{body}",
+                 " ".join(body[i:i + 2] for i in range(0, len(body), 2))][form])
+    return sorted(out)
+
+
+@pytest.mark.parametrize("region", ["MA", "FR", "IT"])
+def test_fast_path_equals_check_phone_on_leading_zeros(store: Store, region: str) -> None:
+    cells = _leading_zero_cells(random.Random(region), 800)
+    fast = _fast_verdicts(store, cells, region)
+    assert len(fast) > len(cells) // 3
+    mismatches = {raw: (got, _reference(raw, region)) for raw, got in fast.items()
+                  if got != _reference(raw, region)}
+    assert mismatches == {}
+    for raw in ("056789", "05 67 89", "0612", "+39 06 1234 5678"):
+        assert raw in _fast_verdicts(store, [raw], region), raw
+
+
 def test_fast_path_on_written_cells(store: Store) -> None:
     cells = ["+212 5 22 12 34 56", "0522-12-34-56", "(0522) 12 34 56", "06 61 12 34 56",
              "07.61.12.34.56", "00212661123456", "+212 (0) 661 12 34 56", "Fax: 05 22 12 34 56",
