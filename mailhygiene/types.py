@@ -24,10 +24,6 @@ class Evidence(StrEnum):
     SMTP = "smtp"
     HISTORY = "history"
 
-    @property
-    def rank(self) -> int:
-        return list(Evidence).index(self)
-
 
 class Reason(StrEnum):
     # valid
