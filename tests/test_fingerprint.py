@@ -196,6 +196,17 @@ def test_cli_fingerprint_export_import_and_search(tmp_path: Path) -> None:
     r = runner.invoke(main, ["fingerprint-import", str(out), "--db", db2,
                              "--num-perm", "64", "--key-file", str(keyf)])
     assert r.exit_code == 2 and "num_perm=256" in r.output
+    # the spelling, `fingerprint import FILE.json`, does the same
+    db3 = str(tmp_path / "three.duckdb")
+    r = runner.invoke(main, ["fingerprint", "import", str(out), "--name", "again",
+                             "--key-file", str(keyf), "--db", db3, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["name"] == "again"
+    r = runner.invoke(main, ["fingerprint", "import", str(out), "--db", db3,
+                             "--num-perm", "64", "--key-file", str(keyf)])
+    assert r.exit_code == 2 and "num_perm=256" in r.output
+    r = runner.invoke(main, ["fingerprint", str(src), str(out), "--db", db3])
+    assert r.exit_code == 2 and "only taken by" in r.output
     theirs = tmp_path / "theirs.csv"
     theirs.write_text("email\n" + "\n".join(addrs(300, 600)) + "\n", encoding="utf-8")
     r = runner.invoke(main, ["search", str(theirs), "--key-file", str(keyf), "--db", db2,

@@ -184,6 +184,8 @@ def _print_comparison(c: Comparison | FingerprintComparison) -> None:
 # -- fingerprint --------------------------------------------------------------------------------
 @click.command()
 @click.argument("source", metavar="INPUT|BASE")
+@click.argument("import_path", metavar="[FILE.json]", required=False,
+                type=click.Path(dir_okay=False, exists=True))
 @click.option("--name", help="Name of the base when INPUT is a file (default: file name).")
 @num_perm_option
 @click.option("--export", "export", type=click.Path(dir_okay=False),
@@ -192,9 +194,20 @@ def _print_comparison(c: Comparison | FingerprintComparison) -> None:
 @db_option
 @click.option("--column", help="Address column of a file input (header name or 1-based index).")
 @click.option("--json", "as_json", is_flag=True, help="Print the fingerprint's metadata as JSON.")
-def fingerprint(source: str, name: str | None, num_perm: int, export: str | None,
-                key_file: str | None, db: str, column: str | None, as_json: bool) -> None:
-    """MinHash fingerprint of a base over keyed hashes, stored in the store."""
+def fingerprint(source: str, import_path: str | None, name: str | None, num_perm: int,
+                export: str | None, key_file: str | None, db: str, column: str | None,
+                as_json: bool) -> None:
+    """MinHash fingerprint of a base over keyed hashes, stored in the store.
+
+    `fingerprint import FILE.json` loads a fingerprint file made elsewhere instead (the same
+    as `fingerprint-import FILE.json`); a base named "import" is still fingerprinted by
+    `fingerprint import` alone."""
+    if import_path is not None:
+        if source != "import":
+            raise click.UsageError("a second argument is only taken by "
+                                   "`fingerprint import FILE.json`")
+        _import_fingerprint(import_path, name, num_perm, key_file, db, as_json)
+        return
     with open_store(db) as store:
         fp = fingerprint_input(store, source, _key(store, key_file),
                                params=MinHashParams(num_perm=num_perm), name=name, export=export)
@@ -225,7 +238,12 @@ def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None) -> No
 def fingerprint_import(path: str, name: str | None, num_perm: int, key_file: str | None,
                        db: str, as_json: bool) -> None:
     """Load a fingerprint file made elsewhere with the same key and parameters (it then takes
-    part in `search`)."""
+    part in `search`). Also spelt `fingerprint import FILE.json`."""
+    _import_fingerprint(path, name, num_perm, key_file, db, as_json)
+
+
+def _import_fingerprint(path: str, name: str | None, num_perm: int, key_file: str | None,
+                        db: str, as_json: bool) -> None:
     with open_store(db) as store:
         fp = import_fingerprint(store, path, _key(store, key_file),
                                 params=MinHashParams(num_perm=num_perm), name=name)
