@@ -1,7 +1,8 @@
 """`mailhygiene compare`, `fingerprint`, `fingerprint-import` and `search` (issue 7).
 
-Importing a fingerprint is a separate command (`fingerprint-import FILE.json`) rather than a
-`fingerprint import` sub-command, so that a base or a file named "import" stays unambiguous."""
+A fingerprint file is imported with `fingerprint import FILE.json` (or `fingerprint-import
+FILE.json`): `fingerprint` takes the second argument only after the word "import", so a base or
+a file named "import" can still be fingerprinted with `fingerprint import` alone."""
 
 from __future__ import annotations
 
