@@ -34,6 +34,7 @@ from mailhygiene.evidence.model import (
 )
 from mailhygiene.evidence.stats import enfsi_words, kendall_tau
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
+from mailhygiene.evidence.wording import Item, en_text, en_texts, item
 from mailhygiene.store import Store
 
 MAX_LOG10_LR = 6.0  # DESIGN.md: 10^6 at most
@@ -69,9 +70,17 @@ class EvidenceResult:
     baseline: dict[str, Any]
     signals: dict[str, dict[str, Any]]
     sensitivity: list[dict[str, Any]]
-    limits: list[str] = field(default_factory=list)
-    strengthen: list[str] = field(default_factory=list)
+    limit_items: list[Item] = field(default_factory=list)
+    strengthen_items: list[Item] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> list[str]:
+        return en_texts(self.limit_items)
+
+    @property
+    def strengthen(self) -> list[str]:
+        return en_texts(self.strengthen_items)
 
     def to_json(self) -> dict[str, Any]:
         """{"evidence": {...}}: merge into the compare report as is."""
@@ -88,6 +97,9 @@ class EvidenceResult:
             "counts": self.counts,
             "limits": self.limits,
             "strengthen": self.strengthen,
+            # the same sentences as codes and parameters (evidence.wording), for translation
+            "limit_items": self.limit_items,
+            "strengthen_items": self.strengthen_items,
         }}
 
 
@@ -125,8 +137,7 @@ def _aux(data: EvidenceData) -> tuple[AuxResult, AuxResult]:
     raw = raw_form_lr(u, t, u0, t0)
     if data.sorted_files:
         order = AuxResult(0.0, False, {"shared": len(data.order_pre[0])},
-                          f"skipped: {' and '.join(data.sorted_files)} sorted on the address "
-                          "or domain")
+                          item("note.order_sorted", files=list(data.sorted_files)))
     else:
         ar, br = data.order_pre
         pa, pb = data.order_post
@@ -175,45 +186,29 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
             "log10_lr": round(_counts_lr(valid_only, table=table_, loglik=ll), 2),
             "strata": [_stratum_json(s, float(p)) for s, p in zip(strata, p_point, strict=True)
                        if not s.invalid],
-            "assumptions": [
-                "Under independence an address of A is in B at its stratum's independent "
-                "rate, measured on the baseline: integrated over its Jeffreys posterior and "
-                f"log-normal drift factors between the baseline's addresses and A's earlier "
-                f"ones (sd {COMMON_SIGMA} common to all strata, {DRIFT_SIGMA} per stratum); "
-                "the upper-bound variant is in the sensitivity table.",
-                "Under derivation a fraction f of A (log-uniform prior, 1e-4 to 1) was taken "
-                "and each group (public-looking, personal, invalid) kept a share rho.",
-            ],
+            **_assumptions(item("assumption.overlap_independent", common_sigma=COMMON_SIGMA,
+                                stratum_sigma=DRIFT_SIGMA),
+                           item("assumption.overlap_derived")),
         },
         "shared_errors": {
             "log10_lr": round(_counts_lr(errors_only, table=table_, loglik=ll), 2),
             "strata": [_stratum_json(s, float(p)) for s, p in zip(strata, p_point, strict=True)
                        if s.invalid],
-            "assumptions": [
-                "An independent collector finds A's invalid addresses (malformed, dead "
-                "domains, unknown or hard-bounced mailboxes) only at the rate measured on the "
-                "baseline; a mailbox that never existed is not published on the web.",
-            ],
+            **_assumptions(item("assumption.shared_errors")),
         },
         "raw_form": {"log10_lr": round(raw.log10_lr, 2), "included": raw.included,
                      "counts": raw.counts, "note": raw.note,
-                     "assumptions": ["Shared addresses spelled unusually in A (case, spaces, "
-                                     "encoding) keep that spelling in B no more often than "
-                                     "on the baseline's shared addresses; contribution capped "
-                                     "at log10 LR 1."]},
+                     **_assumptions(item("assumption.raw_form")),
+                     "note_item": raw.note_item},
         "order": {"log10_lr": round(order.log10_lr, 3), "included": order.included,
                   "counts": order.counts, "note": order.note,
-                  "assumptions": ["Kendall tau of shared records' positions in A and B is "
-                                  "compared with the tau of shared records A added after the "
-                                  "cut-off; contribution capped at log10 LR 1."]},
+                  **_assumptions(item("assumption.order")),
+                  "note_item": order.note_item},
         "combination": {
-            "method": "Stratified overlap and shared errors are one joint binomial model over "
-                      "disjoint strata with one copied fraction f (their per-signal LRs above "
-                      "are shown for reading and are not multiplied). Raw form and order use "
-                      "the spellings and positions of the shared records, not their number, "
-                      "and each adds at most log10 LR 1.",
+            "method": en_text(method := item("combination.method")),
             "counts_log10_lr": round(fit.log10_lr, 2),
             "cap": cap,
+            "method_item": method,
         },
     }
 
@@ -243,8 +238,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
         ]
     limits, strengthen = _limits(data, assumed)
     if o.cutoff is not None and data.a_post == 0:
-        limits.append(f"No address of A was added after {o.cutoff}: the cut-off gives no "
-                      "baseline.")
+        limits.append(item("limit.no_post_cutoff", cutoff=str(o.cutoff)))
     baseline = _baseline_json(data, o)
     counts = {"a_unique": data.a_unique, "b_unique": data.b_unique, "shared": data.shared,
               "a_before_cutoff": data.a_pre, "a_after_cutoff": data.a_post}
@@ -259,54 +253,43 @@ def _stratum_json(s: StratumCounts, p: float) -> dict[str, Any]:
             "independent_rate": round(p, 5), "weighed": s.in_lr}
 
 
+def _assumptions(*items: Item) -> dict[str, Any]:
+    return {"assumptions": en_texts(list(items)), "assumption_items": list(items)}
+
+
 def _baseline_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any]:
     src = data.baseline_source
     desc = {
-        "post_cutoff": f"A's {data.a_post} addresses added after {o.cutoff} "
-                       f"(column {o.date_column!r}): copying at the cut-off cannot reach them",
-        "reference": f"B's overlap with the reference collection minus A "
-                     f"({data.reference_unique} addresses in the reference)",
-        "assumed": "no baseline source: stated upper bounds on how often an independent "
-                   f"collector finds invalid addresses {ASSUMED_BOUNDS}; valid addresses "
-                   "not weighed",
+        "post_cutoff": item("baseline.post_cutoff", a_post=data.a_post, cutoff=str(o.cutoff),
+                            column=o.date_column),
+        "reference": item("baseline.reference", reference_unique=data.reference_unique),
+        "assumed": item("baseline.assumed", **ASSUMED_BOUNDS),
     }[src]
-    return {"source": src, "description": desc,
-            "uncertainty": (f"Jeffreys posterior x log-normal drift (sd {COMMON_SIGMA} common, "
-                            f"{DRIFT_SIGMA} per stratum); sensitivity: Jeffreys 95% upper "
-                            f"bound x {DRIFT}") if src != "assumed" else "stated bounds",
-            "drift_sigma_common": COMMON_SIGMA, "drift_sigma_stratum": DRIFT_SIGMA}
+    unc = (item("uncertainty.integrated", common_sigma=COMMON_SIGMA,
+                stratum_sigma=DRIFT_SIGMA, drift=DRIFT) if src != "assumed"
+           else item("uncertainty.stated_bounds"))
+    return {"source": src, "description": en_text(desc), "uncertainty": en_text(unc),
+            "drift_sigma_common": COMMON_SIGMA, "drift_sigma_stratum": DRIFT_SIGMA,
+            "description_item": desc, "uncertainty_item": unc}
 
 
-def _limits(data: EvidenceData, assumed: bool) -> tuple[list[str], list[str]]:
-    limits = [
-        "A list bought by both A and B from the same third party, or any common source, "
-        "produces the same findings as derivation from A: the LR concerns a common origin "
-        "with A's base, not the act of copying.",
-    ]
+def _limits(data: EvidenceData, assumed: bool) -> tuple[list[Item], list[Item]]:
+    """What the findings cannot tell apart, and what data would sharpen them (as items)."""
+    limits = [item("limit.common_source")]
     if data.bulk:
-        rows = sum(b["rows"] for b in data.bulk)
-        in_b = sum(b["in_b"] for b in data.bulk)
-        limits.append(
-            f"{len(data.bulk)} bulk import date(s) in A ({rows} addresses, {in_b} in B) were "
-            "left out of the LR: a purchased list may have reached B from its seller; the "
-            "copied-count estimate gives them the copied share of A's other addresses.")
+        limits.append(item("limit.bulk", dates=len(data.bulk),
+                           rows=sum(b["rows"] for b in data.bulk),
+                           in_b=sum(b["in_b"] for b in data.bulk)))
     if data.sorted_files:
-        limits.append("Order not weighed: " + " and ".join(data.sorted_files)
-                      + " sorted on the address or domain.")
-    strengthen: list[str] = []
+        limits.append(item("limit.order_sorted", files=list(data.sorted_files)))
+    strengthen: list[Item] = []
     if assumed:
-        strengthen += [
-            "A's date-added column and the date B's author left (--date-column COL "
-            "--cutoff DATE): A's later additions measure independent overlap directly.",
-            "An independent re-crawl of the sources B's author names (--reference R).",
-            "A's bounce history (--a-bounces PATH) to identify more invalid addresses.",
-        ]
+        strengthen += [item("strengthen.date_cutoff"), item("strengthen.recrawl"),
+                       item("strengthen.a_bounces")]
     elif data.baseline_source == "reference":
-        strengthen.append("A's date-added column and the cut-off date (--date-column "
-                          "--cutoff) give a baseline on A's own kind of addresses.")
+        strengthen.append(item("strengthen.own_baseline"))
     if not any(s.invalid and s.n > 0 for s in data.strata):
-        strengthen.append("A checked (mailhygiene check) or its bounce history, so that A's "
-                          "invalid addresses can be identified.")
+        strengthen.append(item("strengthen.check_a"))
     return limits, strengthen
 
 

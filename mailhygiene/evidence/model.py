@@ -31,6 +31,7 @@ from mailhygiene.evidence.stats import (
     kendall_tau_null_sd,
     log10_mean_exp10,
 )
+from mailhygiene.evidence.wording import Item, en_text, item
 
 GROUPS = ("public", "personal", "invalid")
 F_GRID = np.logspace(-4.0, 0.0, 25)
@@ -362,7 +363,11 @@ class AuxResult:
     log10_lr: float
     included: bool
     counts: dict[str, float | None] = field(default_factory=dict)
-    note: str = ""
+    note_item: Item | None = None  # why it is not weighed (evidence.wording)
+
+    @property
+    def note(self) -> str:
+        return "" if self.note_item is None else en_text(self.note_item)
 
 
 def raw_form_lr(u: int, t: int, u0: int, t0: int, *, min_baseline: int = 20) -> AuxResult:
@@ -376,10 +381,10 @@ def raw_form_lr(u: int, t: int, u0: int, t0: int, *, min_baseline: int = 20) -> 
     counts: dict[str, float | None] = {"unusual_shared": u, "same_spelling": t,
                                        "baseline_unusual": u0, "baseline_same": t0}
     if u == 0:
-        return AuxResult(0.0, False, counts, "no shared address with an unusual spelling")
+        return AuxResult(0.0, False, counts, item("note.raw_no_unusual"))
     if u0 < min_baseline:
         return AuxResult(0.0, False, counts,
-                         f"fewer than {min_baseline} baseline pairs: not weighed")
+                         item("note.raw_few_baseline", min_baseline=min_baseline))
     grid = baseline_grid([StratumCounts("raw", "raw", u, t, u0, t0)])
     b = grid.p[0][:, None]
     g = np.linspace(0.0, 1.0, 101)[None, :]
@@ -402,10 +407,9 @@ def order_lr(tau: float, n: int, tau0: float | None, n0: int, *,
     counts: dict[str, float | None] = {"shared": n, "tau": round(tau, 4), "baseline_shared": n0,
               "baseline_tau": None if tau0 is None else round(tau0, 4)}
     if n < 10:
-        return AuxResult(0.0, False, counts, "too few shared records")
+        return AuxResult(0.0, False, counts, item("note.order_too_few"))
     if tau0 is None or n0 < min_baseline:
-        return AuxResult(0.0, False, counts,
-                         "no order baseline (needs post-cut-off shared records): not weighed")
+        return AuxResult(0.0, False, counts, item("note.order_no_baseline"))
     s = math.hypot(kendall_tau_null_sd(n), kendall_tau_null_sd(n0))
     phi0 = math.exp(-0.5 * ((tau - tau0) / s) ** 2) / (s * math.sqrt(2 * math.pi))
     width = max(1.0 - tau0, 1e-6)

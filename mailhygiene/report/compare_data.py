@@ -48,6 +48,7 @@ class CompareContent:
     lr_chart: Markup = field(default_factory=Markup)
     limits: list[str] = field(default_factory=list)
     strengthen: list[str] = field(default_factory=list)
+    untranslated: bool = False  # some tool text kept in English (JSON without its items)
     key_id: str | None = None
     minhash: dict[str, Any] | None = None
     enfsi_scale: list[tuple[str, str]] = field(default_factory=list)
@@ -158,6 +159,31 @@ def _jaccard_estimate(ov: dict[str, Any], fmt: NumberFormat) -> dict[str, Any]:
     return {"text": t, "value": j}
 
 
+@dataclass
+class _Wording:
+    """The evidence's sentences in the report's language: each item (`evidence.wording`)
+    worded by the catalogue, else (English report, JSON older than the codes, a code this
+    catalogue does not know) the English text as stored. `kept` lists the English texts a
+    non-English report had to keep, so the report can say so."""
+
+    cat: Catalogue
+    fmt: NumberFormat
+    text: Callable[[Any], str]
+    kept: list[str] = field(default_factory=list)
+
+    def one(self, english: Any, item: Any) -> str:
+        worded = self.cat.evidence(item, self.fmt)
+        if worded is None and english and self.cat.lang != "en":
+            self.kept.append(str(english))
+        return self.text((english or "") if worded is None else worded)
+
+    def all(self, texts: Any, items: Any) -> list[str]:
+        # Paired by position: a text without its item (e.g. added by hand) is kept as is.
+        its = items if isinstance(items, list) else []
+        return [self.one(x, its[i] if i < len(its) else None)
+                for i, x in enumerate(texts if isinstance(texts, list) else [])]
+
+
 def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: NumberFormat,
               text: Callable[[Any], str]) -> None:
     log10_lr = float(ev["log10_lr"])
@@ -167,17 +193,20 @@ def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: Number
               else cat.verbal(log10_lr, words))
     ci = ev.get("copied_ci95") or [None, None]
     baseline = ev.get("baseline") or {}
+    combination = (ev.get("signals") or {}).get("combination") or {}
+    w = _Wording(cat, fmt, text)
     c.evidence = {
         "log10_lr": log10_lr, "lr": lr_text(log10_lr, fmt),
         "words": cat.enfsi(words), "verbal": verbal, "cap": cap,
         "cap_text": "10" + str(round(cap)).translate(_SUPERSCRIPT),
         "copied": ev.get("copied_estimate"), "copied_lo": ci[0], "copied_hi": ci[1],
-        "baseline_source": text(baseline.get("source", "")),
-        "baseline_description": text(baseline.get("description", "")),
-        "baseline_uncertainty": text(baseline.get("uncertainty", "")),
-        "combination": text((ev.get("signals") or {}).get("combination", {}).get("method", "")),
-        "counts_log10_lr": _f((ev.get("signals") or {}).get("combination", {})
-                              .get("counts_log10_lr")),
+        "baseline_source": text(cat.baseline_source(str(baseline.get("source", "")))),
+        "baseline_description": w.one(baseline.get("description"),
+                                      baseline.get("description_item")),
+        "baseline_uncertainty": w.one(baseline.get("uncertainty"),
+                                      baseline.get("uncertainty_item")),
+        "combination": w.one(combination.get("method"), combination.get("method_item")),
+        "counts_log10_lr": _f(combination.get("counts_log10_lr")),
         "counts": {str(k): v for k, v in (ev.get("counts") or {}).items()},
     }
     signals = ev.get("signals") or {}
@@ -187,14 +216,15 @@ def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: Number
         sig = signals[name]
         if not isinstance(sig, dict):
             continue
-        counts = [(str(k), _count_text(v, fmt)) for k, v in (sig.get("counts") or {}).items()]
+        counts = [(cat.count_name(str(k)), _count_text(v, fmt))
+                  for k, v in (sig.get("counts") or {}).items()]
         c.signals.append(Signal(
             key=name, label=cat.t("sig_" + name) if "sig_" + name in cat.messages else name,
             log10_lr=_f(sig.get("log10_lr")), cap=cap,
             included=bool(sig.get("included", True)),
-            counts=counts, note=text(sig.get("note") or ""),
-            strata=[_stratum(r) for r in sig.get("strata") or []],
-            assumptions=[text(a) for a in sig.get("assumptions") or []]))
+            counts=counts, note=w.one(sig.get("note"), sig.get("note_item")),
+            strata=[_stratum(r, cat) for r in sig.get("strata") or []],
+            assumptions=w.all(sig.get("assumptions"), sig.get("assumption_items"))))
     for row in ev.get("sensitivity") or []:
         v = _f(row.get("log10_lr")) or 0.0
         c.sensitivity.append({"variant": cat.variant(str(row.get("variant", ""))),
@@ -204,8 +234,9 @@ def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: Number
         or [(cat.t("cmp_log10_lr"), log10_lr)],
         cap=cap, fmt=fmt, title=cat.t("cmp_sensitivity"), axis_label=cat.t("cmp_log10_lr"))
     c.enfsi_scale = _enfsi_scale(cat, fmt)
-    c.limits = [text(x) for x in ev.get("limits") or []]
-    c.strengthen = [text(x) for x in ev.get("strengthen") or []]
+    c.limits = w.all(ev.get("limits"), ev.get("limit_items"))
+    c.strengthen = w.all(ev.get("strengthen"), ev.get("strengthen_items"))
+    c.untranslated = bool(w.kept)
 
 
 def _enfsi_scale(cat: Catalogue, fmt: NumberFormat) -> list[tuple[str, str]]:
@@ -232,8 +263,9 @@ def lr_text(log10_lr: float, fmt: NumberFormat) -> str:
     return fmt.number(lr, 2 if lr < 10 else 1)
 
 
-def _stratum(r: dict[str, Any]) -> dict[str, Any]:
-    return {"stratum": str(r.get("stratum", "")), "a_addresses": _i(r.get("a_addresses")),
+def _stratum(r: dict[str, Any], cat: Catalogue) -> dict[str, Any]:
+    code = str(r.get("stratum", ""))
+    return {"stratum": cat.stratum(code), "code": code, "a_addresses": _i(r.get("a_addresses")),
             "in_b": _i(r.get("in_b")), "rate": _f(r.get("rate")),
             "baseline_addresses": _i(r.get("baseline_addresses")),
             "baseline_in_b": _i(r.get("baseline_in_b")),

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailhygiene.report.evidence_messages import COUNTS_FR, SOURCES_FR, stratum_fr, word_fr
+from mailhygiene.report.fmt import NumberFormat
+
 LANGS = ("en", "fr")
 
 _EN: dict[str, str] = {
@@ -248,6 +251,7 @@ _EN: dict[str, str] = {
     "cmp_no_evidence": "The evidence evaluation was not run for this comparison (only the "
                        "overlap counts are available).",
     "cmp_tool_text": "Text produced by the evaluation",
+    "cmp_tool_text_en": "",
 }
 
 _FR: dict[str, str] = {
@@ -492,7 +496,8 @@ _FR: dict[str, str] = {
     "cmp_enfsi_scale": "Échelle verbale ENFSI",
     "cmp_no_evidence": "L'évaluation des indices n'a pas été faite pour cette comparaison "
                        "(seuls les comptes de recouvrement sont disponibles).",
-    "cmp_tool_text": "Texte produit par l'évaluation (en anglais)",
+    "cmp_tool_text": "Texte produit par l'évaluation",
+    "cmp_tool_text_en": " (certains passages en anglais)",
 }
 
 # Labels of stored values: statuses, reasons, evidence levels, flags.
@@ -652,6 +657,20 @@ class Catalogue:
 
     def variant(self, name: str) -> str:
         return _VARIANTS_FR.get(name, name) if self.lang == "fr" else name
+
+    def evidence(self, item: Any, fmt: NumberFormat) -> str | None:
+        """An evidence sentence (`evidence.wording` item) in this language; None in English
+        (the JSON's text is the English) or for an item this catalogue does not know."""
+        return word_fr(item, fmt) if self.lang == "fr" else None
+
+    def baseline_source(self, source: str) -> str:
+        return SOURCES_FR.get(source, source) if self.lang == "fr" else source
+
+    def count_name(self, key: str) -> str:
+        return COUNTS_FR.get(key, key) if self.lang == "fr" else key
+
+    def stratum(self, name: str) -> str:
+        return stratum_fr(name) if self.lang == "fr" else name
 
     def verbal(self, log10_lr: float, words: str) -> str:
         """The ENFSI sentence for the proposition the findings favour (evidence.evaluate's

@@ -1,0 +1,121 @@
+"""The evidence section's sentences: one English template per stable code.
+
+The JSON keeps each sentence's English text (a stable interface) and, next to it, its item
+`{"code": ..., **params}`, so a report can word the same finding in another language. The
+text is always produced from the item, so the two cannot drift. Codes are stored: never
+rename one, add a new code instead. Parameters are JSON scalars, or a list of names (joined
+with "and"), so a reader can word them without knowing the code."""
+
+from __future__ import annotations
+
+from string import Formatter
+from typing import Any
+
+Item = dict[str, Any]
+
+TEMPLATES: dict[str, str] = {
+    # -- limits ------------------------------------------------------------------------------
+    "limit.common_source":
+        "A list bought by both A and B from the same third party, or any common source, "
+        "produces the same findings as derivation from A: the LR concerns a common origin "
+        "with A's base, not the act of copying.",
+    "limit.bulk":
+        "{dates} bulk import date(s) in A ({rows} addresses, {in_b} in B) were left out of "
+        "the LR: a purchased list may have reached B from its seller; the copied-count "
+        "estimate gives them the copied share of A's other addresses.",
+    "limit.order_sorted": "Order not weighed: {files} sorted on the address or domain.",
+    "limit.no_post_cutoff":
+        "No address of A was added after {cutoff}: the cut-off gives no baseline.",
+    # -- what would strengthen the evaluation ------------------------------------------------
+    "strengthen.date_cutoff":
+        "A's date-added column and the date B's author left (--date-column COL --cutoff "
+        "DATE): A's later additions measure independent overlap directly.",
+    "strengthen.recrawl":
+        "An independent re-crawl of the sources B's author names (--reference R).",
+    "strengthen.a_bounces":
+        "A's bounce history (--a-bounces PATH) to identify more invalid addresses.",
+    "strengthen.own_baseline":
+        "A's date-added column and the cut-off date (--date-column --cutoff) give a baseline "
+        "on A's own kind of addresses.",
+    "strengthen.check_a":
+        "A checked (mailhygiene check) or its bounce history, so that A's invalid addresses "
+        "can be identified.",
+    # -- baseline ----------------------------------------------------------------------------
+    "baseline.post_cutoff":
+        "A's {a_post} addresses added after {cutoff} (column {column!r}): copying at the "
+        "cut-off cannot reach them",
+    "baseline.reference":
+        "B's overlap with the reference collection minus A ({reference_unique} addresses in "
+        "the reference)",
+    "baseline.assumed":
+        "no baseline source: stated upper bounds on how often an independent collector finds "
+        "invalid addresses {{'inv_syntax': {inv_syntax}, 'inv_domain': {inv_domain}, "
+        "'inv_mailbox': {inv_mailbox}}}; valid addresses not weighed",
+    "uncertainty.integrated":
+        "Jeffreys posterior x log-normal drift (sd {common_sigma} common, {stratum_sigma} per "
+        "stratum); sensitivity: Jeffreys 95% upper bound x {drift}",
+    "uncertainty.stated_bounds": "stated bounds",
+    # -- signals: assumptions, notes, combination --------------------------------------------
+    "assumption.overlap_independent":
+        "Under independence an address of A is in B at its stratum's independent rate, "
+        "measured on the baseline: integrated over its Jeffreys posterior and log-normal "
+        "drift factors between the baseline's addresses and A's earlier ones (sd "
+        "{common_sigma} common to all strata, {stratum_sigma} per stratum); the upper-bound "
+        "variant is in the sensitivity table.",
+    "assumption.overlap_derived":
+        "Under derivation a fraction f of A (log-uniform prior, 1e-4 to 1) was taken and each "
+        "group (public-looking, personal, invalid) kept a share rho.",
+    "assumption.shared_errors":
+        "An independent collector finds A's invalid addresses (malformed, dead domains, "
+        "unknown or hard-bounced mailboxes) only at the rate measured on the baseline; a "
+        "mailbox that never existed is not published on the web.",
+    "assumption.raw_form":
+        "Shared addresses spelled unusually in A (case, spaces, encoding) keep that spelling "
+        "in B no more often than on the baseline's shared addresses; contribution capped at "
+        "log10 LR 1.",
+    "assumption.order":
+        "Kendall tau of shared records' positions in A and B is compared with the tau of "
+        "shared records A added after the cut-off; contribution capped at log10 LR 1.",
+    "note.raw_no_unusual": "no shared address with an unusual spelling",
+    "note.raw_few_baseline": "fewer than {min_baseline} baseline pairs: not weighed",
+    "note.order_too_few": "too few shared records",
+    "note.order_no_baseline":
+        "no order baseline (needs post-cut-off shared records): not weighed",
+    "note.order_sorted": "skipped: {files} sorted on the address or domain",
+    "combination.method":
+        "Stratified overlap and shared errors are one joint binomial model over disjoint "
+        "strata with one copied fraction f (their per-signal LRs above are shown for reading "
+        "and are not multiplied). Raw form and order use the spellings and positions of the "
+        "shared records, not their number, and each adds at most log10 LR 1.",
+}
+
+
+def template_fields(template: str) -> set[str]:
+    """The parameter names a template uses (a translation must use the same ones)."""
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def item(code: str, **params: Any) -> Item:
+    """A sentence as a code and its parameters; fails early on a code or parameter that has
+    no English template, so every item the evidence emits can be worded."""
+    if code not in TEMPLATES:
+        raise KeyError(f"no English template for evidence code {code!r}")
+    if template_fields(TEMPLATES[code]) != set(params):
+        raise KeyError(f"evidence code {code!r}: parameters {sorted(params)} do not fit "
+                       "its template")
+    return {"code": code, **params}
+
+
+def params(it: Item) -> dict[str, Any]:
+    return {k: v for k, v in it.items() if k != "code"}
+
+
+def en_text(it: Item) -> str:
+    """The English sentence of an item, as the JSON's text fields hold it."""
+    values = {k: " and ".join(map(str, v)) if isinstance(v, list) else v
+              for k, v in params(it).items()}
+    return TEMPLATES[str(it["code"])].format(**values)
+
+
+def en_texts(items: list[Item]) -> list[str]:
+    return [en_text(it) for it in items]

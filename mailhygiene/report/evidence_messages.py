@@ -1,0 +1,186 @@
+"""The evidence section's sentences in French, keyed by the codes of `evidence.wording`.
+
+The evidence JSON carries each sentence as English text and as an item `{"code": ..., **params}`;
+the French report words the item with these templates (a test checks that every code has one
+and that it uses the English template's parameters). Numbers go through the report's
+NumberFormat, dates are written out, lists of file names are joined with "et"."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from mailhygiene.report.fmt import NumberFormat
+
+EVIDENCE_FR: dict[str, str] = {
+    # -- limites -----------------------------------------------------------------------------
+    "limit.common_source":
+        "Une liste achetée par A et par B auprès d'un même tiers, ou toute autre source "
+        "commune, produit les mêmes constatations qu'une dérivation de la base de A : le RV "
+        "porte sur une origine commune avec la base de A, non sur l'acte de copier.",
+    "limit.bulk":
+        "Les adresses importées en masse dans A ({dates} date(s) d'import, {rows} adresses, "
+        "dont {in_b} présentes dans B) ont été écartées du RV : une liste achetée a pu "
+        "parvenir à B par son vendeur ; l'estimation du nombre d'adresses copiées leur "
+        "applique la part copiée des autres adresses de A.",
+    "limit.order_sorted":
+        "Ordre d'insertion non pris en compte : tri par adresse ou par domaine constaté "
+        "dans {files}.",
+    "limit.no_post_cutoff":
+        "Aucune adresse n'a été ajoutée à A après le {cutoff} : la date de départ ne fournit "
+        "aucune référence.",
+    # -- ce qui renforcerait l'évaluation ----------------------------------------------------
+    "strengthen.date_cutoff":
+        "La colonne de date d'ajout de A et la date de départ de l'auteur de B (--date-column "
+        "COL --cutoff DATE) : les adresses ajoutées ensuite à A mesurent directement le "
+        "recouvrement indépendant.",
+    "strengthen.recrawl":
+        "Une nouvelle collecte indépendante sur les sources que cite l'auteur de B "
+        "(--reference R).",
+    "strengthen.a_bounces":
+        "L'historique des rebonds de A (--a-bounces PATH), pour identifier davantage "
+        "d'adresses invalides.",
+    "strengthen.own_baseline":
+        "La colonne de date d'ajout de A et la date de départ (--date-column --cutoff) "
+        "fourniraient une référence portant sur des adresses de même nature que celles de A.",
+    "strengthen.check_a":
+        "Une vérification de A (mailhygiene check) ou son historique des rebonds, afin "
+        "d'identifier les adresses invalides de A.",
+    # -- référence ---------------------------------------------------------------------------
+    "baseline.post_cutoff":
+        "Les {a_post} adresses ajoutées à A après le {cutoff} (colonne « {column} ») : une "
+        "copie faite à la date de départ ne peut pas les atteindre.",
+    "baseline.reference":
+        "Le recouvrement de B avec la collecte de référence, hors adresses de A "
+        "({reference_unique} adresses dans la référence).",
+    "baseline.assumed":
+        "Aucune source de référence : bornes supérieures posées pour la fréquence à laquelle "
+        "un collecteur indépendant trouve des adresses invalides ({inv_syntax} pour les "
+        "adresses mal formées, {inv_domain} pour les domaines inexistants ou sans courrier, "
+        "{inv_mailbox} pour les boîtes inexistantes ou en rebond définitif) ; les adresses "
+        "valides ne sont pas prises en compte.",
+    "uncertainty.integrated":
+        "Loi a posteriori de Jeffreys x dérive log-normale (écart type {common_sigma} commun, "
+        "{stratum_sigma} par strate) ; sensibilité : borne supérieure à 95 % de Jeffreys x "
+        "{drift}.",
+    "uncertainty.stated_bounds": "Bornes posées par hypothèse.",
+    # -- indices : hypothèses, remarques, combinaison ----------------------------------------
+    "assumption.overlap_independent":
+        "Sous l'hypothèse d'une collecte indépendante, une adresse de A figure dans B au taux "
+        "indépendant de sa strate, mesuré sur la référence : ce taux est intégré sur sa loi a "
+        "posteriori de Jeffreys et sur des facteurs de dérive log-normaux entre les adresses "
+        "de la référence et les adresses antérieures de A (écart type {common_sigma} commun à "
+        "toutes les strates, {stratum_sigma} par strate) ; la variante à la borne supérieure "
+        "figure dans le tableau de sensibilité.",
+    "assumption.overlap_derived":
+        "Sous l'hypothèse d'une dérivation, une fraction f de A (loi a priori log-uniforme, "
+        "de 10⁻⁴ à 1) a été prélevée, et chaque groupe (adresses d'apparence publique, "
+        "personnelles, invalides) en a conservé une part ρ.",
+    "assumption.shared_errors":
+        "Un collecteur indépendant ne trouve les adresses invalides de A (mal formées, "
+        "domaines inexistants, boîtes inconnues ou en rebond définitif) qu'au taux mesuré sur "
+        "la référence ; une boîte qui n'a jamais existé n'est pas publiée sur le web.",
+    "assumption.raw_form":
+        "Les adresses communes dont la graphie est inhabituelle dans A (casse, espaces, "
+        "encodage) ne conservent pas cette graphie dans B plus souvent que les adresses "
+        "communes de la référence ; contribution plafonnée à 1 en log10 RV.",
+    "assumption.order":
+        "Le tau de Kendall des positions des enregistrements communs dans A et dans B est "
+        "comparé au tau des enregistrements communs ajoutés à A après la date de départ ; "
+        "contribution plafonnée à 1 en log10 RV.",
+    "note.raw_no_unusual": "Aucune adresse commune à la graphie inhabituelle.",
+    "note.raw_few_baseline":
+        "Moins de {min_baseline} paires dans la référence : indice non pris en compte.",
+    "note.order_too_few": "Trop peu d'enregistrements communs.",
+    "note.order_no_baseline":
+        "Pas de référence pour l'ordre (il faut des enregistrements communs ajoutés après la "
+        "date de départ) : indice non pris en compte.",
+    "note.order_sorted":
+        "Indice écarté : tri par adresse ou par domaine constaté dans {files}.",
+    "combination.method":
+        "Le recouvrement par strate et les erreurs partagées forment un seul modèle binomial "
+        "conjoint sur des strates disjointes, avec une seule fraction copiée f (leurs RV par "
+        "indice, ci-dessus, sont donnés pour la lecture et ne sont pas multipliés). Les "
+        "graphies inhabituelles et l'ordre d'insertion reposent sur l'écriture et la position "
+        "des enregistrements communs, non sur leur nombre, et chacun ajoute au plus 1 au "
+        "log10 du RV.",
+}
+
+# Parameters that are not plain numbers or names: how to write them.
+_DATE_PARAMS = frozenset({"cutoff"})
+_PERCENT_PARAMS = frozenset({"inv_syntax", "inv_domain", "inv_mailbox"})
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+SOURCES_FR = {
+    "post_cutoff": "ajouts à A après la date de départ",
+    "reference": "collecte de référence",
+    "assumed": "bornes posées par hypothèse",
+}
+
+COUNTS_FR = {
+    "unusual_shared": "communes à graphie inhabituelle",
+    "same_spelling": "même graphie dans B",
+    "baseline_unusual": "graphies inhabituelles (référence)",
+    "baseline_same": "même graphie (référence)",
+    "shared": "enregistrements communs",
+    "tau": "tau de Kendall",
+    "baseline_shared": "enregistrements communs (référence)",
+    "baseline_tau": "tau de Kendall (référence)",
+}
+
+# A stratum's name is class/kind[/neighbours][/bulk] (evidence.data.load_counts).
+_STRATUM_PARTS_FR = {
+    "ok": "valides", "inv_syntax": "mal formées", "inv_domain": "domaine invalide",
+    "inv_mailbox": "boîte invalide", "role": "génériques",
+    "freemail": "messagerie gratuite", "business": "professionnelles",
+    "seen": "d'autres adresses du domaine dans B",
+    "alone": "aucune autre adresse du domaine dans B", "bulk": "import en masse",
+}
+
+
+def french_date(iso: str) -> str:
+    """`2023-01-01` -> `1er janvier 2023`; anything else as given."""
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{'1er' if d.day == 1 else d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _decimals(value: float) -> int:
+    """Decimals to show a stated constant as written (0.05 -> 2, 1.2 -> 1, 5.0 -> 0)."""
+    text = f"{abs(value):.6f}".rstrip("0")
+    return len(text.partition(".")[2])
+
+
+def _value(name: str, v: Any, fmt: NumberFormat) -> str:
+    if name in _DATE_PARAMS:
+        return french_date(str(v))
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if name in _PERCENT_PARAMS and isinstance(v, int | float):
+        return fmt.percent_of(float(v), _decimals(100.0 * v))
+    if isinstance(v, int):
+        return fmt.integer(v)
+    if isinstance(v, float):
+        return fmt.number(v, _decimals(v))
+    if isinstance(v, list):
+        return " et ".join(map(str, v))
+    return "\u2014" if v is None else str(v)
+
+
+def word_fr(it: Any, fmt: NumberFormat) -> str | None:
+    """The French sentence of an evidence item; None when the item is not one this catalogue
+    knows (older or newer JSON), so the caller keeps the English text."""
+    if not isinstance(it, dict) or str(it.get("code")) not in EVIDENCE_FR:
+        return None
+    values = {str(k): _value(str(k), v, fmt) for k, v in it.items() if k != "code"}
+    try:
+        return EVIDENCE_FR[str(it["code"])].format(**values)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def stratum_fr(name: str) -> str:
+    return ", ".join(_STRATUM_PARTS_FR.get(p, p) for p in name.split("/"))

@@ -1,0 +1,308 @@
+"""The evidence section in French: every sentence of `evidence` carries a code and parameters
+next to its English text; the English is made from the codes, the French report words them.
+Evidence is built in memory (`weigh` on EvidenceData) and rendered through a stored run."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mailhygiene.evidence.data import EvidenceData
+from mailhygiene.evidence.evaluate import EvidenceOptions, weigh
+from mailhygiene.evidence.model import StratumCounts
+from mailhygiene.evidence.strata import ASSUMED_BOUNDS
+from mailhygiene.evidence.wording import TEMPLATES, en_text, item, template_fields
+from mailhygiene.report import render_compare
+from mailhygiene.report.evidence_messages import EVIDENCE_FR, french_date, word_fr
+from mailhygiene.report.fmt import number_format
+from mailhygiene.report.messages import MESSAGES
+from mailhygiene.store import open_store
+
+FR = number_format("fr")
+NNBSP = "\u202f"
+# JSON text fields and their structured twins (evidence.wording).
+PAIRS = (("limits", "limit_items"), ("strengthen", "strengthen_items"))
+BULK = [{"date": "2021-03-01", "rows": 1200, "in_b": 80},
+        {"date": "2021-05-01", "rows": 100, "in_b": 40}]
+
+
+def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
+          sorted_files: tuple[str, ...] = (), a_post: int = 500, invalid: bool = True,
+          raw: tuple[int, int, int, int] = (0, 0, 0, 0), shared_order: int = 50,
+          reference_unique: int = 0) -> EvidenceData:
+    weighed = source != "assumed"
+    strata = [StratumCounts("ok/role/alone", "public", 400, 120, 200, 40, role=True,
+                            in_lr=weighed),
+              StratumCounts("ok/freemail", "personal", 900, 200, 300, 20, in_lr=weighed)]
+    if invalid:
+        strata.append(StratumCounts(
+            "inv_domain/business/alone", "invalid", 100, 30, 50, 1, invalid=True,
+            p_assumed=None if weighed else ASSUMED_BOUNDS["inv_domain"]))
+    if bulk:
+        strata.append(StratumCounts("ok/freemail/bulk", "personal", 300, 120, 300, 20,
+                                    in_lr=False))
+    rng = np.random.default_rng(0)
+    post = (np.arange(40.0), rng.permutation(40).astype(float)) if weighed else (
+        np.zeros(0), np.zeros(0))
+    return EvidenceData(
+        strata=strata, baseline_source=source, raw=raw,
+        order_pre=(np.arange(float(shared_order)),
+                   rng.permutation(shared_order).astype(float)),
+        order_post=post, sorted_files=list(sorted_files), a_unique=1400, b_unique=2000,
+        shared=350, a_pre=1400, a_post=a_post, bulk=bulk or [],
+        reference_unique=reference_unique)
+
+
+CUT = EvidenceOptions(date_column="date_ajout", cutoff=date(2023, 1, 1))
+CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
+    "post-cutoff-all-weighed": (_data("post_cutoff", raw=(60, 30, 50, 5)), CUT),
+    "bulk-and-both-sorted": (_data("post_cutoff", bulk=BULK, sorted_files=("A", "B"),
+                                   raw=(5, 1, 3, 0)), CUT),
+    "too-few-shared": (_data("post_cutoff", shared_order=5, raw=(4, 1, 30, 3)), CUT),
+    "b-sorted": (_data("post_cutoff", sorted_files=("B",)), CUT),
+    "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
+    "cutoff-after-everything": (
+        _data("assumed", a_post=0, invalid=False),
+        EvidenceOptions(date_column="date_ajout", cutoff=date(2030, 1, 1))),
+    "reference": (_data("reference", a_post=0, invalid=False, reference_unique=1234),
+                  EvidenceOptions(reference_base_id=3)),
+}
+
+
+def _cases(*names: str) -> list[Any]:
+    return [pytest.param(*CASES[n], id=n) for n in names or CASES]
+
+
+def _evidence(data: EvidenceData, opts: EvidenceOptions) -> dict[str, Any]:
+    """The evidence section as the store holds it (through JSON)."""
+    ev: dict[str, Any] = json.loads(json.dumps(weigh(data, opts).to_json()))["evidence"]
+    return ev
+
+
+def _pairs(ev: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(English text, item) of every sentence of the evidence section."""
+    out = [(t, it) for key, items in PAIRS
+           for t, it in zip(ev[key], ev[items], strict=True)]
+    b = ev["baseline"]
+    out += [(b["description"], b["description_item"]), (b["uncertainty"], b["uncertainty_item"])]
+    for name, sig in ev["signals"].items():
+        if name == "combination":
+            out.append((sig["method"], sig["method_item"]))
+            continue
+        out += list(zip(sig["assumptions"], sig["assumption_items"], strict=True))
+        if sig.get("note_item") is not None:
+            out.append((sig["note"], sig["note_item"]))
+    return out
+
+
+# -- (a) every code has an English and a French template ----------------------------------
+
+@pytest.mark.parametrize("code", sorted(TEMPLATES))
+def test_every_code_has_a_french_template_with_the_same_parameters(code: str) -> None:
+    assert template_fields(EVIDENCE_FR[code]) == template_fields(TEMPLATES[code])
+    assert EVIDENCE_FR[code].strip() and EVIDENCE_FR[code] != TEMPLATES[code]
+
+
+def test_no_french_template_without_a_code() -> None:
+    assert set(EVIDENCE_FR) == set(TEMPLATES)
+
+
+def test_the_cases_emit_every_code_and_french_words_each_item() -> None:
+    seen: set[str] = set()
+    for data, opts in CASES.values():
+        for english, it in _pairs(_evidence(data, opts)):
+            seen.add(it["code"])
+            french = word_fr(it, FR)
+            assert french is not None, it
+            assert "{" not in french and "}" not in french, french
+            assert french != english
+    assert seen == set(TEMPLATES)
+
+
+@pytest.mark.parametrize(("it", "french"), [
+    pytest.param(item("limit.bulk", dates=2, rows=1300, in_b=120),
+                 f"(2 date(s) d'import, 1{NNBSP}300 adresses, dont 120 présentes dans B)",
+                 id="bulk-numbers"),
+    pytest.param(item("limit.order_sorted", files=["A", "B"]), "constaté dans A et B.",
+                 id="files-joined-with-et"),
+    pytest.param(item("limit.no_post_cutoff", cutoff="2030-01-01"), "après le 1er janvier 2030",
+                 id="date-written-out"),
+    pytest.param(item("baseline.post_cutoff", a_post=1044, cutoff="2012-03-11",
+                      column="date_ajout"),
+                 f"Les 1{NNBSP}044 adresses ajoutées à A après le 11 mars 2012 (colonne "
+                 "« date_ajout »)", id="baseline-column"),
+    pytest.param(item("baseline.assumed", **ASSUMED_BOUNDS),
+                 f"(2{NNBSP}% pour les adresses mal formées, 5{NNBSP}% pour les domaines "
+                 "inexistants ou sans courrier", id="bounds-as-percent"),
+    pytest.param(item("uncertainty.integrated", common_sigma=0.1, stratum_sigma=0.05,
+                      drift=1.2), "(écart type 0,1 commun, 0,05 par strate)",
+                 id="decimal-comma"),
+    pytest.param(item("note.raw_few_baseline", min_baseline=20), "Moins de 20 paires",
+                 id="note"),
+])
+def test_french_parameters_are_formatted_for_the_reader(it: dict[str, Any],
+                                                         french: str) -> None:
+    assert french in (word_fr(it, FR) or "")
+
+
+@pytest.mark.parametrize(("it", "reason"), [
+    pytest.param({"code": "limit.from_the_future"}, "unknown code", id="unknown-code"),
+    pytest.param({"code": "limit.bulk", "dates": 2}, "missing parameter", id="missing-param"),
+    pytest.param("limit.bulk", "not an item", id="not-a-dict"),
+    pytest.param(None, "absent", id="none"),
+])
+def test_items_the_catalogue_cannot_word_give_none(it: Any, reason: str) -> None:
+    assert word_fr(it, FR) is None, reason
+
+
+@pytest.mark.parametrize(("iso", "french"), [
+    pytest.param("2023-01-01", "1er janvier 2023", id="first"),
+    pytest.param("2012-03-11", "11 mars 2012", id="other-day"),
+    pytest.param("None", "None", id="not-a-date"),
+])
+def test_french_date(iso: str, french: str) -> None:
+    assert french_date(iso) == french
+
+
+# -- (b) the English text is made from the items ------------------------------------------
+
+@pytest.mark.parametrize(("data", "opts"), _cases())
+def test_english_text_equals_the_text_made_from_its_items(data: EvidenceData,
+                                                          opts: EvidenceOptions) -> None:
+    ev = _evidence(data, opts)
+    for key, items in PAIRS:
+        assert ev[key] == [en_text(it) for it in ev[items]], key
+    for english, it in _pairs(ev):
+        assert en_text(it) == english
+    for sig in ev["signals"].values():
+        if "note" in sig:
+            assert sig["note"] == ("" if sig["note_item"] is None else en_text(sig["note_item"]))
+
+
+@pytest.mark.parametrize(("data", "opts", "key", "english"), [
+    pytest.param(*CASES["bulk-and-both-sorted"], "limits",
+                 "2 bulk import date(s) in A (1300 addresses, 120 in B) were left out of the "
+                 "LR: a purchased list may have reached B from its seller; the copied-count "
+                 "estimate gives them the copied share of A's other addresses.", id="bulk"),
+    pytest.param(*CASES["bulk-and-both-sorted"], "limits",
+                 "Order not weighed: A and B sorted on the address or domain.", id="sorted"),
+    pytest.param(*CASES["cutoff-after-everything"], "limits",
+                 "No address of A was added after 2030-01-01: the cut-off gives no baseline.",
+                 id="no-post-cutoff"),
+    pytest.param(*CASES["assumed"], "description",
+                 "no baseline source: stated upper bounds on how often an independent "
+                 "collector finds invalid addresses {'inv_syntax': 0.02, 'inv_domain': 0.05, "
+                 "'inv_mailbox': 0.05}; valid addresses not weighed", id="assumed-bounds"),
+    pytest.param(*CASES["post-cutoff-all-weighed"], "description",
+                 "A's 500 addresses added after 2023-01-01 (column 'date_ajout'): copying at "
+                 "the cut-off cannot reach them", id="post-cutoff"),
+    pytest.param(*CASES["b-sorted"], "note",
+                 "skipped: B sorted on the address or domain", id="order-note"),
+])
+def test_english_text_is_unchanged(data: EvidenceData, opts: EvidenceOptions, key: str,
+                                   english: str) -> None:
+    """The JSON's English is a stable interface: these are the sentences as they were before
+    the codes existed."""
+    ev = _evidence(data, opts)
+    texts = {"limits": ev["limits"], "description": [ev["baseline"]["description"]],
+             "note": [ev["signals"]["order"]["note"]]}[key]
+    assert english in texts
+
+
+# -- (c) the French report ----------------------------------------------------------------
+
+def _store_run(tmp: Path, ev: dict[str, Any]) -> Path:
+    db = tmp / "store.duckdb"
+    summary = {"a": {"name": "A", "rows": 1400, "unique": 1400},
+               "b": {"name": "B", "rows": 2000, "unique": 2000},
+               "overlap": {"exact": 350}, "evidence": ev}
+    with open_store(db) as store:
+        rid = store.start_run("compare", {}, {})
+        store.finish_run(rid, summary)
+    return db
+
+
+def _report_text(db: Path, lang: str) -> str:
+    with open_store(db, read_only=True) as store:
+        page = render_compare(store, 1, lang=lang)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(style|svg).*?</\1>", "", page)))
+    return " ".join(text.split())
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _without_items(x: Any) -> Any:
+    """The evidence JSON as recorded before the codes existed."""
+    if isinstance(x, dict):
+        return {k: _without_items(v) for k, v in x.items() if not k.endswith(("_item", "_items"))}
+    if isinstance(x, list):
+        return [_without_items(v) for v in x]
+    return x
+
+
+# Words of the English tool text that have no business in a French report.
+ENGLISH = ("not weighed", "baseline", "sorted on the address", "bulk import", "Jeffreys posterior",
+           "stated bounds", "Under independence", "post_cutoff", "unusual_shared",
+           "ok/role/alone", "the cut-off", "common source")
+
+
+@pytest.mark.parametrize(("data", "opts"), _cases("bulk-and-both-sorted", "assumed",
+                                                   "cutoff-after-everything", "reference"))
+def test_french_report_has_no_english_tool_text(tmp_path: Path, data: EvidenceData,
+                                                opts: EvidenceOptions) -> None:
+    ev = _evidence(data, opts)
+    fr = _report_text(_store_run(tmp_path, ev), "fr")
+    for english, it in _pairs(ev):
+        assert _norm(english) not in fr
+        assert _norm(word_fr(it, FR) or "?") in fr
+    assert [w for w in ENGLISH if w in fr] == []
+    assert "Texte produit par l'évaluation" in fr
+    assert MESSAGES["fr"]["cmp_tool_text_en"].strip() not in fr
+
+
+def test_french_report_words_bulk_sorted_and_strata(tmp_path: Path) -> None:
+    fr = _report_text(_store_run(tmp_path, _evidence(*CASES["bulk-and-both-sorted"])), "fr")
+    for french in (f"(2 date(s) d'import, 1{NNBSP}300 adresses, dont 120 présentes dans B) "
+                   "ont été écartées du RV",
+                   "tri par adresse ou par domaine constaté dans A et B",
+                   "Indice écarté : tri par adresse ou par domaine constaté dans A et B",
+                   "après le 1er janvier 2023 (colonne « date_ajout »)",
+                   "valides, génériques, aucune autre adresse du domaine dans B",
+                   "ajouts à A après la date de départ",
+                   "communes à graphie inhabituelle"):
+        assert _norm(french) in fr, french
+
+
+def test_english_report_keeps_the_json_text(tmp_path: Path) -> None:
+    ev = _evidence(*CASES["bulk-and-both-sorted"])
+    en = _report_text(_store_run(tmp_path, ev), "en")
+    for english, _ in _pairs(ev):
+        assert _norm(english) in en
+
+
+def test_french_report_of_older_json_keeps_the_english_and_says_so(tmp_path: Path) -> None:
+    ev = _without_items(_evidence(*CASES["assumed"]))
+    ev["limits"].append("A sentence from a newer tool.")
+    fr = _report_text(_store_run(tmp_path, ev), "fr")
+    assert _norm(ev["baseline"]["description"]) in fr
+    assert "A sentence from a newer tool." in fr
+    assert "Texte produit par l'évaluation (certains passages en anglais)" in fr
+
+
+def test_french_report_keeps_a_text_whose_item_is_unknown(tmp_path: Path) -> None:
+    ev = _evidence(*CASES["assumed"])
+    ev["limit_items"][0] = {"code": "limit.from_the_future"}
+    ev["limits"].append("An extra sentence without its item.")
+    fr = _report_text(_store_run(tmp_path, ev), "fr")
+    assert _norm(ev["limits"][0]) in fr and "An extra sentence without its item." in fr
+    assert _norm(word_fr(ev["strengthen_items"][0], FR) or "?") in fr
+    assert "(certains passages en anglais)" in fr
