@@ -305,6 +305,8 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
     exclude = [] if address_index is None else [address_index]
     indices = (detect_phone_columns(header, exclude) if columns is None
                else resolve_columns(header, columns))
+    if address_index is not None and address_index in indices:
+        raise InputError(f"--phone-columns: {header[address_index]!r} is the address column")
     out_table = phones_table(base_id)
     if not indices:
         store.ensure(PHONES_DDL)

@@ -224,6 +224,8 @@ def test_option_errors(store: Store) -> None:
     b = make_base(store, "B", independent_b(w))
     with pytest.raises(InputError, match="date column"):
         evaluate(store, a, b, EvidenceOptions(date_column="nope", cutoff=CUTOFF))
+    with pytest.raises(InputError, match="address column"):
+        evaluate(store, a, b, EvidenceOptions(date_column="email", cutoff=CUTOFF))
     with pytest.raises(InputError, match="--date-column"):
         evaluate(store, a, b, EvidenceOptions(cutoff=CUTOFF))
     with pytest.raises(InputError, match="no stored base"):

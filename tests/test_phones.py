@@ -200,6 +200,8 @@ def test_apply_phones_errors(store: Store) -> None:
         apply_phones(store, base_id, ["nope"], "MA")
     with pytest.raises(InputError):
         apply_phones(store, base_id, None, "XX")
+    with pytest.raises(InputError, match="address column"):
+        apply_phones(store, base_id, ["Email"], "MA")
 
 
 # -- vectorized path: must equal check_phone on every cell it decides --------------------------

@@ -110,10 +110,15 @@ def _date_column(store: Store, base_id: int, column: str) -> tuple[str, str]:
     names = [str(c) for c in fmt.get("columns") or []]
     folded = [n.strip().casefold() for n in names]
     want = column.strip().casefold()
+    index = None
     if want in folded:
-        return table, f"c{folded.index(want) + 1}"
-    if want.isdigit() and 1 <= int(want) <= len(names):
-        return table, f"c{int(want)}"
+        index = folded.index(want)
+    elif want.isdigit() and 1 <= int(want) <= len(names):
+        index = int(want) - 1
+    if index is not None:
+        if index == fmt.get("address_index"):
+            raise InputError(f"date column {column!r} is A's address column")
+        return table, f"c{index + 1}"
     raise InputError(f"date column {column!r} not found in base A (columns: "
                      f"{', '.join(names) or 'none recorded'})")
 
