@@ -306,3 +306,16 @@ def test_french_report_keeps_a_text_whose_item_is_unknown(tmp_path: Path) -> Non
     assert _norm(ev["limits"][0]) in fr and "An extra sentence without its item." in fr
     assert _norm(word_fr(ev["strengthen_items"][0], FR) or "?") in fr
     assert "(certains passages en anglais)" in fr
+
+
+def test_methods_state_both_caps_of_the_evaluation() -> None:
+    """The methods paragraph names the caps evaluate applies (a report showing a 10³ cap with
+    a methods text saying only 10⁶ reads as a contradiction)."""
+    from mailhygiene.evidence.evaluate import ASSUMED_MAX_LOG10_LR, MAX_LOG10_LR
+    from mailhygiene.report.messages import MESSAGES
+
+    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    for lang in ("en", "fr"):
+        text = MESSAGES[lang]["cmp_method_4"]
+        for cap in (MAX_LOG10_LR, ASSUMED_MAX_LOG10_LR):
+            assert "10" + str(int(cap)).translate(sup) in text, (lang, cap)

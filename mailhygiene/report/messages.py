@@ -245,7 +245,8 @@ _EN: dict[str, str] = {
                     "finds A's addresses comes from data copying cannot reach (A's "
                     "additions after the departure date, or an independent reference "
                     "collection), never from the A-B overlap itself.",
-    "cmp_method_4": "The ratio is capped at 10⁶ and worded on the ENFSI verbal scale "
+    "cmp_method_4": "The ratio is capped at 10⁶, or at 10³ when no baseline could be measured "
+                    "and stated bounds stand in for it, and worded on the ENFSI verbal scale "
                     "(ENFSI Guideline for Evaluative Reporting in Forensic Science, 2015).",
     "cmp_enfsi_scale": "ENFSI verbal scale",
     "cmp_no_evidence": "The evidence evaluation was not run for this comparison (only the "
@@ -490,9 +491,10 @@ _FR: dict[str, str] = {
                     "indépendant trouve les adresses de A est mesuré sur des données qu'une "
                     "copie ne peut atteindre (ajouts à A après la date de départ, ou collecte "
                     "de référence indépendante), jamais sur le recouvrement A-B lui-même.",
-    "cmp_method_4": "Le rapport est plafonné à 10⁶ et exprimé sur l'échelle verbale de "
-                    "l'ENFSI (ENFSI Guideline for Evaluative Reporting in Forensic Science, "
-                    "2015).",
+    "cmp_method_4": "Le rapport est plafonné à 10⁶, ou à 10³ quand aucune référence n'a pu "
+                    "être mesurée et que des bornes déclarées en tiennent lieu, et exprimé sur "
+                    "l'échelle verbale de l'ENFSI (ENFSI Guideline for Evaluative Reporting in "
+                    "Forensic Science, 2015).",
     "cmp_enfsi_scale": "Échelle verbale ENFSI",
     "cmp_no_evidence": "L'évaluation des indices n'a pas été faite pour cette comparaison "
                        "(seuls les comptes de recouvrement sont disponibles).",
