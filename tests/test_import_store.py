@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mailhygiene.errors import StoreError
 from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import drop_orphan_inputs, import_base
 from mailhygiene.store import Store
@@ -70,3 +71,25 @@ def test_extra_columns_join_by_row_whatever_their_stored_order(tmp_path: Path,
     assert rows[0][-1] == "extra"
     assert [r[0] for r in rows[1:]] == [f"u{i}@example.org" for i in range(50)]
     assert [r[-1] for r in rows[1:]] == [f"v{i}" for i in range(50)]
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    (None, "1.4 GiB"),  # config.MEMORY_LIMIT, 1536MB (DESIGN.md: 10M rows in 2 GB RSS)
+    ("512MB", "488.2 MiB"),
+    ("8GB", "7.4 GiB"),
+])
+def test_store_sets_duckdb_memory_ceiling(monkeypatch: pytest.MonkeyPatch, env: str | None,
+                                          expected: str) -> None:
+    if env is None:
+        monkeypatch.delenv("MAILHYGIENE_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("MAILHYGIENE_MEMORY_LIMIT", env)
+    with Store(":memory:") as s:
+        assert s.scalar("SELECT current_setting('memory_limit')") == expected
+
+
+def test_bad_memory_ceiling_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    monkeypatch.setenv("MAILHYGIENE_MEMORY_LIMIT", "lots")
+    with pytest.raises(StoreError, match="MAILHYGIENE_MEMORY_LIMIT"):
+        Store(tmp_path / "s.duckdb")

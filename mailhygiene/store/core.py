@@ -6,6 +6,7 @@ their own module under `mailhygiene.store` and call `Store.ensure` with it."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -16,6 +17,7 @@ from typing import Any
 import duckdb
 import duckdb.func as duckdb_func
 
+from mailhygiene import config
 from mailhygiene.errors import StoreBusyError, StoreError
 
 CORE_DDL = (
@@ -109,6 +111,12 @@ class Store:
         except duckdb.Error as e:
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         self._pending_removal: list[str] = []
+        limit = os.environ.get("MAILHYGIENE_MEMORY_LIMIT") or config.MEMORY_LIMIT
+        try:
+            self.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        except duckdb.Error as e:
+            self.con.close()
+            raise StoreError(f"MAILHYGIENE_MEMORY_LIMIT: not a memory size: {limit!r}") from e
         if not read_only:
             self.ensure(CORE_DDL)
 
