@@ -88,15 +88,13 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
         address_col = fmt.address_index + 1
         with store.transaction():
             _persist_input(store, stage, table, len(fmt.columns), address_col)
-            run_syntax(store, base_id, stage, address_col, fold_providers=fold_providers,
-                       dedup=False)
+            run_syntax(store, base_id, stage, address_col, fold_providers=fold_providers)
         store.execute(f'DROP TABLE IF EXISTS "{stage}"')
         with store.transaction():
             dedupe(store, base_id)
             fmt_json = fmt.to_json() | {"signature": sig, "complete": True,
                                         "unparseable": loaded.unparseable,
-                                        "load_path": loaded.path_used,
-                                        "address_in_contacts": True}
+                                        "load_path": loaded.path_used}
             store.execute(
                 "INSERT INTO bases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [base_id, base_name, str(p.resolve()), digest, loaded.rows, now(),
@@ -153,9 +151,10 @@ def drop_orphan_inputs(store: Store) -> None:
 
 
 def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
-               fold_providers: bool = False, trim: bool = True, dedup: bool = True) -> None:
-    """Fills `contacts` for a base: bulk verdicts in SQL, email-validator for the rest (each
-    distinct undecided cell once), then the dedup pass unless the caller runs it itself."""
+               fold_providers: bool = False, trim: bool = True) -> None:
+    """Fills `contacts` for a base with its syntax verdicts: bulk verdicts in SQL,
+    email-validator for the rest (each distinct undecided cell once). The dedup pass is the
+    caller's (`dedupe`, in its own transaction: see import_base)."""
     c = f"c{address_col}"
     t_expr = syntax_fast.trim_sql(c, _TRIM_SQL) if trim else c
     key = "key"
@@ -174,9 +173,9 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     src = (f"(SELECT row_no, raw, t, mh_parse_error, CASE WHEN mh_parse_error IS NULL AND "
            f"{syntax_fast.needs_validator_sql('t')} THEN {udf}(raw) END AS s FROM "
            f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error FROM "{table}"))')
-    # One pass: rule verdicts; email-validator (a Python function DuckDB calls only for the
-    # cells the rules leave undecided); the first row of each key for the dedup. Rows are
-    # stored in input order so the writer can join them positionally.
+    # One pass: rule verdicts, and email-validator (a Python function DuckDB calls only for
+    # the cells the rules leave undecided). Rows are stored in input order so the writer can
+    # join them positionally.
     with store.function(udf, _validator(fold_providers, trim)):
         store.execute(
             f"""
@@ -208,8 +207,6 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
             """
         )
     _ensure_row_order(store, base_id)
-    if dedup:
-        dedupe(store, base_id)
 
 
 def dedupe(store: Store, base_id: int) -> None:
