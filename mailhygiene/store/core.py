@@ -36,9 +36,12 @@ CORE_DDL = (
     """CREATE TABLE IF NOT EXISTS contacts (
         base_id INTEGER NOT NULL,
         row_no BIGINT NOT NULL,    -- 1-based data row number in the input
-        raw VARCHAR,               -- the address cell exactly as read (evidence)
-        address VARCHAR,           -- email-validator's normalized form, NULL if invalid
-        key VARCHAR,               -- dedup key
+        -- The three per-row address strings are stored uncompressed: DuckDB's string
+        -- compression cost 0.35 s per million rows at import (of about 3 s for a whole
+        -- syntax check) and saves about 50 MB per million rows.
+        raw VARCHAR USING COMPRESSION uncompressed,  -- the address cell as read (evidence)
+        address VARCHAR USING COMPRESSION uncompressed,  -- normalized form, NULL if invalid
+        key VARCHAR USING COMPRESSION uncompressed,  -- dedup key
         domain VARCHAR,            -- ASCII (IDNA) domain, lowercase
         syntax_ok BOOLEAN,
         syntax_reason VARCHAR,     -- syntax-stage reason (NULL when the syntax is fine)
