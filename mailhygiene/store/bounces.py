@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from mailhygiene import config
-from mailhygiene.bounces.detect import iter_files, parse_bytes
 from mailhygiene.bounces.model import BounceEvent
 from mailhygiene.errors import InputError
 from mailhygiene.normalize import dedup_key
@@ -99,6 +98,8 @@ def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | Non
     at = now()
     before = int(store.scalar("SELECT count(*) FROM bounces"))
     pending: list[tuple[Any, ...]] = []
+    from mailhygiene.bounces.detect import iter_files, parse_bytes
+
     for path in paths:
         for file in iter_files(Path(path)):
             try:
