@@ -26,15 +26,18 @@ from mailhygiene.types import Status
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 WIDE_COLUMNS = 512  # beyond this many input columns the cleaned CSV is written from Python
 # Code points of FORMULA_PREFIXES: ascii() reads the first character without slicing the
-# string, which DuckDB does on UTF-8 at a cost on every cell.
-_FORMULA_FIRST = "(" + ", ".join(str(ord(p)) for p in FORMULA_PREFIXES) + ")"
+# string, which DuckDB does on UTF-8 at a cost on every cell. A list, not IN (...): DuckDB
+# plans an IN list as a join, one per column (a 10,000-column file took 13 s to write).
+_FORMULA_FIRST = "[" + ", ".join(str(ord(p)) for p in FORMULA_PREFIXES) + "]"
 
 
 def _neutralize_sql(expr: str) -> str:
-    # An E.164 number (+212612345678) is not a formula: spreadsheets read it as a number.
-    return (f"CASE WHEN ascii({expr}) IN {_FORMULA_FIRST} "
-            f"AND NOT regexp_full_match({expr}, '\\+[0-9]{{3,15}}') "
-            f"THEN '''' || {expr} ELSE nullif({expr}, '') END")
+    # An E.164 number (+212612345678) is not a formula: spreadsheets read it as a number. The
+    # regex sits in a nested CASE so that it only runs on cells starting with a prefix (DuckDB
+    # may evaluate both sides of an AND).
+    return (f"CASE WHEN list_contains({_FORMULA_FIRST}, ascii({expr})) THEN "
+            f"CASE WHEN regexp_full_match({expr}, '\\+[0-9]{{3,15}}') THEN {expr} "
+            f"ELSE '''' || {expr} END ELSE nullif({expr}, '') END")
 
 
 _E164 = re.compile(r"\+[0-9]{3,15}")
@@ -84,18 +87,16 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     select += [f"nullif({e}, '')" for e in ("c.status", "c.reason", "c.evidence")]
     select += [wrap("c.address"), "nullif(c.flags, '')"]
     select.append("CAST(c.dup_of AS VARCHAR)")
-    joins = []
     # Extras stored with one row per input row in input order join positionally too (no
     # hash join, no sort of the whole output); others by row_no, then sorted.
     positional, keyed = [], []
     header = list(fmt.columns) + list(config.OUTPUT_COLUMNS)
     for j, (table, cols) in enumerate(extras):
         alias = f"x{j}"
-        joins.append(f'LEFT JOIN "{table}" {alias} ON {alias}.row_no = i.row_no')
         if _in_row_order(store, table, base.rows):
             positional.append(f'POSITIONAL JOIN (SELECT * FROM "{table}") {alias}')
         else:
-            keyed.append(joins[-1])
+            keyed.append(f'LEFT JOIN "{table}" {alias} ON {alias}.row_no = i.row_no')
         select += [wrap(f'CAST({alias}."{col}" AS VARCHAR)') for col in cols]
         header += list(cols)
     where = ""
@@ -111,11 +112,12 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header))
     names = header if direct else [f"o{k}" for k in range(1, len(select) + 1)]
     select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
-    sql = (
-        f'SELECT {", ".join(select)} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
+    source = (
+        f'FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
         f"(SELECT * FROM contacts WHERE base_id = {base.base_id}) c "
         f"{' '.join(positional + keyed)} {where} {'ORDER BY i.row_no' if keyed else ''}"
     )
+    sql = f'SELECT {", ".join(select)} {source}'
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.exists():
         raise InputError(f"output directory does not exist: {out_dir}")
@@ -130,7 +132,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
             store.execute(f"COPY ({sql}) TO '{_sql_path(part)}' (FORMAT csv, HEADER true, "
                           f"{copy_opts}{force_opt})")
         else:
-            _write_assembled(store, base, sql, n, joins, extras, where, header, part,
+            _write_assembled(store, base, sql, source, n, extras, header, part,
                              f"{copy_opts}{force_opt}", delim, enc, bom, neutralize_formulas)
     written = store.scalar(
         f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
@@ -154,8 +156,8 @@ def _atomic_part(out_path: Path, out_dir: Path) -> Iterator[Path]:
     _remove_stale_parts(out_dir, out_path.name)
 
 
-def _write_assembled(store: Store, base: BaseRef, sql: str, n: int, joins: list[str],
-                     extras: list[tuple[Any, ...]], where: str, header: list[str],
+def _write_assembled(store: Store, base: BaseRef, sql: str, source: str, n: int,
+                     extras: list[tuple[Any, ...]], header: list[str],
                      target: Path, copy_opts: str, delim: str, enc: str, bom: bool,
                      neutralize_formulas: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
@@ -163,7 +165,7 @@ def _write_assembled(store: Store, base: BaseRef, sql: str, n: int, joins: list[
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
         if n > WIDE_COLUMNS:
-            _write_body_python(store, base, n, joins, extras, where, body, delim,
+            _write_body_python(store, base, source, n, extras, body, delim,
                                neutralize_formulas)
         else:
             store.execute(f"COPY ({sql}) TO '{_sql_path(body)}' (FORMAT csv, HEADER false, "
@@ -192,19 +194,20 @@ def _ident(name: str) -> str:
     return name.replace('"', '""')
 
 
-def _write_body_python(store: Store, base: BaseRef, n: int, joins: list[str],
-                       extras: list[tuple[Any, ...]], where: str, body: Path, delim: str,
+def _write_body_python(store: Store, base: BaseRef, source: str, n: int,
+                       extras: list[tuple[Any, ...]], body: Path, delim: str,
                        neutralize_formulas: bool) -> None:
     """Writer for very wide files: DuckDB plans one expression per column, and thousands of
-    them exhaust it; here the rows are streamed and each cell is neutralized in Python."""
+    them exhaust it; here the rows are streamed and each cell is neutralized in Python. The
+    rows come from the same positional join as DuckDB's writer (sorting rows of 10,000
+    columns took 10 s, even for one row)."""
     cols = _input_cells(base.fmt, n)
+    cols[0] = f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') ELSE {cols[0]} END"
     cols += ["c.status", "c.reason", "c.evidence", "c.address", "c.flags",
              "CAST(c.dup_of AS VARCHAR)"]
     for j, (_table, names) in enumerate(extras):
         cols += [f'CAST(x{j}."{col}" AS VARCHAR)' for col in names]
-    sql = (f'SELECT {", ".join(cols)} FROM "{base.table}" i JOIN contacts c '
-           f"ON c.base_id = {base.base_id} AND c.row_no = i.row_no {' '.join(joins)} "
-           f"{where} ORDER BY i.row_no")
+    sql = f'SELECT {", ".join(cols)} {source}'
     fix = neutralize if neutralize_formulas else (lambda v: v)
     with body.open("w", encoding="utf-8", newline="") as f:
         plain = csv.writer(f, delimiter=delim, lineterminator="\n")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mailhygiene import syntax_fast
+from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import InputFormat, detect_format, load_input, sha256_file
 from mailhygiene.store import Store
@@ -52,6 +52,10 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     with the same content and options is reused (nothing is recomputed)."""
     p = Path(path)
     fmt = detect_format(p, column=column, sheet=sheet, delimiter=delimiter)
+    if len(fmt.columns) > config.MAX_COLUMNS:
+        raise InputError(f"{p.name} has {len(fmt.columns):,} columns; at most "
+                         f"{config.MAX_COLUMNS:,} are read (the most a spreadsheet holds)")
+    store.make_room_for_columns(len(fmt.columns))
     digest = sha256_file(p)
     sig = _params_signature(fmt, fold_providers)
     base_name = name or p.stem

@@ -65,6 +65,21 @@ def test_hostile_file(tmp_path: Path, content: bytes, rows: int | None) -> None:
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row)
 
 
+def test_wider_than_a_spreadsheet_is_refused_clearly(tmp_path: Path) -> None:
+    """16,384 columns (Excel's most) are read; one more gives one line and exit 2, not a
+    memory failure."""
+    for n, code in ((16_384, 0), (16_385, 2)):
+        src = tmp_path / f"w{n}.csv"
+        src.write_text(",".join(["email", *(f"c{i}" for i in range(n - 1))]) + "\n"
+                       + ",".join(["a@example.com", *("v" * (n - 1))]) + "\n", encoding="utf-8")
+        r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--json",
+                                      "--db", str(tmp_path / f"s{n}.duckdb")])
+        assert "Traceback" not in r.output
+        assert r.exit_code == code, r.output
+        if code:
+            assert "16,385 columns; at most 16,384" in r.output
+
+
 def test_terminal_escapes_not_printed(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_bytes(b"email\nx@evil\x1b[2J.example.com\n")

@@ -93,3 +93,73 @@ def test_bad_memory_ceiling_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("MAILHYGIENE_MEMORY_LIMIT", "lots")
     with pytest.raises(StoreError, match="MAILHYGIENE_MEMORY_LIMIT"):
         Store(tmp_path / "s.duckdb")
+
+
+@pytest.mark.parametrize(("env", "columns", "expected"), [
+    ("8GB", 10_000, "7.4 GiB"),     # never lowered
+    (None, 100, "1.4 GiB"),         # room enough
+    (None, 10_000, "2.9 GiB"),      # 10,000 x 256 KiB + 512 MiB
+    ("512MB", 1_000, "762.0 MiB"),  # 1,000 x 256 KiB + 512 MiB
+])
+def test_ceiling_makes_room_for_wide_tables(monkeypatch: pytest.MonkeyPatch, env: str | None,
+                                            columns: int, expected: str) -> None:
+    if env is None:
+        monkeypatch.delenv("MAILHYGIENE_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("MAILHYGIENE_MEMORY_LIMIT", env)
+    with Store(":memory:") as s:
+        s.make_room_for_columns(columns)
+        assert s.scalar("SELECT current_setting('memory_limit')") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.4 GiB", int(1.4 * 2**30)),
+    ("488.2 MiB", int(488.2 * 2**20)),
+    ("512 bytes", 512),
+    ("3.0 KiB", 3 * 2**10),
+    ("2GB", 2 * 10**9),
+    ("unlimited", 2**62),
+    ("", 2**62),
+])
+def test_size_bytes_reads_duckdb_sizes(text: str, expected: int) -> None:
+    from mailhygiene.store.core import _size_bytes
+
+    assert _size_bytes(text) == expected
+
+
+@pytest.mark.parametrize("order", ["ASC", "DESC"])
+@pytest.mark.parametrize("only", [None, {"unknown", "duplicate"}])
+def test_wide_file_writer_writes_what_duckdb_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    order: str, only: set[str] | None) -> None:
+    """Files wider than WIDE_COLUMNS are written from Python; forced on a narrow file, that
+    writer gives the same rows as DuckDB's: order, appended columns joined either way,
+    formulas neutralized (but not E.164 numbers), duplicates, --only."""
+    import mailhygiene.output as output
+
+    src = tmp_path / "in.csv"
+    cells = ["=SUM(A1)", "+212612345678", "-x", "@y", "plain", ""]
+    _write(src, [["email", "note"]] + [
+        [f"{'U' if i % 7 == 0 else 'u'}{i % 40}@example.org" if i % 11 else "not-an-address",
+         cells[i % len(cells)]] for i in range(120)])
+    got = {}
+    for wide in (False, True):
+        if wide:
+            monkeypatch.setattr(output, "WIDE_COLUMNS", 0)
+        out = tmp_path / f"out-{wide}.csv"
+        with Store(tmp_path / f"s-{wide}.duckdb") as s:
+            ref = import_base(s, src)
+            s.execute(f"CREATE TABLE x_extra AS SELECT row_no, '=' || c2 AS extra "
+                      f'FROM "{ref.table}" ORDER BY row_no {order}')
+            s.register_output_columns(ref.base_id, "x_extra", ["extra"], position=1)
+            written = write_cleaned(s, ref, out, only=only)
+        with out.open(encoding="utf-8", newline="") as f:
+            got[wide] = list(csv.reader(f))
+        assert written == len(got[wide]) - 1
+    assert got[True] == got[False]
+    rows = got[False]
+    assert len(rows) == 1 + (120 if only is None else sum(
+        1 for r in rows[1:] if r[-7] in only))
+    assert "'=SUM(A1)" in {r[1] for r in rows[1:]} and "+212612345678" in {r[1] for r in rows}
+    if only is None:
+        assert [r[0] for r in rows[1:]][:3] == ["not-an-address", "u1@example.org",
+                                                "u2@example.org"]

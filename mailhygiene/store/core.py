@@ -123,6 +123,14 @@ class Store:
         if not read_only:
             self.ensure(CORE_DDL)
 
+    def make_room_for_columns(self, n: int) -> None:
+        """Raises DuckDB's memory ceiling for a table of `n` columns when it is too low: a
+        table being written holds a buffer per column (measured: a 10,000-column file fails
+        under 1.5 GB, whatever its number of rows). Never lowers the ceiling."""
+        need = n * config.MEMORY_PER_COLUMN + config.MEMORY_BASE
+        if need > _size_bytes(str(self.scalar("SELECT current_setting('memory_limit')"))):
+            self.execute(f"SET memory_limit = '{need // 2**20}MiB'")
+
     # -- plumbing -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         try:
@@ -286,6 +294,19 @@ class Store:
             "UPDATE runs SET finished_at = ?, summary = ?, base_id = ? WHERE run_id = ?",
             [now(), json.dumps(summary, default=str), base_id, run_id],
         )
+
+
+_UNITS = {"bytes": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+          "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def _size_bytes(text: str) -> int:
+    """DuckDB's display of a size ("1.4 GiB", "512.0 MiB") in bytes; unknown forms count as
+    unlimited, so nothing is raised on a value this code cannot read."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]+)\s*", text)
+    if not m or m.group(2).lower() not in _UNITS:
+        return 2**62
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
 def open_store(path: str | Path, *, read_only: bool = False) -> Store:
