@@ -14,6 +14,7 @@ import pytest
 
 from mailhygiene.errors import InputError
 from mailhygiene.evidence import EvidenceOptions, evaluate
+from mailhygiene.pipeline import dedupe
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
 
@@ -53,6 +54,7 @@ def make_base(store: Store, name: str, rows: Sequence[Row]) -> int:
          [k if o else None for k, o in zip(keys, ok, strict=True)], keys,
          [k.rpartition("@")[2] for k in keys], ok, [r.status for r in rows],
          [r.reason for r in rows]])
+    dedupe(store, base_id)  # as the import does: later rows of a key point at the first
     return base_id
 
 
@@ -246,3 +248,59 @@ def test_bulk_import_left_out_of_lr(store: Store) -> None:
     res = evaluate(store, a, b, OPTS)
     assert res.log10_lr < 2.0
     assert any("bulk import" in lim for lim in res.limits)
+
+
+def test_per_key_rows_equal_one_grouping_of_every_row(store: Store) -> None:
+    """The per-key table takes each key's first row from the import's dedup marks and groups
+    only the keyless cells; it must equal grouping every row by its key (or, without one, its
+    trimmed lower-cased text), the earlier row winning, including where a keyless cell's text
+    equals a key."""
+    from mailhygiene.evidence.data import _per_key_sql
+
+    rows = [Row("b@example.org"), Row(" A@Example.org "), Row("c@example.org"),
+            Row("a@example.org"), Row("x@example.org", "invalid", "syntax_bad_domain"),
+            Row("b@example.org"), Row("B@EXAMPLE.ORG "), Row(""), Row("c@example.org"),
+            Row("zz"), Row("ZZ "), Row("Y@example.org")]
+    base_id = make_base(store, "k", rows)
+    # Keyless cells (unparseable rows have no key): rows 2, 7, 8, 10 and 11. Row 2's text
+    # equals row 4's key (the keyless row is earlier); row 7's equals row 1's (later).
+    store.execute("UPDATE contacts SET key = NULL, dup_of = NULL WHERE base_id = ? "
+                  "AND row_no IN (2, 7, 8, 10, 11)", [base_id])
+    store.execute("UPDATE contacts SET dup_of = NULL WHERE base_id = ?", [base_id])
+    dedupe(store, base_id)
+    reference = """SELECT k, min(row_no), arg_min(raw, row_no), arg_min(status, row_no),
+               arg_min(reason, row_no), arg_min(syntax_ok, row_no), arg_min(flags, row_no)
+        FROM (SELECT coalesce(key, lower(trim(raw))) AS k, row_no, raw, status, reason,
+                     syntax_ok, coalesce(flags, '') AS flags
+              FROM contacts WHERE base_id = ?)
+        WHERE k IS NOT NULL AND k <> '' GROUP BY k ORDER BY k"""
+    want = store.fetchall(reference, [base_id])
+    store.execute(_per_key_sql("_ev_t"), [base_id])
+    got = store.fetchall("SELECT k, row_no, raw, status, reason, syntax_ok, flags FROM _ev_t "
+                         "ORDER BY k")
+    assert got == want
+    assert {k: r for k, r, *_ in got} == {"a@example.org": 2, "b@example.org": 1,
+                                          "c@example.org": 3, "x@example.org": 5, "zz": 10,
+                                          "y@example.org": 12}
+
+
+def test_order_sample_does_not_depend_on_storage_order(store: Store) -> None:
+    """The Kendall tau sample is drawn from the shared records sorted by A's row: the same
+    comparison gives the same tau however the per-key tables happen to be laid out (a hash
+    join returns rows in no set order)."""
+    from mailhygiene.evidence.data import ORDER_SAMPLE, _per_key_sql, _positions
+
+    n = ORDER_SAMPLE * 2
+    a = make_base(store, "a", [Row(f"u{i}@example.org") for i in range(n)])
+    b = make_base(store, "b", [Row(f"u{(i * 7919) % n}@example.org") for i in range(n)])
+    store.execute(_per_key_sql("_ev_a"), [a])
+    store.execute(_per_key_sql("_ev_b"), [b])
+    store.execute("ALTER TABLE _ev_a ADD COLUMN period INTEGER DEFAULT 0")
+    store.execute("ALTER TABLE _ev_a ADD COLUMN bulk BOOLEAN DEFAULT false")
+    first = _positions(store, 0, seed=5)
+    for order in ("row_no DESC", "k", "hash(k)"):
+        store.execute(f"CREATE OR REPLACE TEMP TABLE _ev_a AS SELECT * FROM _ev_a ORDER BY {order}")
+        store.execute(f"CREATE OR REPLACE TEMP TABLE _ev_b AS SELECT * FROM _ev_b ORDER BY {order}")
+        again = _positions(store, 0, seed=5)
+        assert len(again[0]) == ORDER_SAMPLE
+        assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1]), order
