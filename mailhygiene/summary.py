@@ -15,17 +15,17 @@ from mailhygiene.types import Status
 def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20) -> dict[str, Any]:
     b = base.base_id
     by_status = dict(store.fetchall(
-        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status ORDER BY 2 DESC",
+        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status ORDER BY 2 DESC, 1",
         [b]))
     by_reason = dict(store.fetchall(
-        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason ORDER BY 2 DESC",
+        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason ORDER BY 2 DESC, 1",
         [b]))
     by_evidence = dict(store.fetchall(
         "SELECT evidence, count(*) FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
-        "GROUP BY evidence ORDER BY 2 DESC", [b]))
+        "GROUP BY evidence ORDER BY 2 DESC, 1", [b]))
     flags = dict(store.fetchall(
         "SELECT f, count(*) FROM (SELECT unnest(string_split(flags, ',')) AS f FROM contacts "
-        "WHERE base_id = ? AND status <> 'duplicate') WHERE f <> '' GROUP BY f ORDER BY 2 DESC",
+        "WHERE base_id = ? AND status <> 'duplicate') WHERE f <> '' GROUP BY f ORDER BY 2 DESC, 1",
         [b]))
     rows = int(sum(by_status.values()))
     dups = int(by_status.get(Status.DUPLICATE.value, 0))
