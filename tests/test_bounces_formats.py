@@ -247,3 +247,15 @@ def test_report_with_wrong_boundary_is_still_read() -> None:
     got = parse_bytes(data, "broken.eml", "eml")
     assert [(e.address, e.reason) for e in got] == [("ghost@example.org", "userunknown"),
                                                     ("bob@blocked.example", "blocked")]
+
+
+def test_kddi_user_unknown_is_a_hard_bounce() -> None:
+    """An ezweb.ne.jp "<address>: User unknown" without the SMTP command is the mailbox, not a
+    filter (KDDI's own wording for a filter refusal is "550 : User unknown")."""
+    msg = (b"From: MAILER-DAEMON@example.org\r\nTo: sender@example.org\r\n"
+           b"Subject: Undeliverable\r\nContent-Type: text/plain\r\n\r\n"
+           b"Sorry, we were unable to deliver your message to the following address.\r\n\r\n"
+           b"<neko@ezweb.ne.jp>:\r\n550: <neko@ezweb.ne.jp>: User unknown\r\n")
+    events = parse_bytes(msg, "kddi.eml", "eml")
+    assert [(e.address, e.reason, e.hard) for e in events] == [
+        ("neko@ezweb.ne.jp", "userunknown", True)]

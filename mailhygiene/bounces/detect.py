@@ -6,6 +6,7 @@ cannot be read at all raise InputError (a MailhygieneError)."""
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -14,7 +15,7 @@ from email.message import Message
 from itertools import pairwise
 from pathlib import Path
 
-from mailhygiene.bounces import esp, postfix_log
+from mailhygiene.bounces import esp, postfix_log, reasons
 from mailhygiene.bounces.arf import parse_arf
 from mailhygiene.bounces.autoreply import parse_autoreply
 from mailhygiene.bounces.dsn import parse_dsn
@@ -98,6 +99,19 @@ def sniff(data: bytes, name: str = "") -> str:
 
 def parse_bytes(data: bytes, source: str, fmt: str | None = None) -> list[BounceEvent]:
     """Events from one file's bytes; `fmt` forces a format (one of FORMATS)."""
+    return [_remote_host(ev) for ev in _parse_bytes(data, source, fmt)]
+
+
+def _remote_host(ev: BounceEvent) -> BounceEvent:
+    """Some remote hosts' replies mean something other than their words (reasons.py)."""
+    reason = reasons.remote_host_reason(ev.reason, ev.address, ev.remote_mta, ev.diagnostic)
+    if reason == ev.reason:
+        return ev
+    return dataclasses.replace(ev, reason=reason, hard=reasons.is_hard(
+        reason, ev.status, ev.replycode, ev.diagnostic))
+
+
+def _parse_bytes(data: bytes, source: str, fmt: str | None) -> list[BounceEvent]:
     fmt = fmt or sniff(data, source)
     try:
         if fmt == "eml":
