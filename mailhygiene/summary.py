@@ -15,10 +15,12 @@ from mailhygiene.types import Status
 def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20) -> dict[str, Any]:
     b = base.base_id
     by_status = dict(store.fetchall(
-        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status ORDER BY 2 DESC, 1",
+        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status "
+        "ORDER BY 2 DESC, 1",
         [b]))
     by_reason = dict(store.fetchall(
-        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason ORDER BY 2 DESC, 1",
+        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason "
+        "ORDER BY 2 DESC, 1",
         [b]))
     by_evidence = dict(store.fetchall(
         "SELECT evidence, count(*) FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
