@@ -251,17 +251,19 @@ def apply_verdicts(store: Store, base_id: int, verdicts: dict[str, Verdict], *,
              ",".join(sorted(f.value for f in v.flags)), v.detail) for k, v in verdicts.items()]
     table = f"_mh_{on}_verdicts"
     store.load_rows(table, [on, "status", "reason", "evidence", "flags", "detail"], rows)
-    store.execute(
-        f"""UPDATE contacts SET status = v.status, reason = v.reason, evidence = v.evidence,
-            flags = array_to_string(list_sort(list_distinct(list_filter(
-                string_split(coalesce(contacts.flags, ''), ',')
-                || string_split(coalesce(v.flags, ''), ','), lambda x: x <> ''))), ','),
-            detail = coalesce(nullif(v.detail, ''), contacts.detail)
-        FROM "{table}" v
-        WHERE contacts.base_id = ? AND contacts.{on} = v.{on} AND contacts.syntax_ok
-          AND contacts.status <> 'duplicate'""",
-        [base_id],
-    )
+    match = (f'FROM "{table}" v WHERE contacts.base_id = ? AND contacts.{on} = v.{on} '
+             "AND contacts.syntax_ok AND contacts.status <> 'duplicate'")
+    # Flags and details only where the verdict has some: DuckDB rewrites every SET column of
+    # every matched row, and most verdicts carry neither. (Stored flags are already sorted and
+    # distinct, so rows without new flags keep theirs as they are.)
+    store.execute("UPDATE contacts SET flags = array_to_string(list_sort(list_distinct("
+                  "list_filter(string_split(coalesce(contacts.flags, ''), ',') || "
+                  "string_split(v.flags, ','), lambda x: x <> ''))), ',') "
+                  f"{match} AND coalesce(v.flags, '') <> ''", [base_id])
+    store.execute(f"UPDATE contacts SET detail = v.detail {match} "
+                  "AND coalesce(v.detail, '') <> ''", [base_id])
+    store.execute("UPDATE contacts SET status = v.status, reason = v.reason, "
+                  f"evidence = v.evidence {match}", [base_id])
     store.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
