@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailhygiene.bounces.reasons import (
-    classify,
-    find_replycode,
-    find_status,
-    is_hard,
-    remote_host_reason,
-)
+from mailhygiene.bounces.reasons import classify, find_replycode, find_status, is_hard
 
 
 @pytest.mark.parametrize(
@@ -109,26 +103,3 @@ def test_status_for(field: str, text: str, reply: str, want: str) -> None:
 
     assert status_for(field, text, reply) == want
 
-
-@pytest.mark.parametrize(
-    ("reason", "address", "remote_mta", "text", "want"),
-    [
-        pytest.param("filtered", "u@ezweb.ne.jp", "", "550 <u@ezweb.ne.jp>: User unknown",
-                     "userunknown", id="kddi-address-unknown"),
-        pytest.param("userunknown", "u@ezweb.ne.jp", "", "550 : User unknown", "filtered",
-                     id="kddi-filter-refusal"),
-        pytest.param("filtered", "u@example.jp", "dns;lsean.ezweb.ne.jp (TCP|192.0.2.1|25)",
-                     "550 <u@example.jp>:\n User unknown", "userunknown", id="kddi-remote-mta"),
-        pytest.param("filtered", "u@mail.au.com", "", "550 <u@mail.au.com>: User unknown",
-                     "userunknown", id="au-subdomain"),
-        pytest.param("filtered", "u@example.jp", "", "550 <u@example.jp>: User unknown",
-                     "filtered", id="other-host-unchanged"),
-        pytest.param("filtered", "u@notezweb.ne.jp", "", "550 <u@x>: User unknown", "filtered",
-                     id="look-alike-domain-unchanged"),
-        pytest.param("mailboxfull", "u@ezweb.ne.jp", "", "552 mailbox full", "mailboxfull",
-                     id="kddi-other-words-unchanged"),
-    ],
-)
-def test_remote_host_reason(reason: str, address: str, remote_mta: str, text: str,
-                            want: str) -> None:
-    assert remote_host_reason(reason, address, remote_mta, text) == want

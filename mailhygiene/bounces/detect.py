@@ -15,7 +15,7 @@ from email.message import Message
 from itertools import pairwise
 from pathlib import Path
 
-from mailhygiene.bounces import esp, postfix_log, reasons
+from mailhygiene.bounces import esp, postfix_log, reasons, rhost
 from mailhygiene.bounces.arf import parse_arf
 from mailhygiene.bounces.autoreply import parse_autoreply
 from mailhygiene.bounces.dsn import parse_dsn
@@ -102,10 +102,17 @@ def parse_bytes(data: bytes, source: str, fmt: str | None = None) -> list[Bounce
     return [_remote_host(ev) for ev in _parse_bytes(data, source, fmt)]
 
 
+# Outcomes that are not a refusal: no provider code can turn them into one.
+_NOT_REFUSALS = frozenset({"delivered", "feedback", "vacation"})
+
+
 def _remote_host(ev: BounceEvent) -> BounceEvent:
-    """Some remote hosts' replies mean something other than their words (reasons.py)."""
-    reason = reasons.remote_host_reason(ev.reason, ev.address, ev.remote_mta, ev.diagnostic)
-    if reason == ev.reason:
+    """Some providers' codes and words mean something of their own (rhost.py)."""
+    if ev.reason in _NOT_REFUSALS:
+        return ev
+    reason = rhost.provider_reason(ev.address, ev.remote_mta, ev.diagnostic,
+                                   reasons.normalize_text(ev.diagnostic), ev.replycode)
+    if not reason or reason == ev.reason:
         return ev
     return dataclasses.replace(ev, reason=reason, hard=reasons.is_hard(
         reason, ev.status, ev.replycode, ev.diagnostic))

@@ -607,29 +607,3 @@ def is_hard(reason: str, status: str = "", replycode: str = "", diagnostic: str 
         return not _is_temporary(status, replycode, normalize_text(diagnostic))
     return False
 
-
-# Remote hosts whose replies mean something other than their words (sisimai's Rhost modules).
-# KDDI's au/ezweb servers answer "550 : User unknown" (no address) when the recipient's own
-# filter refuses the sender, and "550 <address>: User unknown" when the mailbox does not exist.
-_KDDI_DOMAINS = ("ezweb.ne.jp", "au.com")
-_KDDI_FILTERED = "550 : user unknown"
-_KDDI_UNKNOWN = ">: user unknown"
-_HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
-
-
-def _is_kddi(name: str) -> bool:
-    return any(name == d or name.endswith("." + d) for d in _KDDI_DOMAINS)
-
-
-def remote_host_reason(reason: str, address: str, remote_mta: str, diagnostic: str) -> str:
-    """`reason` corrected by what a known remote host means by its reply (the recipient's
-    domain or the reporting remote MTA names the host)."""
-    hosts = [address.rpartition("@")[2].lower(), *_HOST_RE.findall(remote_mta.lower())]
-    if not any(_is_kddi(h) for h in hosts if h):
-        return reason
-    text = normalize_text(diagnostic)
-    if _KDDI_UNKNOWN in text:
-        return "userunknown"
-    if _KDDI_FILTERED in text:
-        return "filtered"
-    return reason
