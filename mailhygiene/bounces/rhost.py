@@ -8,7 +8,7 @@ Sources: the providers' postmaster pages as sisimai cites them (Cox:
 cox.com/residential/support/cox-postmaster-email-administration; Orange and La Poste:
 postmastery.com/orange-postmaster-smtp-error-codes-ofr and smtpfieldmanual.com/provider/orange;
 Yahoo: senders.yahooinc.com/smtp-error-codes; Mimecast: community.mimecast.com, "Mimecast SMTP
-Error Codes").
+Error Codes"; MessageLabs (Symantec Email Security.cloud): knowledge.broadcom.com articles).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     # Only the MX hosts: yahoo.com, yahoo.fr, aol.com... mailboxes are served by them.
     "yahoo": (".yahoodns.net",),
     "mimecast": (".mimecast.com",),
+    "messagelabs": (".messagelabs.com",),
 }
 
 # KDDI (au, ezweb) answers "550 : User unknown" (no address) when the recipient's own filter
@@ -141,6 +142,33 @@ _MIMECAST = (
 )
 
 
+_MESSAGELABS_WORDS = (
+    ("domain authentication fail", "authfailure"),
+    ("connection rejected by policy", "badreputation"),
+    ("mail rejected because your ip is in the pbl", "blocked"),
+    ("your ip address has been ", "blocked"),
+    ("stray linefeeds in message", "contenterror"),
+    ("tls/sslv3 connection required", "failedstarttls"),
+    (" as a relay, ", "norelaying"),
+    ("550 requested action aborted [4]", "notcompliantrfc"),
+    ("has detected that this message is not rfc 5322", "notcompliantrfc"),
+    ("sender envelope domain not allowed for sender ip address", "rejected"),
+    ("your domain has been blocked", "rejected"),
+    ("your email address has been blocked", "rejected"),
+    ("your envelope sender is in my badmailfrom list", "rejected"),
+    ("your email address has been blacklisted", "rejected"),
+    ("your domain has been blacklisted", "rejected"),
+    ("please turn on smtp authentication in your mail client", "securityerror"),
+    ("message filtered", "spamdetected"),
+    ("filtered by outbound scanning", "spamdetected"),
+    ("too many recipients received this hour", "ratelimited"),
+    ("too many messages", "ratelimited"),
+    ("no such user", "userunknown"),
+    ("invalid recipient", "userunknown"),
+    ("mailbox is not allowed", "userunknown"),
+)
+
+
 def _words(text: str, table: tuple[tuple[str, str], ...]) -> str:
     return next((reason for phrase, reason in table if phrase in text), "")
 
@@ -172,8 +200,13 @@ def _mimecast(diagnostic: str, text: str, replycode: str) -> str:
                  if code == replycode and phrase in text), "")
 
 
+def _messagelabs(diagnostic: str, text: str, replycode: str) -> str:
+    return _words(text, _MESSAGELABS_WORDS)
+
+
 _RULES: dict[str, Callable[[str, str, str], str]] = {
-    "kddi": _kddi, "cox": _cox, "orange": _orange, "yahoo": _yahoo, "mimecast": _mimecast}
+    "kddi": _kddi, "cox": _cox, "orange": _orange, "yahoo": _yahoo, "mimecast": _mimecast,
+    "messagelabs": _messagelabs}
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 
 
