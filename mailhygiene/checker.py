@@ -17,6 +17,7 @@ from mailhygiene.errors import ConfigError
 from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import BaseRef, import_base, reset_statuses
 from mailhygiene.store import Store
+from mailhygiene.store.core import merged_flags_sql
 from mailhygiene.summary import summarize
 from mailhygiene.types import Level, Reason, Status, Verdict
 
@@ -256,9 +257,7 @@ def apply_verdicts(store: Store, base_id: int, verdicts: dict[str, Verdict], *,
     # Flags and details only where the verdict has some: DuckDB rewrites every SET column of
     # every matched row, and most verdicts carry neither. (Stored flags are already sorted and
     # distinct, so rows without new flags keep theirs as they are.)
-    store.execute("UPDATE contacts SET flags = array_to_string(list_sort(list_distinct("
-                  "list_filter(string_split(coalesce(contacts.flags, ''), ',') || "
-                  "string_split(v.flags, ','), lambda x: x <> ''))), ',') "
+    store.execute(f"UPDATE contacts SET flags = {merged_flags_sql('contacts.flags', 'v.flags')} "
                   f"{match} AND coalesce(v.flags, '') <> ''", [base_id])
     store.execute(f"UPDATE contacts SET detail = v.detail {match} "
                   "AND coalesce(v.detail, '') <> ''", [base_id])

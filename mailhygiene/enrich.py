@@ -28,6 +28,7 @@ import numpy as np
 from disposable_email_domains import allowlist as _disposable_allowlist
 from disposable_email_domains import blocklist as _disposable_blocklist
 
+from mailhygiene.store.core import merged_flags_sql
 from mailhygiene.store.txn import atomic
 from mailhygiene.types import Flag, Reason, Status
 
@@ -422,11 +423,9 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
             # every SET column of every matched row: one update of all five columns cost
             # twice as much.
             store.execute(
-                """UPDATE contacts SET
+                f"""UPDATE contacts SET
                   flags = CASE WHEN coalesce(contacts.flags, '') = '' THEN e.new_flags
-                    ELSE array_to_string(list_sort(list_distinct(list_filter(
-                      string_split(contacts.flags, ',') || string_split(e.new_flags, ','),
-                      lambda x: x <> ''))), ',') END
+                    ELSE {merged_flags_sql('contacts.flags', 'e.new_flags')} END
                 FROM _mh_enrich e
                 WHERE contacts.base_id = ? AND contacts.row_no = e.row_no""",
                 [base_id],

@@ -30,7 +30,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.normalize import ascii_domain, dedup_key
 from mailhygiene.phones import PhoneStatus, check_phone, decide_cells
-from mailhygiene.store.core import now
+from mailhygiene.store.core import merged_flags_sql, now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
 from mailhygiene.store.suppressions import (
     SUPPRESSIONS_DDL,
@@ -278,11 +278,10 @@ def apply_suppressions(store: Store, base_id: int,
                 f"""SELECT count(*) FROM contacts c JOIN _mh_supp_hits h USING (row_no)
                     WHERE c.base_id = ? AND coalesce(c.status, '') NOT IN ({protected})""",
                 [base_id]))
+            suppressed_flag = f"'{Flag.SUPPRESSED.value}'"
             store.execute(
                 f"""UPDATE contacts SET
-                  flags = array_to_string(list_sort(list_distinct(list_filter(list_concat(
-                      string_split(coalesce(contacts.flags, ''), ','),
-                      ['{Flag.SUPPRESSED.value}']), lambda x: x <> ''))), ','),
+                  flags = {merged_flags_sql('contacts.flags', suppressed_flag)},
                   status = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
                                 THEN '{Status.DO_NOT_MAIL.value}' ELSE contacts.status END,
                   reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})

@@ -296,6 +296,14 @@ class Store:
         )
 
 
+def merged_flags_sql(*parts: str) -> str:
+    """SQL for the union of comma-separated flag lists (columns or literals, NULL as empty),
+    sorted and without duplicates: how every stage adds flags to contacts.flags."""
+    lists = " || ".join(f"string_split(coalesce({p}, ''), ',')" for p in parts)
+    return (f"array_to_string(list_sort(list_distinct(list_filter({lists}, "
+            "lambda x: x <> ''))), ',')")
+
+
 _UNITS = {"bytes": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
           "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 
