@@ -103,10 +103,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     if only is not None:
         statuses = ", ".join("'" + s.replace("'", "''") + "'" for s in sorted(only))
         where = f"WHERE c.status IN ({statuses})"
-    # Both sides are stored in input order: a positional join avoids a hash join and a sort
-    # of the whole base; the CASE turns any misalignment into an error rather than a wrong file.
-    select[0] = (f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') "
-                 f"ELSE {select[0]} END")
+    select[0] = _aligned(select[0])
     # In the common case (UTF-8 without BOM, distinct plain header names) DuckDB writes the
     # final file itself, header included; otherwise a body is written and assembled.
     direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header))
@@ -202,7 +199,7 @@ def _write_body_python(store: Store, base: BaseRef, source: str, n: int,
     rows come from the same positional join as DuckDB's writer (sorting rows of 10,000
     columns took 10 s, even for one row)."""
     cols = _input_cells(base.fmt, n)
-    cols[0] = f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') ELSE {cols[0]} END"
+    cols[0] = _aligned(cols[0])
     cols += ["c.status", "c.reason", "c.evidence", "c.address", "c.flags",
              "CAST(c.dup_of AS VARCHAR)"]
     for j, (_table, names) in enumerate(extras):
@@ -221,6 +218,14 @@ def _remove_stale_parts(out_dir: Path, name: str) -> None:
     """Temp files of earlier runs that were killed before their rename (kill -9, power loss)."""
     for stale in out_dir.glob(f".{name}.*.part"):
         stale.unlink(missing_ok=True)
+
+
+def _aligned(first_cell: str) -> str:
+    """The first output cell, checked: both sides of the positional join are stored in input
+    order (no hash join, no sort of the whole base), and a misaligned row becomes an error
+    rather than a wrong file."""
+    return (f"CASE WHEN i.row_no <> c.row_no THEN error('row order mismatch') "
+            f"ELSE {first_cell} END")
 
 
 def _in_row_order(store: Store, table: str, rows: int) -> bool:
