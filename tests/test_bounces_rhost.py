@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from mailhygiene.bounces.reasons import normalize_text
 from mailhygiene.bounces.rhost import provider, provider_reason
 
 
@@ -98,8 +97,7 @@ def test_provider(address: str, remote_mta: str, want: str) -> None:
 )
 def test_provider_reason(address: str, remote_mta: str, replycode: str, diagnostic: str,
                          want: str) -> None:
-    assert provider_reason(address, remote_mta, diagnostic, normalize_text(diagnostic),
-                           replycode) == want
+    assert provider_reason(address, remote_mta, diagnostic, replycode) == want
 
 
 @pytest.mark.parametrize(("reason", "want"), [("feedback", "feedback"),

@@ -110,8 +110,7 @@ def _remote_host(ev: BounceEvent) -> BounceEvent:
     """Some providers' codes and words mean something of their own (rhost.py)."""
     if ev.reason in _NOT_REFUSALS:
         return ev
-    reason = rhost.provider_reason(ev.address, ev.remote_mta, ev.diagnostic,
-                                   reasons.normalize_text(ev.diagnostic), ev.replycode)
+    reason = rhost.provider_reason(ev.address, ev.remote_mta, ev.diagnostic, ev.replycode)
     if not reason or reason == ev.reason:
         return ev
     return dataclasses.replace(ev, reason=reason, hard=reasons.is_hard(

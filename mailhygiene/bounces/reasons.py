@@ -606,4 +606,3 @@ def is_hard(reason: str, status: str = "", replycode: str = "", diagnostic: str 
             return True
         return not _is_temporary(status, replycode, normalize_text(diagnostic))
     return False
-

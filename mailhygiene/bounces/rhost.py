@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mailhygiene.bounces.reasons import normalize_text
+
 # Hosts (a leading dot: any name under it) and recipient domains of each provider.
 PROVIDERS: dict[str, tuple[str, ...]] = {
     "kddi": (".ezweb.ne.jp", ".au.com"),
@@ -173,8 +175,9 @@ def _words(text: str, table: tuple[tuple[str, str], ...]) -> str:
     return next((reason for phrase, reason in table if phrase in text), "")
 
 
-def _kddi(diagnostic: str, text: str, replycode: str) -> str:
-    return _words(text, _KDDI)
+def _by_words(table: tuple[tuple[str, str], ...]) -> Callable[[str, str, str], str]:
+    """The rule of a provider known by its wording alone."""
+    return lambda diagnostic, text, replycode: _words(text, table)
 
 
 def _cox(diagnostic: str, text: str, replycode: str) -> str:
@@ -191,22 +194,14 @@ def _orange(diagnostic: str, text: str, replycode: str) -> str:
     return _words(text, _ORANGE_WORDS)
 
 
-def _yahoo(diagnostic: str, text: str, replycode: str) -> str:
-    return _words(text, _YAHOO_WORDS)
-
-
 def _mimecast(diagnostic: str, text: str, replycode: str) -> str:
     return next((reason for code, phrase, reason in _MIMECAST
                  if code == replycode and phrase in text), "")
 
 
-def _messagelabs(diagnostic: str, text: str, replycode: str) -> str:
-    return _words(text, _MESSAGELABS_WORDS)
-
-
 _RULES: dict[str, Callable[[str, str, str], str]] = {
-    "kddi": _kddi, "cox": _cox, "orange": _orange, "yahoo": _yahoo, "mimecast": _mimecast,
-    "messagelabs": _messagelabs}
+    "kddi": _by_words(_KDDI), "cox": _cox, "orange": _orange, "yahoo": _by_words(_YAHOO_WORDS),
+    "mimecast": _mimecast, "messagelabs": _by_words(_MESSAGELABS_WORDS)}
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 
 
@@ -226,10 +221,9 @@ def provider(address: str, remote_mta: str) -> str:
     return ""
 
 
-def provider_reason(address: str, remote_mta: str, diagnostic: str, text: str,
+def provider_reason(address: str, remote_mta: str, diagnostic: str,
                     replycode: str = "") -> str:
-    """The reason the recipient's provider means by `diagnostic` (`text`: the same, normalized
-    by reasons.normalize_text; `replycode`: the SMTP reply code), or "" when no provider rule
-    applies."""
+    """The reason the recipient's provider means by `diagnostic` (`replycode`: the SMTP reply
+    code), or "" when no provider rule applies. The text is normalized only then."""
     prov = provider(address, remote_mta)
-    return _RULES[prov](diagnostic, text, replycode) if prov else ""
+    return _RULES[prov](diagnostic, normalize_text(diagnostic), replycode) if prov else ""
