@@ -15,6 +15,9 @@ MEMORY_BASE = 512 * 1024 * 1024
 # The most columns an input may have: what a spreadsheet holds (Excel: 16,384). Wider files
 # are refused with a clear error rather than a memory failure.
 MAX_COLUMNS = 16_384
+# The cleaned CSV is written as row ranges side by side (one per DuckDB thread) when each
+# range has at least this many rows: below it the extra connections cost more than they save.
+PARALLEL_WRITE_ROWS = 100_000
 
 # Columns appended to the cleaned CSV, in this order.
 OUTPUT_COLUMNS = (

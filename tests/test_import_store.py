@@ -163,3 +163,49 @@ def test_wide_file_writer_writes_what_duckdb_writes(tmp_path: Path, monkeypatch:
     if only is None:
         assert [r[0] for r in rows[1:]][:3] == ["not-an-address", "u1@example.org",
                                                 "u2@example.org"]
+
+
+@pytest.mark.parametrize("order", ["ASC", "DESC"])
+@pytest.mark.parametrize("only", [None, {"invalid"}, {"duplicate", "unknown"}])
+@pytest.mark.parametrize("encoding", [None, "cp1252"])
+def test_ranged_writer_writes_what_one_copy_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   order: str, only: set[str] | None,
+                                                   encoding: str | None) -> None:
+    """A large base is written as row ranges side by side, appended in order. Forced on a
+    small file (4 ranges), the bytes equal those of one COPY: header once, appended columns
+    joined positionally (ASC) or by row_no (DESC), --only leaving the first ranges empty
+    (invalid rows are all in the last half), the assembled path (cp1252), and inside an open
+    transaction, where other connections cannot see the rows and one COPY is used."""
+    import mailhygiene.output as output
+    from mailhygiene import config
+
+    src = tmp_path / "in.csv"
+    _write(src, [["email", "note"]] + [
+        [f"u{i % 50}@example.org" if i < 60 or i % 3 else f"bad{i}@@x", f"=n{i}"]
+        for i in range(120)])
+    got = {}
+    for mode in ("one", "ranges", "in-transaction"):
+        if mode != "one":
+            monkeypatch.setattr(config, "PARALLEL_WRITE_ROWS", 30)
+        out = tmp_path / f"out-{mode}.csv"
+        with Store(tmp_path / f"s-{mode}.duckdb") as s:
+            s.execute("SET threads = 4")
+            ref = import_base(s, src)
+            s.execute(f"CREATE TABLE x_extra AS SELECT row_no, c2 || '!' AS extra "
+                      f'FROM "{ref.table}" ORDER BY row_no {order}')
+            s.register_output_columns(ref.base_id, "x_extra", ["extra"], position=1)
+            assert len(output._row_ranges(s, ref.rows)) == (1 if mode == "one" else 4)
+            if mode == "in-transaction":
+                with s.transaction():
+                    write_cleaned(s, ref, out, only=only, encoding=encoding)
+            else:
+                write_cleaned(s, ref, out, only=only, encoding=encoding)
+        got[mode] = out.read_bytes()
+        assert not list(tmp_path.glob("out-*.csv.*")), "a piece was left behind"
+    assert got["ranges"] == got["one"] == got["in-transaction"]
+    rows = list(csv.reader(got["one"].decode(encoding or "utf-8").splitlines()))
+    assert rows[0][:2] == ["email", "note"] and rows[0][-1] == "extra"
+    assert len(rows) == 1 + (120 if only is None else sum(
+        1 for i in range(120) if (("invalid" if i >= 60 and not i % 3 else
+                                  "duplicate" if i >= 50 else "unknown") in only)))
+    assert all(r[1] == r[-1][:-1] and r[1].startswith("'=n") for r in rows[1:])
