@@ -300,12 +300,18 @@ def _input_cells(fmt: InputFormat, n: int) -> list[str]:
 def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
     """Input columns holding a carriage return: DuckDB's writer quotes fields with a newline
     but not with a lone CR, which spreadsheet programs and csv readers take as a line break."""
-    cells = _input_cells(base.fmt, n)
-    exprs = ", ".join(f"bool_or(contains({e}, chr(13)))" for e in cells)
-    row = store.fetchone(
-        f'SELECT {exprs} FROM (SELECT * FROM "{base.table}") i POSITIONAL JOIN '
-        f"(SELECT raw FROM contacts WHERE base_id = {base.base_id}) c")
-    return [k for k, v in enumerate(row or (), 1) if v]
+    # Each table is scanned on its own (a positional join would run on one thread).
+    address = base.fmt.address_index + 1
+    others = [k for k in range(1, n + 1) if k != address]
+    found = set()
+    if others:
+        exprs = ", ".join(f'bool_or(contains("c{k}", chr(13)))' for k in others)
+        row = store.fetchone(f'SELECT {exprs} FROM "{base.table}"')
+        found = {k for k, v in zip(others, row or (), strict=False) if v}
+    if store.scalar("SELECT bool_or(contains(raw, chr(13))) FROM contacts WHERE base_id = ?",
+                    [base.base_id]):
+        found.add(address)
+    return sorted(found)
 
 
 def _output_encoding(input_encoding: str) -> str:

@@ -209,3 +209,24 @@ def test_ranged_writer_writes_what_one_copy_writes(tmp_path: Path, monkeypatch: 
         1 for i in range(120) if (("invalid" if i >= 60 and not i % 3 else
                                   "duplicate" if i >= 50 else "unknown") in only)))
     assert all(r[1] == r[-1][:-1] and r[1].startswith("'=n") for r in rows[1:])
+
+
+@pytest.mark.parametrize("where", ["address", "other", "both", "none"])
+def test_fields_with_a_lone_cr_are_quoted(tmp_path: Path, where: str) -> None:
+    """DuckDB's writer does not quote a field holding a lone CR; the columns that hold one
+    (the address, kept in contacts.raw, or another) are force-quoted, so csv readers get the
+    cells back whole."""
+    src = tmp_path / "in.csv"
+    rows = [["email", "note"], ["a@example.org", "x"],
+            ["b\r@example.org" if where in ("address", "both") else "b@example.org",
+             "y\rz" if where in ("other", "both") else "y"]]
+    _write(src, rows)
+    out = tmp_path / "out.csv"
+    with Store(tmp_path / "s.duckdb") as s:
+        write_cleaned(s, import_base(s, src), out)
+    with out.open(encoding="utf-8", newline="") as f:
+        got = [r[:2] for r in csv.reader(f)]
+    assert got == rows
+    text = out.read_bytes().decode("utf-8")
+    assert ('"b\r@example.org"' in text) == (where in ("address", "both"))
+    assert ('"y\rz"' in text) == (where in ("other", "both"))
