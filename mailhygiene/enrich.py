@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from disposable_email_domains import allowlist as _disposable_allowlist
 from disposable_email_domains import blocklist as _disposable_blocklist
 
@@ -379,92 +378,92 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
     typo_possible = typo_candidates(store, domains)
     facts = [(d, domain_facts(d, typo=d in typo_possible)) for d in domains]
     facts = [(d, f) for d, f in facts if f.any]
-    con = store.con
-    con.register("_mh_domain_facts", {
-        "domain": np.array([d for d, _ in facts] or [""], dtype=object),
-        "free": np.array([f.free for _, f in facts] or [False], dtype=bool),
-        "disposable": np.array([f.disposable for _, f in facts] or [False], dtype=bool),
-        "suggestion": np.array([f.suggestion for _, f in facts] or [None], dtype=object),
-    })
-    con.register("_mh_roles", {"local": np.array(sorted(role_local_parts()), dtype=object)})
+    # The domain facts and role names reach DuckDB as list parameters, unnested in the
+    # statement itself (no registered Python objects, no numpy).
+    params = {
+        "base": base_id,
+        "fd": [d for d, _ in facts], "ff": [f.free for _, f in facts],
+        "fx": [f.disposable for _, f in facts], "fs": [f.suggestion for _, f in facts],
+        "roles": sorted(role_local_parts()),
+    }
     own = ", ".join(f"'{r.value}'" for r in OWN_REASONS)
     protected = ", ".join(f"'{s.value}'" for s in PROTECTED_STATUSES)
-    try:
-        with atomic(store):
-            # new_flags lists the flags in sorted order (disposable < free < role < typo), so
-            # rows without earlier flags take it as it is.
-            store.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _mh_enrich AS
-                WITH c AS (
-                  SELECT row_no, domain,
-                         CASE WHEN domain IS NOT NULL AND {_role_prefilter_sql()}
-                              THEN {_LOCAL_SQL} END AS loc
-                  FROM contacts c WHERE base_id = ?
-                )
-                SELECT c.row_no, r.local IS NOT NULL AS role,
-                       coalesce(d.free, false) AS free,
-                       coalesce(d.disposable, false) AS disposable, d.suggestion,
-                       concat_ws(',',
-                         CASE WHEN d.disposable THEN '{Flag.DISPOSABLE.value}' END,
-                         CASE WHEN d.free THEN '{Flag.FREE.value}' END,
-                         CASE WHEN r.local IS NOT NULL THEN '{Flag.ROLE.value}' END,
-                         CASE WHEN d.suggestion IS NOT NULL THEN '{Flag.TYPO.value}' END
-                       ) AS new_flags,
-                       CASE WHEN d.suggestion IS NOT NULL THEN '{Reason.POSSIBLE_TYPO.value}'
-                            WHEN d.disposable THEN '{Reason.DISPOSABLE.value}'
-                            WHEN r.local IS NOT NULL THEN '{Reason.ROLE_ACCOUNT.value}'
-                       END AS risky_reason
-                FROM c
-                LEFT JOIN _mh_domain_facts d ON d.domain = c.domain AND d.domain <> ''
-                LEFT JOIN _mh_roles r ON r.local = c.loc
-                WHERE r.local IS NOT NULL OR d.domain IS NOT NULL""",
-                [base_id],
+    with atomic(store):
+        # new_flags lists the flags in sorted order (disposable < free < role < typo), so
+        # rows without earlier flags take it as it is.
+        store.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _mh_enrich AS
+            WITH c AS (
+              SELECT row_no, domain,
+                     CASE WHEN domain IS NOT NULL AND {_role_prefilter_sql()}
+                          THEN {_LOCAL_SQL} END AS loc
+              FROM contacts c WHERE base_id = $base
             )
-            # Two updates: the flags of every flagged row (most rows, for `free`), then the
-            # other columns only where a risky reason or a suggestion applies. DuckDB rewrites
-            # every SET column of every matched row: one update of all five columns cost
-            # twice as much.
-            store.execute(
-                f"""UPDATE contacts SET
-                  flags = CASE WHEN coalesce(contacts.flags, '') = '' THEN e.new_flags
-                    ELSE {merged_flags_sql('contacts.flags', 'e.new_flags')} END
-                FROM _mh_enrich e
-                WHERE contacts.base_id = ? AND contacts.row_no = e.row_no""",
-                [base_id],
-            )
-            store.execute(
-                f"""UPDATE contacts SET
-                  status = CASE WHEN {_overridable('contacts', protected, own)}
-                                 AND e.risky_reason IS NOT NULL
-                                THEN '{Status.RISKY.value}' ELSE contacts.status END,
-                  reason = CASE WHEN {_overridable('contacts', protected, own)}
-                                 AND e.risky_reason IS NOT NULL
-                                THEN e.risky_reason ELSE contacts.reason END,
-                  evidence = CASE WHEN contacts.evidence IS NULL AND e.risky_reason IS NOT NULL
-                                  THEN 'syntax' ELSE contacts.evidence END,
-                  detail = CASE WHEN e.suggestion IS NOT NULL
-                                 AND (coalesce(contacts.detail, '') = ''
-                                      OR contacts.detail LIKE 'did you mean %')
-                                THEN 'did you mean ' || e.suggestion ELSE contacts.detail END
-                FROM _mh_enrich e
-                WHERE contacts.base_id = ? AND contacts.row_no = e.row_no
-                  AND (e.risky_reason IS NOT NULL OR e.suggestion IS NOT NULL)""",
-                [base_id],
-            )
-        row = store.fetchone(
-            "SELECT count(*), count_if(role), count_if(free), count_if(disposable), "
-            "count_if(suggestion IS NOT NULL) FROM _mh_enrich")
-        marked = dict(
-            store.fetchall(
-                "SELECT reason, count(*) FROM contacts WHERE base_id = ? AND status = ? "
-                f"AND reason IN ({own}) GROUP BY reason ORDER BY reason",
-                [base_id, Status.RISKY.value],
-            )
+            SELECT c.row_no, r.local IS NOT NULL AS role,
+                   coalesce(d.free, false) AS free,
+                   coalesce(d.disposable, false) AS disposable, d.suggestion,
+                   concat_ws(',',
+                     CASE WHEN d.disposable THEN '{Flag.DISPOSABLE.value}' END,
+                     CASE WHEN d.free THEN '{Flag.FREE.value}' END,
+                     CASE WHEN r.local IS NOT NULL THEN '{Flag.ROLE.value}' END,
+                     CASE WHEN d.suggestion IS NOT NULL THEN '{Flag.TYPO.value}' END
+                   ) AS new_flags,
+                   CASE WHEN d.suggestion IS NOT NULL THEN '{Reason.POSSIBLE_TYPO.value}'
+                        WHEN d.disposable THEN '{Reason.DISPOSABLE.value}'
+                        WHEN r.local IS NOT NULL THEN '{Reason.ROLE_ACCOUNT.value}'
+                   END AS risky_reason
+            FROM c
+            LEFT JOIN (SELECT unnest($fd::VARCHAR[]) AS domain,
+                              unnest($ff::BOOLEAN[]) AS free,
+                              unnest($fx::BOOLEAN[]) AS disposable,
+                              unnest($fs::VARCHAR[]) AS suggestion) d
+                   ON d.domain = c.domain AND d.domain <> ''
+            LEFT JOIN (SELECT unnest($roles::VARCHAR[]) AS local) r ON r.local = c.loc
+            WHERE r.local IS NOT NULL OR d.domain IS NOT NULL""",
+            params,
         )
-        store.execute("DROP TABLE IF EXISTS _mh_enrich")
-    finally:
-        con.unregister("_mh_domain_facts")
-        con.unregister("_mh_roles")
+        # Two updates: the flags of every flagged row (most rows, for `free`), then the
+        # other columns only where a risky reason or a suggestion applies. DuckDB rewrites
+        # every SET column of every matched row: one update of all five columns cost
+        # twice as much.
+        store.execute(
+            f"""UPDATE contacts SET
+              flags = CASE WHEN coalesce(contacts.flags, '') = '' THEN e.new_flags
+                ELSE {merged_flags_sql('contacts.flags', 'e.new_flags')} END
+            FROM _mh_enrich e
+            WHERE contacts.base_id = ? AND contacts.row_no = e.row_no""",
+            [base_id],
+        )
+        store.execute(
+            f"""UPDATE contacts SET
+              status = CASE WHEN {_overridable('contacts', protected, own)}
+                             AND e.risky_reason IS NOT NULL
+                            THEN '{Status.RISKY.value}' ELSE contacts.status END,
+              reason = CASE WHEN {_overridable('contacts', protected, own)}
+                             AND e.risky_reason IS NOT NULL
+                            THEN e.risky_reason ELSE contacts.reason END,
+              evidence = CASE WHEN contacts.evidence IS NULL AND e.risky_reason IS NOT NULL
+                              THEN 'syntax' ELSE contacts.evidence END,
+              detail = CASE WHEN e.suggestion IS NOT NULL
+                             AND (coalesce(contacts.detail, '') = ''
+                                  OR contacts.detail LIKE 'did you mean %')
+                            THEN 'did you mean ' || e.suggestion ELSE contacts.detail END
+            FROM _mh_enrich e
+            WHERE contacts.base_id = ? AND contacts.row_no = e.row_no
+              AND (e.risky_reason IS NOT NULL OR e.suggestion IS NOT NULL)""",
+            [base_id],
+        )
+    row = store.fetchone(
+        "SELECT count(*), count_if(role), count_if(free), count_if(disposable), "
+        "count_if(suggestion IS NOT NULL) FROM _mh_enrich")
+    marked = dict(
+        store.fetchall(
+            "SELECT reason, count(*) FROM contacts WHERE base_id = ? AND status = ? "
+            f"AND reason IN ({own}) GROUP BY reason ORDER BY reason",
+            [base_id, Status.RISKY.value],
+        )
+    )
+    store.execute("DROP TABLE IF EXISTS _mh_enrich")
     assert row is not None
     return EnrichStats(
         # count_if over no rows is NULL in DuckDB

@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
@@ -272,22 +271,17 @@ def decide_cells(store: Store, raw_table: str, out_table: str, region: str) -> N
         f"SELECT DISTINCT r.raw FROM {raw_table} r ANTI JOIN _mh_phone_fast f USING (raw) "
         "WHERE r.raw IS NOT NULL")]
     results = [check_phone(r, region) for r in raws]
-    store.con.register("_mh_phone_slow", {
-        "raw": np.array(raws or [""], dtype=object),
-        "status": np.array([r.status.value for r in results] or ["empty"], dtype=object),
-        "reason": np.array([r.reason.value for r in results] or [""], dtype=object),
-        "e164": np.array([r.e164 for r in results] or [None], dtype=object),
-        "ntype": np.array([r.number_type for r in results] or [None], dtype=object),
-        "region": np.array([r.region for r in results] or [None], dtype=object),
-    })
+    # The slow path's verdicts reach DuckDB as list parameters, unnested in the statement.
     try:
         store.execute(
             f"CREATE OR REPLACE TEMP TABLE {out_table} AS SELECT * FROM _mh_phone_fast "
-            "UNION ALL SELECT raw, status, reason, CAST(e164 AS VARCHAR), "
-            "CAST(ntype AS VARCHAR), CAST(region AS VARCHAR) FROM _mh_phone_slow"
-            f"{'' if raws else ' WHERE false'}")
+            "UNION ALL SELECT unnest($raw::VARCHAR[]), unnest($status::VARCHAR[]), "
+            "unnest($reason::VARCHAR[]), unnest($e164::VARCHAR[]), unnest($ntype::VARCHAR[]), "
+            "unnest($region::VARCHAR[])",
+            {"raw": raws, "status": [r.status.value for r in results],
+             "reason": [r.reason.value for r in results], "e164": [r.e164 for r in results],
+             "ntype": [r.number_type for r in results], "region": [r.region for r in results]})
     finally:
-        store.con.unregister("_mh_phone_slow")
         store.execute("DROP TABLE IF EXISTS _mh_phone_fast")
 
 

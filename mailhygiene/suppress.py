@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.normalize import ascii_domain, dedup_key
@@ -185,6 +183,8 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
 def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> list[str]:
     """E.164 forms of the valid or possible numbers among `cells`, in bulk (opt-out lists such
     as Bloctel hold millions of numbers): the same verdicts as normalize_entry, one per cell."""
+    import numpy as np  # here only: a check never imports a list, and numpy takes 40 ms
+
     region = default_region.upper()
     store.con.register("_mh_supp_cells", {"raw": np.array(list(cells) or [""], dtype=object)})
     try:
@@ -245,62 +245,57 @@ def apply_suppressions(store: Store, base_id: int,
     phone columns (headers or output prefixes; None: every column apply_phones wrote)."""
     store.ensure(SUPPRESSIONS_DDL)
     hits = _domain_hits(store, base_id) if has_entries(store, "domain") else {}
-    store.con.register("_mh_supp_domains", {
-        "domain": np.array(list(hits) or [""], dtype=object),
-        "list_name": np.array(list(hits.values()) or [""], dtype=object),
-    })
     hashed_emails = bool(store.scalar(
         "SELECT count(*) > 0 FROM suppressions WHERE kind = 'email' AND hashed"))
     hashed_join = (
         "UNION ALL SELECT c.row_no, s.list_name, false FROM contacts c JOIN suppressions s "
         "ON s.kind = 'email' AND s.hashed AND s.value = sha256(c.key) "
-        "WHERE c.base_id = $1 AND c.key IS NOT NULL"
+        "WHERE c.base_id = $base AND c.key IS NOT NULL"
     ) if hashed_emails else ""
     protected = ", ".join(f"'{s.value}'" for s in
                           (Status.INVALID, Status.DUPLICATE, Status.DO_NOT_MAIL))
-    try:
-        with atomic(store):
-            store.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _mh_supp_hits AS
-                SELECT row_no, min(list_name) AS list_name, bool_and(by_domain) AS by_domain
-                FROM (
-                  SELECT c.row_no, s.list_name, false AS by_domain FROM contacts c
-                  JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND s.value = c.key
-                  WHERE c.base_id = $1
-                  {hashed_join}
-                  UNION ALL SELECT c.row_no, d.list_name, true FROM contacts c
-                  JOIN _mh_supp_domains d ON d.domain = c.domain AND d.domain <> ''
-                  WHERE c.base_id = $1
-                ) GROUP BY row_no""",
-                [base_id],
-            )
-            marked = int(store.scalar(
-                f"""SELECT count(*) FROM contacts c JOIN _mh_supp_hits h USING (row_no)
-                    WHERE c.base_id = ? AND coalesce(c.status, '') NOT IN ({protected})""",
-                [base_id]))
-            suppressed_flag = f"'{Flag.SUPPRESSED.value}'"
-            store.execute(
-                f"""UPDATE contacts SET
-                  flags = {merged_flags_sql('contacts.flags', suppressed_flag)},
-                  status = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
-                                THEN '{Status.DO_NOT_MAIL.value}' ELSE contacts.status END,
-                  reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
-                                THEN '{Reason.SUPPRESSED.value}' ELSE contacts.reason END,
-                  detail = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
-                                THEN 'suppression list: ' || h.list_name
-                                ELSE contacts.detail END
-                FROM _mh_supp_hits h
-                WHERE contacts.base_id = ? AND contacts.row_no = h.row_no""",
-                [base_id],
-            )
-            row = store.fetchone("SELECT count(*), count(*) FILTER (WHERE by_domain) "
-                                 "FROM _mh_supp_hits")
-            by_list = {str(k): int(v) for k, v in store.fetchall(
-                "SELECT list_name, count(*) FROM _mh_supp_hits GROUP BY 1 ORDER BY 1")}
-            store.execute("DROP TABLE IF EXISTS _mh_supp_hits")
-            phones = _suppress_phones(store, base_id, phone_columns)
-    finally:
-        store.con.unregister("_mh_supp_domains")
+    with atomic(store):
+        store.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _mh_supp_hits AS
+            SELECT row_no, min(list_name) AS list_name, bool_and(by_domain) AS by_domain
+            FROM (
+              SELECT c.row_no, s.list_name, false AS by_domain FROM contacts c
+              JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND s.value = c.key
+              WHERE c.base_id = $base
+              {hashed_join}
+              UNION ALL SELECT c.row_no, d.list_name, true FROM contacts c
+              JOIN (SELECT unnest($domains::VARCHAR[]) AS domain,
+                           unnest($lists::VARCHAR[]) AS list_name) d
+                ON d.domain = c.domain AND d.domain <> ''
+              WHERE c.base_id = $base
+            ) GROUP BY row_no""",
+            {"base": base_id, "domains": list(hits), "lists": list(hits.values())},
+        )
+        marked = int(store.scalar(
+            f"""SELECT count(*) FROM contacts c JOIN _mh_supp_hits h USING (row_no)
+                WHERE c.base_id = ? AND coalesce(c.status, '') NOT IN ({protected})""",
+            [base_id]))
+        suppressed_flag = f"'{Flag.SUPPRESSED.value}'"
+        store.execute(
+            f"""UPDATE contacts SET
+              flags = {merged_flags_sql('contacts.flags', suppressed_flag)},
+              status = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                            THEN '{Status.DO_NOT_MAIL.value}' ELSE contacts.status END,
+              reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                            THEN '{Reason.SUPPRESSED.value}' ELSE contacts.reason END,
+              detail = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
+                            THEN 'suppression list: ' || h.list_name
+                            ELSE contacts.detail END
+            FROM _mh_supp_hits h
+            WHERE contacts.base_id = ? AND contacts.row_no = h.row_no""",
+            [base_id],
+        )
+        row = store.fetchone("SELECT count(*), count(*) FILTER (WHERE by_domain) "
+                             "FROM _mh_supp_hits")
+        by_list = {str(k): int(v) for k, v in store.fetchall(
+            "SELECT list_name, count(*) FROM _mh_supp_hits GROUP BY 1 ORDER BY 1")}
+        store.execute("DROP TABLE IF EXISTS _mh_supp_hits")
+        phones = _suppress_phones(store, base_id, phone_columns)
     assert row is not None
     return SuppressStats(email_rows=int(row[0]), marked=marked, by_list=by_list,
                          domain_rows=int(row[1]), phones=phones)
