@@ -4,9 +4,12 @@ per-item logic (the few addresses the bulk syntax rules leave undecided, distinc
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,12 +54,16 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     """Loads a contact file as a base and runs syntax + dedupe on it. A file already imported
     with the same content and options is reused (nothing is recomputed)."""
     p = Path(path)
-    fmt = detect_format(p, column=column, sheet=sheet, delimiter=delimiter)
+    # The digest is computed while the format is detected: both read the whole file, and
+    # hashlib releases the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(sha256_file, p)
+        fmt = detect_format(p, column=column, sheet=sheet, delimiter=delimiter)
+        digest = hashing.result()
     if len(fmt.columns) > config.MAX_COLUMNS:
         raise InputError(f"{p.name} has {len(fmt.columns):,} columns; at most "
                          f"{config.MAX_COLUMNS:,} are read (the most a spreadsheet holds)")
     store.make_room_for_columns(len(fmt.columns))
-    digest = sha256_file(p)
     sig = _params_signature(fmt, fold_providers)
     base_name = name or p.stem
     if reuse:
@@ -83,6 +90,10 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     # transaction that wrote the rows makes DuckDB rewrite them at commit.) A crash leaves
     # rows of a base without a bases row, which the next import drops; a base exists only
     # once its bases row is committed.
+    # DuckDB's create_function (the syntax stage's validator) imports numpy, 40 ms: done in a
+    # thread while DuckDB reads the file with the GIL released.
+    warm = threading.Thread(target=importlib.import_module, args=("numpy",), daemon=True)
+    warm.start()
     try:
         loaded = load_input(store, p, fmt, stage)
         if loaded.rows == 0:
@@ -128,7 +139,6 @@ def import_pair(store: Store, a: str | Path, b: str | Path, *,
     """Imports two files at once, each on its own connection in its own thread: most of an
     import is single-threaded inside DuckDB (the validator function, the ordered insert), so
     two run side by side on two cores (`compare A B` on two files)."""
-    from concurrent.futures import ThreadPoolExecutor
 
     drop_orphan_inputs(store)
     ca, cb = store.cursor(), store.cursor()
