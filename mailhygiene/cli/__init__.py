@@ -24,7 +24,7 @@ def _clean(text: str) -> str:
 COMMANDS = {
     "check": "check", "compare": "compare", "fingerprint": "compare",
     "fingerprint-import": "compare", "search": "compare", "retry": "retry",
-    "bounces": "bounces", "suppress": "suppress", "report": "report",
+    "bounces": "bounces", "suppress": "suppress", "report": "report", "store": "store",
 }
 
 
@@ -57,6 +57,12 @@ class MainGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("mailhygiene: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`... | head`): nothing to report. Python would complain
+            # again when flushing stdout at exit, so it is pointed at /dev/null first.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except Exception as e:
             if os.environ.get("MAILHYGIENE_DEBUG"):
                 raise

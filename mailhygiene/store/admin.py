@@ -1,0 +1,162 @@
+"""Store upkeep for operators (`mailhygiene store`): what a store holds, dropping bases, and
+rewriting the file to give back the space DuckDB keeps after deletions.
+
+A base's own data goes with it: its contacts, its input table, its phone verdicts and the
+columns they add to the cleaned CSV, its history marks and its fingerprints. What belongs to
+the store as a whole stays: the run records (command, parameters, versions, summary counts: the
+audit trail), the DNS cache, SMTP probes, bounce history and suppression lists."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mailhygiene.errors import InputError, StoreError
+from mailhygiene.store.txn import atomic
+
+if TYPE_CHECKING:
+    from mailhygiene.store.core import Store
+
+# Tables whose rows carry a base_id, deleted with the base (when the table exists).
+_PER_BASE_ROWS = ("contacts", "history_changes", "phone_columns", "output_extras",
+                  "fingerprints")
+# Store-wide tables counted by `info`.
+_COUNTED = ("runs", "domains", "bounces", "probes", "retry_queue", "suppressions",
+            "fingerprints")
+
+
+@dataclass(frozen=True)
+class BaseInfo:
+    base_id: int
+    name: str
+    rows: int
+    imported_at: str
+    sha256: str
+    file: str
+
+
+def bases(store: Store) -> list[BaseInfo]:
+    return [BaseInfo(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
+            for r in store.fetchall(
+                "SELECT base_id, name, rows, CAST(imported_at AS VARCHAR), sha256, file "
+                "FROM bases ORDER BY base_id")]
+
+
+def info(store: Store) -> dict[str, Any]:
+    """What the store holds: its file size, its bases, and row counts of the store-wide
+    tables (0 for a table no command has created yet)."""
+    counts = {t: int(store.scalar(f'SELECT count(*) FROM "{t}"')) if store.table_exists(t)
+              else 0 for t in _COUNTED}
+    return {
+        "path": str(store.path),
+        "bytes": _file_size(store.path),
+        "bases": [asdict(b) for b in bases(store)],
+        "counts": counts,
+    }
+
+
+def resolve_bases(store: Store, refs: list[str]) -> list[BaseInfo]:
+    """Stored bases named by id or by name; a name shared by several bases must be given as
+    ids (which one is meant is not guessed)."""
+    known = bases(store)
+    chosen: dict[int, BaseInfo] = {}
+    for ref in refs:
+        if ref.isdigit():
+            hit = [b for b in known if b.base_id == int(ref)]
+        else:
+            hit = [b for b in known if b.name == ref]
+        if not hit:
+            raise InputError(f"no stored base {ref!r} (see `mailhygiene store info`)")
+        if len(hit) > 1:
+            ids = ", ".join(str(b.base_id) for b in hit)
+            raise InputError(f"several bases are named {ref!r} (ids {ids}); give the id")
+        chosen[hit[0].base_id] = hit[0]
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def drop_bases(store: Store, ids: list[int]) -> dict[str, int]:
+    """Deletes the bases `ids` and everything derived from their rows, in one transaction.
+    Returns the number of deleted rows per table (tables dropped whole count their rows)."""
+    deleted: dict[str, int] = {}
+    with atomic(store):
+        for base_id in ids:
+            row = store.fetchone("SELECT table_name FROM bases WHERE base_id = ?", [base_id])
+            if row is None:
+                raise InputError(f"no stored base with id {base_id}")
+            tables = [str(row[0])] if row[0] else []
+            if store.table_exists("output_extras"):
+                tables += [str(r[0]) for r in store.fetchall(
+                    "SELECT DISTINCT table_name FROM output_extras WHERE base_id = ?",
+                    [base_id])]
+            for t in dict.fromkeys(tables):
+                if store.table_exists(t):
+                    deleted[t] = int(store.scalar(f'SELECT count(*) FROM "{t}"'))
+                    store.execute(f'DROP TABLE "{t}"')
+            for t in _PER_BASE_ROWS:
+                if store.table_exists(t):
+                    n = int(store.scalar(f'SELECT count(*) FROM "{t}" WHERE base_id = ?',
+                                         [base_id]))
+                    store.execute(f'DELETE FROM "{t}" WHERE base_id = ?', [base_id])
+                    deleted[t] = deleted.get(t, 0) + n
+            store.execute("DELETE FROM bases WHERE base_id = ?", [base_id])
+            deleted["bases"] = deleted.get("bases", 0) + 1
+    return deleted
+
+
+def compact(store: Store) -> dict[str, Any]:
+    """Rewrites the store into a new file and puts it in place of the old one: DuckDB reuses
+    the space of deleted rows but never gives it back to the file system. The copy is made on
+    the store's own connection, which keeps other processes out; it is checked (same tables,
+    same row counts) before the rename. The caller closes `store` and must not use it again.
+    Returns the sizes before and after."""
+    path = store.path
+    if not path.exists():
+        raise StoreError(f"no store file at {path}")
+    store.execute("CHECKPOINT")
+    before = _file_size(path)
+    src = str(store.scalar("SELECT current_database()"))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".compact",
+                                    dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB creates the file itself
+    try:
+        store.execute(f"ATTACH '{_sql_path(tmp)}' AS mh_compact")
+        try:
+            store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact')
+            old, new = _table_counts(store, src), _table_counts(store, "mh_compact")
+            if old != new:
+                raise StoreError("compaction check failed: the copy differs from the store "
+                                 f"({json.dumps(old)} vs {json.dumps(new)}); nothing changed")
+        finally:
+            store.execute("DETACH mh_compact")
+        store.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        raise
+    return {"path": str(path), "bytes_before": before, "bytes_after": _file_size(path),
+            "tables": len(new)}
+
+
+def _table_counts(store: Store, database: str) -> dict[str, int]:
+    names = [str(r[0]) for r in store.fetchall(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary "
+        "ORDER BY table_name", [database])]
+    return {t: int(store.scalar(f'SELECT count(*) FROM "{database}"."{t}"')) for t in names}
+
+
+def _file_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _sql_path(p: Path) -> str:
+    s = str(p)
+    if "'" in s:
+        raise StoreError(f"unsupported character in store path: {s}")
+    return s

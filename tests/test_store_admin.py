@@ -1,0 +1,165 @@
+"""`mailhygiene store info | drop | compact` through click's CliRunner, on real stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner, Result
+
+import mailhygiene.store.admin as admin
+from mailhygiene.cli import main
+from mailhygiene.errors import StoreError
+from mailhygiene.store import Store
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def write_base(path: Path, n: int, tag: str) -> Path:
+    lines = ["email;telephone"] + [f"{tag}{i}@example.org;06612345{i % 100:02d}"
+                                   for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def stocked(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A store with three bases (a and b share a name), checked with phones and fingerprinted;
+    returns the store and the cleaned CSV of base c, written before any drop."""
+    db = tmp_path / "store.duckdb"
+    for name, n in (("a", 3000), ("b", 20), ("c", 50)):
+        src = write_base(tmp_path / f"{name}.csv", n, name)
+        args = ["check", str(src), "--level", "syntax", "--db", str(db), "--json"]
+        if name in ("a", "b"):
+            args += ["--name", "shared"]
+        out = tmp_path / f"{name}-out.csv"
+        assert run(*args, "-o", str(out)).exit_code == 0
+        assert run("fingerprint", str(src), "--db", str(db)).exit_code == 0
+    return db, tmp_path / "c.csv", tmp_path / "c-out.csv"
+
+
+def test_info_lists_bases_and_counts(stocked: tuple[Path, Path, Path]) -> None:
+    db, _, _ = stocked
+    r = run("store", "info", "--db", str(db), "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert [(b["name"], b["rows"]) for b in data["bases"]] == [
+        ("shared", 3000), ("shared", 20), ("c", 50)]
+    assert data["counts"]["runs"] == 3 and data["counts"]["fingerprints"] == 3
+    assert data["bytes"] == db.stat().st_size
+    text = run("store", "info", "--db", str(db)).output
+    assert "shared" in text and "3,000" in text
+
+
+def test_drop_removes_a_base_and_what_derives_from_it(stocked: tuple[Path, Path, Path],
+                                                      tmp_path: Path) -> None:
+    db, c_src, c_out = stocked
+    before = counts(db)
+    ids = {b["name"] + str(b["rows"]): b["base_id"]
+           for b in json.loads(run("store", "info", "--db", str(db), "--json").output)["bases"]}
+    a_id = ids["shared3000"]
+    r = run("store", "drop", str(a_id), "--db", str(db), "--yes")
+    assert r.exit_code == 0, r.output
+    deleted = json.loads(r.output.strip().splitlines()[-1])["deleted_rows"]
+    after = counts(db)
+    assert f"input_{a_id}" not in after and f"mh_phones_{a_id}" not in after
+    assert deleted["contacts"] == 3000 and deleted[f"input_{a_id}"] == 3000
+    assert deleted[f"mh_phones_{a_id}"] == 3000 and deleted["fingerprints"] == 1
+    assert after["contacts"] == before["contacts"] - 3000
+    assert after["fingerprints"] == 2 and after["bases"] == 2
+    assert after["runs"] == before["runs"]  # the audit trail stays
+    con = duckdb.connect(str(db), read_only=True)
+    for t in ("contacts", "output_extras", "phone_columns", "fingerprints"):
+        assert con.execute(f"SELECT count(*) FROM {t} WHERE base_id = ?", [a_id]).fetchone() == (0,)
+    con.close()
+    # The other bases are untouched: the same check gives the same cleaned file, from the
+    # stored import.
+    again = tmp_path / "c-again.csv"
+    r = run("check", str(c_src), "--level", "syntax", "--db", str(db), "-o", str(again), "--json")
+    assert json.loads(r.output)["reused_import"] is True
+    assert again.read_bytes() == c_out.read_bytes()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["shared"], "several bases are named 'shared'"),
+    (["nope"], "no stored base 'nope'"),
+    (["99"], "no stored base '99'"),
+    (["c"], "add --yes"),  # no terminal, no --yes
+])
+def test_drop_refusals_change_nothing(stocked: tuple[Path, Path, Path], args: list[str],
+                                      message: str) -> None:
+    db, _, _ = stocked
+    before = counts(db)
+    r = CliRunner().invoke(main, ["store", "drop", *args, "--db", str(db)])
+    assert r.exit_code == 2 and message in r.output
+    assert counts(db) == before
+
+
+def test_compact_gives_space_back_and_keeps_everything(stocked: tuple[Path, Path, Path],
+                                                       tmp_path: Path) -> None:
+    db, _, _ = stocked
+    info = json.loads(run("store", "info", "--db", str(db), "--json").output)
+    big = next(b["base_id"] for b in info["bases"] if b["rows"] == 3000)
+    assert run("store", "drop", str(big), "--db", str(db), "--yes").exit_code == 0
+    kept, size = counts(db), db.stat().st_size
+    r = run("store", "compact", "--db", str(db))
+    assert r.exit_code == 0, r.output
+    assert db.stat().st_size < size
+    assert counts(db) == kept
+    assert not [p.name for p in tmp_path.iterdir() if ".compact" in p.name]
+    # The base id sequence goes on: a new import does not reuse a dropped id.
+    src = write_base(tmp_path / "d.csv", 10, "d")
+    assert run("check", str(src), "--level", "syntax", "--db", str(db)).exit_code == 0
+    ids = [b["base_id"] for b in json.loads(
+        run("store", "info", "--db", str(db), "--json").output)["bases"]]
+    assert max(ids) > max(b["base_id"] for b in info["bases"])
+
+
+def test_a_failed_compaction_leaves_the_store_as_it_was(stocked: tuple[Path, Path, Path],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    db, _, _ = stocked
+    before = counts(db)
+    calls = iter([{"x": 1}, {"x": 2}])
+    monkeypatch.setattr(admin, "_table_counts", lambda store, database: next(calls))
+    with Store(db) as s, pytest.raises(StoreError, match="compaction check failed"):
+        admin.compact(s)
+    assert counts(db) == before
+    assert not [p.name for p in db.parent.iterdir() if ".compact" in p.name]
+
+
+def test_commands_never_create_a_store(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.duckdb"
+    for args in (["info"], ["drop", "1", "--yes"], ["compact"]):
+        r = CliRunner().invoke(main, ["store", *args, "--db", str(missing)])
+        assert r.exit_code == 2 and "no store file" in r.output
+    assert not missing.exists()
+
+
+def test_a_closed_pipe_is_not_an_error(stocked: tuple[Path, Path, Path]) -> None:
+    """`mailhygiene store info | head -1`: the reader leaves early; the command stops quietly
+    (exit 141, like other tools killed by SIGPIPE), without an internal-error line."""
+    import subprocess
+    import sys
+
+    db, _, _ = stocked
+    p = subprocess.Popen([sys.executable, "-m", "mailhygiene", "store", "info", "--db", str(db)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # before the process, still starting, writes anything
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 141, err
+    assert err == ""
