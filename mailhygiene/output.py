@@ -202,11 +202,16 @@ def _copy_rows(store: Store, rows: int, columns: str,
 
 def _row_ranges(store: Store, rows: int) -> list[tuple[int, int]]:
     """Row-number ranges for a parallel write: one per DuckDB thread, none below
-    config.PARALLEL_WRITE_ROWS rows each."""
+    config.PARALLEL_WRITE_ROWS rows each. The ends are open, so that every stored row falls
+    in one range whatever its number."""
     threads = int(store.scalar("SELECT current_setting('threads')") or 1)
     k = max(1, min(threads, rows // config.PARALLEL_WRITE_ROWS))
     step = -(-rows // k)
-    return [(lo, min(lo + step - 1, rows)) for lo in range(1, rows + 1, step)]
+    cuts = list(range(1, rows + 1, step))[1:]
+    return list(zip([-_OPEN, *cuts], [*(c - 1 for c in cuts), _OPEN], strict=True))
+
+
+_OPEN = 2**62  # beyond any row number
 
 
 def _write_assembled(store: Store, base: BaseRef, columns: str,

@@ -4,6 +4,7 @@ nothing of an import that never committed."""
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,26 @@ def test_fields_with_a_lone_cr_are_quoted(tmp_path: Path, where: str) -> None:
     text = out.read_bytes().decode("utf-8")
     assert ('"b\r@example.org"' in text) == (where in ("address", "both"))
     assert ('"y\rz"' in text) == (where in ("other", "both"))
+
+
+@pytest.mark.parametrize(("rows", "threads", "floor", "count"), [
+    (120, 4, 30, 4), (1_000_000, 2, 100_000, 2), (99, 2, 100_000, 1), (7, 4, 2, 3),
+    (10, 3, 3, 3), (1, 8, 1, 1),
+])
+def test_row_ranges_cover_every_row_number_once(monkeypatch: pytest.MonkeyPatch, rows: int,
+                                                threads: int, floor: int, count: int) -> None:
+    import mailhygiene.output as output
+    from mailhygiene import config
+
+    class Threads:
+        def scalar(self, sql: str) -> int:
+            return threads
+
+    monkeypatch.setattr(config, "PARALLEL_WRITE_ROWS", floor)
+    ranges = output._row_ranges(Threads(), rows)  # type: ignore[arg-type]
+    assert len(ranges) == count
+    # Contiguous, open at both ends: a row number outside 1..rows still lands somewhere.
+    assert ranges[0][0] < 0 and ranges[-1][1] > 10**12
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(ranges))
+    sizes = [min(hi, rows) - max(lo, 1) + 1 for lo, hi in ranges]
+    assert sum(sizes) == rows and all(1 <= n <= -(-rows // count) for n in sizes)
