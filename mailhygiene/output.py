@@ -176,7 +176,7 @@ def _copy_rows(store: Store, rows: int, columns: str,
         store.execute(f"COPY (SELECT {columns} {source_of(None)}) TO '{_sql_path(target)}' "
                       f"({opts}, HEADER {str(header).lower()})")
         return
-    pieces = [target] + [target.with_name(f"{target.name}.{k}") for k in range(1, len(ranges))]
+    pieces = [target] + [_piece(target, k) for k in range(1, len(ranges))]
 
     def copy(k: int) -> None:
         cur = store.cursor()
@@ -198,6 +198,12 @@ def _copy_rows(store: Store, rows: int, columns: str,
     finally:
         for piece in pieces[1:]:
             piece.unlink(missing_ok=True)
+
+
+def _piece(target: Path, k: int) -> Path:
+    """Piece k of a ranged write: `.out.csv.X1b2.part` -> `.out.csv.X1b2.1.part`, a name the
+    clean-up of a killed run's temp files (_remove_stale_parts) matches."""
+    return target.with_name(f"{target.stem}.{k}{target.suffix}")
 
 
 def _row_ranges(store: Store, rows: int) -> list[tuple[int, int]]:

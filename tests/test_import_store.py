@@ -189,6 +189,8 @@ def test_ranged_writer_writes_what_one_copy_writes(tmp_path: Path, monkeypatch: 
         if mode != "one":
             monkeypatch.setattr(config, "PARALLEL_WRITE_ROWS", 30)
         out = tmp_path / f"out-{mode}.csv"
+        stale = tmp_path / f".out-{mode}.csv.killed.1.part"  # a piece of a killed run
+        stale.write_text("x")
         with Store(tmp_path / f"s-{mode}.duckdb") as s:
             s.execute("SET threads = 4")
             ref = import_base(s, src)
@@ -202,7 +204,7 @@ def test_ranged_writer_writes_what_one_copy_writes(tmp_path: Path, monkeypatch: 
             else:
                 write_cleaned(s, ref, out, only=only, encoding=encoding)
         got[mode] = out.read_bytes()
-        assert not list(tmp_path.glob("out-*.csv.*")), "a piece was left behind"
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert got["ranges"] == got["one"] == got["in-transaction"]
     rows = list(csv.reader(got["one"].decode(encoding or "utf-8").splitlines()))
     assert rows[0][:2] == ["email", "note"] and rows[0][-1] == "extra"
@@ -254,3 +256,19 @@ def test_row_ranges_cover_every_row_number_once(monkeypatch: pytest.MonkeyPatch,
     assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(ranges))
     sizes = [min(hi, rows) - max(lo, 1) + 1 for lo, hi in ranges]
     assert sum(sizes) == rows and all(1 <= n <= -(-rows // count) for n in sizes)
+
+
+def test_pieces_of_a_killed_ranged_write_are_cleaned_up(tmp_path: Path) -> None:
+    """A run killed during a ranged write leaves its temp file and pieces; they carry the
+    temp file's pattern, so the next successful write removes them."""
+    import mailhygiene.output as output
+
+    out = tmp_path / "out.csv"
+    with output._atomic_part(out, tmp_path) as part:
+        pieces = [output._piece(part, k) for k in (1, 2, 3)]
+        for p in [part, *pieces]:
+            p.write_text("partial")
+        killed = {p.name for p in tmp_path.iterdir()}
+        assert len(killed) == 4
+        # (the rename below stands for the next run's success)
+    assert out.exists() and {p.name for p in tmp_path.iterdir()} == {"out.csv"}
