@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,12 +108,15 @@ def drop_bases(store: Store, ids: list[int]) -> dict[str, int]:
     return deleted
 
 
-def compact(store: Store) -> dict[str, Any]:
+def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
     """Rewrites the store into a new file and puts it in place of the old one: DuckDB reuses
     the space of deleted rows but never gives it back to the file system. The copy is made on
     the store's own connection, which keeps other processes out; it is checked (same tables,
     same row counts) before the rename. The caller closes `store` and must not use it again.
-    Returns the sizes before and after."""
+    With `compress`, columns stored uncompressed for import speed (contacts' address strings)
+    are compressed in the copy: about half the size, for a store kept as an archive; later
+    imports into it are slower (0.35 s per million rows). Returns the sizes before and
+    after."""
     path = store.path
     if not path.exists():
         raise StoreError(f"no store file at {path}")
@@ -127,7 +131,12 @@ def compact(store: Store) -> dict[str, Any]:
     try:
         store.execute(f"ATTACH '{_sql_path(tmp)}' AS mh_compact")
         try:
-            store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact')
+            if compress:
+                store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact (SCHEMA)')
+                _drop_uncompressed(store, "mh_compact", src)
+                store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact (DATA)')
+            else:
+                store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact')
             old, new = _table_counts(store, src), _table_counts(store, "mh_compact")
             if old != new:
                 raise StoreError("compaction check failed: the copy differs from the store "
@@ -141,7 +150,26 @@ def compact(store: Store) -> dict[str, Any]:
         Path(f"{tmp}.wal").unlink(missing_ok=True)
         raise
     return {"path": str(path), "bytes_before": before, "bytes_after": _file_size(path),
-            "tables": len(new)}
+            "tables": len(new), "compressed": compress}
+
+
+def _drop_uncompressed(store: Store, database: str, home: str) -> None:
+    """Recreates, empty, the tables of `database` whose DDL forces a compression method,
+    without that clause (DuckDB then picks one per segment). `home` is the connection's
+    default database, restored afterwards."""
+    for name, sql in store.fetchall(
+            "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = ? "
+            "AND sql ILIKE '%USING COMPRESSION%'", [database]):
+        store.execute(f'DROP TABLE "{database}"."{name}"')
+        # The stored DDL names the table unqualified: it is run with `database` as default.
+        store.execute(f'USE "{database}"')
+        try:
+            store.execute(_COMPRESSION_CLAUSE.sub("", str(sql)))
+        finally:
+            store.execute(f'USE "{home}"')
+
+
+_COMPRESSION_CLAUSE = re.compile(r"\s+USING\s+COMPRESSION\s+\w+", re.IGNORECASE)
 
 
 def _table_counts(store: Store, database: str) -> dict[str, int]:
