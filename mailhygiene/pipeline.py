@@ -91,8 +91,9 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     # rows of a base without a bases row, which the next import drops; a base exists only
     # once its bases row is committed.
     # DuckDB's create_function (the syntax stage's validator) imports numpy, 40 ms: done in a
-    # thread while DuckDB reads the file with the GIL released.
-    warm = threading.Thread(target=importlib.import_module, args=("numpy",), daemon=True)
+    # thread while DuckDB reads the file with the GIL released. Not a daemon: an import cut
+    # short by the interpreter's exit (a bad file fails fast) could crash it.
+    warm = threading.Thread(target=importlib.import_module, args=("numpy",))
     warm.start()
     try:
         loaded = load_input(store, p, fmt, stage)
