@@ -60,9 +60,11 @@ def test_info_lists_bases_and_counts(stocked: tuple[Path, Path, Path]) -> None:
     assert [(b["name"], b["rows"]) for b in data["bases"]] == [
         ("shared", 3000), ("shared", 20), ("c", 50)]
     assert data["counts"]["runs"] == 3 and data["counts"]["fingerprints"] == 3
+    assert [b["runs"] for b in data["bases"]] == [1, 1, 1]
+    assert all(b["last_run"] >= b["imported_at"] for b in data["bases"])
     assert data["bytes"] == db.stat().st_size
     text = run("store", "info", "--db", str(db)).output
-    assert "shared" in text and "3,000" in text
+    assert "shared" in text and "3,000" in text and "last run" in text
 
 
 def test_drop_removes_a_base_and_what_derives_from_it(stocked: tuple[Path, Path, Path],

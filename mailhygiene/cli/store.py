@@ -52,9 +52,10 @@ def info_cmd(db: str, as_json: bool) -> None:
         click.echo(json.dumps(data, sort_keys=True))
         return
     click.echo(f"{data['path']}: {_mib(data['bytes'])}")
-    click.echo(f"{'id':>4}  {'rows':>10}  {'imported':<19}  name")
+    click.echo(f"{'id':>4}  {'rows':>10}  {'imported':<19}  {'runs':>4}  {'last run':<19}  name")
     for b in data["bases"]:
         click.echo(f"{b['base_id']:>4}  {b['rows']:>10,}  {b['imported_at'][:19]:<19}  "
+                   f"{b['runs']:>4}  {(b['last_run'] or '-')[:19]:<19}  "
                    f"{strip_terminal_escapes(b['name'])}")
     for table, n in data["counts"].items():
         click.echo(f"{table:<14}{n:>12,}")

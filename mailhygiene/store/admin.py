@@ -38,13 +38,18 @@ class BaseInfo:
     imported_at: str
     sha256: str
     file: str
+    runs: int  # run records naming this base (check, compare...)
+    last_run: str | None  # when the latest of them started
 
 
 def bases(store: Store) -> list[BaseInfo]:
-    return [BaseInfo(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
+    return [BaseInfo(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                     int(r[6]), None if r[7] is None else str(r[7]))
             for r in store.fetchall(
-                "SELECT base_id, name, rows, CAST(imported_at AS VARCHAR), sha256, file "
-                "FROM bases ORDER BY base_id")]
+                "SELECT b.base_id, b.name, b.rows, CAST(b.imported_at AS VARCHAR), b.sha256, "
+                "b.file, count(r.run_id), CAST(max(r.started_at) AS VARCHAR) "
+                "FROM bases b LEFT JOIN runs r USING (base_id) "
+                "GROUP BY ALL ORDER BY b.base_id")]
 
 
 def info(store: Store) -> dict[str, Any]:
