@@ -97,8 +97,9 @@ class Progress(Protocol):
 StageProgress = Progress
 
 
-async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = None,
-                command: Sequence[str] = ()) -> dict[str, Any]:
+def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = None,
+          command: Sequence[str] = ()) -> dict[str, Any]:
+    """Runs a check; an event loop exists only while the network stages run (MX, SMTP)."""
     level = parse_level(opts.level)
     if level is Level.SMTP:
         smtp_options(opts)  # fail fast on missing or malformed --helo / --mail-from
@@ -120,7 +121,11 @@ async def check(store: Store, opts: CheckOptions, *, progress: StageProgress | N
         stats = import_paths(store, opts.bounces, base_name=base.name)
         extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
                                      "new_events": stats.new_events}
-    facts = await _gather_facts(store, base, level, opts, progress)
+    facts = Facts()
+    if level in (Level.MX, Level.SMTP):
+        import asyncio
+
+        facts = asyncio.run(_gather_facts(store, base, level, opts, progress))
     # Phones do not depend on the email verdicts; the stage is atomic on its own and runs
     # before the transaction below (inside it, DuckDB 2.0 lost the rows of the bulk phone
     # path's temp tables, sending every cell to the slow path: tests/test_check_phones.py).
@@ -184,19 +189,19 @@ def _distinct_domains(store: Store, base: BaseRef) -> list[str]:
 
 async def _gather_facts(store: Store, base: BaseRef, level: Level, opts: CheckOptions,
                         progress: Progress | None) -> Facts:
-    facts = Facts()
-    if level in (Level.MX, Level.SMTP):
-        from mailhygiene import config, mx
+    """The network stages of an MX or SMTP check."""
+    from mailhygiene import config, mx
 
-        domains = _distinct_domains(store, base)
-        dns_opts = mx.DnsOptions(
-            nameservers=tuple(opts.nameservers),
-            concurrency=opts.dns_concurrency or config.DNS_CONCURRENCY,
-            timeout=opts.dns_timeout or config.DNS_TIMEOUT,
-            allow_loopback=opts.allow_loopback, refresh=opts.refresh_dns)
-        tick = progress.counter("DNS domains", len(domains)) if progress else None
-        facts.domains, facts.dns_queries = await mx.check_domains(store, domains, dns_opts,
-                                                                  progress=tick)
+    facts = Facts()
+    domains = _distinct_domains(store, base)
+    dns_opts = mx.DnsOptions(
+        nameservers=tuple(opts.nameservers),
+        concurrency=opts.dns_concurrency or config.DNS_CONCURRENCY,
+        timeout=opts.dns_timeout or config.DNS_TIMEOUT,
+        allow_loopback=opts.allow_loopback, refresh=opts.refresh_dns)
+    tick = progress.counter("DNS domains", len(domains)) if progress else None
+    facts.domains, facts.dns_queries = await mx.check_domains(store, domains, dns_opts,
+                                                              progress=tick)
     if level is Level.SMTP:
         from mailhygiene import smtp
 

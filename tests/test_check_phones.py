@@ -4,7 +4,6 @@ figures in the summary, columns in the cleaned CSV."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from pathlib import Path
 
@@ -28,8 +27,8 @@ def test_check_uses_the_bulk_phone_path(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(phones, "check_phone", counting)
     out = tmp_path / "out.csv"
     with Store(tmp_path / "s.duckdb") as store:
-        summary = asyncio.run(checker.check(store, checker.CheckOptions(
-            input=str(src), level="syntax", output=str(out))))
+        summary = checker.check(store, checker.CheckOptions(
+            input=str(src), level="syntax", output=str(out)))
     with src.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f, delimiter=";"))[1:]
     distinct = {c for r in rows for c in (r[4], r[5]) if c}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Any
 
@@ -94,8 +93,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     show = make_progress(progress)
     try:
         with open_store(db) as store:
-            summary: dict[str, Any] = asyncio.run(
-                run_check(store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]]))
+            summary: dict[str, Any] = run_check(
+                store, opts, progress=show, command=["mailhygiene", *sys.argv[1:]])
             if html:
                 from mailhygiene.report import write_check_report
 
