@@ -271,16 +271,21 @@ def decide_cells(store: Store, raw_table: str, out_table: str, region: str) -> N
         f"SELECT DISTINCT r.raw FROM {raw_table} r ANTI JOIN _mh_phone_fast f USING (raw) "
         "WHERE r.raw IS NOT NULL")]
     results = [check_phone(r, region) for r in raws]
-    # The slow path's verdicts reach DuckDB as list parameters, unnested in the statement.
+    # The slow path's verdicts reach DuckDB as list parameters, unnested in the statement,
+    # and join the fast ones in their table, which is then renamed (copying the fast path's
+    # rows into a new table cost 0.17 s for 1.5M cells).
     try:
-        store.execute(
-            f"CREATE OR REPLACE TEMP TABLE {out_table} AS SELECT * FROM _mh_phone_fast "
-            "UNION ALL SELECT unnest($raw::VARCHAR[]), unnest($status::VARCHAR[]), "
-            "unnest($reason::VARCHAR[]), unnest($e164::VARCHAR[]), unnest($ntype::VARCHAR[]), "
-            "unnest($region::VARCHAR[])",
-            {"raw": raws, "status": [r.status.value for r in results],
-             "reason": [r.reason.value for r in results], "e164": [r.e164 for r in results],
-             "ntype": [r.number_type for r in results], "region": [r.region for r in results]})
+        if raws:
+            store.execute(
+                "INSERT INTO _mh_phone_fast SELECT unnest($raw::VARCHAR[]), "
+                "unnest($status::VARCHAR[]), unnest($reason::VARCHAR[]), "
+                "unnest($e164::VARCHAR[]), unnest($ntype::VARCHAR[]), unnest($region::VARCHAR[])",
+                {"raw": raws, "status": [r.status.value for r in results],
+                 "reason": [r.reason.value for r in results],
+                 "e164": [r.e164 for r in results], "ntype": [r.number_type for r in results],
+                 "region": [r.region for r in results]})
+        store.execute(f"DROP TABLE IF EXISTS {out_table}")
+        store.execute(f"ALTER TABLE _mh_phone_fast RENAME TO {out_table}")
     finally:
         store.execute("DROP TABLE IF EXISTS _mh_phone_fast")
 
