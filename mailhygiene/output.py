@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from mailhygiene import config
-from mailhygiene.errors import InputError, MailhygieneError
+from mailhygiene.errors import InputError
 from mailhygiene.ingest import InputFormat
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
+from mailhygiene.store.core import sql_path
 from mailhygiene.store.txn import in_transaction
 from mailhygiene.types import Status
 
@@ -173,7 +174,8 @@ def _copy_rows(store: Store, rows: int, columns: str,
     opts = f"FORMAT csv, {copy_opts}"
     ranges = _row_ranges(store, rows)
     if len(ranges) < 2 or in_transaction(store):
-        store.execute(f"COPY (SELECT {columns} {source_of(None)}) TO '{_sql_path(target)}' "
+        path = sql_path(target, "temp")
+        store.execute(f"COPY (SELECT {columns} {source_of(None)}) TO '{path}' "
                       f"({opts}, HEADER {str(header).lower()})")
         return
     pieces = [target] + [_piece(target, k) for k in range(1, len(ranges))]
@@ -182,8 +184,9 @@ def _copy_rows(store: Store, rows: int, columns: str,
         cur = store.cursor()
         try:
             with_header = str(header and k == 0).lower()
-            cur.execute(f"COPY (SELECT {columns} {source_of(ranges[k])}) TO "
-                        f"'{_sql_path(pieces[k])}' ({opts}, HEADER {with_header})")
+            path = sql_path(pieces[k], "temp")
+            cur.execute(f"COPY (SELECT {columns} {source_of(ranges[k])}) TO '{path}' "
+                        f"({opts}, HEADER {with_header})")
         finally:
             cur.close()
 
@@ -349,9 +352,3 @@ def _transcode(src: object, dst: object, enc: str) -> None:
         if not chunk:
             break
 
-
-def _sql_path(p: Path) -> str:
-    s = str(p)
-    if "'" in s:
-        raise MailhygieneError(f"unsupported character in temp path: {s}")
-    return s

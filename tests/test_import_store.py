@@ -272,3 +272,16 @@ def test_pieces_of_a_killed_ranged_write_are_cleaned_up(tmp_path: Path) -> None:
         assert len(killed) == 4
         # (the rename below stands for the next run's success)
     assert out.exists() and {p.name for p in tmp_path.iterdir()} == {"out.csv"}
+
+
+@pytest.mark.parametrize(("path", "ok"), [
+    ("/tmp/out.csv", True), ("/tmp/d é/out.csv", True), ("/tmp/l'export/out.csv", False),
+])
+def test_paths_written_into_sql_refuse_a_quote(path: str, ok: bool) -> None:
+    from mailhygiene.store.core import sql_path
+
+    if ok:
+        assert sql_path(Path(path), "temp") == path
+    else:
+        with pytest.raises(StoreError, match="unsupported character in temp path"):
+            sql_path(Path(path), "temp")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailhygiene.errors import InputError, StoreError
+from mailhygiene.store.core import sql_path
 from mailhygiene.store.txn import atomic
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB creates the file itself
     try:
-        store.execute(f"ATTACH '{_sql_path(tmp)}' AS mh_compact")
+        store.execute(f"ATTACH '{sql_path(tmp, 'store')}' AS mh_compact")
         try:
             if compress:
                 store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact (SCHEMA)')
@@ -187,9 +188,3 @@ def _table_counts(store: Store, database: str) -> dict[str, int]:
 def _file_size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
-
-def _sql_path(p: Path) -> str:
-    s = str(p)
-    if "'" in s:
-        raise StoreError(f"unsupported character in store path: {s}")
-    return s

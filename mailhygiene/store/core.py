@@ -296,6 +296,15 @@ class Store:
         )
 
 
+def sql_path(p: Path, what: str) -> str:
+    """A file path for a statement that cannot take it as a parameter (COPY ... TO, ATTACH);
+    a path with a quote is refused rather than escaped. `what` names the path in the error."""
+    s = str(p)
+    if "'" in s:
+        raise StoreError(f"unsupported character in {what} path: {s}")
+    return s
+
+
 def merged_flags_sql(*parts: str) -> str:
     """SQL for the union of comma-separated flag lists (columns or literals, NULL as empty),
     sorted and without duplicates: how every stage adds flags to contacts.flags."""
