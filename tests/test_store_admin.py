@@ -185,3 +185,53 @@ def test_a_closed_pipe_is_not_an_error(stocked: tuple[Path, Path, Path]) -> None
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 141, err
     assert err == ""
+
+
+def test_an_opener_during_the_rename_writes_to_the_new_file(
+        stocked: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process that opens the store between compaction's close and its rename waits,
+    then opens the compacted file: its writes are not lost in the replaced one."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    db, _, _ = stocked
+    writer = ("import sys; from mailhygiene.store import Store; print('ready', flush=True); "
+              "s = Store(sys.argv[1]); s.execute('CREATE TABLE marker AS SELECT 42 AS x'); "
+              "s.close()")
+    real_replace = os.replace
+    procs: list[subprocess.Popen[str]] = []
+
+    def replace_late(src: str, dst: str) -> None:
+        p = subprocess.Popen([sys.executable, "-c", writer, str(db)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        procs.append(p)
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+        time.sleep(1.0)  # time enough to open the old file and write, were it not held
+        real_replace(src, dst)
+
+    monkeypatch.setattr(admin.os, "replace", replace_late)
+    with Store(db) as s:
+        admin.compact(s)
+    _, err = procs[0].communicate(timeout=60)
+    assert procs[0].returncode == 0, err
+    assert counts(db)["marker"] == 1
+
+
+def test_compaction_gives_up_when_the_file_stays_held(stocked: tuple[Path, Path, Path],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second Store on the file in the same process holds it: the compaction stops with a
+    clear error instead of waiting forever, and the store is as it was."""
+    import mailhygiene.store.core as core
+    from mailhygiene.errors import StoreBusyError
+
+    db, _, _ = stocked
+    before = counts(db)
+    monkeypatch.setattr(core, "REPLACE_WAIT_S", 0.2)
+    with Store(db) as s, Store(db) as other:
+        with pytest.raises(StoreBusyError, match="held open elsewhere"):
+            admin.compact(s)
+        assert other.scalar("SELECT count(*) FROM bases") == 3
+    assert counts(db) == before
+    assert not [p.name for p in db.parent.iterdir() if ".compact" in p.name]

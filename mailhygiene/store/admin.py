@@ -149,8 +149,11 @@ def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
                                  f"({json.dumps(old)} vs {json.dumps(new)}); nothing changed")
         finally:
             store.execute("DETACH mh_compact")
-        store.close()
-        os.replace(tmp, path)
+        store.close_for_replacement()
+        try:
+            os.replace(tmp, path)
+        finally:
+            store.release_file_lock()
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)

@@ -5,9 +5,11 @@ their own module under `mailhygiene.store` and call `Store.ensure` with it."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -90,6 +92,9 @@ CORE_DDL = (
     )""",
 )
 
+# How long `store compact` waits for other openers of the file before giving up.
+REPLACE_WAIT_S = 10.0
+
 _LOCK_RE = re.compile(r"lock|in use|conflicting", re.I)
 
 
@@ -102,9 +107,11 @@ class Store:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self._file_lock = _hold_store_file(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as e:
+            self.release_file_lock()
             if _LOCK_RE.search(str(e)):
                 raise StoreBusyError(
                     f"store is in use by another process: {self.path} "
@@ -112,13 +119,14 @@ class Store:
                 ) from e
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         except duckdb.Error as e:
+            self.release_file_lock()
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         self._pending_removal: list[str] = []
         limit = os.environ.get("MAILHYGIENE_MEMORY_LIMIT") or config.MEMORY_LIMIT
         try:
             self.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
         except duckdb.Error as e:
-            self.con.close()
+            self.close()
             raise StoreError(f"MAILHYGIENE_MEMORY_LIMIT: not a memory size: {limit!r}") from e
         if not read_only:
             self.ensure(CORE_DDL)
@@ -234,6 +242,7 @@ class Store:
         other.path = self.path
         other.con = self.con.cursor()
         other._pending_removal = []
+        other._file_lock = None  # the parent's
         return other
 
     @contextmanager
@@ -261,6 +270,36 @@ class Store:
             with suppress(duckdb.Error):
                 self.con.remove_function(name)
         self.con.close()
+        self.release_file_lock()
+
+    def close_for_replacement(self) -> None:
+        """Closes the store but keeps other mailhygiene processes from opening its file until
+        `release_file_lock()`: the file is about to be replaced (store compact), and a process
+        that opened the old one in between would write to a file nobody reads again."""
+        if self._file_lock is not None:
+            # Openers hold the shared lock only for an instant (DuckDB's lock then stops them),
+            # but one that never lets go (another Store on this file in the same process) must
+            # not hang the compaction: it gives up, and the caller leaves the store as it was.
+            deadline = time.monotonic() + REPLACE_WAIT_S
+            while True:
+                try:
+                    fcntl.flock(self._file_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreBusyError(f"store is held open elsewhere: {self.path}"
+                                             ) from None
+                    time.sleep(0.01)
+        for name in self._pending_removal:
+            with suppress(duckdb.Error):
+                self.con.remove_function(name)
+        self.con.close()
+
+    def release_file_lock(self) -> None:
+        if self._file_lock is not None:
+            os.close(self._file_lock)
+            self._file_lock = None
+
 
     def __enter__(self) -> Store:
         return self
@@ -294,6 +333,26 @@ class Store:
             "UPDATE runs SET finished_at = ?, summary = ?, base_id = ? WHERE run_id = ?",
             [now(), json.dumps(summary, default=str), base_id, run_id],
         )
+
+
+def _hold_store_file(path: Path) -> int | None:
+    """A shared flock on the store file, held while it is open (DuckDB's own lock is an fcntl
+    lock, which this does not touch). `store compact` takes it exclusively between closing the
+    store and renaming its copy over it; an opener waiting meanwhile finds the file replaced
+    and takes the new one. None when there is no file yet (nothing to replace)."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None  # not there yet, or unreadable: DuckDB gives the error
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            current = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            current = False
+        if current:
+            return fd
+        os.close(fd)
 
 
 def sql_path(p: Path, what: str) -> str:
