@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -330,3 +331,58 @@ def test_restart_reimports(tmp_path: Path, db: str) -> None:
     s = json.loads(run("check", str(src), "--level", "syntax", "--json", "--restart",
                        "--db", db).output)
     assert not s["reused_import"]
+
+
+# (command line with {in}, {other}, {link}, {hard}, {db} placeholders, what the error names)
+CLASHES = [
+    ("check {in} -o {in}", "-o .* is the input"),
+    ("check {in} -o {link}", "-o .* is the input"),
+    ("check {link} -o {hard}", "-o .* is the input"),
+    ("check {in} --html {in}", "--html .* is the input"),
+    ("check {in} --bounces {other} -o {other}", "-o .* is the input"),
+    ("check {in} -o {db}", r"-o .* is the store \(--db\)"),
+    ("check {in} -o {db}.wal", "is the store's write-ahead log"),
+    ("check {in} -o {other}.out --html {other}.out", "--html .* is also the file of -o"),
+    ("check {db}", r"input .* is the store \(--db\)"),
+    ("compare {in} {other} --html {other}", "--html .* is the input"),
+    ("compare {in} {other} --html {db}", r"--html .* is the store \(--db\)"),
+    ("fingerprint {in} --export {in}", "--export .* is the input"),
+    ("report -o {db}", r"-o .* is the store \(--db\)"),
+]
+
+
+@pytest.mark.parametrize(("line", "error"), CLASHES)
+def test_outputs_never_overwrite_inputs_or_the_store(tmp_path: Path, line: str,
+                                                     error: str) -> None:
+    """An output path naming an input (directly, by symlink or hard link), the store or
+    another output is refused with one line and exit 2, and nothing is touched."""
+    src = write(tmp_path, "in.csv", "email,name\na@example.org,x\nb@@x,y\n")
+    other = write(tmp_path, "other.csv", "email\nc@example.org\n")
+    (tmp_path / "link.csv").symlink_to(src)
+    (tmp_path / "hard.csv").hardlink_to(src)
+    db = tmp_path / "store.duckdb"
+    assert run("check", str(src), "--level", "syntax", "--db", str(db)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    names = {"in": src, "other": other, "link": tmp_path / "link.csv",
+             "hard": tmp_path / "hard.csv", "db": db}
+    args = line.format(**{k: str(v) for k, v in names.items()}).split()
+    r = CliRunner().invoke(main, [*args, "--db", str(db)])
+    assert r.exit_code == 2, r.output
+    assert re.search(error, r.output), r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    """DuckDB 2 opens a CSV as an in-memory database: `--db contacts.csv` would run, record
+    nothing and leave no trace. Any existing non-DuckDB file is refused."""
+    src = write(tmp_path, "in.csv", "email\na@example.org\n")
+    other = write(tmp_path, "contacts.csv", "email\nb@example.org\n")
+    (tmp_path / "empty.duckdb").write_bytes(b"")
+    for db in (other, tmp_path / "empty.duckdb"):
+        for args in (["check", str(src), "--level", "syntax"], ["store", "info"],
+                     ["report", "-o", str(tmp_path / "r.html")]):
+            r = CliRunner().invoke(main, [*args, "--db", str(db)])
+            assert r.exit_code == 2, r.output
+            assert "not a mailhygiene store" in r.output
+    assert other.read_text() == "email\nb@example.org\n"

@@ -10,7 +10,7 @@ import click
 from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
-from mailhygiene.cli.common import db_option, make_progress, print_summary
+from mailhygiene.cli.common import db_option, make_progress, print_summary, refuse_overwrites
 from mailhygiene.output import parse_only
 from mailhygiene.store import open_store
 
@@ -90,6 +90,7 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         rate=rate, greylist_delay=greylist_delay, bounces=bounces,
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
+    refuse_overwrites({"-o": output, "--html": html}, [input_path, *bounces], db)
     show = make_progress(progress)
     try:
         with open_store(db) as store:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from mailhygiene import config
+from mailhygiene.errors import InputError
 from mailhygiene.privacy import strip_terminal_escapes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -19,6 +21,38 @@ def db_option(f: F) -> F:
     return click.option("--db", default=config.DEFAULT_DB, show_default=True,
                         envvar="MAILHYGIENE_DB", type=click.Path(dir_okay=False),
                         help="DuckDB store file.")(f)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: compare where they would be
+        return a.resolve() == b.resolve()
+
+
+def refuse_overwrites(outputs: Mapping[str, str | None], inputs: Iterable[str | None] = (),
+                      db: str | None = None) -> None:
+    """Refuses, before any work, an output file that is an input, the store or another
+    output (by path, link or hard link): writing it would destroy what the run reads (inputs
+    are never modified) or another of its results. An input that is the store is refused
+    too. `outputs` maps each option to its path; inputs that are not files (stored base
+    names) are skipped."""
+    claimed: list[tuple[str, Path]] = []
+    if db:
+        claimed += [("the store (--db)", Path(db)),
+                    ("the store's write-ahead log", Path(f"{db}.wal"))]
+    for p in inputs:
+        if p and Path(p).is_file():
+            if db and _same_file(Path(p), Path(db)):
+                raise InputError(f"input {p} is the store (--db): give the contact file")
+            claimed.append((f"the input {p} (inputs are never modified)", Path(p)))
+    for option, p in outputs.items():
+        if not p:
+            continue
+        for what, other in claimed:
+            if _same_file(Path(p), other):
+                raise InputError(f"{option} {p} is {what}: choose another file")
+        claimed.append((f"also the file of {option}", Path(p)))
 
 
 def progress_enabled(flag: bool | None) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from mailhygiene import config
-from mailhygiene.cli.common import db_option
+from mailhygiene.cli.common import db_option, refuse_overwrites
 from mailhygiene.compare import Comparison, FingerprintComparison, compare_fingerprint_files
 from mailhygiene.compare import compare_inputs as run_compare
 from mailhygiene.fingerprint import (
@@ -90,6 +90,8 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
     MinHash estimate with its error and, as `evidence`, a likelihood ratio for "B derives from
     A's base" against "B was collected independently"."""
     result: Comparison | FingerprintComparison
+    refuse_overwrites({"--html": html}, [a, b, reference, *a_bounces],
+                      None if fingerprints_only else db)
     if fingerprints_only:
         if html:
             raise click.UsageError("--html needs the bases, not only fingerprints")
@@ -209,6 +211,7 @@ def fingerprint(source: str, import_path: str | None, name: str | None, num_perm
                                    "`fingerprint import FILE.json`")
         _import_fingerprint(import_path, name, num_perm, key_file, db, as_json)
         return
+    refuse_overwrites({"--export": export}, [source], db)
     with open_store(db) as store:
         fp = fingerprint_input(store, source, _key(store, key_file),
                                params=MinHashParams(num_perm=num_perm), name=name, export=export)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mailhygiene.cli.common import db_option
+from mailhygiene.cli.common import db_option, refuse_overwrites
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.report import write_report
 from mailhygiene.store import open_store
@@ -32,6 +32,7 @@ def report(kind: str, run_id: int | None, latest: bool, lang: str, output: str,
     """
     if latest and run_id is not None:
         raise click.UsageError("give --run ID or --latest, not both")
+    refuse_overwrites({"-o": output}, db=db)
     with open_store(db, read_only=True) as store:
         path, rid = write_report(store, output, kind=kind, run_id=run_id, lang=lang,
                                  show_addresses=show_addresses)

@@ -107,6 +107,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        _refuse_foreign_file(self.path)
         self._file_lock = _hold_store_file(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
@@ -333,6 +334,21 @@ class Store:
             "UPDATE runs SET finished_at = ?, summary = ?, base_id = ? WHERE run_id = ?",
             [now(), json.dumps(summary, default=str), base_id, run_id],
         )
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """A store is a DuckDB file or does not exist yet. DuckDB 2 opens some other files without
+    complaint (a CSV becomes an in-memory database with the file as a view), so `--db
+    contacts.csv` would run and record nothing."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreError(f"cannot open store {path}: {e}") from e
+    if head[8:12] != b"DUCK":
+        raise StoreError(f"not a mailhygiene store (a DuckDB file): {path}")
 
 
 def _hold_store_file(path: Path) -> int | None:
