@@ -48,6 +48,14 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _strip_sql(expr: str, chars: str) -> str:
+    """`expr` without any of `chars`: nested replace() calls, 0.16 s per 1.5M cells against
+    0.22 s for translate(), which maps characters one by one."""
+    for ch in chars:
+        expr = f"replace({expr}, {_q(ch)}, '')"
+    return expr
+
+
 def _metadata(region: str) -> Any:
     return PhoneMetadata.metadata_for_region(region, None)
 
@@ -216,7 +224,7 @@ def decide_fast(store: Store, raw_table: str, out_table: str, default_region: st
     store.execute(f"""
     CREATE OR REPLACE TEMP TABLE {src} AS
     WITH s AS MATERIALIZED (
-      SELECT raw, translate(body, ' .-()+', '') AS d, contains(body, '+') AS plus
+      SELECT raw, {_strip_sql('body', ' .-()+')} AS d, contains(body, '+') AS plus
       FROM (SELECT raw, CASE WHEN regexp_matches(raw, '^[ (+0-9]') THEN raw
                              ELSE regexp_replace(raw, {_q(_LABEL)}, '') END AS body
             FROM {raw_table} WHERE raw IS NOT NULL AND length(raw) <= 60)

@@ -314,3 +314,13 @@ def test_valid_means_library_is_valid_number(region: str) -> None:
             continue
         if raw.strip() and not any(c.isalpha() for c in raw) and "/" not in raw:
             assert (verdict.status == PhoneStatus.VALID) == phonenumbers.is_valid_number(num), raw
+
+
+@pytest.mark.parametrize("cell", ["", "06 61 23 45 67", "+212 (0)6-61.23.45.67", "...---",
+                                  "(+33) 1 23", "é 1.2", "++--..(())  ", "a+b-c.d(e)f g"])
+def test_strip_sql_deletes_exactly_the_characters(store: Store, cell: str) -> None:
+    from mailhygiene.phones_fast import _strip_sql
+
+    got = store.scalar(f"SELECT {_strip_sql('c', ' .-()+')} FROM (SELECT ?::VARCHAR AS c)",
+                       [cell])
+    assert got == cell.translate({ord(ch): None for ch in " .-()+"})
