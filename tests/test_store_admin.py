@@ -221,8 +221,12 @@ def test_an_opener_during_the_rename_writes_to_the_new_file(
 
 def test_compaction_gives_up_when_the_file_stays_held(stocked: tuple[Path, Path, Path],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A second Store on the file in the same process holds it: the compaction stops with a
-    clear error instead of waiting forever, and the store is as it was."""
+    """Another Store on the file in this process, or another process that keeps the file's
+    shared lock: the compaction stops with a clear error instead of replacing a file in use
+    or waiting forever, and the store is as it was."""
+    import subprocess
+    import sys
+
     import mailhygiene.store.core as core
     from mailhygiene.errors import StoreBusyError
 
@@ -230,8 +234,36 @@ def test_compaction_gives_up_when_the_file_stays_held(stocked: tuple[Path, Path,
     before = counts(db)
     monkeypatch.setattr(core, "REPLACE_WAIT_S", 0.2)
     with Store(db) as s, Store(db) as other:
-        with pytest.raises(StoreBusyError, match="held open elsewhere"):
+        with pytest.raises(StoreBusyError, match="held open elsewhere in this process"):
             admin.compact(s)
         assert other.scalar("SELECT count(*) FROM bases") == 3
+    holder = ("import fcntl, sys, time; f = open(sys.argv[1], 'rb'); "
+              "fcntl.flock(f, fcntl.LOCK_SH); print('held', flush=True); time.sleep(60)")
+    p = subprocess.Popen([sys.executable, "-c", holder, str(db)], stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        assert p.stdout is not None and p.stdout.readline() == "held\n"
+        with Store(db) as s, pytest.raises(StoreBusyError, match="held open elsewhere"):
+            admin.compact(s)
+    finally:
+        p.kill()
+        p.wait()
     assert counts(db) == before
     assert not [p.name for p in db.parent.iterdir() if ".compact" in p.name]
+
+
+def test_a_second_store_in_the_process_keeps_duckdbs_lock(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops the process's POSIX locks on it, DuckDB's
+    included: opening and closing a second Store on the same file must leave the first one's
+    lock in place, so another process is still kept out."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    probe = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1])", str(db)]
+    with Store(db) as s:
+        s.execute("CREATE TABLE t AS SELECT 1 AS x")
+        with Store(db) as again:
+            assert again.scalar("SELECT x FROM t") == 1
+        assert subprocess.run(probe, capture_output=True).returncode != 0
+    assert subprocess.run(probe, capture_output=True).returncode == 0

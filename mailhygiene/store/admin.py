@@ -153,7 +153,7 @@ def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
         try:
             os.replace(tmp, path)
         finally:
-            store.release_file_lock()
+            store.release_file()
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)

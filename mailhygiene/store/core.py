@@ -5,11 +5,9 @@ their own module under `mailhygiene.store` and call `Store.ensure` with it."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ import duckdb.func as duckdb_func
 
 from mailhygiene import config
 from mailhygiene.errors import StoreBusyError, StoreError
+from mailhygiene.store import filelock
 
 CORE_DDL = (
     "CREATE SEQUENCE IF NOT EXISTS base_ids START 1",
@@ -107,12 +106,11 @@ class Store:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        _refuse_foreign_file(self.path)
-        self._file_lock = _hold_store_file(self.path)
+        self._held = filelock.hold(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as e:
-            self.release_file_lock()
+            self.release_file()
             if _LOCK_RE.search(str(e)):
                 raise StoreBusyError(
                     f"store is in use by another process: {self.path} "
@@ -120,9 +118,15 @@ class Store:
                 ) from e
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         except duckdb.Error as e:
-            self.release_file_lock()
+            self.release_file()
             raise StoreError(f"cannot open store {self.path}: {e}") from e
         self._pending_removal: list[str] = []
+        if self._held is None:  # DuckDB has just created the file: held from now on
+            try:
+                self._held = filelock.hold(self.path)
+            except StoreError:
+                self.con.close()
+                raise
         limit = os.environ.get("MAILHYGIENE_MEMORY_LIMIT") or config.MEMORY_LIMIT
         try:
             self.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
@@ -243,7 +247,7 @@ class Store:
         other.path = self.path
         other.con = self.con.cursor()
         other._pending_removal = []
-        other._file_lock = None  # the parent's
+        other._held = None  # the parent's
         return other
 
     @contextmanager
@@ -271,36 +275,24 @@ class Store:
             with suppress(duckdb.Error):
                 self.con.remove_function(name)
         self.con.close()
-        self.release_file_lock()
+        self.release_file()
 
     def close_for_replacement(self) -> None:
         """Closes the store but keeps other mailhygiene processes from opening its file until
-        `release_file_lock()`: the file is about to be replaced (store compact), and a process
-        that opened the old one in between would write to a file nobody reads again."""
-        if self._file_lock is not None:
-            # Openers hold the shared lock only for an instant (DuckDB's lock then stops them),
-            # but one that never lets go (another Store on this file in the same process) must
-            # not hang the compaction: it gives up, and the caller leaves the store as it was.
-            deadline = time.monotonic() + REPLACE_WAIT_S
-            while True:
-                try:
-                    fcntl.flock(self._file_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise StoreBusyError(f"store is held open elsewhere: {self.path}"
-                                             ) from None
-                    time.sleep(0.01)
+        `release_file()`: the file is about to be replaced (store compact), and a process that
+        opened the old one in between would write to a file nobody reads again. Raises
+        StoreBusyError, the store still open, if the file stays held elsewhere."""
+        if self._held is not None:
+            self._held.take_exclusive(REPLACE_WAIT_S)
         for name in self._pending_removal:
             with suppress(duckdb.Error):
                 self.con.remove_function(name)
         self.con.close()
 
-    def release_file_lock(self) -> None:
-        if self._file_lock is not None:
-            os.close(self._file_lock)
-            self._file_lock = None
-
+    def release_file(self) -> None:
+        if self._held is not None:
+            self._held.release()
+            self._held = None
 
     def __enter__(self) -> Store:
         return self
@@ -334,41 +326,6 @@ class Store:
             "UPDATE runs SET finished_at = ?, summary = ?, base_id = ? WHERE run_id = ?",
             [now(), json.dumps(summary, default=str), base_id, run_id],
         )
-
-
-def _refuse_foreign_file(path: Path) -> None:
-    """A store is a DuckDB file or does not exist yet. DuckDB 2 opens some other files without
-    complaint (a CSV becomes an in-memory database with the file as a view), so `--db
-    contacts.csv` would run and record nothing."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(12)
-    except FileNotFoundError:
-        return
-    except OSError as e:
-        raise StoreError(f"cannot open store {path}: {e}") from e
-    if head[8:12] != b"DUCK":
-        raise StoreError(f"not a mailhygiene store (a DuckDB file): {path}")
-
-
-def _hold_store_file(path: Path) -> int | None:
-    """A shared flock on the store file, held while it is open (DuckDB's own lock is an fcntl
-    lock, which this does not touch). `store compact` takes it exclusively between closing the
-    store and renaming its copy over it; an opener waiting meanwhile finds the file replaced
-    and takes the new one. None when there is no file yet (nothing to replace)."""
-    while True:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            return None  # not there yet, or unreadable: DuckDB gives the error
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        try:
-            current = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except OSError:
-            current = False
-        if current:
-            return fd
-        os.close(fd)
 
 
 def sql_path(p: Path, what: str) -> str:
