@@ -48,8 +48,10 @@ def test_rfc4231_vectors_in_duckdb(store: Store, key: bytes, data: str, digest: 
 
 @settings(max_examples=60, deadline=None)
 @given(secret=st.binary(min_size=1, max_size=150),
-       values=st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=80),
-                       max_size=8))
+       # Lone surrogates excluded: no decoded file yields them, and DuckDB refuses them.
+       values=st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00",
+                                                      blacklist_categories=("Cs",)),
+                               max_size=80), max_size=8))
 def test_bulk_sql_equals_python_hmac(secret: bytes, values: list[str]) -> None:
     """Any key length (short, one block, longer than a block) and any Unicode text, including
     backslashes that a VARCHAR -> BLOB cast would misread as escapes."""
