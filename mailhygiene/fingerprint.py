@@ -33,6 +33,7 @@ from mailhygiene import __version__
 from mailhygiene.config import FINGERPRINT_NUM_PERM, FINGERPRINT_SCHEME, FINGERPRINT_SEED
 from mailhygiene.errors import InputError
 from mailhygiene.keys import HmacKey, base_hash64
+from mailhygiene.outfile import write_text
 from mailhygiene.store import Store
 from mailhygiene.store import fingerprints as fpsql
 from mailhygiene.store.core import now
@@ -201,7 +202,7 @@ def fingerprint_from_row(row: fpsql.FingerprintRow) -> Fingerprint:
 
 
 def export_fingerprint(fp: Fingerprint, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(fp.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(fp.to_json(), indent=2) + "\n")
 
 
 def load_fingerprint_file(path: str | Path, *, name: str | None = None) -> Fingerprint:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import re
 import shutil
 import tempfile
@@ -18,6 +17,7 @@ from typing import Any
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import InputFormat
+from mailhygiene.outfile import real_target, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
 from mailhygiene.store.core import sql_path
@@ -54,10 +54,13 @@ def neutralize(value: str) -> str:
 
 
 def parse_only(only: str | None) -> set[str] | None:
-    if not only:
+    """`--only valid,unknown`: status names, any case, comma-separated."""
+    if only is None:
         return None
-    wanted = {s.strip() for s in only.split(",") if s.strip()}
+    wanted = {s.strip().lower() for s in only.split(",") if s.strip()}
     known = {s.value for s in Status}
+    if not wanted:
+        raise InputError(f"--only: no status given; choose from {', '.join(sorted(known))}")
     bad = wanted - known
     if bad:
         raise InputError(
@@ -65,6 +68,36 @@ def parse_only(only: str | None) -> set[str] | None:
             f"choose from {', '.join(sorted(known))}"
         )
     return wanted
+
+
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|",
+                    "space": " "}
+
+
+def parse_delimiter(value: str | None, option: str) -> str | None:
+    """A CSV delimiter option: one character, or a name (`tab`, `\\t` as typed in a shell,
+    `semicolon`...). Refused: the quote character, line breaks and NUL, which would make the
+    file unreadable."""
+    if value is None:
+        return None
+    d = _DELIMITER_NAMES.get(value.lower(), value)
+    if len(d) != 1 or d in "\"\r\n\0":
+        raise InputError(f"{option}: {value!r} is not a usable delimiter; give one character "
+                         "such as , ; | or tab")
+    return d
+
+
+def parse_encoding(value: str | None, option: str) -> str | None:
+    """A text encoding Python knows, by its canonical name (UTF8 -> utf-8)."""
+    if value is None:
+        return None
+    try:
+        info = codecs.lookup(value)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"{option}: unknown text encoding {value!r} (e.g. utf-8, cp1252)")
+    return info.name
 
 
 def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
@@ -76,6 +109,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     if out_path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputError("cleaned output is written as CSV; give -o a .csv name")
     fmt = base.fmt
+    delimiter = parse_delimiter(delimiter, "--out-delimiter")
+    encoding = parse_encoding(encoding, "--out-encoding")
     delim = delimiter or (fmt.delimiter if fmt.kind == "csv" else ",")
     enc = encoding or _output_encoding(fmt.encoding)
     bom = fmt.bom if encoding is None else False
@@ -125,9 +160,6 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     names = header if direct else [f"o{k}" for k in range(1, len(select) + 1)]
     select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
     columns = ", ".join(select)
-    out_dir = out_path.parent if str(out_path.parent) else Path(".")
-    if not out_dir.exists():
-        raise InputError(f"output directory does not exist: {out_dir}")
     force_opt = ""
     if n <= WIDE_COLUMNS:
         force = _columns_with_cr(store, base, n)
@@ -135,12 +167,13 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         force_opt = f", FORCE_QUOTE ({quoted})" if force else ""
     copy_opts = f"DELIMITER '{delim.replace(chr(39), chr(39) * 2)}', QUOTE '\"', ESCAPE '\"'"
     opts = f"{copy_opts}{force_opt}"
-    with _atomic_part(out_path, out_dir) as part:
+    with _atomic_part(out_path) as part:
         if direct:
             _copy_rows(store, base.rows, columns, source_of, part, opts, header=True)
         else:
             _write_assembled(store, base, columns, source_of, n, extras, header, part,
-                             opts, delim, enc, bom, neutralize_formulas)
+                             opts, delim, enc, bom, neutralize_formulas,
+                             strict=encoding is not None)
     written = store.scalar(
         f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
         + (where.replace("WHERE", "AND") if where else "")
@@ -149,18 +182,14 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
 
 
 @contextmanager
-def _atomic_part(out_path: Path, out_dir: Path) -> Iterator[Path]:
-    """A temp file beside the target, renamed over it when the block succeeds and removed
-    when it fails; leftovers of earlier killed runs are removed after a success."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_dir)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _remove_stale_parts(out_dir, out_path.name)
+def _atomic_part(out_path: Path) -> Iterator[Path]:
+    """The file to write, which replaces `out_path` when the block succeeds (outfile.py);
+    leftovers of earlier killed runs beside it are removed after a success."""
+    with replacing(out_path) as part:
+        yield part
+    target = real_target(out_path)
+    if target.is_file():
+        _remove_stale_parts(target.parent, target.name)
 
 
 def _copy_rows(store: Store, rows: int, columns: str,
@@ -174,7 +203,7 @@ def _copy_rows(store: Store, rows: int, columns: str,
     opts = f"FORMAT csv, {copy_opts}"
     ranges = _row_ranges(store, rows)
     if len(ranges) < 2 or in_transaction(store):
-        path = sql_path(target, "temp")
+        path = sql_path(target)
         store.execute(f"COPY (SELECT {columns} {source_of(None)}) TO '{path}' "
                       f"({opts}, HEADER {str(header).lower()})")
         return
@@ -184,7 +213,7 @@ def _copy_rows(store: Store, rows: int, columns: str,
         cur = store.cursor()
         try:
             with_header = str(header and k == 0).lower()
-            path = sql_path(pieces[k], "temp")
+            path = sql_path(pieces[k])
             cur.execute(f"COPY (SELECT {columns} {source_of(ranges[k])}) TO '{path}' "
                         f"({opts}, HEADER {with_header})")
         finally:
@@ -227,7 +256,7 @@ def _write_assembled(store: Store, base: BaseRef, columns: str,
                      source_of: Callable[[tuple[int, int] | None], str], n: int,
                      extras: list[tuple[Any, ...]], header: list[str],
                      target: Path, copy_opts: str, delim: str, enc: str, bom: bool,
-                     neutralize_formulas: bool) -> None:
+                     neutralize_formulas: bool, *, strict: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
     output encoding is not UTF-8, into `target`."""
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
@@ -240,12 +269,12 @@ def _write_assembled(store: Store, base: BaseRef, columns: str,
         with target.open("wb") as f:
             if bom:
                 f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
-            f.write(_header_line(header, delim).encode(enc, errors="replace"))
+            f.write(_encode(_header_line(header, delim), enc, strict))
             with body.open("rb") as src:
                 if enc in ("utf-8", "utf-8-sig"):
                     shutil.copyfileobj(src, f, 8 * 1024 * 1024)
                 else:
-                    _transcode(src, f, enc)
+                    _transcode(src, f, enc, strict)
 
 
 def _plain_header(header: list[str]) -> bool:
@@ -343,12 +372,23 @@ def _header_line(header: list[str], delim: str) -> str:
     return buf.getvalue()
 
 
-def _transcode(src: object, dst: object, enc: str) -> None:
+def _encode(text: str, enc: str, strict: bool) -> bytes:
+    """`text` in the output encoding. One asked for (--out-encoding) must hold every
+    character: a '?' in place of a letter would corrupt names and addresses silently."""
+    try:
+        return text.encode(enc, errors="strict" if strict else "replace")
+    except UnicodeEncodeError as e:
+        bad = e.object[e.start:e.end]
+        raise InputError(f"--out-encoding {enc} cannot encode {bad!r} found in the data; "
+                         "choose an encoding that can (utf-8 encodes everything)") from None
+
+
+def _transcode(src: object, dst: object, enc: str, strict: bool) -> None:
     dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while True:
         chunk = src.read(4 * 1024 * 1024)  # type: ignore[attr-defined]
         text = dec.decode(chunk, final=not chunk)
-        dst.write(text.encode(enc, errors="replace"))  # type: ignore[attr-defined]
+        dst.write(_encode(text, enc, strict))  # type: ignore[attr-defined]
         if not chunk:
             break
 

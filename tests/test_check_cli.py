@@ -348,6 +348,9 @@ CLASHES = [
     ("compare {in} {other} --html {db}", r"--html .* is the store \(--db\)"),
     ("fingerprint {in} --export {in}", "--export .* is the input"),
     ("report -o {db}", r"-o .* is the store \(--db\)"),
+    ("report -o {in}", "a file of the run reported on"),
+    ("check {in} --html {in}/x.html", "--html: cannot write in"),
+    ("fingerprint {in} --export {in}/x.json", "--export: cannot write in"),
 ]
 
 
@@ -386,3 +389,134 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
             assert r.exit_code == 2, r.output
             assert "not a mailhygiene store" in r.output
     assert other.read_text() == "email\nb@example.org\n"
+
+
+ACCENTED = "nom;email\nRené;rene@exemple.fr\nZoé;zoe@exemple.ma\n"
+
+
+def test_output_into_a_fifo_and_through_a_symlink(tmp_path: Path, db: str) -> None:
+    """A named pipe (like /dev/stdout) is written into, not replaced by a regular file; a
+    symlink is followed: the file it names gets the output, the link stays."""
+    import os
+    import stat
+    import threading
+
+    src = write(tmp_path, "in.csv", ACCENTED)
+    fifo, report_fifo = tmp_path / "out.fifo", tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    os.mkfifo(report_fifo)
+    got: dict[str, bytes] = {}
+
+    def drain(p: Path) -> None:
+        got[p.name] = p.read_bytes()
+
+    # Daemon readers: were the pipes replaced, they would wait forever for a writer.
+    readers = [threading.Thread(target=drain, args=(p,), daemon=True)
+               for p in (fifo, report_fifo)]
+    for t in readers:
+        t.start()
+    r = run("check", str(src), "--level", "syntax", "--db", db, "-o", str(fifo),
+            "--html", str(report_fifo))
+    for t in readers:
+        t.join(timeout=30)
+    assert r.exit_code == 0, r.output
+    assert not any(t.is_alive() for t in readers), "nothing was written into the pipes"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISFIFO(report_fifo.lstat().st_mode)
+    assert got["out.fifo"].decode().splitlines()[1].startswith("René;rene@exemple.fr;unknown")
+    assert got["report.fifo"].startswith(b"<!DOCTYPE html>")
+    target = write(tmp_path, "target.csv", "old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target.name)
+    assert run("check", str(src), "--level", "syntax", "--db", db, "-o", str(link)
+               ).exit_code == 0
+    assert link.is_symlink() and target.read_text().startswith("nom;email;mh_status")
+
+
+@pytest.mark.parametrize("content", [ACCENTED, ACCENTED.encode("cp1252").decode("latin-1")])
+def test_output_mode_follows_the_umask_or_the_replaced_file(tmp_path: Path, db: str,
+                                                            content: str) -> None:
+    """Both writers (DuckDB's, and the assembled one for cp1252 input) give a new file the
+    umask's mode, and keep the mode of a file they replace."""
+    import os
+    import stat
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(content.encode("latin-1") if content != ACCENTED else content.encode())
+    out = tmp_path / "out.csv"
+    old = os.umask(0o022)
+    try:
+        assert run("check", str(src), "--level", "syntax", "--db", db, "-o", str(out)
+                   ).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        assert run("check", str(src), "--level", "syntax", "--db", db, "-o", str(out)
+                   ).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_output_in_a_directory_with_an_apostrophe(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "in.csv", ACCENTED)
+    (tmp_path / "l'export").mkdir()
+    out = tmp_path / "l'export" / "liste d'envoi.csv"
+    r = run("check", str(src), "--level", "syntax", "--db", db, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert len(read_csv(out, ";")) == 3
+
+
+# (options, error expected or None, delimiter of the written file)
+FORMAT_OPTIONS = [
+    (["--out-delimiter", "tab"], None, "\t"),
+    (["--out-delimiter", "\\t"], None, "\t"),
+    (["--out-delimiter", "|"], None, "|"),
+    (["--out-encoding", "UTF8"], None, ";"),
+    (["--out-delimiter", '"'], "--out-delimiter: '\"' is not a usable delimiter", None),
+    (["--out-delimiter", "\n"], "--out-delimiter: '\\n' is not a usable delimiter", None),
+    (["--out-delimiter", ",,"], "--out-delimiter: ',,' is not a usable delimiter", None),
+    (["--delimiter", "tab"], None, None),
+    (["--delimiter", '"'], "--delimiter: '\"' is not a usable delimiter", None),
+    (["--out-encoding", "bogus"], "--out-encoding: unknown text encoding 'bogus'", None),
+    (["--out-encoding", "rot13"], "--out-encoding: unknown text encoding 'rot13'", None),
+    (["--out-encoding", "ascii"], "--out-encoding ascii cannot encode 'é'", None),
+    (["--only", ","], "--only: no status given", None),
+    (["--only", "UNKNOWN, Invalid"], None, ";"),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "delimiter"), FORMAT_OPTIONS)
+def test_output_format_options(tmp_path: Path, db: str, options: list[str], error: str | None,
+                               delimiter: str | None) -> None:
+    """Delimiter, encoding and --only options: names accepted, unusable values refused with
+    one line and exit 2, and an encoding asked for that cannot hold the data refused rather
+    than written with '?' in place of letters."""
+    src = write(tmp_path, "in.csv", ACCENTED)
+    if options[0] == "--delimiter":
+        src = write(tmp_path, "in.tsv", ACCENTED.replace(";", "\t"))
+    out = tmp_path / "out.csv"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--db", db,
+                                  "-o", str(out), *options])
+    if error is None:
+        assert r.exit_code == 0, r.output
+        rows = read_csv(out, delimiter or "\t")
+        assert len(rows) == 3 and rows[1][:2] == ["René", "rene@exemple.fr"]
+        return
+    assert r.exit_code == 2, r.output
+    assert error in r.output and len(r.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["check", "{in}", "--level", "syntax", "--html", "{out}"],
+                                  ["check", "{in}", "--level", "syntax", "-o", "{out}"],
+                                  ["fingerprint", "{in}", "--export", "{out}"]])
+def test_an_output_that_fails_at_write_time_is_one_line(tmp_path: Path, db: str,
+                                                        args: list[str]) -> None:
+    """/proc takes no new file, which no check before the work can tell: the write fails
+    with one line and exit 2, not an internal error."""
+    src = write(tmp_path, "in.csv", ACCENTED)
+    line = [a.format(**{"in": str(src), "out": "/proc/mailhygiene-test.out"}) for a in args]
+    r = CliRunner().invoke(main, [*line, "--db", db])
+    assert r.exit_code == 2, r.output
+    errors = [x for x in r.output.splitlines() if "warning: no HMAC key" not in x]
+    assert errors == ["mailhygiene: error: cannot write /proc/mailhygiene-test.out: "
+                      "No such file or directory"], r.output

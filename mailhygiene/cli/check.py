@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +12,9 @@ from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
 from mailhygiene.cli.common import db_option, make_progress, print_summary, refuse_overwrites
-from mailhygiene.output import parse_only
+from mailhygiene.errors import InputError
+from mailhygiene.outfile import real_target
+from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.store import open_store
 
 
@@ -79,6 +82,13 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     mailhygiene check contacts.csv -o cleaned.csv
     mailhygiene check contacts.csv --level syntax --json
     """
+    refuse_overwrites({"-o": output, "--html": html}, [input_path, *bounces], db)
+    if output and not real_target(output).parent.is_dir():
+        raise InputError(f"output directory does not exist: {Path(output).parent}")
+    # Options are checked before any work (a check at the MX level can take minutes).
+    delimiter = parse_delimiter(delimiter, "--delimiter")
+    out_delimiter = parse_delimiter(out_delimiter, "--out-delimiter")
+    out_encoding = parse_encoding(out_encoding, "--out-encoding")
     opts = CheckOptions(
         input=input_path, level=level, output=output, only=parse_only(only), column=column,
         sheet=sheet, delimiter=delimiter, out_delimiter=out_delimiter,
@@ -90,7 +100,6 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         rate=rate, greylist_delay=greylist_delay, bounces=bounces,
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
-    refuse_overwrites({"-o": output, "--html": html}, [input_path, *bounces], db)
     show = make_progress(progress)
     try:
         with open_store(db) as store:

@@ -12,6 +12,7 @@ import click
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
+from mailhygiene.outfile import check_writable, same_file
 from mailhygiene.privacy import strip_terminal_escapes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,13 +22,6 @@ def db_option(f: F) -> F:
     return click.option("--db", default=config.DEFAULT_DB, show_default=True,
                         envvar="MAILHYGIENE_DB", type=click.Path(dir_okay=False),
                         help="DuckDB store file.")(f)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet: compare where they would be
-        return a.resolve() == b.resolve()
 
 
 def refuse_overwrites(outputs: Mapping[str, str | None], inputs: Iterable[str | None] = (),
@@ -43,14 +37,16 @@ def refuse_overwrites(outputs: Mapping[str, str | None], inputs: Iterable[str | 
                     ("the store's write-ahead log", Path(f"{db}.wal"))]
     for p in inputs:
         if p and Path(p).is_file():
-            if db and _same_file(Path(p), Path(db)):
+            if db and same_file(Path(p), Path(db)):
                 raise InputError(f"input {p} is the store (--db): give the contact file")
             claimed.append((f"the input {p} (inputs are never modified)", Path(p)))
     for option, p in outputs.items():
-        if not p:
-            continue
+        if p:
+            check_writable(p, option)
+        if not p or (Path(p).exists() and not Path(p).resolve().is_file()):
+            continue  # a device or a pipe (/dev/null, /dev/stdout) takes any number of outputs
         for what, other in claimed:
-            if _same_file(Path(p), other):
+            if same_file(Path(p), other):
                 raise InputError(f"{option} {p} is {what}: choose another file")
         claimed.append((f"also the file of {option}", Path(p)))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ import jinja2
 
 from mailhygiene import __version__
 from mailhygiene.errors import ConfigError, InputError
+from mailhygiene.outfile import same_file, write_text
 from mailhygiene.privacy import mask_text
 from mailhygiene.report import check_data, compare_data
 from mailhygiene.report.fmt import number_format
@@ -106,37 +105,33 @@ def render_compare(store: Store, run_id: int, *, lang: str = "en",
     return environment().get_template("compare.html.j2").render(ctx)
 
 
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Temp file in the target's directory, then os.replace: a reader never sees half a
-    report, and an interrupted run leaves the previous one intact."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def write_check_report(store: Store, run_id: int, path: str | Path, *, lang: str = "en",
                        show_addresses: bool = False) -> Path:
     """The hygiene report of check run `run_id`, as one self-contained HTML file."""
-    return write_atomic(path, render_check(store, run_id, lang=lang,
+    return write_text(path, render_check(store, run_id, lang=lang,
                                            show_addresses=show_addresses))
 
 
 def write_compare_report(store: Store, run_id: int, path: str | Path, *, lang: str = "en",
                          show_addresses: bool = False) -> Path:
     """The provenance report of compare run `run_id`, as one self-contained HTML file."""
-    return write_atomic(path, render_compare(store, run_id, lang=lang,
+    return write_text(path, render_compare(store, run_id, lang=lang,
                                              show_addresses=show_addresses))
+
+
+def _refuse_run_files(params: dict[str, Any], out: Path) -> None:
+    """A report written later (`mailhygiene report -o`) must not replace a file of the run it
+    describes: its inputs, bounce logs or cleaned list (recorded relative to the run's
+    working directory)."""
+    cwd = Path(str(params.get("cwd") or "."))
+    names: list[str] = []
+    for key in ("input", "output", "a", "b", "reference", "bounces", "a_bounces"):
+        value = params.get(key)
+        names += [str(v) for v in value] if isinstance(value, list) else [str(value or "")]
+    for name in filter(None, names):
+        if (cwd / name).is_file() and same_file(out, cwd / name):
+            raise InputError(f"-o {out} is {name}, a file of the run reported on: choose "
+                             "another file")
 
 
 def write_report(store: Store, path: str | Path, *, kind: str = "check",
@@ -146,5 +141,6 @@ def write_report(store: Store, path: str | Path, *, kind: str = "check",
     if kind not in ("check", "compare"):
         raise ConfigError(f"unknown report kind {kind!r}; choose check or compare")
     rid = latest_run(store, kind) if run_id is None else run_id
+    _refuse_run_files(load_run(store, rid).params, Path(path))
     writer = write_check_report if kind == "check" else write_compare_report
     return writer(store, rid, path, lang=lang, show_addresses=show_addresses), rid

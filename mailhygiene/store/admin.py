@@ -135,7 +135,7 @@ def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB creates the file itself
     try:
-        store.execute(f"ATTACH '{sql_path(tmp, 'store')}' AS mh_compact")
+        store.execute(f"ATTACH '{sql_path(tmp)}' AS mh_compact")
         try:
             if compress:
                 store.execute(f'COPY FROM DATABASE "{src}" TO mh_compact (SCHEMA)')
