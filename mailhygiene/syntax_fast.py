@@ -67,14 +67,16 @@ def verdict_select_sql(source: str) -> str:
         CASE
             WHEN t IS NULL OR t = '' THEN '{r.SYNTAX_EMPTY}'
             WHEN ok THEN NULL
-            WHEN NOT contains(t, '@') AND NOT regexp_matches(t, '["<\\[]')
-                THEN '{r.SYNTAX_MISSING_AT}'
-            WHEN regexp_matches(t, '["<>\\[\\]]') THEN '{r.SYNTAX_QUOTED_OR_LITERAL}'
+            -- syntax.shape_reason, then the part email-validator checks first: the local
+            -- part (before the first '@'), then the domain; a domain in brackets is a
+            -- literal, refused by default. Keep both in step (tests/test_syntax_reasons.py).
             WHEN NOT contains(t, '@') THEN '{r.SYNTAX_MISSING_AT}'
-            WHEN strlen(t) - strlen(replace(t, '@', '')) > 1 THEN '{r.SYNTAX_BAD_DOMAIN}'
-            WHEN split_part(t, '@', 1) = ''
-                OR NOT regexp_full_match(split_part(t, '@', 1), {local_re})
+            WHEN regexp_matches(split_part(t, '@', 1), '["<]')
+                THEN '{r.SYNTAX_QUOTED_OR_LITERAL}'
+            WHEN NOT regexp_full_match(split_part(t, '@', 1), {local_re})
                 THEN '{r.SYNTAX_BAD_LOCAL}'
+            WHEN starts_with(split_part(t, '@', 2), '[') AND suffix(t, ']')
+                THEN '{r.SYNTAX_QUOTED_OR_LITERAL}'
             ELSE '{r.SYNTAX_BAD_DOMAIN}'
         END AS reason,
         CASE WHEN NOT ok THEN NULL
