@@ -520,3 +520,17 @@ def test_an_output_that_fails_at_write_time_is_one_line(tmp_path: Path, db: str,
     errors = [x for x in r.output.splitlines() if "warning: no HMAC key" not in x]
     assert errors == ["mailhygiene: error: cannot write /proc/mailhygiene-test.out: "
                       "No such file or directory"], r.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "soon"])
+@pytest.mark.parametrize("option", [["check", "{in}", "--dns-timeout"],
+                                    ["check", "{in}", "--greylist-delay"],
+                                    ["retry", "--helo", "h.example", "--mail-from",
+                                     "p@h.example", "--greylist-max-age"]])
+def test_durations_must_be_positive_and_finite(tmp_path: Path, db: str, option: list[str],
+                                               value: str) -> None:
+    src = write(tmp_path, "in.csv", ACCENTED)
+    args = [a.format(**{"in": str(src)}) for a in option]
+    r = CliRunner().invoke(main, [*args, value, "--db", db])
+    assert r.exit_code == 2 and "number of seconds" in r.output, r.output
+    assert not Path(db).exists()

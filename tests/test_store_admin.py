@@ -74,7 +74,7 @@ def test_drop_removes_a_base_and_what_derives_from_it(stocked: tuple[Path, Path,
     ids = {b["name"] + str(b["rows"]): b["base_id"]
            for b in json.loads(run("store", "info", "--db", str(db), "--json").output)["bases"]}
     a_id = ids["shared3000"]
-    r = run("store", "drop", str(a_id), "--db", str(db), "--yes")
+    r = run("store", "drop", str(a_id), "--db", str(db), "--yes", "--json")
     assert r.exit_code == 0, r.output
     deleted = json.loads(r.output.strip().splitlines()[-1])["deleted_rows"]
     after = counts(db)
@@ -165,9 +165,10 @@ def test_a_failed_compaction_leaves_the_store_as_it_was(stocked: tuple[Path, Pat
 
 def test_commands_never_create_a_store(tmp_path: Path) -> None:
     missing = tmp_path / "nope.duckdb"
-    for args in (["info"], ["drop", "1", "--yes"], ["compact"]):
-        r = CliRunner().invoke(main, ["store", *args, "--db", str(missing)])
-        assert r.exit_code == 2 and "no store file" in r.output
+    for args in (["store", "info"], ["store", "drop", "1", "--yes"], ["store", "compact"],
+                 ["retry", "--helo", "probe.example", "--mail-from", "probe@probe.example"]):
+        r = CliRunner().invoke(main, [*args, "--db", str(missing)])
+        assert r.exit_code == 2 and "no store file" in r.output, (args, r.output)
     assert not missing.exists()
 
 
@@ -267,3 +268,21 @@ def test_a_second_store_in_the_process_keeps_duckdbs_lock(tmp_path: Path) -> Non
             assert again.scalar("SELECT x FROM t") == 1
         assert subprocess.run(probe, capture_output=True).returncode != 0
     assert subprocess.run(probe, capture_output=True).returncode == 0
+
+
+def test_a_number_that_is_an_id_and_a_name_is_not_guessed(tmp_path: Path) -> None:
+    """Base 1 is `x`; base 2 was imported from `1.csv`, so its name is "1". `drop 1` is
+    refused (nothing deleted); `id:1` drops base 1, and the name "1" then drops base 2."""
+    db = tmp_path / "s.duckdb"
+    for name in ("x", "1"):
+        src = write_base(tmp_path / f"{name}.csv", 5, f"t{name}")
+        assert run("check", str(src), "--level", "syntax", "--db", str(db)).exit_code == 0
+    before = counts(db)
+    r = CliRunner().invoke(main, ["store", "drop", "1", "--yes", "--db", str(db)])
+    assert r.exit_code == 2 and "is both the id of base 1" in r.output, r.output
+    assert counts(db) == before
+    r = run("store", "drop", "id:1", "--yes", "--db", str(db))
+    assert r.exit_code == 0 and "dropped base 1 (x)" in r.output, r.output
+    r = run("store", "drop", "1", "--yes", "--db", str(db))
+    assert r.exit_code == 0 and "dropped base 2 (1)" in r.output, r.output
+    assert json.loads(run("store", "info", "--db", str(db), "--json").output)["bases"] == []

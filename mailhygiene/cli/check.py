@@ -11,7 +11,13 @@ import click
 from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
-from mailhygiene.cli.common import db_option, make_progress, print_summary, refuse_overwrites
+from mailhygiene.cli.common import (
+    SECONDS,
+    db_option,
+    make_progress,
+    print_summary,
+    refuse_overwrites,
+)
 from mailhygiene.errors import InputError
 from mailhygiene.outfile import real_target
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
@@ -40,7 +46,7 @@ from mailhygiene.store import open_store
 @click.option("--nameserver", multiple=True, metavar="HOST[:PORT]",
               help="DNS resolver to query (repeatable; default: the system's).")
 @click.option("--dns-concurrency", type=int, help="Concurrent DNS queries.")
-@click.option("--dns-timeout", type=float, help="Seconds per DNS query attempt.")
+@click.option("--dns-timeout", type=SECONDS, help="Seconds per DNS query attempt.")
 @click.option("--refresh-dns", is_flag=True, help="Ignore cached DNS answers.")
 @click.option("--allow-loopback", is_flag=True,
               help="(tests/demos) let MX hosts on 127.0.0.0/8 count as mail hosts.")
@@ -51,7 +57,7 @@ from mailhygiene.store import open_store
 @click.option("--per-host-concurrency", type=int, default=1, show_default=True)
 @click.option("--smtp-concurrency", type=int, default=20, show_default=True)
 @click.option("--rate", default="10/s", show_default=True, help="Global SMTP rate limit.")
-@click.option("--greylist-delay", type=float, default=600.0, show_default=True)
+@click.option("--greylist-delay", type=SECONDS, default=600.0, show_default=True)
 @click.option("--bounces", multiple=True, type=click.Path(exists=True),
               help="Bounce messages/logs/ESP exports to import and apply (repeatable).")
 @click.option("--phone-column", multiple=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from mailhygiene import config
-from mailhygiene.errors import InputError
+from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, same_file
 from mailhygiene.privacy import strip_terminal_escapes
 
@@ -22,6 +23,33 @@ def db_option(f: F) -> F:
     return click.option("--db", default=config.DEFAULT_DB, show_default=True,
                         envvar="MAILHYGIENE_DB", type=click.Path(dir_okay=False),
                         help="DuckDB store file.")(f)
+
+
+class Seconds(click.ParamType[float]):
+    """A duration in seconds: a finite number above zero (nan and inf pass a plain float)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(v) or v <= 0:
+            self.fail(f"{value!r} is not a positive, finite number of seconds", param, ctx)
+        return v
+
+
+SECONDS = Seconds()
+
+
+def existing_store(db: str) -> str:
+    """`db`, refused when there is no file: commands that only read or upkeep a store never
+    create one (a typo in --db must not leave an empty store and report success)."""
+    if not Path(db).exists():
+        raise StoreError(f"no store file at {db}")
+    return db
 
 
 def refuse_overwrites(outputs: Mapping[str, str | None], inputs: Iterable[str | None] = (),

@@ -8,7 +8,7 @@ import json
 import click
 
 from mailhygiene import config
-from mailhygiene.cli.common import db_option
+from mailhygiene.cli.common import SECONDS, db_option, existing_store
 from mailhygiene.politeness import parse_rate
 from mailhygiene.smtp import SmtpOptions, run_retry
 from mailhygiene.store import open_store
@@ -31,11 +31,12 @@ from mailhygiene.store import open_store
               help="Connections at once, in total.")
 @click.option("--rate", default=config.SMTP_RATE, show_default=True,
               help="Global limit on new connections + RCPT commands, e.g. 10/s, 300/min.")
-@click.option("--smtp-timeout", type=float, default=config.SMTP_TIMEOUT, show_default=True,
+@click.option("--smtp-timeout", type=SECONDS, default=config.SMTP_TIMEOUT, show_default=True,
               help="Seconds to wait for any SMTP reply.")
-@click.option("--greylist-delay", type=float, default=config.SMTP_GREYLIST_DELAY, show_default=True,
+@click.option("--greylist-delay", type=SECONDS, default=config.SMTP_GREYLIST_DELAY,
+              show_default=True,
               help="Seconds before the first retry of a deferred address (doubles each time).")
-@click.option("--greylist-max-age", type=float, default=config.SMTP_GREYLIST_MAX_AGE,
+@click.option("--greylist-max-age", type=SECONDS, default=config.SMTP_GREYLIST_MAX_AGE,
               show_default=True,
               help="Stop retrying an address deferred for longer than this (seconds).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -52,7 +53,7 @@ def retry(db: str, helo: str, mail_from: str, smtp_port: int, allow_loopback: bo
                        rate=parse_rate(rate), timeout=smtp_timeout,
                        allow_loopback=allow_loopback, greylist_delay=greylist_delay,
                        greylist_max_age=greylist_max_age)
-    with open_store(db) as store:
+    with open_store(existing_store(db)) as store:
         summary = asyncio.run(run_retry(store, opts))
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
 from mailhygiene.cli.common import db_option
-from mailhygiene.errors import ConfigError, StoreError
+from mailhygiene.cli.common import existing_store as _existing
+from mailhygiene.errors import ConfigError
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.store import open_store
 from mailhygiene.store.admin import compact, drop_bases, info, resolve_bases
@@ -24,13 +24,6 @@ def store() -> None:
     mailhygiene store drop old-export --yes
     mailhygiene store compact
     """
-
-
-def _existing(db: str) -> str:
-    # These commands never create a store: a typo in --db must not leave an empty file.
-    if not Path(db).exists():
-        raise StoreError(f"no store file at {db}")
-    return db
 
 
 def _mib(n: int) -> str:
@@ -65,26 +58,38 @@ def info_cmd(db: str, as_json: bool) -> None:
 @db_option
 @click.argument("bases", nargs=-1, required=True)
 @click.option("--yes", is_flag=True, help="Do not ask (required without a terminal).")
-def drop_cmd(db: str, bases: tuple[str, ...], yes: bool) -> None:
-    """Delete stored BASES (ids or names) and what was derived from their rows: contacts,
-    input table, phone verdicts, history marks, fingerprints. Run records, the DNS cache,
-    probes, bounces and suppression lists stay. `store compact` then gives the space back.
+@click.option("--json", "as_json", is_flag=True, help="Print what was deleted as JSON.")
+def drop_cmd(db: str, bases: tuple[str, ...], yes: bool, as_json: bool) -> None:
+    """Delete stored BASES (ids or names; id:N for an id only) and what was derived from their
+    rows: contacts, input table, phone verdicts, history marks, fingerprints. Run records, the
+    DNS cache, probes, bounces and suppression lists stay. `store compact` then gives the
+    space back.
 
     \b
     mailhygiene store drop 3 old-export --yes
     """
-    with open_store(_existing(db)) as s:
+    # Resolved read-only, so that the store is not held while the question waits.
+    with open_store(_existing(db), read_only=True) as s:
         chosen = resolve_bases(s, list(bases))
-        for b in chosen:
-            click.echo(f"base {b.base_id} ({strip_terminal_escapes(b.name)}): {b.rows:,} rows, "
-                       f"imported {b.imported_at[:19]}", err=True)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise ConfigError("store drop: add --yes to confirm without a terminal")
-            click.confirm(f"Delete {len(chosen)} base(s)?", abort=True, err=True)
+    for b in chosen:
+        click.echo(f"base {b.base_id} ({strip_terminal_escapes(b.name)}): {b.rows:,} rows, "
+                   f"imported {b.imported_at[:19]}", err=True)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError("store drop: add --yes to confirm without a terminal")
+        if not click.confirm(f"Delete {len(chosen)} base(s)?", err=True):
+            click.echo("nothing deleted", err=True)
+            sys.exit(1)
+    with open_store(_existing(db)) as s:
         deleted = drop_bases(s, [b.base_id for b in chosen])
-    click.echo(json.dumps({"dropped": [b.base_id for b in chosen], "deleted_rows": deleted},
-                          sort_keys=True))
+    if as_json:
+        click.echo(json.dumps({"dropped": [b.base_id for b in chosen], "deleted_rows": deleted},
+                              sort_keys=True))
+        return
+    for b in chosen:
+        click.echo(f"dropped base {b.base_id} ({strip_terminal_escapes(b.name)})")
+    click.echo(f"{sum(deleted.values()):,} rows deleted "
+               f"({', '.join(f'{t} {n:,}' for t, n in sorted(deleted.items()))})")
 
 
 @store.command("compact")

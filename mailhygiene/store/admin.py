@@ -67,15 +67,23 @@ def info(store: Store) -> dict[str, Any]:
 
 
 def resolve_bases(store: Store, refs: list[str]) -> list[BaseInfo]:
-    """Stored bases named by id or by name; a name shared by several bases must be given as
-    ids (which one is meant is not guessed)."""
+    """Stored bases named by id or by name (`id:N` for an id only). A name shared by several
+    bases must be given as ids, and a number that is both a base's id and another base's name
+    (a file called 2023.csv) as `id:N`: which one is meant is not guessed."""
     known = bases(store)
     chosen: dict[int, BaseInfo] = {}
     for ref in refs:
-        if ref.isdigit():
-            hit = [b for b in known if b.base_id == int(ref)]
+        if ref.startswith("id:") and ref[3:].isdigit():
+            hit = [b for b in known if b.base_id == int(ref[3:])]
         else:
-            hit = [b for b in known if b.name == ref]
+            named = [b for b in known if b.name == ref]
+            by_id = [b for b in known if ref.isdigit() and b.base_id == int(ref)]
+            if named and by_id and named != by_id:
+                raise InputError(
+                    f"{ref!r} is both the id of base {ref} ({by_id[0].name!r}) and the name of "
+                    f"base {', '.join(str(b.base_id) for b in named)}: give id:N to name a "
+                    "base by its id")
+            hit = named or by_id
         if not hit:
             raise InputError(f"no stored base {ref!r} (see `mailhygiene store info`)")
         if len(hit) > 1:
