@@ -91,6 +91,9 @@ def load_key(store: Store | None, *, key_file: str | Path | None = None,
             secret = Path(key_file).read_bytes()
         except OSError as e:
             raise ConfigError(f"cannot read key file {key_file}: {e.strerror or e}") from e
+        if not secret.strip():
+            # A key made of line breaks is an empty file that an editor touched, not a secret.
+            raise ConfigError(f"key file {key_file} is empty (or only blank lines)")
         key = make_key(secret.removesuffix(b"\n").removesuffix(b"\r"), "file")
     elif environ.get(HMAC_KEY_ENV):
         key = make_key(environ[HMAC_KEY_ENV].encode("utf-8"), "env")

@@ -112,3 +112,11 @@ def test_missing_key_file_and_short_key(tmp_path: Path, store: Store) -> None:
     assert any("only 5 bytes" in w for w in r.warnings)
     with pytest.raises(ConfigError, match="no HMAC key"):
         load_key(None, env={})
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"\n\n", b"  \r\n\t\n"])
+def test_a_blank_key_file_is_refused(tmp_path: Path, content: bytes) -> None:
+    f = tmp_path / "key"
+    f.write_bytes(content)
+    with pytest.raises(ConfigError, match="is empty"):
+        load_key(None, key_file=f)
