@@ -259,3 +259,38 @@ def test_kddi_user_unknown_is_a_hard_bounce() -> None:
     events = parse_bytes(msg, "kddi.eml", "eml")
     assert [(e.address, e.reason, e.hard) for e in events] == [
         ("neko@ezweb.ne.jp", "userunknown", True)]
+
+
+@pytest.mark.parametrize("pack", ["gzip", "bz2", "lzma", "utf-16", "utf-16-be"])
+def test_compressed_and_utf16_logs_read_like_the_plain_one(tmp_path: Path, pack: str) -> None:
+    """Rotated logs (mail.log.2.gz, .bz2, .xz) and UTF-16 exports give the same events."""
+    import bz2
+    import gzip
+    import lzma
+
+    plain = (FIX / "postfix-maillog.log").read_bytes()
+    packed = {"gzip": gzip.compress, "bz2": bz2.compress, "lzma": lzma.compress,
+              "utf-16": lambda b: b.decode("utf-8").encode("utf-16"),
+              "utf-16-be": lambda b: b"\xfe\xff" + b.decode("utf-8").encode("utf-16-be"),
+              }[pack](plain)
+    f = tmp_path / "mail.log.2"
+    f.write_bytes(packed)
+    assert summary(f) == summary(FIX / "postfix-maillog.log")
+    db = tmp_path / "s.duckdb"
+    r = CliRunner().invoke(bounces, ["import", str(f), "--db", str(db)])
+    assert r.exit_code == 0 and "events: 7  new: 7" in r.output, r.output
+    assert "warning" not in r.output
+
+
+def test_import_warns_about_files_without_events(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "random.bin").write_bytes(bytes(range(256)) * 40)
+    (logs / "notes.txt").write_text("nothing to see here\n")
+    shutil.copy(FIX / "postfix-maillog.log", logs / "mail.log")
+    r = CliRunner().invoke(bounces, ["import", str(logs), "--db", str(tmp_path / "s.db")])
+    assert r.exit_code == 0, r.output
+    assert "files: 3  events: 7" in r.output
+    assert "no bounce event found in 2 file(s)" in r.output
+    assert "notes.txt" in r.output and "random.bin" in r.output
+    assert "mail.log," not in r.output

@@ -6,9 +6,12 @@ cannot be read at all raise InputError (a MailhygieneError)."""
 
 from __future__ import annotations
 
+import bz2
 import dataclasses
 import email
 import email.policy
+import gzip
+import lzma
 import re
 from collections.abc import Iterable, Iterator
 from email.message import Message
@@ -154,16 +157,37 @@ def iter_files(path: Path) -> Iterator[Path]:
         raise InputError(f"bounce input not found: {path}")
 
 
+# Rotated logs come compressed (mail.log.2.gz); some Windows tools write UTF-16.
+_DECOMPRESS = ((b"\x1f\x8b", "gzip", gzip.decompress), (b"BZh", "bzip2", bz2.decompress),
+               (b"\xfd7zXZ\x00", "xz", lzma.decompress))
+
+
+def read_file(file: Path) -> tuple[bytes, bytes]:
+    """(the file's bytes as stored, the bytes to parse): decompressed (gzip, bzip2, xz) and
+    UTF-16 turned into UTF-8. The stored bytes identify the file (idempotent imports)."""
+    try:
+        raw = file.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {file}: {e.strerror or e}") from e
+    data = raw
+    for magic, kind, decompress in _DECOMPRESS:
+        if data.startswith(magic):
+            try:
+                data = decompress(data)
+            except Exception as e:
+                raise InputError(f"cannot decompress {file} ({kind}): {e}") from e
+            break
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", "replace").encode("utf-8")
+    return raw, data
+
+
 def parse_path(path: str | Path, fmt: str | None = None) -> Iterator[BounceEvent]:
     """Every event in a file or folder, in file order then message order."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
     for file in iter_files(Path(path)):
-        try:
-            data = file.read_bytes()
-        except OSError as e:
-            raise InputError(f"cannot read {file}: {e.strerror or e}") from e
-        yield from parse_bytes(data, str(file), fmt)
+        yield from parse_bytes(read_file(file)[1], str(file), fmt)
 
 
 def iter_events(paths: Iterable[str | Path], fmt: str | None = None) -> Iterator[BounceEvent]:

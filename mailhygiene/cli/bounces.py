@@ -8,7 +8,7 @@ import click
 
 from mailhygiene.bounces.detect import FORMATS, iter_events
 from mailhygiene.config import DEFAULT_DB
-from mailhygiene.privacy import mask_address
+from mailhygiene.privacy import mask_address, strip_terminal_escapes
 from mailhygiene.store import open_store
 from mailhygiene.store.bounces import import_paths
 
@@ -30,12 +30,20 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, d
     with open_store(db) as store:
         stats = import_paths(store, paths, base_name=base_name, fmt=fmt)
     click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}")
+    if stats.without_events:
+        # An unknown format, a wrong --format or a binary file reads as "no event": say so.
+        shown = ", ".join(strip_terminal_escapes(f) for f in stats.without_events[:5])
+        more = len(stats.without_events) - 5
+        click.echo(f"mailhygiene: warning: no bounce event found in "
+                   f"{len(stats.without_events)} file(s): {shown}"
+                   + (f" and {more} more" if more > 0 else ""), err=True)
 
 
 @bounces.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--jsonl", is_flag=True,
-              help="One JSON object per failed recipient, full addresses included.")
+              help="One JSON object per event (refusals, and deliveries, auto-replies or "
+                   "complaints when a file reports them), full addresses included.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Force the input format instead of detecting it.")
 def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.bounces.model import BounceEvent
-from mailhygiene.errors import InputError
 from mailhygiene.normalize import dedup_key
 from mailhygiene.store.core import Store, now
 
@@ -65,6 +64,7 @@ class ImportStats:
     files: int
     events: int
     new_events: int
+    without_events: tuple[str, ...] = ()  # files in which no event was found
 
 
 def ensure(store: Store) -> None:
@@ -98,26 +98,28 @@ def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | Non
     at = now()
     before = int(store.scalar("SELECT count(*) FROM bounces"))
     pending: list[tuple[Any, ...]] = []
-    from mailhygiene.bounces.detect import iter_files, parse_bytes
+    from mailhygiene.bounces.detect import iter_files, parse_bytes, read_file
+
+    empty: list[str] = []
 
     for path in paths:
         for file in iter_files(Path(path)):
-            try:
-                data = file.read_bytes()
-            except OSError as e:
-                raise InputError(f"cannot read {file}: {e.strerror or e}") from e
+            raw, data = read_file(file)
             files += 1
-            sha = hashlib.sha256(data).hexdigest()
+            sha = hashlib.sha256(raw).hexdigest()
             rows = [_row(ev, file, sha, base_name, at)
                     for ev in parse_bytes(data, str(file), fmt) if ev.address]
             events += len(rows)
+            if not rows:
+                empty.append(str(file))
             pending.extend(rows)
             if len(pending) >= config.BOUNCE_INSERT_BATCH:
                 _insert(store, pending)
                 pending = []
     _insert(store, pending)
     after = int(store.scalar("SELECT count(*) FROM bounces"))
-    return ImportStats(files=files, events=events, new_events=after - before)
+    return ImportStats(files=files, events=events, new_events=after - before,
+                       without_events=tuple(empty))
 
 
 def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:
