@@ -114,6 +114,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     delim = delimiter or (fmt.delimiter if fmt.kind == "csv" else ",")
     enc = encoding or _output_encoding(fmt.encoding)
     bom = fmt.bom if encoding is None else False
+    if enc in _WITH_BOM:  # Python's utf-16/32 codecs put a BOM before every chunk written
+        enc, bom = _WITH_BOM[enc], True
     n = len(fmt.columns)
     extras = store.fetchall(
         "SELECT table_name, columns FROM output_extras WHERE base_id = ? ORDER BY position, "
@@ -268,7 +270,7 @@ def _write_assembled(store: Store, base: BaseRef, columns: str,
             _copy_rows(store, base.rows, columns, source_of, body, copy_opts, header=False)
         with target.open("wb") as f:
             if bom:
-                f.write(codecs.BOM_UTF8 if enc.startswith("utf-8") else b"")
+                f.write(_BOMS.get(enc, b""))
             f.write(_encode(_header_line(header, delim), enc, strict))
             with body.open("rb") as src:
                 if enc in ("utf-8", "utf-8-sig"):
@@ -358,9 +360,15 @@ def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
 
 
 def _output_encoding(input_encoding: str) -> str:
-    if input_encoding in ("cp1252", "latin-1"):
+    if input_encoding in ("cp1252", "latin-1", "utf-16"):
         return input_encoding
-    return "utf-8"  # utf-8, utf-16 and mixed files are written as UTF-8
+    return "utf-8"  # utf-8 and mixed (UTF-8 with cp1252 lines) files are written as UTF-8
+
+
+# Byte-order-marked encodings are written in little-endian order after one BOM.
+_WITH_BOM = {"utf-16": "utf-16-le", "utf-32": "utf-32-le"}
+_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-8-sig": codecs.BOM_UTF8,
+         "utf-16-le": codecs.BOM_UTF16_LE, "utf-32-le": codecs.BOM_UTF32_LE}
 
 
 def _header_line(header: list[str], delim: str) -> str:

@@ -534,3 +534,25 @@ def test_durations_must_be_positive_and_finite(tmp_path: Path, db: str, option: 
     r = CliRunner().invoke(main, [*args, value, "--db", db])
     assert r.exit_code == 2 and "number of seconds" in r.output, r.output
     assert not Path(db).exists()
+
+
+@pytest.mark.parametrize(("source_encoding", "options"), [
+    ("utf-16", []),  # written back as UTF-16 (the input's encoding)
+    ("utf-8", ["--out-encoding", "UTF-16"]),
+])
+def test_utf16_output_has_one_bom_and_every_row(tmp_path: Path, db: str, source_encoding: str,
+                                                options: list[str]) -> None:
+    """Python's utf-16 codec puts a BOM before every chunk it encodes: a file larger than one
+    transcoding chunk (4 MB) would carry BOMs in the middle of its rows."""
+    rows = 70_000
+    text = "nom\temail\n" + "".join(f"Zoé {i}\tzoe.{i}@exemple.ma\n" for i in range(rows))
+    src = tmp_path / "in.csv"
+    src.write_bytes(text.encode(source_encoding))
+    out = tmp_path / "out.csv"
+    r = run("check", str(src), "--level", "syntax", "--db", db, "-o", str(out), *options)
+    assert r.exit_code == 0, r.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xff\xfe") and data.count(b"\xff\xfe") == 1
+    lines = data[2:].decode("utf-16-le").splitlines()
+    assert len(lines) == rows + 1 and "\ufeff" not in "".join(lines)
+    assert lines[1].split("\t")[:3] == ["Zoé 0", "zoe.0@exemple.ma", "unknown"]
