@@ -19,15 +19,20 @@ import csv
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
+
 from mailhygiene import config
 from mailhygiene.errors import InputError
+from mailhygiene.ingest import _norm_header, find_address_column
 from mailhygiene.normalize import ascii_domain, dedup_key
-from mailhygiene.phones import PhoneStatus, check_phone, decide_cells
+from mailhygiene.phones import PhoneStatus, check_phone, decide_cells, detect_phone_columns
+from mailhygiene.privacy import mask_address
 from mailhygiene.store.core import merged_flags_sql, now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
 from mailhygiene.store.suppressions import (
@@ -54,12 +59,14 @@ __all__ = [
 
 KINDS = ("email", "phone", "domain")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_HEADERS = {
-    "email": {"email", "e-mail", "mail", "courriel", "address", "adresse", "email address"},
-    "phone": {"phone", "telephone", "tel", "numero", "number", "mobile", "fax", "e164", "msisdn"},
-    "domain": {"domain", "domaine", "domain name"},
-}
-_HASH_HEADERS = {"sha256", "hash", "sha-256", "hashed_email", "email_sha256", "phone_sha256"}
+# Column names are folded as `check` folds them (ingest._norm_header: case, accents, '_') and
+# recognised as `check` recognises them (find_address_column, detect_phone_columns), plus:
+_PHONE_NAMES = frozenset({"numero", "number", "e164", "e.164", "msisdn"})
+_DOMAIN_WORDS = frozenset({"domain", "domains", "domaine", "domaines"})
+_HASH_WORDS = frozenset({"sha256", "hash", "hashed", "hashes", "digest"})
+# A cell that looks like an entry never names a column: "gmail.com" or "mail.ru" at the top of
+# a domain list is its first domain, not a header.
+_ENTRY_LIKE = re.compile(r"@|\.[^\W\d_]{2,}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +106,12 @@ def normalize_entry(value: str, kind: str, hashed: bool,
         r = check_phone(v, default_region)
         return r.e164 if r.status in (PhoneStatus.VALID, PhoneStatus.POSSIBLE) else None
     if kind == "domain":
-        d = v.rpartition("@")[2].strip().lstrip("*").lstrip(".")
+        # "@acme.fr" names a domain; "jane@acme.fr" is an address, and cutting it down to
+        # acme.fr would suppress every contact of the domain for one person's opt-out.
+        d = v.removeprefix("@")
+        if "@" in d:
+            return None
+        d = d.strip().lstrip("*").lstrip(".")
         d = ascii_domain(d)
         return d if "." in d and not re.search(r"\s|/", d) else None
     raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
@@ -116,37 +128,89 @@ def _read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")  # Excel exports on French Windows
 
 
-def _cells(text: str) -> tuple[list[str], str | None]:
-    """The entry column of a one-value-per-line file or a delimited file with a header, and
-    that header (lowercase) if there was one."""
+@dataclass(frozen=True, slots=True)
+class _Column:
+    index: int
+    kind: str | None  # None: a digest column whose name does not say of what
+    hashed: bool | None  # True: the name says digests; None: told by the entries
+
+
+def _named_columns(header: Sequence[str]) -> list[_Column]:
+    """The columns of `header` whose names say what they hold, in header order."""
+    names = [_norm_header(h) for h in header]
+    named = ["" if _ENTRY_LIKE.search(n) else h for h, n in zip(header, names, strict=True)]
+    phones = set(detect_phone_columns(named))
+    try:
+        first, is_header = find_address_column(named, [], None)
+        emails = {first} if is_header else set()
+    except InputError:
+        emails = set()
+    out = []
+    for i, n in enumerate(names):
+        if not named[i]:
+            continue
+        words = re.findall(r"[a-z0-9]+", n)
+        kind = ("phone" if i in phones or n in _PHONE_NAMES
+                else "domain" if _DOMAIN_WORDS.intersection(words)
+                else "email" if i in emails else None)
+        if _HASH_WORDS.intersection(words) or "sha256" in "".join(words):
+            out.append(_Column(i, kind, True))
+        elif kind is not None:
+            out.append(_Column(i, kind, None))
+    return out
+
+
+def _cells(text: str, kind: str | None,
+           hashed: bool | None) -> tuple[list[str], _Column | None]:
+    """The entries of a one-value-per-line file or of one column of a delimited file, and the
+    column when its name says what it holds. A first line that names a column is a header,
+    one column or several; among named columns, the first that fits `kind` and `hashed`."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         return [], None
     first = lines[0]
     delim = max((",", ";", "\t"), key=first.count)
     if first.count(delim) == 0:
-        return [ln.strip() for ln in lines], None
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
-    head = [h.strip().strip("\ufeff").lower() for h in rows[0]]
-    names = _HEADERS["email"] | _HEADERS["phone"] | _HEADERS["domain"] | _HASH_HEADERS
-    col = next((i for i, h in enumerate(head) if h in names), None)
-    if col is None:
+        rows = [[ln.strip()] for ln in lines]
+    else:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    columns = _named_columns(rows[0])
+    fits = [c for c in columns
+            if (kind is None or c.kind in (kind, None))
+            and (hashed is None or bool(c.hashed) == hashed)]
+    if not columns:
         return [r[0].strip() for r in rows if r], None  # no header: first column
-    return [r[col].strip() for r in rows[1:] if len(r) > col], head[col]
+    col = (fits or columns)[0]
+    return [r[col.index].strip() for r in rows[1:] if len(r) > col.index], col
 
 
-def _detect_kind(cells: Sequence[str], header: str | None, hashed: bool) -> str:
-    for kind, names in _HEADERS.items():
-        if header in names or (header and header.startswith(kind)):
-            return kind
+def _looks_like(entry: str) -> str | None:
+    local, at, _ = entry.rpartition("@")
+    if at and local.strip():
+        return "email"
+    if sum(ch.isdigit() for ch in entry) >= 6:
+        return "phone"
+    if "." in entry and not re.search(r"\s", entry):
+        return "domain"
+    return None
+
+
+def _detect_kind(cells: Sequence[str], column: _Column | None, hashed: bool) -> str:
+    if column is not None and column.kind is not None:
+        return column.kind
     if hashed:
         return "email"  # digests of emails are by far the common exchange
-    sample = [c for c in cells[:1000] if c]
-    if sum("@" in c for c in sample) * 2 > len(sample):
-        return "email"
-    if sum(sum(ch.isdigit() for ch in c) >= 6 for c in sample) * 2 > len(sample):
-        return "phone"
-    return "domain"
+    # What most entries look like; a tie goes to email, then phone, so a list where addresses
+    # are not a majority is still not read as domains (and domain lists reject addresses).
+    votes = Counter(_looks_like(c) for c in cells[:1000] if c)
+    return max(KINDS, key=lambda k: votes[k])
+
+
+def _region(default_region: str) -> str:
+    region = default_region.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InputError(f"unknown default region {default_region!r} (an ISO code like MA, FR)")
+    return region
 
 
 def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
@@ -154,22 +218,27 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
                        default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
     """Adds the entries of `path` to the suppression list `list_name` (default: the file's
     stem). `kind` None detects it (header, then content); `hashed` None detects SHA-256 hex
-    digests (90% of entries). Entries already in the list keep their first import date."""
+    digests (header, else 90% of entries). Entries already in the list keep their first
+    import date. A file whose every entry is rejected stores nothing and raises InputError."""
     p = Path(path)
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
+    region = _region(default_region)
     text = _read_text(p)
-    cells, header = _cells(text)
+    cells, column = _cells(text, kind, hashed)
     cells = [c for c in cells if c]
     if hashed is None:
-        hashed = bool(cells) and sum(bool(_HEX64.fullmatch(c)) for c in cells) >= 0.9 * len(cells)
-    kind = kind or _detect_kind(cells, header, hashed)
+        hashed = (column is not None and column.hashed) or (
+            bool(cells) and sum(bool(_HEX64.fullmatch(c)) for c in cells) >= 0.9 * len(cells))
+    kind = kind or _detect_kind(cells, column, hashed)
     name = (list_name or p.stem or config.DEFAULT_SUPPRESSION_LIST).strip()
     if kind == "phone" and not hashed:
-        good = _phone_entries(store, cells, default_region)
+        values = _phone_entries(store, cells, region)
     else:
-        values = [normalize_entry(c, kind, hashed, default_region) for c in cells]
-        good = [v for v in values if v is not None]
+        values = [normalize_entry(c, kind, hashed, region) for c in cells]
+    good = [v for v in values if v is not None]
+    if cells and not good:
+        raise InputError(_all_rejected(p, cells, kind, hashed, region))
     imported_at = now()
     stored = insert_entries(store, name, kind, hashed, good, imported_at, str(p),
                             hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -180,9 +249,29 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
     )
 
 
-def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> list[str]:
-    """E.164 forms of the valid or possible numbers among `cells`, in bulk (opt-out lists such
-    as Bloctel hold millions of numbers): the same verdicts as normalize_entry, one per cell."""
+def _all_rejected(path: Path, cells: Sequence[str], kind: str, hashed: bool,
+                  region: str) -> str:
+    """One line: how many entries, read as what, and why the first was refused (masked: lists
+    hold personal data)."""
+    first = cells[0]
+    if hashed:
+        why = "not a SHA-256 hex digest"
+    elif kind == "phone":
+        reason = check_phone(first, region).reason
+        why = f"{reason.value if reason else 'invalid'} in region {region}"
+    elif kind == "domain" and "@" in first.removeprefix("@"):
+        why = "an address, not a domain"
+    else:
+        why = f"not {'an address' if kind == 'email' else 'a domain'}"
+    what = f"SHA-256 digests of {kind}s" if hashed else f"{kind}s"
+    return (f"nothing stored: all {len(cells):,} entries of {path.name} were rejected as {what} "
+            f"(first: {mask_address(first)}, {why}); see --kind, --hashed/--plain and "
+            f"--default-region")
+
+
+def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> list[str | None]:
+    """The E.164 form of each of `cells`, None when it is not a valid or possible number, in
+    bulk (opt-out lists such as Bloctel hold millions of numbers): normalize_entry's verdicts."""
     import numpy as np  # here only: a check never imports a list, and numpy takes 40 ms
 
     region = default_region.upper()
@@ -197,7 +286,7 @@ def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> l
         store.con.unregister("_mh_supp_cells")
         store.execute("DROP TABLE IF EXISTS _mh_supp_raw")
         store.execute("DROP TABLE IF EXISTS _mh_supp_verdicts")
-    return [e164[c] for c in cells if c in e164]
+    return [e164.get(c) for c in cells]
 
 
 def list_suppressions(store: Store) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import random
@@ -43,6 +44,8 @@ def store(tmp_path: Path) -> Store:
         pytest.param("@Example.COM", "domain", False, "example.com", id="domain-at"),
         pytest.param("exämple.ma", "domain", False, "xn--exmple-cua.ma", id="domain-idn"),
         pytest.param("localhost", "domain", False, None, id="domain-no-dot"),
+        pytest.param("jane@gmail.com", "domain", False, None, id="domain-address-rejected"),
+        pytest.param("@@gmail.com", "domain", False, None, id="domain-double-at"),
         pytest.param(sha("x@y.ma").upper(), "email", True, sha("x@y.ma"), id="hash-upper"),
         pytest.param("abc", "email", True, None, id="hash-garbage"),
     ],
@@ -226,3 +229,126 @@ def test_bulk_phone_import_equals_normalize_entry(store: Store, tmp_path: Path) 
     assert stored == expected
     assert st.stored == len(expected)
     assert st.rejected == sum(normalize_entry(c, "phone", False, "MA") is None for c in cells)
+
+
+def _stored(store: Store) -> set[tuple[str, bool, str]]:
+    return {(str(r[0]), bool(r[1]), str(r[2])) for r in store.fetchall(
+        "SELECT kind, hashed, value FROM suppressions")}
+
+
+DIGEST = sha("jo@x.fr")
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "expected", "counts"),
+    [
+        # A one-column header is a header, whatever its case and accents, not an entry.
+        pytest.param("email\njane@gmail.com\n", {}, {("email", False, "jane@gmail.com")},
+                     (1, 0), id="header-email"),
+        pytest.param("E-Mail\njane@gmail.com\n", {}, {("email", False, "jane@gmail.com")},
+                     (1, 0), id="header-e-mail"),
+        pytest.param("Courriel\njane@gmail.com\n", {}, {("email", False, "jane@gmail.com")},
+                     (1, 0), id="header-courriel"),
+        pytest.param("Adresse e-mail\njane@gmail.com\n", {},
+                     {("email", False, "jane@gmail.com")}, (1, 0), id="header-adresse-e-mail"),
+        pytest.param("Téléphone\n06 12 34 56 78\n", {"default_region": "FR"},
+                     {("phone", False, "+33612345678")}, (1, 0), id="header-telephone"),
+        pytest.param("TEL\n06 12 34 56 78\n", {"default_region": "FR"},
+                     {("phone", False, "+33612345678")}, (1, 0), id="header-tel"),
+        pytest.param("Domaine\nacme.fr\n", {}, {("domain", False, "acme.fr")}, (1, 0),
+                     id="header-domaine"),
+        pytest.param(f"sha256\n{DIGEST}\n", {}, {("email", True, DIGEST)}, (1, 0),
+                     id="header-sha256"),
+        pytest.param(f"Email SHA-256;source\n{DIGEST};web\n", {}, {("email", True, DIGEST)},
+                     (1, 0), id="header-email-sha256"),
+        # Accent-folded headers in delimited files.
+        pytest.param("Nom,Téléphone\nJo,0612345678\n", {"default_region": "FR"},
+                     {("phone", False, "+33612345678")}, (1, 0), id="csv-telephone"),
+        pytest.param("Nom,Téléphone\nJo,0612345678\n", {"default_region": "FR", "kind": "phone"},
+                     {("phone", False, "+33612345678")}, (1, 0), id="csv-telephone-kind"),
+        pytest.param("nom,Adresse e-mail\nJo,jo@x.fr\n", {}, {("email", False, "jo@x.fr")},
+                     (1, 0), id="csv-adresse-e-mail"),
+        pytest.param("Email,Téléphone\njo@x.fr,0612345678\n",
+                     {"default_region": "FR", "kind": "phone"},
+                     {("phone", False, "+33612345678")}, (1, 0), id="csv-kind-picks-column"),
+        # Entries with '@' are addresses: never cut down to their domain.
+        pytest.param("a@gmail.com\nfoo\n", {}, {("email", False, "a@gmail.com")}, (2, 1),
+                     id="half-addresses-are-emails"),
+        pytest.param("acme.fr\nbob@gmail.com\nfoo.ma\n", {},
+                     {("domain", False, "acme.fr"), ("domain", False, "foo.ma")}, (3, 1),
+                     id="address-on-a-domain-list-rejected"),
+        pytest.param("jane@gmail.com\nacme.fr\n", {"kind": "domain"},
+                     {("domain", False, "acme.fr")}, (2, 1), id="address-with-kind-domain"),
+        # A domain list whose first entry contains a header word keeps that entry.
+        pytest.param("gmail.com\nmail.ru\n", {},
+                     {("domain", False, "gmail.com"), ("domain", False, "mail.ru")}, (2, 0),
+                     id="domain-list-no-header"),
+    ],
+)
+def test_import_headers_and_kinds(store: Store, tmp_path: Path, text: str,
+                                  options: dict[str, str], expected: set[tuple[str, bool, str]],
+                                  counts: tuple[int, int]) -> None:
+    f = tmp_path / "list.csv"
+    f.write_text(text, encoding="utf-8")
+    st = import_suppression(store, f, **options)  # type: ignore[arg-type]
+    assert _stored(store) == expected
+    assert (st.read, st.rejected) == counts
+
+
+def test_optout_addresses_never_suppress_their_whole_domain(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    optout = tmp_path / "optout.csv"
+    optout.write_text("email\njane@gmail.com\n")
+    r = runner.invoke(main, ["suppress", "import", str(optout), "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "(email)" in r.output and "0 rejected" in r.output
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("email\njane@gmail.com\nbob@gmail.com\ncarl@acme.fr\n")
+    out = tmp_path / "out.csv"
+    r = runner.invoke(main, ["check", str(contacts), "--level", "syntax", "-o", str(out),
+                             "--db", db])
+    assert r.exit_code == 0, r.output
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        status = {row["email"]: row["mh_status"] for row in csv.DictReader(fh)}
+    assert status == {"jane@gmail.com": "do_not_mail", "bob@gmail.com": "unknown",
+                      "carl@acme.fr": "unknown"}
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "message"),
+    [
+        pytest.param("0612345678\n", ["--kind", "phone", "--default-region", "XX"],
+                     "unknown default region 'XX'", id="unknown-region"),
+        pytest.param("jane@gmail.com\n", ["--default-region", "XX"],
+                     "unknown default region 'XX'", id="unknown-region-emails"),
+        pytest.param("foo\nbar\n", [], "all 2 entries", id="all-rejected"),
+        pytest.param("12\n34\n", ["--kind", "phone"], "too_short", id="all-rejected-phone-reason"),
+        pytest.param("jane.doe@gmail.com\n", ["--kind", "domain"], "j***@g***.com",
+                     id="all-rejected-masked"),
+        pytest.param("Nom,Prénom\nJo,Bob\n", ["--kind", "phone"], "all 2 entries",
+                     id="all-rejected-unknown-header"),
+    ],
+)
+def test_cli_import_that_stores_nothing_fails(tmp_path: Path, text: str, args: list[str],
+                                              message: str) -> None:
+    db = str(tmp_path / "s.duckdb")
+    f = tmp_path / "list.txt"
+    f.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(main, ["suppress", "import", str(f), *args, "--db", db])
+    assert r.exit_code == 2, r.output
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert message in r.stderr
+    assert "jane.doe" not in r.stderr
+    if Path(db).exists():
+        assert list_suppressions(Store(db)) == []
+
+
+def test_cli_list_refuses_a_missing_store(tmp_path: Path) -> None:
+    db = tmp_path / "none.duckdb"
+    r = CliRunner().invoke(main, ["suppress", "list", "--db", str(db)])
+    assert r.exit_code == 2
+    assert "no store file" in r.stderr
+    assert not db.exists()

@@ -7,7 +7,7 @@ import json
 import click
 
 from mailhygiene import config
-from mailhygiene.cli.common import db_option
+from mailhygiene.cli.common import db_option, existing_store
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.store import open_store
 from mailhygiene.suppress import KINDS, import_suppression, list_suppressions
@@ -32,7 +32,8 @@ def suppress() -> None:
 @db_option
 def import_cmd(file: str, list_name: str | None, kind: str | None, hashed: bool | None,
                default_region: str, as_json: bool, db: str) -> None:
-    """Add the entries of FILE (one per line, or a CSV with a header) to a suppression list."""
+    """Add the entries of FILE (one per line, or a CSV with a header) to a suppression list.
+    Fails (exit 2, nothing stored) when every entry is rejected."""
     with open_store(db) as store:
         st = import_suppression(store, file, list_name=list_name, kind=kind, hashed=hashed,
                                 default_region=default_region)
@@ -50,7 +51,7 @@ def import_cmd(file: str, list_name: str | None, kind: str | None, hashed: bool 
 @db_option
 def list_cmd(as_json: bool, db: str) -> None:
     """Show the stored suppression lists and their sizes."""
-    with open_store(db) as store:
+    with open_store(existing_store(db)) as store:
         rows = list_suppressions(store)
     if as_json:
         click.echo(json.dumps(rows, default=str, sort_keys=True))
