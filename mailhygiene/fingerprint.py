@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,11 @@ _CHUNK = 1 << 20  # hashes per block: keeps the temporary arrays at 8 MB each
 __all__ = [
     "DEFAULT_PARAMS",
     "Fingerprint",
+    "FingerprintFileData",
+    "ImportOutcome",
+    "ImportResult",
     "MinHashParams",
+    "decide_import",
     "export_fingerprint",
     "fingerprint_base",
     "fingerprint_from_hashes",
@@ -59,7 +65,9 @@ __all__ = [
     "import_fingerprint",
     "load_fingerprint_file",
     "minhash_signature",
+    "parse_fingerprint_json",
     "resolve_base",
+    "validate_fingerprint_data",
 ]
 
 
@@ -111,7 +119,7 @@ class Fingerprint:
             },
             "rows": self.rows,
             "size": self.size,
-            "signature_encoding": "base64 of uint64 little-endian",
+            "signature_encoding": SIGNATURE_ENCODING,
             "signature": base64.b64encode(self.signature.astype("<u8").tobytes()).decode("ascii"),
         }
 
@@ -205,37 +213,195 @@ def export_fingerprint(fp: Fingerprint, path: str | Path) -> None:
     write_text(path, json.dumps(fp.to_json(), indent=2) + "\n")
 
 
+# -- fingerprint files --------------------------------------------------------------------------
+# Bounds of a valid file. A file is made by this tool, so anything it would not write is refused
+# (a tampered size gave negative overlaps and ± thousands of percent).
+MAX_FILE_BYTES = 1 << 20  # a 4,096-permutation file is 45 kB
+MAX_COUNT = 10**12  # rows and sizes: far above any list, and exact as floats in the estimates
+MAX_NUM_PERM = 4096  # as --num-perm
+MAX_SEED = 2**32 - 1  # datasketch draws its permutations with numpy's RandomState(seed)
+SIGNATURE_ENCODING = "base64 of uint64 little-endian"
+_KEY_ID = re.compile(r"[0-9a-f]{16}")  # keys.key_id_of: 16 hex digits of a SHA-256
+_TOOL_VERSION = re.compile(r"[0-9A-Za-z.+!_-]{1,64}")  # PEP 440 and local versions
+_TOP_FIELDS = frozenset({"format", "format_version", "tool", "tool_version", "keyed_hash",
+                         "key_id", "minhash", "rows", "size", "signature_encoding",
+                         "signature"})
+_MINHASH_FIELDS = frozenset({"library", "scheme", "num_perm", "seed", "input"})
+
+
+@dataclass(frozen=True, eq=False)
+class FingerprintFileData:
+    """The validated content of a fingerprint file."""
+
+    params: MinHashParams
+    key_id: str
+    rows: int
+    size: int
+    signature: npt.NDArray[np.uint64]
+    tool_version: str
+
+
+class _Invalid(InputError):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"invalid fingerprint file: field {field!r}: {problem}")
+
+
+def _kind(v: object) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if v is None:
+        return "null"
+    names = {int: "an integer", float: "a number with a fraction or an exponent",
+             str: "a string", list: "an array", dict: "an object"}
+    return names.get(type(v), type(v).__name__)
+
+
+def _shown(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _get(obj: dict[str, Any], key: str, where: str) -> Any:
+    if key not in obj:
+        raise _Invalid(where + key, "missing")
+    return obj[key]
+
+
+def _int(obj: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
+    v = _get(obj, key, where)
+    # bool is an int subclass in Python; JSON's true is not a number.
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _Invalid(where + key, f"must be an integer, not {_kind(v)}")
+    if not lo <= v <= hi:
+        raise _Invalid(where + key, f"must be an integer from {lo:,} to {hi:,}, not {_shown(v)}")
+    return v
+
+
+def _const(obj: dict[str, Any], key: str, where: str, expected: str) -> str:
+    v = _get(obj, key, where)
+    if v != expected or not isinstance(v, str):
+        raise _Invalid(where + key, f"must be {expected!r}, not {_shown(v)}")
+    return v
+
+
+def _str(obj: dict[str, Any], key: str, where: str, pattern: re.Pattern[str],
+         what: str) -> str:
+    v = _get(obj, key, where)
+    if not isinstance(v, str) or not pattern.fullmatch(v):
+        raise _Invalid(where + key, f"must be {what}, not {_shown(v)}")
+    return v
+
+
+def _object(v: object, where: str, fields: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise _Invalid(where, f"must be an object, not {_kind(v)}")
+    unknown = sorted(set(v) - fields)
+    if unknown:
+        raise _Invalid(f"{where}.{unknown[0]}" if where else unknown[0],
+                       "unknown field (this tool does not write it)")
+    return v
+
+
+def validate_fingerprint_data(data: object) -> FingerprintFileData:
+    """Checks every field of a parsed fingerprint file, as `Fingerprint.to_json` writes it:
+    constants, types (JSON true is not an integer, 1000.0 is not one either), ranges, and
+    consistency (size <= rows; one 64-bit signature value per permutation; the signature of an
+    empty set is all 2^64-1 and only it). Any 8-byte value is in affine64's hash range
+    [0, 2^64). Raises `InputError` naming the first bad field. Pure."""
+    if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
+        raise InputError(f"not a mailhygiene fingerprint file (no format: {FILE_FORMAT})")
+    version = data.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) \
+            and version != FILE_FORMAT_VERSION:
+        raise InputError(f"fingerprint format version {_shown(version)} is not supported "
+                         f"(this tool reads version {FILE_FORMAT_VERSION})")
+    _int(data, "format_version", "", FILE_FORMAT_VERSION, FILE_FORMAT_VERSION)
+    _object(data, "", _TOP_FIELDS)
+    _const(data, "tool", "", "mailhygiene")
+    tool_version = _str(data, "tool_version", "", _TOOL_VERSION, "a version such as 1.2.0")
+    _const(data, "keyed_hash", "", KEYED_HASH)
+    key_id = _str(data, "key_id", "", _KEY_ID, "16 lowercase hex digits")
+    mh = _object(_get(data, "minhash", ""), "minhash", _MINHASH_FIELDS)
+    _const(mh, "library", "minhash.", "datasketch")
+    scheme = _const(mh, "scheme", "minhash.", FINGERPRINT_SCHEME)
+    num_perm = _int(mh, "num_perm", "minhash.", 2, MAX_NUM_PERM)
+    seed = _int(mh, "seed", "minhash.", 0, MAX_SEED)
+    _const(mh, "input", "minhash.", MINHASH_INPUT)
+    rows = _int(data, "rows", "", 0, MAX_COUNT)
+    size = _int(data, "size", "", 0, MAX_COUNT)
+    if size > rows:
+        raise _Invalid("size", f"{size:,} distinct addresses cannot come from {rows:,} rows")
+    _const(data, "signature_encoding", "", SIGNATURE_ENCODING)
+    text = _get(data, "signature", "")
+    if not isinstance(text, str):
+        raise _Invalid("signature", f"must be a base64 string, not {_kind(text)}")
+    if len(text) > 4 * (8 * MAX_NUM_PERM + 2) // 3 + 4:
+        raise _Invalid("signature", f"{len(text):,} characters is longer than "
+                                    f"{MAX_NUM_PERM:,} values")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as e:  # binascii.Error
+        raise _Invalid("signature", f"not base64 ({e})") from None
+    if len(raw) != 8 * num_perm:
+        raise _Invalid("signature", f"has {len(raw) / 8:g} values, not minhash.num_perm="
+                                    f"{num_perm} (8 bytes each)")
+    sig = np.frombuffer(raw, dtype="<u8").astype(_U64)
+    if size == 0 and not bool(np.all(sig == _MAX)):
+        raise _Invalid("signature", "size is 0, but this is not the signature of an empty set")
+    if size > 0 and bool(np.all(sig == _MAX)):
+        raise _Invalid("signature", f"is that of an empty set, but size is {size:,}")
+    return FingerprintFileData(params=MinHashParams(num_perm, seed, scheme), key_id=key_id,
+                               rows=rows, size=size, signature=sig, tool_version=tool_version)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise InputError(f"invalid fingerprint file: duplicate field {k!r}")
+        out[k] = v
+    return out
+
+
+def parse_fingerprint_json(raw: bytes) -> object:
+    """The JSON of a fingerprint file: UTF-8, with or without a BOM (Windows editors add one);
+    NaN and Infinity (Python extensions, not JSON), duplicate fields, deep nesting and very
+    long numbers are refused with an `InputError` rather than a crash."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"not a mailhygiene fingerprint file (larger than "
+                         f"{MAX_FILE_BYTES:,} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not a mailhygiene fingerprint file (not UTF-8: {e})") from None
+    try:
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise InputError("not a mailhygiene fingerprint file (JSON nested too deeply)") from None
+    except ValueError as e:  # JSONDecodeError, NaN/Infinity, over 4,300 digits
+        raise InputError(f"not a mailhygiene fingerprint file (not JSON: {e})") from None
+
+
 def load_fingerprint_file(path: str | Path, *, name: str | None = None) -> Fingerprint:
-    """Reads and validates a fingerprint file (any parameters; see `import_fingerprint`)."""
+    """Reads and validates a fingerprint file (any parameters; see `import_fingerprint`): one
+    `InputError` naming the file and the field for anything this tool would not have written."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        with p.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise InputError(f"cannot read fingerprint file {p}: {e.strerror or e}") from e
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{p} is not a mailhygiene fingerprint file (not JSON: {e})") from e
-    if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
-        raise InputError(f"{p} is not a mailhygiene fingerprint file (no format: {FILE_FORMAT})")
-    if data.get("format_version") != FILE_FORMAT_VERSION:
-        raise InputError(f"{p}: fingerprint format version {data.get('format_version')!r} is not "
-                         f"supported (this tool reads version {FILE_FORMAT_VERSION})")
     try:
-        mh = data["minhash"]
-        params = MinHashParams(int(mh["num_perm"]), int(mh["seed"]), str(mh["scheme"]))
-        if data["keyed_hash"] != KEYED_HASH or mh["input"] != MINHASH_INPUT:
-            raise InputError(f"{p}: keyed hash {data['keyed_hash']!r} / input {mh['input']!r} "
-                             f"differ from this tool's ({KEYED_HASH})")
-        raw = base64.b64decode(data["signature"], validate=True)
-        sig = np.frombuffer(raw, dtype="<u8").astype(_U64)
-        rows, size, key_id = int(data["rows"]), int(data["size"]), str(data["key_id"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"{p}: malformed fingerprint file ({type(e).__name__}: {e})") from e
-    if len(sig) != params.num_perm or params.scheme != FINGERPRINT_SCHEME:
-        raise InputError(f"{p}: signature has {len(sig)} values for num_perm={params.num_perm}, "
-                         f"scheme {params.scheme!r}")
-    return Fingerprint(name=name or p.stem, params=params, key_id=key_id, rows=rows, size=size,
-                       signature=sig, created_at=now(), tool_version=str(data.get("tool_version")),
-                       source="imported")
+        v = validate_fingerprint_data(parse_fingerprint_json(raw))
+    except InputError as e:
+        raise InputError(f"{p}: {e}") from None
+    return Fingerprint(name=name or p.stem, params=v.params, key_id=v.key_id, rows=v.rows,
+                       size=v.size, signature=v.signature, created_at=now(),
+                       tool_version=v.tool_version, source="imported")
 
 
 def check_compatible(fp: Fingerprint, *, key_id: str, params: MinHashParams, what: str) -> None:
@@ -252,32 +418,86 @@ def check_compatible(fp: Fingerprint, *, key_id: str, params: MinHashParams, wha
             f"seed={params.seed}, scheme={params.scheme} (use --num-perm to match)")
 
 
+class ImportOutcome(StrEnum):
+    STORED = "stored"
+    ALREADY_STORED = "already_stored"  # same content: not stored again
+    REPLACED = "replaced"  # --replace: the imported fingerprint of that name was replaced
+
+
+@dataclass(frozen=True, eq=False)
+class ImportResult:
+    fingerprint: Fingerprint
+    outcome: ImportOutcome
+    existing_name: str | None = None  # the stored twin's name (ALREADY_STORED)
+
+
+def decide_import(name: str, same_content: str | None, name_taken: bool,
+                  replace_existing: bool) -> ImportOutcome:
+    """What `fingerprint-import` does with a valid, compatible file (pure).
+
+    - Same content (key, parameters, rows, size, signature) already stored, imported or
+      computed from a stored base, under any name: nothing is stored (re-imports are no-ops
+      and `search` does not list one set twice).
+    - Else an imported fingerprint already has the name: refused unless `replace_existing` (a name
+      stands for one fingerprint; silently keeping both would list both in `search`).
+    - Else stored."""
+    if same_content is not None:
+        return ImportOutcome.ALREADY_STORED
+    if name_taken:
+        if not replace_existing:
+            raise InputError(
+                f"an imported fingerprint named {name!r} is already in the store, with other "
+                "content: import this file under another name (--name) or replace that one "
+                "(--replace)")
+        return ImportOutcome.REPLACED
+    return ImportOutcome.STORED
+
+
 def import_fingerprint(store: Store, path: str | Path, key: HmacKey, *,
-                       params: MinHashParams = DEFAULT_PARAMS,
-                       name: str | None = None) -> Fingerprint:
+                       params: MinHashParams = DEFAULT_PARAMS, name: str | None = None,
+                       replace_existing: bool = False) -> ImportResult:
     """Loads a fingerprint made elsewhere with the same key and parameters into the store (it
-    then takes part in `search`)."""
+    then takes part in `search`); idempotent, see `decide_import`."""
     fp = load_fingerprint_file(path, name=name)
     check_compatible(fp, key_id=key.key_id, params=params, what=f"fingerprint file {path}")
+    signature = [int(v) for v in fp.signature]
+    twin = fpsql.find_same_fingerprint(
+        store, num_perm=fp.params.num_perm, seed=fp.params.seed, scheme=fp.params.scheme,
+        key_id=fp.key_id, rows=fp.rows, size=fp.size, signature=signature)
+    try:
+        outcome = decide_import(fp.name, twin, fpsql.imported_name_taken(store, fp.name),
+                                replace_existing)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None
+    if outcome is ImportOutcome.ALREADY_STORED:
+        return ImportResult(fp, outcome, twin)
     fpsql.insert_fingerprint(
         store, base_id=None, name=fp.name, num_perm=fp.params.num_perm, seed=fp.params.seed,
         scheme=fp.params.scheme, key_id=fp.key_id, rows=fp.rows, size=fp.size,
         created_at=fp.created_at, source="imported", tool_version=fp.tool_version,
-        signature=[int(v) for v in fp.signature])
-    return fp
+        signature=signature, replace_imported=outcome is ImportOutcome.REPLACED)
+    return ImportResult(fp, outcome)
 
 
 def resolve_base(store: Store, spec: str, *, column: str | None = None,
                  name: str | None = None) -> tuple[int, str]:
-    """(base_id, name) for a command-line argument: an existing file is imported with
-    `pipeline.import_base` (which reuses a base imported from the same bytes and options);
-    anything else is looked up as a stored base name."""
+    """(base_id, name asked for) for a command-line argument: an existing file is imported with
+    `pipeline.import_base` under `name`; anything else is looked up as a stored base name.
+
+    A file given without `name` reuses a base imported from the same bytes with the same
+    options whatever its name (`import_base`'s rule), preferring one named after the file;
+    the name returned is then the file name, not the reused base's: `fingerprint x.csv` after
+    `fingerprint y.csv --name YYY` (the same bytes) answered "fingerprint of YYY"."""
     path = Path(spec)
     if path.is_file():
         from mailhygiene.pipeline import import_base
 
         ref = import_base(store, path, column=column, name=name)
-        return int(ref.base_id), str(ref.name)
+        base_id, label = int(ref.base_id), name or path.stem
+        if ref.reused and ref.name != label:
+            preferred = fpsql.same_content_base_named(store, base_id, label)
+            base_id = base_id if preferred is None else preferred
+        return base_id, label
     matches = fpsql.base_by_name(store, spec)
     if not matches:
         raise InputError(f"{spec!r} is neither a readable file nor a stored base name")
@@ -292,8 +512,10 @@ def fingerprint_input(store: Store, spec: str, key: HmacKey, *,
                       export: str | Path | None = None, column: str | None = None) -> Fingerprint:
     """`mailhygiene fingerprint INPUT|BASE`: resolve (a file is imported under `name`),
     fingerprint (saved in the store), and optionally export the fingerprint file."""
-    base_id, _ = resolve_base(store, spec, column=column, name=name)
-    fp = fingerprint_base(store, base_id, key, params=params)
+    base_id, label = resolve_base(store, spec, column=column, name=name)
+    # The name asked for, even when the base (and its stored fingerprint) was reused by
+    # content from an import under another name.
+    fp = replace(fingerprint_base(store, base_id, key, params=params), name=label)
     if export is not None:
         export_fingerprint(fp, export)
     return fp

@@ -142,8 +142,8 @@ def search_input(store: Store, spec: str, key: HmacKey, *, top: int = SEARCH_TOP
         query = load_fingerprint_file(spec)
         check_compatible(query, key_id=key.key_id, params=params, what=f"fingerprint file {spec}")
     else:
-        base_id, _ = resolve_base(store, spec, column=column)
-        query = fingerprint_base(store, base_id, key, params=params)
+        base_id, label = resolve_base(store, spec, column=column)
+        query = replace(fingerprint_base(store, base_id, key, params=params), name=label)
     res = search_bases(store, query, key, top=top, threshold=threshold, params=params,
                        exhaustive=exhaustive)
     return replace(res, computed=len(missing))

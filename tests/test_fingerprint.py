@@ -109,7 +109,7 @@ def test_import_round_trip_and_refusals(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "fp.json"
     export_fingerprint(fp, path)
     other = Store(":memory:")
-    got = import_fingerprint(other, path, KEY, name="theirs")
+    got = import_fingerprint(other, path, KEY, name="theirs").fingerprint
     assert np.array_equal(got.signature, fp.signature) and got.size == 500
     assert got.source == "imported" and got.name == "theirs"
     with pytest.raises(InputError, match="HMAC key id"):
@@ -119,7 +119,7 @@ def test_import_round_trip_and_refusals(store: Store, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     short_sig = json.dumps({**json.loads(path.read_text()), "signature": "AAAAAAAAAAA="})
     for content, message in [("{not json", "not JSON"), ('{"a": 1}', "not a mailhygiene"),
-                             (short_sig, "signature has")]:
+                             (short_sig, "field 'signature'")]:
         bad.write_text(content)
         with pytest.raises(InputError, match=message):
             load_fingerprint_file(bad)

@@ -20,6 +20,7 @@ from mailhygiene.compare import Comparison, FingerprintComparison, compare_finge
 from mailhygiene.compare import compare_inputs as run_compare
 from mailhygiene.fingerprint import (
     Fingerprint,
+    ImportOutcome,
     MinHashParams,
     fingerprint_input,
     import_fingerprint,
@@ -197,20 +198,28 @@ def _print_comparison(c: Comparison | FingerprintComparison) -> None:
 @db_option
 @click.option("--column", help="Address column of a file input (header name or 1-based index).")
 @click.option("--json", "as_json", is_flag=True, help="Print the fingerprint's metadata as JSON.")
+@click.option("--replace", is_flag=True,
+              help="With `import`: replace an imported fingerprint of the same name.")
 def fingerprint(source: str, import_path: str | None, name: str | None, num_perm: int,
                 export: str | None, key_file: str | None, db: str, column: str | None,
-                as_json: bool) -> None:
+                as_json: bool, replace: bool) -> None:
     """MinHash fingerprint of a base over keyed hashes, stored in the store.
 
+    FILE is reported under --name, by default its file name, even when a file with the same
+    bytes was imported before under another name: that base is reused (a base named after the
+    file is preferred) and the stored fingerprint keeps the base's name.
+
     `fingerprint import FILE.json` loads a fingerprint file made elsewhere instead (the same
-    as `fingerprint-import FILE.json`); a base named "import" is still fingerprinted by
-    `fingerprint import` alone."""
+    as `fingerprint-import FILE.json`, see its help for re-imports and --replace); a base named
+    "import" is still fingerprinted by `fingerprint import` alone."""
     if import_path is not None:
         if source != "import":
             raise click.UsageError("a second argument is only taken by "
                                    "`fingerprint import FILE.json`")
-        _import_fingerprint(import_path, name, num_perm, key_file, db, as_json)
+        _import_fingerprint(import_path, name, num_perm, key_file, db, as_json, replace)
         return
+    if replace:
+        raise click.UsageError("--replace is only taken by `fingerprint import FILE.json`")
     refuse_overwrites({"--export": export}, [source], db)
     with open_store(db) as store:
         fp = fingerprint_input(store, source, _key(store, key_file),
@@ -218,9 +227,11 @@ def fingerprint(source: str, import_path: str | None, name: str | None, num_perm
     _print_fingerprint(fp, as_json, export)
 
 
-def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None) -> None:
+def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None,
+                       extra: dict[str, Any] | None = None) -> None:
     meta = {k: v for k, v in fp.to_json().items() if k not in ("signature", "signature_encoding")}
     meta["name"] = fp.name
+    meta.update(extra or {})
     if export:
         meta["exported_to"] = export
     if as_json:
@@ -235,23 +246,40 @@ def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None) -> No
 @click.command("fingerprint-import")
 @click.argument("path", metavar="FILE.json", type=click.Path(dir_okay=False, exists=True))
 @click.option("--name", help="Name for the imported fingerprint (default: file name).")
+@click.option("--replace", is_flag=True,
+              help="Replace an imported fingerprint of the same name that has other content.")
 @num_perm_option
 @key_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the fingerprint's metadata as JSON.")
-def fingerprint_import(path: str, name: str | None, num_perm: int, key_file: str | None,
-                       db: str, as_json: bool) -> None:
+def fingerprint_import(path: str, name: str | None, replace: bool, num_perm: int,
+                       key_file: str | None, db: str, as_json: bool) -> None:
     """Load a fingerprint file made elsewhere with the same key and parameters (it then takes
-    part in `search`). Also spelt `fingerprint import FILE.json`."""
-    _import_fingerprint(path, name, num_perm, key_file, db, as_json)
+    part in `search`). Also spelt `fingerprint import FILE.json`.
+
+    Every field is checked; a file this tool would not write is refused. Importing a
+    fingerprint already in the store (same content, imported or computed from a stored base,
+    under any name) stores nothing and says so. A file with other content under the name of
+    an imported fingerprint is refused: give it another --name, or --replace the old one."""
+    _import_fingerprint(path, name, num_perm, key_file, db, as_json, replace)
 
 
 def _import_fingerprint(path: str, name: str | None, num_perm: int, key_file: str | None,
-                        db: str, as_json: bool) -> None:
+                        db: str, as_json: bool, replace: bool = False) -> None:
     with open_store(db) as store:
-        fp = import_fingerprint(store, path, _key(store, key_file),
-                                params=MinHashParams(num_perm=num_perm), name=name)
-    _print_fingerprint(fp, as_json, None)
+        res = import_fingerprint(store, path, _key(store, key_file),
+                                 params=MinHashParams(num_perm=num_perm), name=name,
+                                 replace_existing=replace)
+    fp = res.fingerprint
+    extra = {"import": {"outcome": str(res.outcome), "existing_name": res.existing_name}}
+    _print_fingerprint(fp, as_json, None, extra)
+    if as_json:
+        return
+    if res.outcome is ImportOutcome.ALREADY_STORED:
+        click.echo(f"already in the store as {_name(res.existing_name or '')!r} (same "
+                   "content): not stored again")
+    elif res.outcome is ImportOutcome.REPLACED:
+        click.echo(f"replaced the imported fingerprint named {_name(fp.name)!r}")
 
 
 # -- search -------------------------------------------------------------------------------------

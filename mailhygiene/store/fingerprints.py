@@ -124,15 +124,18 @@ def strings_hash64(store: Store, values: Sequence[str], ipad: bytes,
 # -- fingerprints -------------------------------------------------------------------------------
 def insert_fingerprint(store: Store, *, base_id: int | None, name: str, num_perm: int, seed: int,
                        scheme: str, key_id: str, rows: int, size: int, created_at: datetime,
-                       source: str, tool_version: str, signature: Sequence[int]) -> int:
+                       source: str, tool_version: str, signature: Sequence[int],
+                       replace_imported: bool = False) -> int:
     """Stores a fingerprint; a computed one replaces the earlier one for the same base and
-    parameters."""
+    parameters, an imported one with `replace_imported` the imported ones of the same name."""
     ensure(store)
     with store.transaction():
         if base_id is not None:
             store.execute(
                 "DELETE FROM fingerprints WHERE base_id = ? AND num_perm = ? AND seed = ? "
                 "AND scheme = ? AND key_id = ?", [base_id, num_perm, seed, scheme, key_id])
+        elif replace_imported:
+            store.execute("DELETE FROM fingerprints WHERE base_id IS NULL AND name = ?", [name])
         fid = int(store.scalar("SELECT nextval('fingerprint_ids')"))
         store.execute(
             f"INSERT INTO fingerprints ({_FP_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
@@ -140,6 +143,24 @@ def insert_fingerprint(store: Store, *, base_id: int | None, name: str, num_perm
              tool_version, list(signature)],
         )
     return fid
+
+
+def find_same_fingerprint(store: Store, *, num_perm: int, seed: int, scheme: str, key_id: str,
+                          rows: int, size: int, signature: Sequence[int]) -> str | None:
+    """Name of a stored fingerprint (imported or computed) with exactly this content."""
+    ensure(store)
+    v = store.scalar(
+        "SELECT name FROM fingerprints WHERE num_perm = ? AND seed = ? AND scheme = ? "
+        "AND key_id = ? AND rows = ? AND size = ? AND signature = ?::UBIGINT[] "
+        "ORDER BY base_id IS NULL, fingerprint_id LIMIT 1",
+        [num_perm, seed, scheme, key_id, rows, size, list(signature)])
+    return None if v is None else str(v)
+
+
+def imported_name_taken(store: Store, name: str) -> bool:
+    ensure(store)
+    return bool(store.scalar(
+        "SELECT count(*) > 0 FROM fingerprints WHERE base_id IS NULL AND name = ?", [name]))
 
 
 def find_fingerprint(store: Store, base_id: int, *, num_perm: int, seed: int, scheme: str,
@@ -185,6 +206,18 @@ def count_fingerprints(store: Store) -> tuple[int, list[tuple[int, int, str, str
 def base_by_name(store: Store, name: str) -> list[tuple[int, str]]:
     return [(int(r[0]), str(r[1])) for r in store.fetchall(
         "SELECT base_id, name FROM bases WHERE name = ? ORDER BY base_id", [name])]
+
+
+def same_content_base_named(store: Store, base_id: int, name: str) -> int | None:
+    """A complete base named `name` imported from the same bytes with the same options
+    (pipeline's format signature) as base `base_id`: the one `import_base` would reuse."""
+    v = store.scalar(
+        """SELECT o.base_id FROM bases o JOIN bases r ON o.sha256 = r.sha256
+           WHERE r.base_id = ? AND o.name = ?
+             AND json_extract(o.format, '$.signature') = json_extract(r.format, '$.signature')
+             AND coalesce(TRY_CAST(json_extract(o.format, '$.complete') AS BOOLEAN), false)
+           ORDER BY o.base_id DESC LIMIT 1""", [base_id, name])
+    return None if v is None else int(v)
 
 
 def base_name(store: Store, base_id: int) -> str | None:
