@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mailhygiene.evidence.data import EvidenceData
+from mailhygiene.evidence.dates import DateFormat
 from mailhygiene.evidence.evaluate import EvidenceOptions, weigh
 from mailhygiene.evidence.model import StratumCounts
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
@@ -36,7 +37,9 @@ BULK = [{"date": "2021-03-01", "rows": 1200, "in_b": 80},
 def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           sorted_files: tuple[str, ...] = (), a_post: int = 500, invalid: bool = True,
           raw: tuple[int, int, int, int] = (0, 0, 0, 0), shared_order: int = 50,
-          reference_unique: int = 0) -> EvidenceData:
+          reference_unique: int = 0, dates: DateFormat | None = None, a_undated: int = 0,
+          post_baseline: int | None = None,
+          reference_outside: int | None = None) -> EvidenceData:
     weighed = source != "assumed"
     strata = [StratumCounts("ok/role/alone", "public", 400, 120, 200, 40, role=True,
                             in_lr=weighed),
@@ -57,7 +60,10 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
                    rng.permutation(shared_order).astype(float)),
         order_post=post, sorted_files=list(sorted_files), a_unique=1400, b_unique=2000,
         shared=350, a_pre=1400, a_post=a_post, bulk=bulk or [],
-        reference_unique=reference_unique)
+        reference_unique=reference_unique, dates=dates, a_undated=a_undated,
+        undated_in_b=a_undated // 4,
+        post_baseline=a_post if post_baseline is None else post_baseline,
+        reference_outside=reference_outside)
 
 
 CUT = EvidenceOptions(date_column="date_ajout", cutoff=date(2023, 1, 1))
@@ -73,6 +79,21 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
         EvidenceOptions(date_column="date_ajout", cutoff=date(2030, 1, 1))),
     "reference": (_data("reference", a_post=0, invalid=False, reference_unique=1234),
                   EvidenceOptions(reference_base_id=3)),
+    # how A's date column was read (evidence.dates), and baselines too small to be used
+    "dates-detected-some-undated": (
+        _data("post_cutoff", dates=DateFormat("ymd", "year_first", 1800, 1500, empty=100,
+                                              year_first=1500), a_undated=400), CUT),
+    "dates-conflicting": (
+        _data("post_cutoff", dates=DateFormat("dmy", "conflicting", 1900, 1800,
+                                              day_first=700, month_first=100,
+                                              either=1100)), CUT),
+    "dates-ambiguous": (
+        _data("post_cutoff", dates=DateFormat("dmy", "ambiguous", 1900, 1900, either=1900,
+                                              flips=37)), CUT),
+    "small-post-cutoff": (_data("assumed", a_post=12), CUT),
+    "reference-too-small": (
+        _data("assumed", a_post=0, reference_unique=2000, reference_outside=0),
+        EvidenceOptions(reference_base_id=3)),
 }
 
 
@@ -92,6 +113,8 @@ def _pairs(ev: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
            for t, it in zip(ev[key], ev[items], strict=True)]
     b = ev["baseline"]
     out += [(b["description"], b["description_item"]), (b["uncertainty"], b["uncertainty_item"])]
+    if ev.get("dates"):
+        out.append((ev["dates"]["description"], ev["dates"]["description_item"]))
     for name, sig in ev["signals"].items():
         if name == "combination":
             out.append((sig["method"], sig["method_item"]))
@@ -256,7 +279,10 @@ ENGLISH = ("not weighed", "baseline", "sorted on the address", "bulk import", "J
 
 
 @pytest.mark.parametrize(("data", "opts"), _cases("bulk-and-both-sorted", "assumed",
-                                                   "cutoff-after-everything", "reference"))
+                                                   "cutoff-after-everything", "reference",
+                                                   "dates-detected-some-undated",
+                                                   "dates-conflicting", "dates-ambiguous",
+                                                   "small-post-cutoff", "reference-too-small"))
 def test_french_report_has_no_english_tool_text(tmp_path: Path, data: EvidenceData,
                                                 opts: EvidenceOptions) -> None:
     ev = _evidence(data, opts)

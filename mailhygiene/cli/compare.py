@@ -145,6 +145,17 @@ def _print_evidence(ev: dict[str, Any]) -> None:
     if isinstance(baseline, dict):
         baseline = baseline.get("description") or baseline.get("source")
     out(f"  baseline: {strip_terminal_escapes(str(baseline))[:200]}")
+    dates = ev.get("dates")
+    if isinstance(dates, dict) and dates.get("description"):
+        out(f"  {strip_terminal_escapes(str(dates['description']))}")
+    # Why a given baseline source was not used, and A's addresses left out for want of a date.
+    for text, it in zip(ev.get("limits") or [], ev.get("limit_items") or [], strict=False):
+        if isinstance(it, dict) and it.get("code") in _SHOWN_LIMITS:
+            out(f"  note: {strip_terminal_escapes(str(text))}")
+
+
+_SHOWN_LIMITS = ("limit.no_post_cutoff", "limit.small_post_cutoff", "limit.reference_too_small",
+                 "limit.undated")
 
 
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from mailhygiene.errors import InputError
-from mailhygiene.evidence.model import StratumCounts, pooled_baseline
+from mailhygiene.evidence.dates import (
+    DATE_PART_RE,
+    YEAR_FIRST_RE,
+    YEAR_LAST_RE,
+    DateFormat,
+    detect_date_format,
+)
+from mailhygiene.evidence.model import MIN_BASELINE, StratumCounts, pooled_baseline
 from mailhygiene.evidence.stats import FloatArray
 from mailhygiene.evidence.strata import (
     ASSUMED_BOUNDS,
@@ -25,6 +32,9 @@ from mailhygiene.evidence.strata import (
 from mailhygiene.store import Store
 
 ORDER_SAMPLE = 4000  # Kendall tau on at most this many shared records (sd ~ 0.01)
+# A's periods: 0 could have been copied (before the cut-off, or no date column given); 1 added
+# after the cut-off; 2 no readable date (neither: left out of the LR, baseline and count).
+PRE, POST, UNDATED = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -42,16 +52,11 @@ class EvidenceData:
     a_post: int
     bulk: list[dict[str, Any]] = field(default_factory=list)
     reference_unique: int = 0
-
-
-_DATE_SQL = """coalesce(
-    try_cast(d AS DATE),
-    try_cast(try_cast(d AS TIMESTAMP) AS DATE),
-    try_strptime(d, '%d/%m/%Y')::DATE,
-    try_strptime(d, '%d/%m/%Y %H:%M')::DATE,
-    try_strptime(d, '%d/%m/%Y %H:%M:%S')::DATE,
-    try_strptime(d, '%d-%m-%Y')::DATE,
-    try_strptime(d, '%Y/%m/%d')::DATE)"""
+    dates: DateFormat | None = None  # how A's date column was read (None: no column)
+    a_undated: int = 0  # A's addresses without a readable date (period UNDATED)
+    undated_in_b: int = 0
+    post_baseline: int = 0  # A's organic (non-bulk) additions after the cut-off
+    reference_outside: int | None = None  # the reference's addresses not in A (None: none)
 
 
 def _per_key_sql(alias: str) -> str:
@@ -145,27 +150,60 @@ def _date_column(store: Store, base_id: int, column: str) -> tuple[str, str]:
                      f"{', '.join(names) or 'none recorded'})")
 
 
+def _read_dates(store: Store, a_base_id: int, column: str,
+                cutoff: date | None) -> DateFormat:
+    """Sets _ev_a.added from A's date column, read in the one format its values allow
+    (`evidence.dates`); a value that does not fit it stays NULL. Only the date parts of values
+    shaped like dates come back to Python, grouped (a few thousand distinct days at most)."""
+    table, col = _date_column(store, a_base_id, column)
+    store.execute("ALTER TABLE _ev_a ADD COLUMN d VARCHAR")
+    store.execute("ALTER TABLE _ev_a ADD COLUMN dp VARCHAR")
+    store.execute(f"""UPDATE _ev_a SET d = t.d FROM (
+        SELECT row_no, trim(CAST({col} AS VARCHAR)) AS d FROM "{table}") t
+        WHERE t.row_no = _ev_a.row_no""")
+    store.execute("""UPDATE _ev_a SET dp = CASE WHEN regexp_matches(d, ?)
+        OR regexp_matches(d, ?) THEN regexp_extract(d, ?) END""",
+                  [YEAR_FIRST_RE, YEAR_LAST_RE, DATE_PART_RE])
+    parts = {str(v): int(n) for v, n in store.fetchall(
+        "SELECT dp, count(*) FROM _ev_a WHERE dp IS NOT NULL GROUP BY dp")}
+    other, empty = (int(x or 0) for x in store.fetchone("""SELECT
+        count(*) FILTER (WHERE dp IS NULL AND coalesce(d, '') <> ''),
+        count(*) FILTER (WHERE coalesce(d, '') = '') FROM _ev_a""") or (0, 0))
+    fmt = detect_date_format(parts, other=other, empty=empty, cutoff=cutoff)
+    if fmt.order == "none":
+        raise InputError(
+            f"no date of A's column {column!r} can be read ({fmt.values} values, "
+            f"{fmt.empty} empty cells); dates must read as yyyy-mm-dd, dd/mm/yyyy or "
+            "mm/dd/yyyy, optionally followed by a time")
+    store.execute("CREATE OR REPLACE TEMP TABLE _ev_dates AS SELECT unnest(?::VARCHAR[]) AS dp, "
+                  "unnest(?::DATE[]) AS dd", [list(fmt.dates), list(fmt.dates.values())])
+    store.execute("UPDATE _ev_a SET added = m.dd FROM _ev_dates m WHERE m.dp = _ev_a.dp")
+    store.execute("DROP TABLE _ev_dates")
+    return fmt
+
+
 def _mark_periods(store: Store, a_base_id: int, date_column: str | None,
-                  cutoff: date | None) -> None:
-    """period 0: could have been copied (before the cut-off, or undated); 1: added after it.
+                  cutoff: date | None) -> DateFormat | None:
+    """period PRE: could have been copied (before the cut-off, or no date column); POST: added
+    after it; UNDATED: the date cannot be read (empty, or not in the column's format), so the
+    address is neither before nor after the cut-off.
     bulk: the key was added on a date whose additions exceed 10 times the median day's and 50
     rows: an import of a whole list, which a third party may also have sold to B."""
     store.execute("ALTER TABLE _ev_a ADD COLUMN added DATE")
-    store.execute("ALTER TABLE _ev_a ADD COLUMN period INTEGER DEFAULT 0")
+    store.execute(f"ALTER TABLE _ev_a ADD COLUMN period INTEGER DEFAULT {PRE}")
     store.execute("ALTER TABLE _ev_a ADD COLUMN bulk BOOLEAN DEFAULT false")
     if not date_column:
-        return
-    table, col = _date_column(store, a_base_id, date_column)
-    store.execute(f"""UPDATE _ev_a SET added = t.dd FROM (
-        SELECT row_no, {_DATE_SQL} AS dd FROM (SELECT row_no, trim({col}) AS d FROM "{table}")
-        ) t WHERE t.row_no = _ev_a.row_no""")
+        return None
+    fmt = _read_dates(store, a_base_id, date_column, cutoff)
     if cutoff is not None:
-        store.execute("UPDATE _ev_a SET period = 1 WHERE added > ?", [cutoff])
+        store.execute(f"UPDATE _ev_a SET period = {POST} WHERE added > ?", [cutoff])
+        store.execute(f"UPDATE _ev_a SET period = {UNDATED} WHERE added IS NULL")
     store.execute("""UPDATE _ev_a SET bulk = true WHERE added IN (
         WITH per AS (SELECT added, count(*) AS n FROM _ev_a WHERE added IS NOT NULL
                      GROUP BY added)
         SELECT added FROM per
         WHERE n >= greatest(50, 10 * (SELECT median(n) FROM per)))""")
+    return fmt
 
 
 def _mark_neighbours(store: Store) -> None:
@@ -222,9 +260,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
     store.execute(_per_key_sql("_ev_b"), [b_base_id])
     _classify(store, "_ev_a")
     _mark_neighbours(store)
-    _mark_periods(store, a_base_id, date_column, cutoff)
-    a_post = int(store.scalar("SELECT count(*) FROM _ev_a WHERE period = 1"))
-    source = "post_cutoff" if a_post > 0 else "reference" if reference_base_id else "assumed"
+    dates = _mark_periods(store, a_base_id, date_column, cutoff)
+    a_post = int(store.scalar(f"SELECT count(*) FROM _ev_a WHERE period = {POST}"))
 
     rows = store.fetchall("""SELECT a.period, a.bulk, a.cls,
             a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen'
@@ -248,12 +285,22 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                 FROM _ev_r r LEFT JOIN _ev_b b USING (k)
                 WHERE r.k NOT IN (SELECT k FROM _ev_a) GROUP BY ALL"""):
             ref_rates[(str(cls), str(kind))] = (int(m), int(x))
+    # A baseline source is used only if it holds at least MIN_BASELINE addresses copying
+    # cannot reach (A's organic later additions; the reference minus A): below that, its rate
+    # says too little about A's strata (every stratum would be pooled into one rate of a
+    # handful of addresses, or, for an empty source, weighed with no baseline at all).
+    post_baseline = sum(v[0] for (per, bulk, _, _), v in cells.items()
+                        if per == POST and not bulk)
+    ref_outside = sum(m for m, _ in ref_rates.values()) if reference_base_id else None
+    source = ("post_cutoff" if post_baseline >= MIN_BASELINE
+              else "reference" if ref_outside is not None and ref_outside >= MIN_BASELINE
+              else "assumed")
 
     strata: list[StratumCounts] = []
     for cls in ("ok", *INVALID_CLASSES):
         for kind in ("role/alone", "role/seen", "freemail", "business/alone", "business/seen"):
             for bulk in (False, True):
-                n, k, _, _ = cells.get((0, bulk, cls, kind), (0, 0, 0, 0))
+                n, k, _, _ = cells.get((PRE, bulk, cls, kind), (0, 0, 0, 0))
                 if n == 0:
                     continue
                 m, x, assumed = _baseline(source, cells, ref_rates, cls, kind)
@@ -264,10 +311,10 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     p_assumed=assumed,
                     in_lr=not bulk and not (source == "assumed" and cls == "ok")))
 
-    u = sum(v[2] for key, v in cells.items() if key[0] == 0 and not key[1])
-    t = sum(v[3] for key, v in cells.items() if key[0] == 0 and not key[1])
-    u0 = sum(v[2] for key, v in cells.items() if key[0] == 1 and not key[1])
-    t0 = sum(v[3] for key, v in cells.items() if key[0] == 1 and not key[1])
+    u = sum(v[2] for key, v in cells.items() if key[0] == PRE and not key[1])
+    t = sum(v[3] for key, v in cells.items() if key[0] == PRE and not key[1])
+    u0 = sum(v[2] for key, v in cells.items() if key[0] == POST and not key[1])
+    t0 = sum(v[3] for key, v in cells.items() if key[0] == POST and not key[1])
     if source == "reference" and reference_base_id is not None:
         r = store.fetchone("""SELECT
                 count(*) FILTER (WHERE r.raw IS DISTINCT FROM r.k),
@@ -281,15 +328,18 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     if _sorted_on_key(store, alias)]
     data = EvidenceData(
         strata=strata, baseline_source=source, raw=(u, t, u0, t0),
-        order_pre=_positions(store, 0, seed), order_post=_positions(store, 1, seed),
+        order_pre=_positions(store, PRE, seed), order_post=_positions(store, POST, seed),
         sorted_files=sorted_files,
         a_unique=int(store.scalar("SELECT count(*) FROM _ev_a")),
         b_unique=int(store.scalar("SELECT count(*) FROM _ev_b")),
         shared=int(store.scalar("SELECT count(*) FROM _ev_a JOIN _ev_b USING (k)")),
-        a_pre=int(store.scalar("SELECT count(*) FROM _ev_a WHERE period = 0")),
+        a_pre=int(store.scalar(f"SELECT count(*) FROM _ev_a WHERE period = {PRE}")),
         a_post=a_post,
         bulk=[{"date": str(d), "rows": int(n), "in_b": int(x)} for d, n, x in bulk_rows],
-        reference_unique=ref_unique)
+        reference_unique=ref_unique, dates=dates,
+        a_undated=sum(v[0] for key, v in cells.items() if key[0] == UNDATED),
+        undated_in_b=sum(v[1] for key, v in cells.items() if key[0] == UNDATED),
+        post_baseline=post_baseline, reference_outside=ref_outside)
     for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
         store.execute(f"DROP TABLE IF EXISTS {alias}")
     return data
@@ -304,7 +354,7 @@ def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, in
     Sparse cells are pooled (`pooled_baseline`)."""
     if source == "post_cutoff":
         post = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
-                if per == 1 and not bulk}
+                if per == POST and not bulk}
         m, x = pooled_baseline(post, cls, kind)
         return m, x, None
     if source == "reference":

@@ -18,6 +18,7 @@ from mailhygiene.evidence.model import (
     COMMON_SIGMA,
     DRIFT,
     DRIFT_SIGMA,
+    MIN_BASELINE,
     AuxResult,
     BaselineGrid,
     CopiedEstimate,
@@ -66,13 +67,14 @@ class EvidenceResult:
     log10_lr: float
     verbal: str
     copied_estimate: int | None
-    copied_ci95: tuple[int, int]
+    copied_ci95: tuple[int, int] | None  # None with copied_estimate (no baseline)
     baseline: dict[str, Any]
     signals: dict[str, dict[str, Any]]
     sensitivity: list[dict[str, Any]]
     limit_items: list[Item] = field(default_factory=list)
     strengthen_items: list[Item] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    dates: dict[str, Any] | None = None  # how A's date column was read (None: no column)
 
     @property
     def limits(self) -> list[str]:
@@ -90,11 +92,12 @@ class EvidenceResult:
             "verbal": self.verbal,
             "propositions": {"hd": PROP_D, "hi": PROP_I},
             "copied_estimate": self.copied_estimate,
-            "copied_ci95": list(self.copied_ci95),
+            "copied_ci95": None if self.copied_ci95 is None else list(self.copied_ci95),
             "baseline": self.baseline,
             "signals": self.signals,
             "sensitivity": self.sensitivity,
             "counts": self.counts,
+            "dates": self.dates,
             "limits": self.limits,
             "strengthen": self.strengthen,
             # the same sentences as codes and parameters (evidence.wording), for translation
@@ -171,13 +174,16 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     raw, order = _aux(data)
     total = combine(fit.log10_lr, (raw, order), cap)
 
-    est: CopiedEstimate = copied_estimate(strata, grid)
-    copied: int | None = int(est.estimate)
-    ci = (int(est.ci95[0]), int(est.ci95[1]))
-    if assumed:
-        # Valid addresses are not weighed without a baseline: only a lower end is known.
-        copied = None
-        ci = (ci[0], int(sum(s.k for s in strata)))
+    # Without a baseline the independent rate of valid addresses is unknown, so how many of
+    # the shared valid addresses were copied is not identified: anywhere from none to all.
+    # Neither a point estimate nor a 95% interval exists (a lower end would only restate the
+    # flat prior put on those strata), so both are left out rather than one of them.
+    copied: int | None = None
+    ci: tuple[int, int] | None = None
+    if not assumed:
+        est: CopiedEstimate = copied_estimate(strata, grid)
+        copied = int(est.estimate)
+        ci = (int(est.ci95[0]), int(est.ci95[1]))
 
     valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]
     errors_only = [replace(s, in_lr=s.invalid) for s in lr_strata]
@@ -237,13 +243,54 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
             row("counts only", fit.log10_lr),
         ]
     limits, strengthen = _limits(data, assumed)
-    if o.cutoff is not None and data.a_post == 0:
-        limits.append(item("limit.no_post_cutoff", cutoff=str(o.cutoff)))
+    limits += _baseline_limits(data, o)
     baseline = _baseline_json(data, o)
     counts = {"a_unique": data.a_unique, "b_unique": data.b_unique, "shared": data.shared,
-              "a_before_cutoff": data.a_pre, "a_after_cutoff": data.a_post}
+              "a_before_cutoff": data.a_pre, "a_after_cutoff": data.a_post,
+              "a_undated": data.a_undated}
     return EvidenceResult(total, verbal(total), copied, ci, baseline, signals, table,
-                          limits, strengthen, counts)
+                          limits, strengthen, counts, _dates_json(data, o))
+
+
+def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
+    """Why a baseline source that was given is not the one used, and A's addresses whose date
+    cannot be read (left out of everything date-based)."""
+    out: list[Item] = []
+    if o.cutoff is not None and data.baseline_source != "post_cutoff":
+        if data.a_post == 0:
+            out.append(item("limit.no_post_cutoff", cutoff=str(o.cutoff)))
+        else:
+            out.append(item("limit.small_post_cutoff", cutoff=str(o.cutoff),
+                            baseline=data.post_baseline, min_baseline=MIN_BASELINE))
+    if data.reference_outside is not None and data.baseline_source == "assumed":
+        out.append(item("limit.reference_too_small", outside_a=data.reference_outside,
+                        reference_unique=data.reference_unique, min_baseline=MIN_BASELINE))
+    if data.a_undated and o.cutoff is not None:
+        out.append(item("limit.undated", undated=data.a_undated, in_b=data.undated_in_b,
+                        column=o.date_column))
+    return out
+
+
+def _dates_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any] | None:
+    """How A's date column was read (evidence.dates): the format, why, and its counts (of A's
+    unique addresses, the unit of every other count)."""
+    f = data.dates
+    if f is None:
+        return None
+    tail = {"column": o.date_column, "format": f.label, "read": f.read,
+            "addresses": f.values + f.empty, "unreadable": f.unreadable, "empty": f.empty}
+    if f.basis == "conflicting":
+        it = item("dates.conflicting", day_first=f.day_first, month_first=f.month_first, **tail)
+    elif f.basis == "ambiguous":
+        it = item("dates.ambiguous", flips=f.flips, **tail)
+    else:
+        it = item("dates.detected", **tail)
+    return {"column": o.date_column, "format": f.label, "basis": f.basis,
+            "addresses": f.values + f.empty, "read": f.read, "unreadable": f.unreadable,
+            "empty": f.empty, "year_first": f.year_first, "day_first_only": f.day_first,
+            "month_first_only": f.month_first, "either_way": f.either,
+            "flips_if_other_order": f.flips, "description": en_text(it),
+            "description_item": it}
 
 
 def _stratum_json(s: StratumCounts, p: float) -> dict[str, Any]:

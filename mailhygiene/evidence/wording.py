@@ -26,6 +26,16 @@ TEMPLATES: dict[str, str] = {
     "limit.order_sorted": "Order not weighed: {files} sorted on the address or domain.",
     "limit.no_post_cutoff":
         "No address of A was added after {cutoff}: the cut-off gives no baseline.",
+    "limit.small_post_cutoff":
+        "Only {baseline} of A's addresses added after {cutoff} can serve as a baseline (bulk "
+        "imports excluded), fewer than {min_baseline}: the cut-off gives no baseline.",
+    "limit.reference_too_small":
+        "The reference collection holds {outside_a} addresses outside A (of "
+        "{reference_unique}), fewer than {min_baseline}: it gives no baseline.",
+    "limit.undated":
+        "{undated} of A's addresses have no date that can be read in column {column!r} "
+        "({in_b} of them in B): neither before nor after the cut-off, they are left out of "
+        "the LR, the baseline and the copied count.",
     # -- what would strengthen the evaluation ------------------------------------------------
     "strengthen.date_cutoff":
         "A's date-added column and the date B's author left (--date-column COL --cutoff "
@@ -55,6 +65,23 @@ TEMPLATES: dict[str, str] = {
         "Jeffreys posterior x log-normal drift (sd {common_sigma} common, {stratum_sigma} per "
         "stratum); sensitivity: Jeffreys 95% upper bound x {drift}",
     "uncertainty.stated_bounds": "stated bounds",
+    # -- how A's date column was read (evidence.dates) ----------------------------------------
+    "dates.detected":
+        "Dates of column {column!r} read as {format}, the format its values show: {read} of "
+        "A's {addresses} addresses have a date in that format, {unreadable} a date that "
+        "cannot be read in it and {empty} an empty cell.",
+    "dates.conflicting":
+        "Dates of column {column!r} read as {format}, the order of most of its dates that "
+        "read only one way ({day_first} only day-first, {month_first} only month-first): the "
+        "column mixes both orders, so dates that read both ways may be misread. {read} of "
+        "A's {addresses} addresses have a date in that format, {unreadable} a date that "
+        "cannot be read in it and {empty} an empty cell.",
+    "dates.ambiguous":
+        "Dates of column {column!r} read as {format}, day first as in French and Moroccan "
+        "usage: none of them reads only one way; read month first, {flips} addresses would "
+        "fall on the other side of the cut-off. {read} of A's {addresses} addresses have a "
+        "date in that format, {unreadable} a date that cannot be read in it and {empty} an "
+        "empty cell.",
     # -- signals: assumptions, notes, combination --------------------------------------------
     "assumption.overlap_independent":
         "Under independence an address of A is in B at its stratum's independent rate, "

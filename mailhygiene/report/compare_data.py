@@ -193,6 +193,7 @@ def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: Number
               else cat.verbal(log10_lr, words))
     ci = ev.get("copied_ci95") or [None, None]
     baseline = ev.get("baseline") or {}
+    dates = ev.get("dates") or {}  # how A's date column was read (absent before it existed)
     combination = (ev.get("signals") or {}).get("combination") or {}
     w = _Wording(cat, fmt, text)
     c.evidence = {
@@ -205,6 +206,7 @@ def _evidence(c: CompareContent, ev: dict[str, Any], cat: Catalogue, fmt: Number
                                       baseline.get("description_item")),
         "baseline_uncertainty": w.one(baseline.get("uncertainty"),
                                       baseline.get("uncertainty_item")),
+        "dates": w.one(dates.get("description"), dates.get("description_item")),
         "combination": w.one(combination.get("method"), combination.get("method_item")),
         "counts_log10_lr": _f(combination.get("counts_log10_lr")),
         "counts": {str(k): v for k, v in (ev.get("counts") or {}).items()},

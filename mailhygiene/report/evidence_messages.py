@@ -29,6 +29,19 @@ EVIDENCE_FR: dict[str, str] = {
     "limit.no_post_cutoff":
         "Aucune adresse n'a été ajoutée à A après le {cutoff} : la date de départ ne fournit "
         "aucune référence.",
+    "limit.small_post_cutoff":
+        "Seules {baseline} adresse(s) ajoutée(s) à A après le {cutoff} peuvent servir de "
+        "référence "
+        "(imports en masse exclus), moins de {min_baseline} : la date de départ ne fournit "
+        "aucune référence.",
+    "limit.reference_too_small":
+        "La collecte de référence ne compte que {outside_a} adresse(s) absente(s) de A (sur "
+        "{reference_unique}), moins de {min_baseline} : elle ne fournit aucune référence.",
+    "limit.undated":
+        "{undated} adresses de A n'ont pas de date lisible dans la colonne « {column} » "
+        "(dont {in_b} présentes dans B) : ni antérieures ni postérieures à la date de départ, "
+        "elles sont écartées du RV, de la référence et de l'estimation du nombre d'adresses "
+        "copiées.",
     # -- ce qui renforcerait l'évaluation ----------------------------------------------------
     "strengthen.date_cutoff":
         "La colonne de date d'ajout de A et la date de départ de l'auteur de B (--date-column "
@@ -64,6 +77,24 @@ EVIDENCE_FR: dict[str, str] = {
         "{stratum_sigma} par strate) ; sensibilité : borne supérieure à 95 % de Jeffreys x "
         "{drift}.",
     "uncertainty.stated_bounds": "Bornes posées par hypothèse.",
+    # -- lecture de la colonne de dates de A ------------------------------------------------
+    "dates.detected":
+        "Dates de la colonne « {column} » lues au format {format}, celui que montrent ses "
+        "valeurs : {read} des {addresses} adresses de A ont une date dans ce format, "
+        "{unreadable} une date illisible dans ce format et {empty} une cellule vide.",
+    "dates.conflicting":
+        "Dates de la colonne « {column} » lues au format {format}, l'ordre de la plupart de "
+        "celles qui ne se lisent que d'une façon ({day_first} seulement jour en premier, "
+        "{month_first} seulement mois en premier) : la colonne mêle les deux ordres, et les "
+        "dates lisibles dans les deux sens peuvent être mal lues. {read} des {addresses} "
+        "adresses de A ont une date dans ce format, {unreadable} une date illisible dans ce "
+        "format et {empty} une cellule vide.",
+    "dates.ambiguous":
+        "Dates de la colonne « {column} » lues au format {format}, jour en premier selon "
+        "l'usage français et marocain : aucune ne se lit d'une seule façon ; lues mois en "
+        "premier, {flips} adresses passeraient de l'autre côté de la date de départ. {read} "
+        "des {addresses} adresses de A ont une date dans ce format, {unreadable} une date "
+        "illisible dans ce format et {empty} une cellule vide.",
     # -- indices : hypothèses, remarques, combinaison ----------------------------------------
     "assumption.overlap_independent":
         "Sous l'hypothèse d'une collecte indépendante, une adresse de A figure dans B au taux "
@@ -109,6 +140,9 @@ EVIDENCE_FR: dict[str, str] = {
 # Parameters that are not plain numbers or names: how to write them.
 _DATE_PARAMS = frozenset({"cutoff"})
 _PERCENT_PARAMS = frozenset({"inv_syntax", "inv_domain", "inv_mailbox"})
+# Date formats (evidence.dates labels) as a French reader writes them.
+_DATE_FORMATS_FR = {"yyyy-mm-dd": "aaaa-mm-jj", "dd/mm/yyyy": "jj/mm/aaaa",
+                    "mm/dd/yyyy": "mm/jj/aaaa"}
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
 
@@ -157,6 +191,8 @@ def _decimals(value: float) -> int:
 def _value(name: str, v: Any, fmt: NumberFormat) -> str:
     if name in _DATE_PARAMS:
         return french_date(str(v))
+    if name == "format" and isinstance(v, str):
+        return _DATE_FORMATS_FR.get(v, v)
     if isinstance(v, bool):
         return "oui" if v else "non"
     if name in _PERCENT_PARAMS and isinstance(v, int | float):
