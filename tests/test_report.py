@@ -809,3 +809,25 @@ def test_row_level_sections_only_while_the_rows_hold_the_run(checked: Checked,
     assert doc.find("tr", data_suggestion=None) == [] and doc.find("td", data_detail=None) == []
     assert num(doc.one("div", data_k="rows"), "en") == checked.summary["rows"]
     assert not parse(_check_html(checked, "en")).find(data_k="rows_not_current")
+
+
+def test_a_base_named_after_an_address_is_masked(tmp_path: Path) -> None:
+    """Bases are named after their files, and a file may be named after a person's address:
+    the name is masked in both reports like every address (shown with --show-addresses)."""
+    env = {"MAILHYGIENE_KEY": "k" * 32}
+    a = tmp_path / "jane.doe@realcorp.ma.csv"
+    a.write_text("email\nx1@example.ma\nx2@example.ma\n", encoding="utf-8")
+    b = tmp_path / "b.csv"
+    b.write_text("email\nx1@example.ma\nx3@example.ma\n", encoding="utf-8")
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["check", str(a), "--level", "syntax", "--db", db]).exit_code == 0
+    assert runner.invoke(main, ["compare", str(a), str(b), "--db", db]).exit_code == 0
+    for kind in ("check", "compare"):
+        for show in (False, True):
+            out = tmp_path / f"{kind}{show}.html"
+            r = runner.invoke(main, ["report", "--kind", kind, "-o", str(out), "--db", db,
+                                     *(["--show-addresses"] if show else [])])
+            assert r.exit_code == 0, r.output
+            html = out.read_text(encoding="utf-8")
+            assert ("jane.doe@realcorp.ma" in html) is show, (kind, show)

@@ -77,7 +77,7 @@ def build(summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
 
     for role, key in (("cmp_base_a", "a"), ("cmp_base_b", "b")):
         side = s.get(key) or {}
-        c.sides.append({"role": cat.t(role), "key": key, "name": str(side.get("name", "")),
+        c.sides.append({"role": cat.t(role), "key": key, "name": text(side.get("name", "")),
                         "base_id": side.get("base_id"), "rows": _i(side.get("rows")),
                         "unique": _i(side.get("unique")), "checked": side.get("checked")})
     ov = s.get("overlap") or {}

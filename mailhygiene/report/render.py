@@ -55,7 +55,8 @@ def _common(store: Store, run: RunRecord, lang: str, show_addresses: bool,
     for role, base_id in base_ids:
         b = None if base_id is None else load_base(store, int(base_id))
         if b is not None:
-            inputs.append({"role": role, "name": b.name,
+            inputs.append({"role": role,
+                           "name": b.name if show_addresses else mask_text(b.name),
                            "file": (b.file or "") if show_addresses else mask_text(b.file or ""),
                            "sha256": b.sha256 or "", "rows": b.rows,
                            "imported": when(b.imported_at)})
@@ -80,6 +81,9 @@ def render_check(store: Store, run_id: int, *, lang: str = "en",
     ctx = _common(store, run, lang, show_addresses,
                   [("A", run.summary.get("base_id", run.base_id))])
     ctx["s"] = run.summary
+    # A base is named after its file, and a file may be named after a person's address.
+    base = str(run.summary.get("base", ""))
+    ctx["base_name"] = base if show_addresses else mask_text(base)
     base_id = run.summary.get("base_id", run.base_id)
     ctx["c"] = check_data.build(
         store, run.summary, ctx["cat"], ctx["fmt"], show_addresses=show_addresses,
