@@ -327,20 +327,21 @@ EvidenceHook = Callable[[Store, int, int], Mapping[str, Any]]
 
 def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
                    params: MinHashParams = DEFAULT_PARAMS, column: str | None = None,
-                   top_domains: int = COMPARE_TOP_DOMAINS,
+                   column_b: str | None = None, top_domains: int = COMPARE_TOP_DOMAINS,
                    evidence: EvidenceHook | None = None) -> Comparison:
     """`mailhygiene compare A B`: A and B are files (imported, or reused when already
-    imported) or stored base names. `evidence(store, a_base_id, b_base_id)`, when given,
+    imported) or stored base names; `column` names the address column of file inputs (of A
+    only when `column_b` is given). `evidence(store, a_base_id, b_base_id)`, when given,
     returns the `evidence` section (issue 8), attached to the result."""
     pa, pb = Path(a), Path(b)
     if pa.is_file() and pb.is_file() and pa.resolve() != pb.resolve():
         from mailhygiene.pipeline import import_pair
 
-        ra, rb = import_pair(store, pa, pb, column=column)
+        ra, rb = import_pair(store, pa, pb, column=column, column_b=column_b)
         a_id, b_id = ra.base_id, rb.base_id
     else:
         a_id, _ = resolve_base(store, a, column=column)
-        b_id, _ = resolve_base(store, b, column=column)
+        b_id, _ = resolve_base(store, b, column=column if column_b is None else column_b)
     c = compare_bases(store, a_id, b_id, key=key, params=params, top_domains=top_domains)
     if evidence is not None:
         c = replace(c, evidence=evidence(store, a_id, b_id))

@@ -135,18 +135,20 @@ def _persist_input(store: Store, stage: str, table: str, n: int, address_col: in
                   f'FROM "{stage}"')
 
 
-def import_pair(store: Store, a: str | Path, b: str | Path, *,
-                column: str | None = None) -> tuple[BaseRef, BaseRef]:
+def import_pair(store: Store, a: str | Path, b: str | Path, *, column: str | None = None,
+                column_b: str | None = None) -> tuple[BaseRef, BaseRef]:
     """Imports two files at once, each on its own connection in its own thread: most of an
     import is single-threaded inside DuckDB (the validator function, the ordered insert), so
-    two run side by side on two cores (`compare A B` on two files)."""
+    two run side by side on two cores (`compare A B` on two files). `column` names the
+    address column of both, or of A only when `column_b` is given."""
 
     drop_orphan_inputs(store)
     ca, cb = store.cursor(), store.cursor()
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             fa = pool.submit(import_base, ca, a, column=column, drop_orphans=False)
-            fb = pool.submit(import_base, cb, b, column=column, drop_orphans=False)
+            fb = pool.submit(import_base, cb, b, column=column if column_b is None else column_b,
+                             drop_orphans=False)
             return fa.result(), fb.result()
     finally:
         ca.close()

@@ -316,3 +316,25 @@ def test_cli_without_key_warns_and_reuses_the_store_key(tmp_path: Path) -> None:
         assert "no HMAC key given" in r.stderr
         outs.append(json.loads(r.stdout)["minhash"]["key_id"])
     assert outs[0] == outs[1]
+
+
+def test_cli_compare_files_whose_address_columns_differ(tmp_path: Path) -> None:
+    """A names its column `courriel`, B `contact` (not a recognised name) next to a `note`
+    column: --a-column / --b-column name each side's; --column alone cannot."""
+    db = str(tmp_path / "s.duckdb")
+    fa = tmp_path / "a.csv"
+    fa.write_text("nom;courriel\n" + "".join(f"n{i};{a}\n" for i, a in enumerate(addrs(0, 300))),
+                  encoding="utf-8")
+    fb = tmp_path / "b.csv"
+    fb.write_text("note,contact\n" + "".join(f"x,{a}\n" for a in addrs(200, 400)),
+                  encoding="utf-8")
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    runner = CliRunner()
+    r = runner.invoke(main, ["compare", str(fa), str(fb), "--a-column", "courriel",
+                             "--b-column", "2", "--json", "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    j = json.loads(r.stdout)
+    assert (j["a"]["unique"], j["b"]["unique"], j["overlap"]["exact"]) == (300, 200, 100)
+    r = runner.invoke(main, ["compare", str(fa), str(fb), "--column", "courriel",
+                             "--db", str(tmp_path / "t.duckdb")], env=env)
+    assert r.exit_code == 2 and "courriel" in r.output

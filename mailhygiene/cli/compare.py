@@ -73,6 +73,8 @@ def _num(x: float | None, pct: bool = False) -> str:
 @db_option
 @num_perm_option
 @click.option("--column", help="Address column of file inputs (header name or 1-based index).")
+@click.option("--a-column", help="A's address column, when A and B name it differently.")
+@click.option("--b-column", help="B's address column, when A and B name it differently.")
 @click.option("--a-bounces", multiple=True, type=click.Path(exists=True),
               help="Evidence: A's bounce history (any format `bounces import` reads).")
 @click.option("--date-column", help="Evidence: A's date-added column (with --cutoff).")
@@ -84,7 +86,8 @@ def _num(x: float | None, pct: bool = False) -> str:
 @click.option("--show-addresses", is_flag=True,
               help="Report: show addresses unmasked (internal use; noted on the report).")
 def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: str | None,
-            db: str, num_perm: int, column: str | None, a_bounces: tuple[str, ...],
+            db: str, num_perm: int, column: str | None, a_column: str | None,
+            b_column: str | None, a_bounces: tuple[str, ...],
             date_column: str | None, cutoff: str | None, reference: str | None,
             html: str | None, lang: str, show_addresses: bool) -> None:
     """Overlap of bases A and B (files or stored base names): exact counts on dedup keys, the
@@ -103,18 +106,20 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
         from mailhygiene.evidence import evidence_hook, evidence_options
         from mailhygiene.fingerprint import resolve_base
 
+        col_a, col_b = a_column or column, b_column or column
         with open_store(db) as store:
             key = _key(store, key_file)
             ref_id = resolve_base(store, reference, column=column)[0] if reference else None
             ev = evidence_options(a_bounces=a_bounces, date_column=date_column, cutoff=cutoff,
                                   reference_base_id=ref_id)
             params = {"a": a, "b": b, "num_perm": num_perm, "column": column,
+                      "a_column": a_column, "b_column": b_column,
                       "a_bounces": list(a_bounces), "date_column": date_column,
                       "cutoff": cutoff, "reference": reference, "key_id": key.key_id,
                       "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd()}
             run_id = store.start_run("compare", params, library_versions())
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
-                                 column=column, evidence=evidence_hook(ev))
+                                 column=col_a, column_b=col_b, evidence=evidence_hook(ev))
             payload = result.to_json()
             payload["run_id"] = run_id
             store.finish_run(run_id, payload, result.a.base_id)
