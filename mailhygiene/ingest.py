@@ -5,7 +5,11 @@ Fast path: a clean UTF-8 CSV is read by DuckDB's parallel CSV reader in strict m
 DuckDB refuses (broken quoting, ragged rows, other encodings, text and XLSX files) goes through
 Python's csv module, which never drops a record: it writes a canonical UTF-8 CSV in which each
 record is either its fields or, if it cannot be aligned with the header, its raw text flagged
-`unparseable_row`; DuckDB then loads that file."""
+`unparseable_row`; DuckDB then loads that file.
+
+Both readers follow the same rules (`_split_records`, `_aligned`), so the same text gives the same
+rows whatever its encoding: a UTF-8 file DuckDB accepts holds only records Python would read the
+same way, and a file it refuses is read by Python."""
 
 from __future__ import annotations
 
@@ -15,11 +19,11 @@ import hashlib
 import io
 import tempfile
 import unicodedata
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
@@ -27,9 +31,16 @@ from mailhygiene.store import Store
 
 SAMPLE_BYTES = 256 * 1024
 _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
+# Part of an import's reuse signature (pipeline._params_signature): raised whenever a change
+# here reads some file differently, so that a store does not reuse an import made by the
+# earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs).
+READER_VERSION = 2
 DELIMITERS = (",", ";", "\t", "|")
 # Python's csv refuses fields over 128 KiB by default; hostile files have 1 MB lines.
 csv.field_size_limit(64 * 1024 * 1024)
+# The longest record that may span several lines, in UTF-8 bytes without its final line break:
+# what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
+MAX_RECORD_BYTES = 8 * 1024 * 1024
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -203,6 +214,8 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _detect_xlsx(path, column, sheet)
+    if sheet is not None:
+        raise InputError(f"--sheet applies to XLSX files only; {path.name} is not one")
     encoding, bom = detect_encoding(path)
     py_enc, errors = _python_decoding(encoding)
     with path.open("r", encoding=py_enc, errors=errors, newline="") as f:
@@ -210,13 +223,18 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if not sample.strip("\ufeff \r\n\t"):
         raise InputError(f"input file has no records: {path}")
     if suffix == ".txt" and delimiter is None:
-        return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0)
+        return _detect_txt(sample, encoding, bom, column)
     delim = delimiter or sniff_delimiter(sample)
-    try:
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
-        records = [r for r in reader if r][:201]
-    except csv.Error as e:
-        raise InputError(f"cannot read {path} as CSV: {e}") from e
+    records: list[list[str]] = []
+    for rec, _ in _split_records(io.StringIO(sample, newline=""), delim):
+        if rec is None and not records:
+            # (Its text is not shown: it may hold an address, and messages mask them.)
+            raise InputError(f"cannot read {path} as CSV: its first record has an unbalanced "
+                             "quote")
+        if rec:
+            records.append(rec)
+        if len(records) > 200:
+            break
     if not records:
         raise InputError(f"input file has no records: {path}")
     header = records[0]
@@ -227,13 +245,37 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     return InputFormat("csv", encoding, bom, delim, has_header, columns, idx)
 
 
+def _detect_txt(sample: str, encoding: str, bom: bool, column: str | None) -> InputFormat:
+    """One address per line. A first line that is a known address-column name (exactly, as
+    find_address_column's first rule) and holds no '@' is a header, not an address."""
+    lines = (line.rstrip("\r\n") for line in io.StringIO(sample, newline=""))
+    name = next((line for line in lines if line.strip()), "").lstrip("\ufeff")
+    header = "@" not in name and _norm_header(name) in _ADDRESS_HEADERS
+    fmt = InputFormat("txt", encoding, bom, "\n", header, [name if header else "email"], 0)
+    if column is not None:  # only the file's one column can be named
+        find_address_column(fmt.columns, [], column)
+    return fmt
+
+
 def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputFormat:
-    rows = list(_xlsx_rows(path, sheet, limit=201))
+    """A worksheet has no parsing ambiguity: a cell to the right of the header is data, so the
+    header is widened to the widest row with generated names, `column5` for the fifth column,
+    as for a file without a header. Finding the widest row reads the sheet to its end, unless
+    the sheet's declared dimension (beyond which openpyxl reads nothing) is reached first."""
+    rows: list[list[str]] = []
+    width = 0
+    for cells, bound in _xlsx_sized_rows(path, sheet):
+        width = max(width, len(cells))
+        if len(rows) < 201:
+            rows.append(cells)
+        elif bound is not None and width >= bound:
+            break
     if not rows:
         raise InputError(f"worksheet has no rows: {path}")
     header = rows[0]
     idx, has_header = find_address_column(header, rows[1:], column)
-    columns = header if has_header else [f"column{i + 1}" for i in range(len(header))]
+    named = header if has_header else []
+    columns = [*named, *(f"column{i + 1}" for i in range(len(named), width))]
     return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet)
 
 
@@ -247,7 +289,13 @@ def _xlsx_cell(v: object) -> str:
     return str(v)
 
 
-def _xlsx_rows(path: Path, sheet: str | None, limit: int | None = None) -> Iterator[list[str]]:
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
+    for cells, _ in _xlsx_sized_rows(path, sheet):
+        yield cells
+
+
+def _xlsx_sized_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str], int | None]]:
+    """The sheet's non-empty rows, each with the sheet's declared width (None if undeclared)."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -260,14 +308,13 @@ def _xlsx_rows(path: Path, sheet: str | None, limit: int | None = None) -> Itera
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(f"sheet {sheet!r} not found; sheets: {', '.join(wb.sheetnames)}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        for n, row in enumerate(ws.iter_rows(values_only=True)):
-            if limit is not None and n >= limit:
-                break
+        bound = ws.max_column
+        for row in ws.iter_rows(values_only=True):
             cells = [_xlsx_cell(v) for v in row]
             while cells and cells[-1] == "":
                 cells.pop()
             if cells:
-                yield cells
+                yield cells, bound
     finally:
         wb.close()
 
@@ -318,7 +365,7 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
         f'CREATE TEMP TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
         f"NULL::VARCHAR AS mh_parse_error FROM (SELECT * FROM read_csv(?, "
         f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "
-        f"escape='\"', strict_mode=true, null_padding=false, max_line_size=134217728, "
+        f"escape='\"', strict_mode=true, null_padding=false, max_line_size={MAX_RECORD_BYTES}, "
         f"columns={{{cols}}}) {blank})",
         [str(path)],
     )
@@ -337,64 +384,165 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
     py_enc, errors = _python_decoding(fmt.encoding)
     with path.open("r", encoding=py_enc, errors=errors, newline="") as f:
         if fmt.kind == "txt":
+            header = fmt.header
             for line in f:
-                text = line.rstrip("\r\n").replace("\x00", "")
+                text = line.rstrip("\r\n")  # NUL bytes kept, as in CSV files: see _LineTap
                 if text.strip():
+                    if header:
+                        header = False
+                        continue
                     yield [text], line
             return
-        lines = _LineTap(f)
-        reader = csv.reader(lines, delimiter=fmt.delimiter, strict=False)
+        n, optional = len(fmt.columns), _optional_tail(fmt)
         first = True
-        while True:
-            lines.taken.clear()
-            try:
-                rec = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                yield None, "".join(lines.taken)
-                continue
-            raw = "".join(lines.taken)
+        for rec, raw in _split_records(f, fmt.delimiter,
+                                       lambda r: _aligned(r, n, optional) is not None,
+                                       header=fmt.header):
             if first and fmt.header:
                 first = False
                 continue
             first = False
-            if not rec or (len(rec) == 1 and not rec[0].strip()):
+            if rec is not None and (not rec or (len(rec) == 1 and not rec[0].strip())):
                 continue  # a blank or whitespace-only line is not a record
             yield rec, raw
 
 
-class _LineTap:
-    """Feeds csv.reader line by line while remembering the raw text of the current record, and
-    strips NUL bytes (csv refuses them) - they are never part of an address."""
+# A quoted field may hold line breaks (addresses, notes), but one stray quote would then swallow
+# every line up to the next quote or the end of the file. So a record spanning several lines
+# is kept only if DuckDB's strict reader would accept it as well: every quote closes before the
+# end of the file and within MAX_RECORD_BYTES, each closing quote is followed by a delimiter or
+# a line break, and the record has the header's width (`fits`). Otherwise its first line is an
+# unparseable row and reading resumes at its second line: a stray quote costs one row. A line
+# whose quote is still open at the end of the file is unparseable too.
+def _split_records(f: IO[str], delimiter: str, fits: Callable[[list[str]], bool] | None = None,
+                   *, header: bool = False) -> Iterator[tuple[list[str] | None, str]]:
+    """Yields (fields, or None if unparseable, raw text) for every record, the first included
+    (`fits` is not asked about it when it is a `header`) and blank lines too."""
+    tap = _LineTap(f)
+    reader = csv.reader(tap, delimiter=delimiter, strict=False)
+    check = not header
+    while True:
+        tap.start()
+        rec: list[str] | None
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            rec = None
+        lines = tap.taken
+        if len(lines) == 1 and not tap.starved:
+            yield rec, lines[0]
+        elif tap.starved or rec is None or tap.size - _eol(lines[-1]) > MAX_RECORD_BYTES \
+                or not _strict(lines, delimiter) \
+                or (check and fits is not None and not fits(rec)):
+            tap.replay(lines[1:])
+            yield None, lines[0]
+        else:
+            yield rec, "".join(lines)
+        check = True
 
-    def __init__(self, f: io.TextIOBase) -> None:
+
+def _eol(line: str) -> int:
+    return len(line) - len(line.rstrip("\r\n"))
+
+
+def _strict(lines: list[str], delimiter: str) -> bool:
+    """Whether `lines` are one well-formed record (csv's strict mode, like DuckDB's)."""
+    try:
+        return len(list(csv.reader(lines, delimiter=delimiter, strict=True))) == 1
+    except csv.Error:
+        return False
+
+
+class _LineTap:
+    """Feeds csv.reader line by line while remembering the raw lines of the current record.
+    Lines given back by `replay` are read again before the file's next ones. A record that
+    needs more lines at the end of the file or beyond MAX_RECORD_BYTES is cut short and
+    marked `starved`.
+
+    NUL bytes are kept, as DuckDB's reader keeps them: a cell's verdict must not depend on
+    which reader read it, the README promises the input columns unchanged and the syntax
+    verdict is email-validator's on the cell, which refuses a NUL (it is never part of an
+    address)."""
+
+    def __init__(self, f: IO[str]) -> None:
         self.f = f
         self.taken: list[str] = []
+        self.size = 0
+        self.starved = False
+        self.pending: deque[str] = deque()
+
+    def start(self) -> None:
+        self.taken = []
+        self.size = 0  # counted from a record's second line: only multi-line ones are bounded
+        self.starved = False
+
+    def replay(self, lines: list[str]) -> None:
+        self.pending.extendleft(reversed(lines))
 
     def __iter__(self) -> _LineTap:
         return self
 
     def __next__(self) -> str:
-        line = self.f.readline()
+        taken = self.taken
+        if taken:
+            if not self.size:
+                self.size = _utf8_len(taken[0])
+            if self.size > MAX_RECORD_BYTES:
+                self.starved = True
+                raise StopIteration
+        line = self.pending.popleft() if self.pending else self.f.readline()
         if not line:
+            self.starved = bool(taken)
             raise StopIteration
-        self.taken.append(line)
-        return line.replace("\x00", "")
+        if taken:
+            self.size += _utf8_len(line)
+        taken.append(line)
+        return line
+
+
+def _utf8_len(line: str) -> int:
+    return len(line) if line.isascii() else len(line.encode("utf-8", "replace"))
+
+
+def _optional_tail(fmt: InputFormat) -> int:
+    """How many of the header's last columns are unnamed (an Excel export's trailing delimiter):
+    rows may leave them out."""
+    if not fmt.header or fmt.kind != "csv":
+        return 0
+    k = 0
+    while k < len(fmt.columns) - 1 and fmt.columns[-1 - k] == "":
+        k += 1
+    return k
+
+
+def _aligned(rec: list[str], n: int, optional: int = 0) -> list[str] | None:
+    """The record as n cells, or None if it cannot be aligned with the header. Empty cells
+    beyond the header (trailing delimiters, as Excel writes them) are dropped, as DuckDB's
+    reader drops them; the unnamed columns that end a header may be left out. Anything else
+    (a non-empty cell beyond the header, a missing named column) is a ragged row: kept whole as
+    unparseable, never cut or guessed at."""
+    if len(rec) > n:
+        return None if any(rec[n:]) else rec[:n]
+    if len(rec) >= n - optional:
+        return rec + [""] * (n - len(rec))
+    return None
 
 
 def _write_canonical(path: Path, fmt: InputFormat, out: Path) -> tuple[int, int]:
     n = len(fmt.columns)
+    # XLSX rows are never wider than the (widened) header and may be shorter.
+    optional = n if fmt.kind == "xlsx" else _optional_tail(fmt)
     rows = bad = 0
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
         try:
             for rec, raw in _records(path, fmt):
                 rows += 1
-                if rec is not None and len(rec) == n:
-                    w.writerow([*rec, ""])
-                elif rec is not None and fmt.kind == "xlsx" and len(rec) < n:
-                    w.writerow([*rec, *([""] * (n - len(rec))), ""])
+                cells = rec if rec is None or len(rec) == n else _aligned(rec, n, optional)
+                if cells is not None:
+                    w.writerow([*cells, ""])
                 else:
                     bad += 1
                     text = raw.rstrip("\r\n") if raw else fmt.delimiter.join(rec or [])

@@ -16,9 +16,16 @@ from typing import Any
 
 from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import InputFormat, detect_format, load_input, sha256_file
+from mailhygiene.ingest import (
+    READER_VERSION,
+    InputFormat,
+    detect_format,
+    load_input,
+    sha256_file,
+)
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
+from mailhygiene.syntax import RULES_VERSION as SYNTAX_RULES_VERSION
 from mailhygiene.syntax import check_syntax
 from mailhygiene.types import Evidence, Flag, Reason, Status
 
@@ -42,8 +49,12 @@ class BaseRef:
 
 
 def _params_signature(fmt: InputFormat, fold_providers: bool) -> dict[str, Any]:
+    """What an import depends on besides the file's bytes: a stored import is reused only
+    when all of it matches (the reader's rules included)."""
     return {"address_index": fmt.address_index, "delimiter": fmt.delimiter,
-            "header": fmt.header, "sheet": fmt.sheet, "fold_providers": fold_providers}
+            "header": fmt.header, "sheet": fmt.sheet, "fold_providers": fold_providers,
+            "columns": len(fmt.columns), "reader": READER_VERSION,
+            "syntax": SYNTAX_RULES_VERSION}
 
 
 def import_base(store: Store, path: str | Path, *, name: str | None = None,

@@ -12,6 +12,11 @@ from email_validator import EmailNotValidError, validate_email
 from mailhygiene.normalize import clean_cell
 from mailhygiene.types import Reason, SyntaxResult
 
+# Part of an import's reuse signature (pipeline._params_signature): raised whenever verdicts,
+# reasons or keys change, so that a store does not reuse rows decided by earlier rules
+# (2: reasons follow the address's shape on both paths).
+RULES_VERSION = 2
+
 # email-validator's messages -> our reason families (checked in order; first match wins). Only
 # consulted for addresses that `shape_reason` leaves undecided: those have an '@' and no quote
 # or angle bracket before it, so email-validator splits them at the first '@' and checks the

@@ -222,6 +222,20 @@ def test_rerun_reuses_import(tmp_path: Path, db: str) -> None:
     assert first["by_status"] == second["by_status"]
 
 
+@pytest.mark.parametrize("rules", ["mailhygiene.pipeline.READER_VERSION",
+                                   "mailhygiene.pipeline.SYNTAX_RULES_VERSION"])
+def test_an_import_made_by_other_rules_is_not_reused(tmp_path: Path, db: str, rules: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the reader's or the syntax rules change, a store's earlier imports (decided by
+    the old rules) are not reused: the file is imported again."""
+    src = write(tmp_path, "base.csv", FRENCH)
+    assert not json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db
+                              ).output)["reused_import"]
+    monkeypatch.setattr(rules, 99)
+    again = json.loads(run("check", str(src), "--level", "syntax", "--json", "--db", db).output)
+    assert not again["reused_import"]
+
+
 def test_output_is_atomic_when_writing_fails(tmp_path: Path, db: str) -> None:
     src = write(tmp_path, "base.csv", FRENCH)
     r = run("check", str(src), "--level", "syntax", "-o", str(tmp_path / "no" / "x.csv"),

@@ -54,8 +54,11 @@ def test_hostile_file(tmp_path: Path, content: bytes, rows: int | None) -> None:
     s = json.loads(r.output)
     if rows is not None:
         assert s["rows"] == rows
-    with out.open(encoding="utf-8-sig", errors="replace", newline="") as f:
-        text = f.read()
+    data = out.read_bytes()
+    # Written in the input's encoding: a UTF-16 input gives a UTF-16 file (with its BOM).
+    utf16 = data.startswith(b"\xff\xfe")
+    assert utf16 == content.startswith(b"\xff\xfe")
+    text = data.decode("utf-16" if utf16 else "utf-8-sig", errors="replace")
     delim = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") \
         else ","
     written = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if row]

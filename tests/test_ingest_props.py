@@ -44,7 +44,14 @@ def test_rows_in_equal_rows_out(tmp_path: Path, rows: list[tuple[str, str, str]]
     with out.open(encoding="utf-8", newline="") as f:
         got = list(csv.reader(f, delimiter=delimiter))
     assert got[0] == ["name", "email", "city", *OUTPUT_COLUMNS]
-    assert n == len(got) - 1 == len(expected)
+    assert n == len(got) - 1
+    assert all(len(row) == 3 + len(OUTPUT_COLUMNS) and row[-6] != "" for row in got[1:])
+    # A record spanning several lines that cannot be aligned with the header is read again
+    # line by line (a stray quote must not swallow the lines after it, see
+    # test_ingest_recovery.py): for such a file the csv module's records are not the rows.
+    if any(len(r) != 3 and any("\n" in c or "\r" in c for c in r) for r in expected):
+        return
+    assert n == len(expected)
     for exp, row in zip(expected, got[1:], strict=True):
         assert len(row) == 3 + len(OUTPUT_COLUMNS)
         assert row[-6] != ""  # every row has a status
