@@ -203,6 +203,21 @@ def find_address_column(header: list[str], rows: list[list[str]],
     )
 
 
+# Compound-file header: .xls workbooks, and .xlsx files encrypted with a password.
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _is_workbook(path: Path) -> bool:
+    """A ZIP file holding an Excel workbook (an .xlsx saved or renamed as .csv)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def detect_format(path: Path, *, column: str | None = None, sheet: str | None = None,
                   delimiter: str | None = None) -> InputFormat:
     if not path.exists():
@@ -212,7 +227,12 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if path.stat().st_size == 0:
         raise InputError(f"input file is empty: {path}")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head == _OLE2_MAGIC:
+        raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
+                         "workbook, which cannot be read: save it as .xlsx or CSV")
+    if suffix in (".xlsx", ".xlsm") or (head.startswith(b"PK\x03\x04") and _is_workbook(path)):
         return _detect_xlsx(path, column, sheet)
     if sheet is not None:
         raise InputError(f"--sheet applies to XLSX files only; {path.name} is not one")
@@ -299,10 +319,15 @@ def _xlsx_sized_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str],
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    # Given an open file, openpyxl does not judge the workbook by its name (a workbook saved
+    # as contacts.csv is still read).
+    f = path.open("rb")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        wb = load_workbook(f, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
+        f.close()
         raise InputError(f"cannot read {path} as XLSX: {e}") from e
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -317,6 +342,7 @@ def _xlsx_sized_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str],
                 yield cells, bound
     finally:
         wb.close()
+        f.close()
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -165,6 +165,12 @@ def test_xlsx_input_and_sheet(tmp_path: Path, db: str) -> None:
     assert s["rows"] == 2 and s["by_status"]["invalid"] == 1
     r = run("check", str(path), "--level", "syntax", "--sheet", "Nope", "--db", db)
     assert r.exit_code == 2 and "Nope" in r.output
+    # A workbook saved under a .csv name is still read as a workbook.
+    renamed = tmp_path / "book.csv"
+    renamed.write_bytes(path.read_bytes())
+    r = run("check", str(renamed), "--level", "syntax", "--json", "--sheet", "Second",
+            "--db", db)
+    assert r.exit_code == 0 and json.loads(r.output)["rows"] == 2, r.output
 
 
 @pytest.mark.parametrize(
@@ -175,6 +181,8 @@ def test_xlsx_input_and_sheet(tmp_path: Path, db: str) -> None:
         pytest.param(b"name,city\nA,B\n", "no address column", id="no-address-column"),
         pytest.param(b"email\n", "no data rows", id="header-only"),
         pytest.param(b"\n\n\n", "no records", id="blank-lines"),
+        pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+                     "Excel 97-2003 (.xls) or password-protected workbook", id="xls"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2(tmp_path: Path, db: str, content: bytes | None,
