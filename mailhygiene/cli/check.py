@@ -12,6 +12,7 @@ from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
 from mailhygiene.cli.common import (
+    DELAY,
     SECONDS,
     db_option,
     make_progress,
@@ -57,7 +58,7 @@ from mailhygiene.store import open_store
 @click.option("--per-host-concurrency", type=int, default=1, show_default=True)
 @click.option("--smtp-concurrency", type=int, default=20, show_default=True)
 @click.option("--rate", default="10/s", show_default=True, help="Global SMTP rate limit.")
-@click.option("--greylist-delay", type=SECONDS, default=600.0, show_default=True)
+@click.option("--greylist-delay", type=DELAY, default=600.0, show_default=True)
 @click.option("--bounces", multiple=True, type=click.Path(exists=True),
               help="Bounce messages/logs/ESP exports to import and apply (repeatable).")
 @click.option("--phone-column", multiple=True,

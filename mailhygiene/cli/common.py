@@ -26,9 +26,13 @@ def db_option(f: F) -> F:
 
 
 class Seconds(click.ParamType[float]):
-    """A duration in seconds: a finite number above zero (nan and inf pass a plain float)."""
+    """A duration in seconds: finite (nan and inf pass a plain float) and above zero, or at
+    least zero for delays (0: at once)."""
 
     name = "seconds"
+
+    def __init__(self, *, zero_ok: bool = False) -> None:
+        self.zero_ok = zero_ok
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
@@ -36,12 +40,14 @@ class Seconds(click.ParamType[float]):
             v = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not math.isfinite(v) or v <= 0:
-            self.fail(f"{value!r} is not a positive, finite number of seconds", param, ctx)
+        if not math.isfinite(v) or v < 0 or (v == 0 and not self.zero_ok):
+            what = "zero or more" if self.zero_ok else "positive"
+            self.fail(f"{value!r} is not a {what}, finite number of seconds", param, ctx)
         return v
 
 
 SECONDS = Seconds()
+DELAY = Seconds(zero_ok=True)
 
 
 def existing_store(db: str) -> str:

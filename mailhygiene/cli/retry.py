@@ -8,7 +8,7 @@ import json
 import click
 
 from mailhygiene import config
-from mailhygiene.cli.common import SECONDS, db_option, existing_store
+from mailhygiene.cli.common import DELAY, SECONDS, db_option, existing_store
 from mailhygiene.politeness import parse_rate
 from mailhygiene.smtp import SmtpOptions, run_retry
 from mailhygiene.store import open_store
@@ -33,10 +33,10 @@ from mailhygiene.store import open_store
               help="Global limit on new connections + RCPT commands, e.g. 10/s, 300/min.")
 @click.option("--smtp-timeout", type=SECONDS, default=config.SMTP_TIMEOUT, show_default=True,
               help="Seconds to wait for any SMTP reply.")
-@click.option("--greylist-delay", type=SECONDS, default=config.SMTP_GREYLIST_DELAY,
+@click.option("--greylist-delay", type=DELAY, default=config.SMTP_GREYLIST_DELAY,
               show_default=True,
               help="Seconds before the first retry of a deferred address (doubles each time).")
-@click.option("--greylist-max-age", type=SECONDS, default=config.SMTP_GREYLIST_MAX_AGE,
+@click.option("--greylist-max-age", type=DELAY, default=config.SMTP_GREYLIST_MAX_AGE,
               show_default=True,
               help="Stop retrying an address deferred for longer than this (seconds).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
