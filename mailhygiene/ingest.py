@@ -61,7 +61,8 @@ codecs.register_error("mh_cp1252", _cp1252_fallback)
 @dataclass
 class InputFormat:
     kind: str  # csv | txt | xlsx
-    encoding: str = "utf-8"  # utf-8 | cp1252 | latin-1 | utf-16 | utf-8+cp1252 (mixed)
+    # utf-8 | cp1252 | latin-1 | utf-16 (BOM) | utf-16-le/-be (no BOM) | utf-8+cp1252 (mixed)
+    encoding: str = "utf-8"
     bom: bool = False
     delimiter: str = ","
     header: bool = True
@@ -94,6 +95,10 @@ def detect_encoding(path: Path) -> tuple[str, bool]:
         return "utf-16", True
     else:
         bom, skip = False, 0
+        with path.open("rb") as f:
+            sample = f.read(4096)
+        if (order := _utf16_without_bom(sample)) is not None:
+            return order, False
     dec = codecs.getincrementaldecoder("utf-8")()
     valid_multibyte = False
     with path.open("rb") as f:
@@ -111,6 +116,24 @@ def detect_encoding(path: Path) -> tuple[str, bool]:
         except UnicodeDecodeError:
             return ("utf-8+cp1252" if valid_multibyte else _single_byte(path)), bom
     return "utf-8", bom
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 written without a byte-order mark (some Windows exports): a text in which at
+    least every other character's high byte is NUL, always on the same side. None for
+    anything else (a NUL here and there is a broken cell, not an encoding)."""
+    pairs = len(sample) // 2
+    if pairs < 8:
+        return None
+    even = sample[0:2 * pairs:2].count(0)
+    odd = sample[1:2 * pairs:2].count(0)
+    # Addresses, digits and delimiters are ASCII (a NUL high byte); names in other scripts
+    # are not, hence "half", while the low byte of a character is almost never NUL.
+    if odd >= 0.5 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.5 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _has_utf8_multibyte(path: Path) -> bool:
@@ -133,8 +156,8 @@ def _python_decoding(encoding: str) -> tuple[str, str]:
         return "utf-8", "mh_cp1252"
     if encoding == "utf-8":
         return "utf-8-sig", "strict"
-    if encoding == "utf-16":
-        return "utf-16", "replace"  # an odd trailing byte must not lose the whole file
+    if encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        return encoding, "replace"  # an odd trailing byte must not lose the whole file
     return encoding, "strict"
 
 

@@ -360,7 +360,7 @@ def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
 
 
 def _output_encoding(input_encoding: str) -> str:
-    if input_encoding in ("cp1252", "latin-1", "utf-16"):
+    if input_encoding in ("cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be"):
         return input_encoding
     return "utf-8"  # utf-8 and mixed (UTF-8 with cp1252 lines) files are written as UTF-8
 

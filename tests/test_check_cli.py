@@ -583,3 +583,31 @@ def test_utf16_output_has_one_bom_and_every_row(tmp_path: Path, db: str, source_
     lines = data[2:].decode("utf-16-le").splitlines()
     assert len(lines) == rows + 1 and "\ufeff" not in "".join(lines)
     assert lines[1].split("\t")[:3] == ["Zoé 0", "zoe.0@exemple.ma", "unknown"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("nom,email\nZoé,zoe@exemple.ma\n", None),  # UTF-8 below
+    ("email\na@b.ma\n", None),
+])
+def test_utf8_is_not_taken_for_utf16(text: str, expected: str | None) -> None:
+    from mailhygiene.ingest import _utf16_without_bom
+
+    assert _utf16_without_bom(text.encode("utf-8")) is expected
+    assert _utf16_without_bom(text.encode("utf-8") + b"\x00" * 3) is expected  # a stray NUL
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("names", ["Zoé;Ali", "زينب;علي"])  # Latin or Arabic names
+def test_utf16_without_bom_is_read_and_written_back(tmp_path: Path, db: str, encoding: str,
+                                                    names: str) -> None:
+    first, second = names.split(";")
+    text = f"nom;email\n{first};zoe@exemple.ma\n{second};a@@x\n"
+    src = tmp_path / "in.csv"
+    src.write_bytes(text.encode(encoding))
+    out = tmp_path / "out.csv"
+    r = run("check", str(src), "--level", "syntax", "--db", db, "-o", str(out), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["by_status"] == {"invalid": 1, "unknown": 1}
+    rows = [line.split(";") for line in out.read_bytes().decode(encoding).splitlines()]
+    assert rows[1][:3] == [first, "zoe@exemple.ma", "unknown"]
+    assert rows[2][:3] == [second, "a@@x", "invalid"]
