@@ -33,8 +33,9 @@ SAMPLE_BYTES = 256 * 1024
 _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # Part of an import's reuse signature (pipeline._params_signature): raised whenever a change
 # here reads some file differently, so that a store does not reuse an import made by the
-# earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs).
-READER_VERSION = 2
+# earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs;
+# 3: UTF-16 without a BOM).
+READER_VERSION = 3
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
