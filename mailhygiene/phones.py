@@ -251,6 +251,14 @@ class PhoneColumnSummary:
         return d
 
 
+def phone_region(default_region: str) -> str:
+    """The ISO code of numbers written without +/00, checked (upper-cased)."""
+    region = default_region.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InputError(f"unknown default region {default_region!r} (an ISO code like MA, FR)")
+    return region
+
+
 def _base_info(store: Store, base_id: int) -> tuple[str, list[str], int | None]:
     row = store.fetchone(
         "SELECT table_name, CAST(format->'columns' AS VARCHAR), "
@@ -297,9 +305,7 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
     when None), writes `mh_phones_<base_id>` and registers its columns for the cleaned CSV.
     Returns a summary per column, keyed by the input header (empty without a phone column,
     or with summary=False: `check` summarizes after the suppression lists are applied)."""
-    region = default_region.upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InputError(f"unknown default region {default_region!r} (an ISO code like MA, FR)")
+    region = phone_region(default_region)
     table, header, address_index = _base_info(store, base_id)
     exclude = [] if address_index is None else [address_index]
     indices = (detect_phone_columns(header, exclude) if columns is None

@@ -25,13 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
-
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import _norm_header, find_address_column
 from mailhygiene.normalize import ascii_domain, dedup_key
-from mailhygiene.phones import PhoneStatus, check_phone, decide_cells, detect_phone_columns
+from mailhygiene.phones import (
+    PhoneStatus,
+    check_phone,
+    decide_cells,
+    detect_phone_columns,
+    phone_region,
+)
 from mailhygiene.privacy import mask_address
 from mailhygiene.store.core import merged_flags_sql, now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
@@ -206,11 +210,6 @@ def _detect_kind(cells: Sequence[str], column: _Column | None, hashed: bool) -> 
     return max(KINDS, key=lambda k: votes[k])
 
 
-def _region(default_region: str) -> str:
-    region = default_region.upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InputError(f"unknown default region {default_region!r} (an ISO code like MA, FR)")
-    return region
 
 
 def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
@@ -223,7 +222,7 @@ def import_suppression(store: Store, path: str | Path, list_name: str | None = N
     p = Path(path)
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
-    region = _region(default_region)
+    region = phone_region(default_region)
     text = _read_text(p)
     cells, column = _cells(text, kind, hashed)
     cells = [c for c in cells if c]

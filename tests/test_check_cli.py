@@ -611,3 +611,14 @@ def test_utf16_without_bom_is_read_and_written_back(tmp_path: Path, db: str, enc
     rows = [line.split(";") for line in out.read_bytes().decode(encoding).splitlines()]
     assert rows[1][:3] == [first, "zoe@exemple.ma", "unknown"]
     assert rows[2][:3] == [second, "a@@x", "invalid"]
+
+
+@pytest.mark.parametrize("args", [["check", "{in}", "--level", "syntax"],
+                                  ["suppress", "import", "{in}"]])
+def test_an_unknown_region_is_refused_before_a_store_exists(tmp_path: Path, db: str,
+                                                            args: list[str]) -> None:
+    src = write(tmp_path, "in.csv", ACCENTED)
+    line = [a.format(**{"in": str(src)}) for a in args]
+    r = CliRunner().invoke(main, [*line, "--default-region", "XX", "--db", db])
+    assert r.exit_code == 2 and "unknown default region 'XX'" in r.output, r.output
+    assert not Path(db).exists()

@@ -22,6 +22,7 @@ from mailhygiene.cli.common import (
 from mailhygiene.errors import InputError
 from mailhygiene.outfile import real_target
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
+from mailhygiene.phones import phone_region
 from mailhygiene.store import open_store
 
 
@@ -96,6 +97,7 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     delimiter = parse_delimiter(delimiter, "--delimiter")
     out_delimiter = parse_delimiter(out_delimiter, "--out-delimiter")
     out_encoding = parse_encoding(out_encoding, "--out-encoding")
+    phone_region(default_region)
     opts = CheckOptions(
         input=input_path, level=level, output=output, only=parse_only(only), column=column,
         sheet=sheet, delimiter=delimiter, out_delimiter=out_delimiter,

@@ -8,6 +8,7 @@ import click
 
 from mailhygiene import config
 from mailhygiene.cli.common import db_option, existing_store
+from mailhygiene.phones import phone_region
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.store import open_store
 from mailhygiene.suppress import KINDS, import_suppression, list_suppressions
@@ -34,6 +35,7 @@ def import_cmd(file: str, list_name: str | None, kind: str | None, hashed: bool 
                default_region: str, as_json: bool, db: str) -> None:
     """Add the entries of FILE (one per line, or a CSV with a header) to a suppression list.
     Fails (exit 2, nothing stored) when every entry is rejected."""
+    phone_region(default_region)  # before the store is opened (and created)
     with open_store(db) as store:
         st = import_suppression(store, file, list_name=list_name, kind=kind, hashed=hashed,
                                 default_region=default_region)
