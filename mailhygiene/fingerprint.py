@@ -492,12 +492,9 @@ def resolve_base(store: Store, spec: str, *, column: str | None = None,
     if path.is_file():
         from mailhygiene.pipeline import import_base
 
-        ref = import_base(store, path, column=column, name=name)
-        base_id, label = int(ref.base_id), name or path.stem
-        if ref.reused and ref.name != label:
-            preferred = fpsql.same_content_base_named(store, base_id, label)
-            base_id = base_id if preferred is None else preferred
-        return base_id, label
+        label = name or path.stem
+        ref = import_base(store, path, column=column, name=name, prefer_name=label)
+        return int(ref.base_id), label
     matches = fpsql.base_by_name(store, spec)
     if not matches:
         raise InputError(f"{spec!r} is neither a readable file nor a stored base name")

@@ -61,9 +61,11 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                 column: str | None = None, sheet: str | None = None,
                 delimiter: str | None = None, fold_providers: bool = False,
                 reuse: bool = True, progress: Progress | None = None,
-                drop_orphans: bool = True) -> BaseRef:
+                drop_orphans: bool = True, prefer_name: str | None = None) -> BaseRef:
     """Loads a contact file as a base and runs syntax + dedupe on it. A file already imported
-    with the same content and options is reused (nothing is recomputed)."""
+    with the same content and options is reused (nothing is recomputed): the latest such
+    base, or with `name` the latest of that name; without `name`, one named `prefer_name`
+    comes first."""
     p = Path(path)
     # The digest is computed while the format is detected: both read the whole file, and
     # hashlib releases the GIL.
@@ -80,7 +82,7 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     if reuse:
         for base_id, bname, rows, fmt_json, table in store.fetchall(
             "SELECT base_id, name, rows, format, table_name FROM bases WHERE sha256 = ? "
-            "ORDER BY base_id DESC", [digest]
+            "ORDER BY name IS NOT DISTINCT FROM ? DESC, base_id DESC", [digest, prefer_name]
         ):
             stored = json.loads(fmt_json)
             if stored.get("signature") == sig and stored.get("complete") and (

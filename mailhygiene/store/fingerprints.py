@@ -208,18 +208,6 @@ def base_by_name(store: Store, name: str) -> list[tuple[int, str]]:
         "SELECT base_id, name FROM bases WHERE name = ? ORDER BY base_id", [name])]
 
 
-def same_content_base_named(store: Store, base_id: int, name: str) -> int | None:
-    """A complete base named `name` imported from the same bytes with the same options
-    (pipeline's format signature) as base `base_id`: the one `import_base` would reuse."""
-    v = store.scalar(
-        """SELECT o.base_id FROM bases o JOIN bases r ON o.sha256 = r.sha256
-           WHERE r.base_id = ? AND o.name = ?
-             AND json_extract(o.format, '$.signature') = json_extract(r.format, '$.signature')
-             AND coalesce(TRY_CAST(json_extract(o.format, '$.complete') AS BOOLEAN), false)
-           ORDER BY o.base_id DESC LIMIT 1""", [base_id, name])
-    return None if v is None else int(v)
-
-
 def base_name(store: Store, base_id: int) -> str | None:
     v = store.scalar("SELECT name FROM bases WHERE base_id = ?", [base_id])
     return None if v is None else str(v)
