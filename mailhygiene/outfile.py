@@ -44,7 +44,7 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
     """A path to write the output to; when the block succeeds it becomes `out`, and when it
     fails `out` is as it was. Temp files beside a regular target are named
     `.<name>.<random><suffix>`."""
-    target = Path(os.path.realpath(out))
+    target = real_target(out)
     if target.is_dir():
         raise InputError(f"output is a directory: {out}")
     if target.exists() and not target.is_file():  # device, FIFO, socket
@@ -57,9 +57,7 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
             except OSError as e:
                 raise InputError(f"cannot write {out}: {e.strerror or e}") from e
         return
-    out_dir = target.parent
-    if not out_dir.is_dir():
-        raise InputError(f"output directory does not exist: {Path(out).parent}")
+    out_dir = output_dir(out)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=out_dir)
     except OSError as e:
@@ -78,6 +76,15 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
 def real_target(out: str | Path) -> Path:
     """The file `replacing(out)` writes: symlinks followed."""
     return Path(os.path.realpath(out))
+
+
+def output_dir(out: str | Path) -> Path:
+    """The directory `replacing(out)` writes a regular file in; it must exist (a typo in a
+    path must not create directories)."""
+    d = real_target(out).parent
+    if not d.is_dir():
+        raise InputError(f"output directory does not exist: {Path(out).parent}")
+    return d
 
 
 def write_text(path: str | Path, text: str) -> Path:

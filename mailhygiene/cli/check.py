@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -19,8 +18,7 @@ from mailhygiene.cli.common import (
     print_summary,
     refuse_overwrites,
 )
-from mailhygiene.errors import InputError
-from mailhygiene.outfile import real_target
+from mailhygiene.outfile import output_dir
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.phones import phone_region
 from mailhygiene.store import open_store
@@ -91,8 +89,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     mailhygiene check contacts.csv --level syntax --json
     """
     refuse_overwrites({"-o": output, "--html": html}, [input_path, *bounces], db)
-    if output and not real_target(output).parent.is_dir():
-        raise InputError(f"output directory does not exist: {Path(output).parent}")
+    if output:
+        output_dir(output)  # before the work, not after it
     # Options are checked before any work (a check at the MX level can take minutes).
     delimiter = parse_delimiter(delimiter, "--delimiter")
     out_delimiter = parse_delimiter(out_delimiter, "--out-delimiter")

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from mailhygiene.cli.common import db_option
-from mailhygiene.cli.common import existing_store as _existing
+from mailhygiene.cli.common import db_option, existing_store
 from mailhygiene.errors import ConfigError
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.store import open_store
@@ -39,7 +38,7 @@ def info_cmd(db: str, as_json: bool) -> None:
     \b
     mailhygiene store info --db mailhygiene.duckdb
     """
-    with open_store(_existing(db), read_only=True) as s:
+    with open_store(existing_store(db), read_only=True) as s:
         data = info(s)
     if as_json:
         click.echo(json.dumps(data, sort_keys=True))
@@ -69,7 +68,7 @@ def drop_cmd(db: str, bases: tuple[str, ...], yes: bool, as_json: bool) -> None:
     mailhygiene store drop 3 old-export --yes
     """
     # Resolved read-only, so that the store is not held while the question waits.
-    with open_store(_existing(db), read_only=True) as s:
+    with open_store(existing_store(db), read_only=True) as s:
         chosen = resolve_bases(s, list(bases))
     for b in chosen:
         click.echo(f"base {b.base_id} ({strip_terminal_escapes(b.name)}): {b.rows:,} rows, "
@@ -80,7 +79,7 @@ def drop_cmd(db: str, bases: tuple[str, ...], yes: bool, as_json: bool) -> None:
         if not click.confirm(f"Delete {len(chosen)} base(s)?", err=True):
             click.echo("nothing deleted", err=True)
             sys.exit(1)
-    with open_store(_existing(db)) as s:
+    with open_store(existing_store(db)) as s:
         deleted = drop_bases(s, [b.base_id for b in chosen])
     if as_json:
         click.echo(json.dumps({"dropped": [b.base_id for b in chosen], "deleted_rows": deleted},
@@ -106,7 +105,7 @@ def compact_cmd(db: str, compress: bool) -> None:
     mailhygiene store compact --db mailhygiene.duckdb
     mailhygiene store compact --compress --db case-2026.duckdb
     """
-    with open_store(_existing(db)) as s:
+    with open_store(existing_store(db)) as s:
         result = compact(s, compress=compress)
     click.echo(f"{result['path']}: {_mib(result['bytes_before'])} -> "
                f"{_mib(result['bytes_after'])}")

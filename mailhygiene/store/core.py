@@ -271,11 +271,14 @@ class Store:
                 self._pending_removal.append(name)
 
     def close(self) -> None:
+        self._close_connection()
+        self.release_file()
+
+    def _close_connection(self) -> None:
         for name in self._pending_removal:
             with suppress(duckdb.Error):
                 self.con.remove_function(name)
         self.con.close()
-        self.release_file()
 
     def close_for_replacement(self) -> None:
         """Closes the store but keeps other mailhygiene processes from opening its file until
@@ -284,10 +287,7 @@ class Store:
         StoreBusyError, the store still open, if the file stays held elsewhere."""
         if self._held is not None:
             self._held.take_exclusive(REPLACE_WAIT_S)
-        for name in self._pending_removal:
-            with suppress(duckdb.Error):
-                self.con.remove_function(name)
-        self.con.close()
+        self._close_connection()
 
     def release_file(self) -> None:
         if self._held is not None:
