@@ -163,13 +163,14 @@ def _python_decoding(encoding: str) -> tuple[str, str]:
 
 
 # --- shape ---------------------------------------------------------------------------------
-def _norm_header(name: str) -> str:
+def norm_header(name: str) -> str:
+    """A column name as compared (case, accents, '_' and spacing folded)."""
     s = unicodedata.normalize("NFKD", name.strip().strip("\ufeff")).casefold()
     s = "".join(c for c in s if not unicodedata.combining(c))
     return " ".join(s.replace("_", " ").split())
 
 
-_ADDRESS_HEADERS = [_norm_header(h) for h in config.ADDRESS_HEADERS]
+_ADDRESS_HEADERS = [norm_header(h) for h in config.ADDRESS_HEADERS]
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -200,14 +201,14 @@ def find_address_column(header: list[str], rows: list[list[str]],
                         column: str | None) -> tuple[int, bool]:
     """(0-based index, first row is a header). `column` is a header name or 1-based index."""
     if column is not None:
-        names = [_norm_header(h) for h in header]
-        want = _norm_header(column)
+        names = [norm_header(h) for h in header]
+        want = norm_header(column)
         if want in names:
             return names.index(want), True
         if column.isdigit() and 1 <= int(column) <= len(header):
             return int(column) - 1, True
         raise InputError(f"column {column!r} not found; columns are: {', '.join(header)[:300]}")
-    names = [_norm_header(h) for h in header]
+    names = [norm_header(h) for h in header]
     for wanted in _ADDRESS_HEADERS:
         if wanted in names:
             return names.index(wanted), True
@@ -296,7 +297,7 @@ def _detect_txt(sample: str, encoding: str, bom: bool, column: str | None) -> In
     find_address_column's first rule) and holds no '@' is a header, not an address."""
     lines = (line.rstrip("\r\n") for line in io.StringIO(sample, newline=""))
     name = next((line for line in lines if line.strip()), "").lstrip("\ufeff")
-    header = "@" not in name and _norm_header(name) in _ADDRESS_HEADERS
+    header = "@" not in name and norm_header(name) in _ADDRESS_HEADERS
     fmt = InputFormat("txt", encoding, bom, "\n", header, [name if header else "email"], 0)
     if column is not None:  # only the file's one column can be named
         find_address_column(fmt.columns, [], column)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import _norm_header, find_address_column
+from mailhygiene.ingest import find_address_column, norm_header
 from mailhygiene.normalize import ascii_domain, dedup_key
 from mailhygiene.phones import (
     PhoneStatus,
@@ -63,7 +63,7 @@ __all__ = [
 
 KINDS = ("email", "phone", "domain")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-# Column names are folded as `check` folds them (ingest._norm_header: case, accents, '_') and
+# Column names are folded as `check` folds them (ingest.norm_header: case, accents, '_') and
 # recognised as `check` recognises them (find_address_column, detect_phone_columns), plus:
 _PHONE_NAMES = frozenset({"numero", "number", "e164", "e.164", "msisdn"})
 _DOMAIN_WORDS = frozenset({"domain", "domains", "domaine", "domaines"})
@@ -141,7 +141,7 @@ class _Column:
 
 def _named_columns(header: Sequence[str]) -> list[_Column]:
     """The columns of `header` whose names say what they hold, in header order."""
-    names = [_norm_header(h) for h in header]
+    names = [norm_header(h) for h in header]
     named = ["" if _ENTRY_LIKE.search(n) else h for h, n in zip(header, names, strict=True)]
     phones = set(detect_phone_columns(named))
     try:
@@ -210,8 +210,6 @@ def _detect_kind(cells: Sequence[str], column: _Column | None, hashed: bool) -> 
     return max(KINDS, key=lambda k: votes[k])
 
 
-
-
 def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
                        kind: str | None = None, hashed: bool | None = None,
                        default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
@@ -268,12 +266,11 @@ def _all_rejected(path: Path, cells: Sequence[str], kind: str, hashed: bool,
             f"--default-region")
 
 
-def _phone_entries(store: Store, cells: Sequence[str], default_region: str) -> list[str | None]:
+def _phone_entries(store: Store, cells: Sequence[str], region: str) -> list[str | None]:
     """The E.164 form of each of `cells`, None when it is not a valid or possible number, in
     bulk (opt-out lists such as Bloctel hold millions of numbers): normalize_entry's verdicts."""
     import numpy as np  # here only: a check never imports a list, and numpy takes 40 ms
 
-    region = default_region.upper()
     store.con.register("_mh_supp_cells", {"raw": np.array(list(cells) or [""], dtype=object)})
     try:
         store.execute("CREATE OR REPLACE TEMP TABLE _mh_supp_raw AS "
