@@ -89,17 +89,15 @@ def detect_encoding(path: Path) -> tuple[str, bool]:
     in a file is common in Excel exports); cp1252 is the Windows/Excel fallback in France and
     Morocco; a file with valid UTF-8 sequences *and* invalid bytes is mixed."""
     with path.open("rb") as f:
-        head = f.read(4)
+        head = f.read(4096)
     if head.startswith(codecs.BOM_UTF8):
         bom, skip = True, 3
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", True
+    elif (order := _utf16_without_bom(head)) is not None:
+        return order, False
     else:
         bom, skip = False, 0
-        with path.open("rb") as f:
-            sample = f.read(4096)
-        if (order := _utf16_without_bom(sample)) is not None:
-            return order, False
     dec = codecs.getincrementaldecoder("utf-8")()
     valid_multibyte = False
     with path.open("rb") as f:
