@@ -19,7 +19,9 @@ MAX_COLUMNS = 16_384
 # range has at least this many rows: below it the extra connections cost more than they save.
 PARALLEL_WRITE_ROWS = 100_000
 
-# Columns appended to the cleaned CSV, in this order.
+# Columns appended to the cleaned CSV, in this order. Every column this tool writes starts with
+# OUTPUT_PREFIX.
+OUTPUT_PREFIX = "mh_"
 OUTPUT_COLUMNS = (
     "mh_status",
     "mh_reason",

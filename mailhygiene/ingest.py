@@ -21,7 +21,7 @@ import tempfile
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,6 +70,7 @@ class InputFormat:
     columns: list[str] = field(default_factory=list)
     address_index: int = 0  # 0-based
     sheet: str | None = None
+    newline: str = "\n"  # the input's line ending, kept in the cleaned CSV
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -171,6 +172,26 @@ def norm_header(name: str) -> str:
 _ADDRESS_HEADERS = [norm_header(h) for h in config.ADDRESS_HEADERS]
 
 
+def is_own_column(name: str) -> bool:
+    """A column this tool writes (mh_status, mh_address, mh_<phone>_e164...): in a file
+    cleaned before, it holds an earlier run's verdicts, not data to check. Its fresh values
+    replace it in the cleaned CSV."""
+    return name.strip().strip("\ufeff").casefold().startswith(config.OUTPUT_PREFIX)
+
+
+def line_ending(sample: str) -> str:
+    """The line ending of the first record (CRLF, CR or LF), found outside quotes."""
+    quoted = False
+    for i, ch in enumerate(sample):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "\r\n":
+            if ch == "\n":
+                return "\n"
+            return "\r\n" if sample[i + 1:i + 2] == "\n" else "\r"
+    return "\n"
+
+
 def sniff_delimiter(sample: str) -> str:
     """The delimiter that splits the sample's records into the most consistent number (>1) of
     fields. csv.Sniffer guesses badly on French exports (';' with ',' in values)."""
@@ -206,7 +227,8 @@ def find_address_column(header: list[str], rows: list[list[str]],
         if column.isdigit() and 1 <= int(column) <= len(header):
             return int(column) - 1, True
         raise InputError(f"column {column!r} not found; columns are: {', '.join(header)[:300]}")
-    names = [norm_header(h) for h in header]
+    # A cleaned file's own columns (mh_address) are never taken for the address column.
+    names = ["" if is_own_column(h) else norm_header(h) for h in header]
     for wanted in _ADDRESS_HEADERS:
         if wanted in names:
             return names.index(wanted), True
@@ -217,6 +239,8 @@ def find_address_column(header: list[str], rows: list[list[str]],
     candidates = [header, *rows[:200]]
     best, best_hits = -1, 0
     for i in range(len(header)):
+        if is_own_column(header[i]):
+            continue
         hits = sum(1 for r in candidates if i < len(r) and "@" in r[i])
         if hits > best_hits:
             best, best_hits = i, hits
@@ -267,8 +291,9 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         sample = f.read(SAMPLE_BYTES)
     if not sample.strip("\ufeff \r\n\t"):
         raise InputError(f"input file has no records: {path}")
+    newline = line_ending(sample)
     if suffix == ".txt" and delimiter is None:
-        return _detect_txt(sample, encoding, bom, column)
+        return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
     records: list[list[str]] = []
     for rec, _ in _split_records(io.StringIO(sample, newline=""), delim):
@@ -285,9 +310,9 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     header = records[0]
     idx, has_header = find_address_column(header, records[1:], column)
     if len(header) == 1 and not has_header and suffix != ".csv":
-        return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0)
+        return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0, newline=newline)
     columns = header if has_header else [f"column{i + 1}" for i in range(len(header))]
-    return InputFormat("csv", encoding, bom, delim, has_header, columns, idx)
+    return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline)
 
 
 def _detect_txt(sample: str, encoding: str, bom: bool, column: str | None) -> InputFormat:

@@ -16,7 +16,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import InputFormat
+from mailhygiene.ingest import InputFormat, is_own_column
 from mailhygiene.outfile import real_target, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
@@ -116,29 +116,24 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     bom = fmt.bom if encoding is None else False
     if enc in _WITH_BOM:  # Python's utf-16/32 codecs put a BOM before every chunk written
         enc, bom = _WITH_BOM[enc], True
+    newline = fmt.newline  # a Windows (CRLF) file stays one
     n = len(fmt.columns)
     extras = store.fetchall(
         "SELECT table_name, columns FROM output_extras WHERE base_id = ? ORDER BY position, "
         "table_name", [base.base_id])
-    wrap = _neutralize_sql if neutralize_formulas else (lambda e: f"nullif({e}, '')")
-    select = [wrap(e) for e in _input_cells(fmt, n)]
-    # status, reason, evidence and flags are this tool's own words, never formulas; the
-    # address is the input's.
-    select += [f"nullif({e}, '')" for e in ("c.status", "c.reason", "c.evidence")]
-    select += [wrap("c.address"), "nullif(c.flags, '')"]
-    select.append("CAST(c.dup_of AS VARCHAR)")
     # Extras stored with one row per input row in input order join positionally too (no
     # hash join, no sort of the whole output); others by row_no, then sorted.
     positional, keyed = [], []
-    header = list(fmt.columns) + list(config.OUTPUT_COLUMNS)
-    for j, (table, cols) in enumerate(extras):
+    for j, (table, _cols) in enumerate(extras):
         alias = f"x{j}"
         if _in_row_order(store, table, base.rows):
             positional.append((table, alias))
         else:
             keyed.append(f'LEFT JOIN "{table}" {alias} ON {alias}.row_no = i.row_no')
-        select += [wrap(f'CAST({alias}."{col}" AS VARCHAR)') for col in cols]
-        header += list(cols)
+    header, cells = _output_cells(fmt, n, extras)
+    wrap = _neutralize_sql if neutralize_formulas else (lambda e: f"nullif({e}, '')")
+    select = [wrap(e) if kind == _CELL else f"nullif({e}, '')" if kind == _OWN else e
+              for e, kind in cells]
     where = ""
     if only is not None:
         statuses = ", ".join("'" + s.replace("'", "''") + "'" for s in sorted(only))
@@ -167,14 +162,15 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         force = _columns_with_cr(store, base, n)
         quoted = ", ".join(f'"{_ident(names[k - 1])}"' for k in force)
         force_opt = f", FORCE_QUOTE ({quoted})" if force else ""
-    copy_opts = f"DELIMITER '{delim.replace(chr(39), chr(39) * 2)}', QUOTE '\"', ESCAPE '\"'"
+    copy_opts = (f"DELIMITER '{delim.replace(chr(39), chr(39) * 2)}', QUOTE '\"', ESCAPE '\"', "
+                 f"NEW_LINE '{_NEW_LINES[newline]}'")
     opts = f"{copy_opts}{force_opt}"
     with _atomic_part(out_path) as part:
         if direct:
             _copy_rows(store, base.rows, columns, source_of, part, opts, header=True)
         else:
-            _write_assembled(store, base, columns, source_of, n, extras, header, part,
-                             opts, delim, enc, bom, neutralize_formulas,
+            _write_assembled(store, base.rows, cells, columns, source_of, n, header, part,
+                             opts, delim, newline, enc, bom, neutralize_formulas,
                              strict=encoding is not None)
     written = store.scalar(
         f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
@@ -254,24 +250,24 @@ def _row_ranges(store: Store, rows: int) -> list[tuple[int, int]]:
 _OPEN = 2**62  # beyond any row number
 
 
-def _write_assembled(store: Store, base: BaseRef, columns: str,
+def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], columns: str,
                      source_of: Callable[[tuple[int, int] | None], str], n: int,
-                     extras: list[tuple[Any, ...]], header: list[str],
-                     target: Path, copy_opts: str, delim: str, enc: str, bom: bool,
-                     neutralize_formulas: bool, *, strict: bool) -> None:
+                     header: list[str], target: Path, copy_opts: str, delim: str,
+                     newline: str, enc: str, bom: bool, neutralize_formulas: bool, *,
+                     strict: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
     output encoding is not UTF-8, into `target`."""
     with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
         body = Path(tmp) / "body.csv"
         if n > WIDE_COLUMNS:
-            _write_body_python(store, base, source_of(None), n, extras, body, delim,
-                               neutralize_formulas)
+            _write_body_python(store, [e for e, _ in cells], source_of(None), body, delim,
+                               newline, neutralize_formulas)
         else:
-            _copy_rows(store, base.rows, columns, source_of, body, copy_opts, header=False)
+            _copy_rows(store, rows, columns, source_of, body, copy_opts, header=False)
         with target.open("wb") as f:
             if bom:
                 f.write(_BOMS.get(enc, b""))
-            f.write(_encode(_header_line(header, delim), enc, strict))
+            f.write(_encode(_header_line(header, delim, newline), enc, strict))
             with body.open("rb") as src:
                 if enc in ("utf-8", "utf-8-sig"):
                     shutil.copyfileobj(src, f, 8 * 1024 * 1024)
@@ -292,27 +288,22 @@ def _ident(name: str) -> str:
     return name.replace('"', '""')
 
 
-def _write_body_python(store: Store, base: BaseRef, source: str, n: int,
-                       extras: list[tuple[Any, ...]], body: Path, delim: str,
-                       neutralize_formulas: bool) -> None:
+def _write_body_python(store: Store, cells: list[str], source: str, body: Path, delim: str,
+                       newline: str, neutralize_formulas: bool) -> None:
     """Writer for very wide files: DuckDB plans one expression per column, and thousands of
     them exhaust it; here the rows are streamed and each cell is neutralized in Python. The
     rows come from the same positional join as DuckDB's writer (sorting rows of 10,000
     columns took 10 s, even for one row)."""
-    cols = _input_cells(base.fmt, n)
+    cols = list(cells)
     cols[0] = _aligned(cols[0])
-    cols += ["c.status", "c.reason", "c.evidence", "c.address", "c.flags",
-             "CAST(c.dup_of AS VARCHAR)"]
-    for j, (_table, names) in enumerate(extras):
-        cols += [f'CAST(x{j}."{col}" AS VARCHAR)' for col in names]
     sql = f'SELECT {", ".join(cols)} {source}'
     fix = neutralize if neutralize_formulas else (lambda v: v)
     with body.open("w", encoding="utf-8", newline="") as f:
-        plain = csv.writer(f, delimiter=delim, lineterminator="\n")
-        quoted = csv.writer(f, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        plain = csv.writer(f, delimiter=delim, lineterminator=newline)
+        quoted = csv.writer(f, delimiter=delim, lineterminator=newline, quoting=csv.QUOTE_ALL)
         for row in store.stream(sql):
-            cells = ["" if v is None else fix(str(v)) for v in row]
-            (quoted if any("\r" in c for c in cells) else plain).writerow(cells)
+            cells_out = ["" if v is None else fix(str(v)) for v in row]
+            (quoted if any("\r" in c for c in cells_out) else plain).writerow(cells_out)
 
 
 def _remove_stale_parts(out_dir: Path, name: str) -> None:
@@ -336,10 +327,41 @@ def _in_row_order(store: Store, table: str, rows: int) -> bool:
     return row is not None and row[0] == rows and bool(row[1])
 
 
-def _input_cells(fmt: InputFormat, n: int) -> list[str]:
-    """The input columns of the cleaned row (`i` the input table, `c` contacts): the address
-    cell is stored once, as contacts.raw, exactly as read."""
-    return ["c.raw" if k == fmt.address_index + 1 else f'i."c{k}"' for k in range(1, n + 1)]
+# How an output cell is written: input data (neutralized against formulas), this tool's own
+# words (never formulas), or a number.
+_CELL, _OWN, _NUMBER = "cell", "own", "number"
+
+
+def _output_cells(fmt: InputFormat, n: int, extras: list[tuple[Any, ...]],
+                  ) -> tuple[list[str], list[tuple[str, str]]]:
+    """The cleaned row's header and (VARCHAR expression, kind) per column: the input columns
+    (`i` the input table, `c` contacts: the address cell is stored once, as contacts.raw,
+    exactly as read), then the mh_* columns, then the extras' (`x<j>`). An mh_* column the
+    input already has (a file cleaned before) takes its place instead of being appended
+    twice; the address column itself is always the input's."""
+    address = fmt.address_index
+    header = list(fmt.columns)
+    cells = [("c.raw" if k == address else f'i."c{k + 1}"', _CELL) for k in range(n)]
+    ours: list[tuple[str, str, str]] = [
+        ("mh_status", "c.status", _OWN), ("mh_reason", "c.reason", _OWN),
+        ("mh_evidence", "c.evidence", _OWN), ("mh_address", "c.address", _CELL),
+        ("mh_flags", "c.flags", _OWN), ("mh_duplicate_of", "CAST(c.dup_of AS VARCHAR)", _NUMBER)]
+    assert tuple(name for name, _, _ in ours) == config.OUTPUT_COLUMNS
+    for j, (_table, cols) in enumerate(extras):
+        ours += [(col, f'CAST(x{j}."{col}" AS VARCHAR)', _CELL) for col in cols]
+    at: dict[str, list[int]] = {}
+    for k, name in enumerate(header):
+        if k != address and is_own_column(name):
+            at.setdefault(name.strip().strip("\ufeff").casefold(), []).append(k)
+    for name, expr, kind in ours:
+        places = at.get(name.casefold())
+        if places:
+            for k in places:
+                cells[k] = (expr, kind)
+        else:
+            header.append(name)
+            cells.append((expr, kind))
+    return header, cells
 
 
 def _columns_with_cr(store: Store, base: BaseRef, n: int) -> list[int]:
@@ -366,16 +388,18 @@ def _output_encoding(input_encoding: str) -> str:
 
 
 # Byte-order-marked encodings are written in little-endian order after one BOM.
+# DuckDB's COPY option, as an escaped string (E'...' is not needed in an option).
+_NEW_LINES = {"\n": "\\n", "\r\n": "\\r\\n", "\r": "\\r"}
 _WITH_BOM = {"utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 _BOMS = {"utf-8": codecs.BOM_UTF8, "utf-8-sig": codecs.BOM_UTF8,
          "utf-16-le": codecs.BOM_UTF16_LE, "utf-32-le": codecs.BOM_UTF32_LE}
 
 
-def _header_line(header: list[str], delim: str) -> str:
+def _header_line(header: list[str], delim: str, newline: str) -> str:
     import io
 
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delim, lineterminator="\n").writerow(
+    csv.writer(buf, delimiter=delim, lineterminator=newline).writerow(
         [neutralize(h) for h in header])
     return buf.getvalue()
 

@@ -36,6 +36,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
+from mailhygiene.ingest import is_own_column
 from mailhygiene.phones_fast import decide_fast
 from mailhygiene.stats import rate, wilson_interval
 from mailhygiene.store.phones import (
@@ -179,7 +180,7 @@ def detect_phone_columns(header: Sequence[str], exclude: Sequence[int] = ()) -> 
     case-insensitive words: tel, telephone, phone, fax, mobile, gsm, portable...)."""
     found = []
     for i, name in enumerate(header):
-        if i in exclude:
+        if i in exclude or is_own_column(name):  # mh_<phone>_e164 of a cleaned file
             continue
         # trailing digits dropped per word: "tel1", "fax2"
         words = [w.rstrip("0123456789") for w in re.split(r"[^a-z0-9]+", _fold(name)) if w]
