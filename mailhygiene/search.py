@@ -15,6 +15,13 @@ pays off only when it is kept; rebuilt per search, a linear scan of every signat
 (`exhaustive=True`, `--exhaustive`) is cheaper for a store of a few hundred bases and never
 misses a base.
 
+The input is a query, not a reference base: a file that is not stored yet is imported only for
+the search and dropped again before `search_input` returns (with the fingerprint made of it), so
+a later search does not list it as a hit; `store info` does not show it. A file already stored
+(the same bytes and options, imported on purpose by `check`, `fingerprint` or `compare`) is used
+as it is and kept. Dropping rather than marking keeps one meaning for a stored base: something
+imported on purpose, searched, compared, listed and dropped like any other.
+
 What it can do: triage many bases by signatures alone (no address), find bases that hold a
 sizeable share of the input even when sizes differ by orders of magnitude.
 What it cannot do: give exact counts (use `compare`); find bases below the threshold (LSH is
@@ -26,6 +33,8 @@ larger than the input are coarse (the Jaccard is then tiny, within a few 1/num_p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,7 +53,7 @@ from mailhygiene.fingerprint import (
     resolve_base,
 )
 from mailhygiene.keys import HmacKey
-from mailhygiene.store import Store
+from mailhygiene.store import Store, admin
 from mailhygiene.store import fingerprints as fpsql
 
 __all__ = ["SearchHit", "SearchResult", "search_bases", "search_input"]
@@ -131,9 +140,11 @@ def search_bases(store: Store, query: Fingerprint, key: HmacKey, *, top: int = S
 def search_input(store: Store, spec: str, key: HmacKey, *, top: int = SEARCH_TOP,
                  threshold: float = SEARCH_THRESHOLD, params: MinHashParams = DEFAULT_PARAMS,
                  column: str | None = None, exhaustive: bool = False) -> SearchResult:
-    """`mailhygiene search INPUT`: INPUT is a fingerprint file (*.json), a contact file
-    (imported) or a stored base name. Stored bases without a fingerprint for this key and these
-    parameters are fingerprinted first (once; saved), so every stored base is ranked."""
+    """`mailhygiene search INPUT`: INPUT is a fingerprint file (*.json), a contact file or a
+    stored base name. Stored bases without a fingerprint for this key and these parameters are
+    fingerprinted first (once; saved), so every stored base is ranked. A contact file that is
+    not stored yet is imported for the search only: its base is dropped before returning, so
+    the query never becomes one of the bases later searches rank."""
     missing = fpsql.bases_without_fingerprint(store, num_perm=params.num_perm, seed=params.seed,
                                               scheme=params.scheme, key_id=key.key_id)
     for base_id in missing:
@@ -141,9 +152,27 @@ def search_input(store: Store, spec: str, key: HmacKey, *, top: int = SEARCH_TOP
     if spec.lower().endswith(".json"):
         query = load_fingerprint_file(spec)
         check_compatible(query, key_id=key.key_id, params=params, what=f"fingerprint file {spec}")
+        res = search_bases(store, query, key, top=top, threshold=threshold, params=params,
+                           exhaustive=exhaustive)
     else:
-        base_id, label = resolve_base(store, spec, column=column)
-        query = replace(fingerprint_base(store, base_id, key, params=params), name=label)
-    res = search_bases(store, query, key, top=top, threshold=threshold, params=params,
-                       exhaustive=exhaustive)
+        with _query_base(store, spec, column) as (base_id, label):
+            query = replace(fingerprint_base(store, base_id, key, params=params), name=label)
+            res = search_bases(store, query, key, top=top, threshold=threshold, params=params,
+                               exhaustive=exhaustive)
     return replace(res, computed=len(missing))
+
+
+@contextmanager
+def _query_base(store: Store, spec: str, column: str | None) -> Iterator[tuple[int, str]]:
+    """(base_id, name asked for) of a file or stored base name, for one search: a base this
+    import creates is dropped on the way out (with its fingerprint), a stored one is kept."""
+    # resolve_base keeps the one rule for reusing a stored import (same bytes and options,
+    # preferring a base named after the file): a new base is told by its id, not by
+    # re-implementing that rule here.
+    stored = {b.base_id for b in admin.bases(store)}
+    base_id, label = resolve_base(store, spec, column=column)
+    try:
+        yield base_id, label
+    finally:
+        if base_id not in stored:
+            admin.drop_bases(store, [base_id])

@@ -105,6 +105,7 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
         from mailhygiene.checker import library_versions
         from mailhygiene.evidence import evidence_hook, evidence_options
         from mailhygiene.fingerprint import resolve_base
+        from mailhygiene.store.core import now
 
         col_a, col_b = a_column or column, b_column or column
         with open_store(db) as store:
@@ -117,12 +118,18 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
                       "a_bounces": list(a_bounces), "date_column": date_column,
                       "cutoff": cutoff, "reference": reference, "key_id": key.key_id,
                       "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd()}
-            run_id = store.start_run("compare", params, library_versions())
+            started = now()
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
                                  column=col_a, column_b=col_b, evidence=evidence_hook(ev))
             payload = result.to_json()
-            payload["run_id"] = run_id
-            store.finish_run(run_id, payload, result.a.base_id)
+            # Recorded once it has succeeded, start and end in one transaction: a compare that
+            # fails (a base name not stored, an unreadable date column, Ctrl-C) leaves no
+            # unfinished run behind, and `report` only ever sees finished ones.
+            with store.transaction():
+                run_id = store.start_run("compare", params, library_versions(),
+                                         started_at=started)
+                payload["run_id"] = run_id
+                store.finish_run(run_id, payload, result.a.base_id)
             if html:
                 from mailhygiene.report import write_compare_report
 
@@ -314,7 +321,8 @@ def _import_fingerprint(path: str, name: str | None, num_perm: int, key_file: st
 def search(source: str, top: int, threshold: float, exhaustive: bool, as_json: bool,
            num_perm: int, key_file: str | None, db: str, column: str | None) -> None:
     """Rank stored bases by the estimated share of INPUT (file, base name or fingerprint file)
-    they contain."""
+    they contain. A file not stored yet is imported for this search only and dropped again:
+    `fingerprint` it to make it one of the bases searched."""
     with open_store(db) as store:
         res = search_input(store, source, _key(store, key_file), top=top, threshold=threshold,
                            params=MinHashParams(num_perm=num_perm), column=column,

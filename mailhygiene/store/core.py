@@ -311,13 +311,15 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(self, command: str, params: dict[str, Any], versions: dict[str, str],
-                  input_sha256: str | None = None) -> int:
+                  input_sha256: str | None = None, *, started_at: datetime | None = None) -> int:
+        """A new run record, unfinished until `finish_run`. `started_at` (default now) lets a
+        command that records its run only once it has succeeded keep the real start time."""
         run_id = int(self.scalar("SELECT nextval('run_ids')"))
         self.execute(
             "INSERT INTO runs (run_id, command, started_at, versions, params, input_sha256) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [run_id, command, now(), json.dumps(versions), json.dumps(params, default=str),
-             input_sha256],
+            [run_id, command, started_at or now(), json.dumps(versions),
+             json.dumps(params, default=str), input_sha256],
         )
         return run_id
 
