@@ -433,19 +433,45 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
 def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int) -> int:
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1))
     delim = fmt.delimiter.replace("'", "''")
-    # With one column a blank line reads as a NULL record; blank lines are not records (the
-    # csv module and the multi-column reader skip them), while a quoted "" is kept. (The
-    # trim, costly in DuckDB, only runs on cells starting with a control or space.)
-    blank = f"WHERE ascii(c1) > 32 OR trim(c1, {_WS_SQL}) <> ''" if n == 1 else ""
+    # With one column a blank line reads as a record (NULL, or its spaces); blank lines
+    # (nothing, or spaces and tabs) are not records, as in the multi-column reader, while a
+    # quoted "" is (read as '' here, not NULL). (The trim, costly in DuckDB, only runs on
+    # cells starting with a control or space.)
     store.con.execute(
         f'CREATE TEMP TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
-        f"NULL::VARCHAR AS mh_parse_error FROM (SELECT * FROM read_csv(?, "
+        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, "
         f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "
         f"escape='\"', strict_mode=true, null_padding=false, max_line_size={MAX_RECORD_BYTES}, "
-        f"columns={{{cols}}}) {blank})",
+        f"allow_quoted_nulls={str(n > 1).lower()}, columns={{{cols}}})",
         [str(path)],
     )
+    blank = f"c1 IS NULL OR (c1 <> '' AND ascii(c1) <= 32 AND trim(c1, {_WS_SQL}) = '')"
+    if n == 1 and store.scalar(f'SELECT count(*) FROM "{table}" WHERE {blank}'):
+        # Such a record is a blank line, or a line of delimiters (an empty cell and empty
+        # ones beyond the header), which is a record: DuckDB reads both alike.
+        if _has_delimiter_only_line(path, fmt):
+            raise InputError("a line of delimiters only: read by the Python reader")
+        store.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT row_number() OVER () '
+                      f'AS row_no, c1, mh_parse_error FROM "{table}" WHERE NOT ({blank}) '
+                      "ORDER BY row_no")
     return int(store.scalar(f'SELECT count(*) FROM "{table}"'))
+
+
+def _has_delimiter_only_line(path: Path, fmt: InputFormat) -> bool:
+    """Whether a line holds the delimiter and nothing but spaces, tabs and quotes."""
+    import re
+
+    d = re.escape(fmt.delimiter.encode("utf-8"))
+    line = re.compile(rb'(?m)^[ \t"]*' + d + rb'[ \t"' + d[-1:] + rb"]*\r?$")
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(8 * 1024 * 1024):
+            text = tail + chunk
+            cut = text.rfind(b"\n") + 1
+            if line.search(text, 0, cut):
+                return True
+            tail = text[cut:]
+    return bool(line.search(tail))
 
 
 def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, str]]:
@@ -478,8 +504,9 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
                 first = False
                 continue
             first = False
-            if rec is not None and (not rec or (len(rec) == 1 and not rec[0].strip())):
-                continue  # a blank or whitespace-only line is not a record
+            if rec is not None and (not rec or (len(rec) == 1 and rec[0] != ""
+                                                and not rec[0].strip())):
+                continue  # a blank line (or spaces and tabs) is not a record; a quoted "" is
             yield rec, raw
 
 

@@ -284,3 +284,41 @@ def test_unbalanced_quote_in_the_header_is_one_clear_error(tmp_path: Path) -> No
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert "quote" in r.output
 
+
+
+# --- blank lines are not records; a line of delimiters or a quoted "" is ---------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("email\n,\na@x.com\n", ["syntax_empty", "syntax_ok"], id="delimiter-line"),
+        pytest.param("email\n;\na@x.com\n", ["syntax_empty", "syntax_ok"],
+                     id="delimiter-line-semicolon"),
+        pytest.param("email\n  ,\na@x.com\n", ["syntax_empty", "syntax_ok"],
+                     id="spaces-and-delimiter"),
+        # a blank cell beyond the header is a value, as in test_trailing_delimiters
+        pytest.param("email\n, \na@x.com\n", ["unparseable_row", "syntax_ok"],
+                     id="delimiter-and-spaces"),
+        pytest.param('email\n""\na@x.com\n', ["syntax_empty", "syntax_ok"], id="quoted-empty"),
+        pytest.param("email\n\n   \n\t\na@x.com\n\n", ["syntax_ok"], id="blank-lines"),
+        pytest.param("email\r\n\r\na@x.com\r\n,\r\n", ["syntax_ok", "syntax_empty"],
+                     id="crlf-blank-and-delimiter"),
+        pytest.param("email\na@x.com\nb@x.com\n", ["syntax_ok", "syntax_ok"], id="none"),
+    ],
+)
+def test_one_column_records_and_blank_lines(tmp_path: Path, text: str,
+                                            expected: list[str]) -> None:
+    """Both readers (UTF-8: DuckDB's; cp1252: Python's) keep the same records. DuckDB reads a
+    blank line and a line of delimiters alike, as NULL."""
+    if ";" in text.split("\n", 2)[1]:
+        text = text.replace("email\n", "email;x\n", 1).replace("a@x.com\n", "a@x.com;1\n")
+    # A last row with an accent makes the cp1252 file differ from the UTF-8 one.
+    nl = "\r\n" if "\r\n" in text else "\n"
+    more = ";1" if ";" in text else ""
+    _, rows = both_encodings(tmp_path, text + f"c@x.com{more}{nl}é{more}{nl}")
+    assert reasons(rows) == [*expected, "syntax_ok", "syntax_missing_at"]
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t", ""])
+def test_blank_lines_between_rows_of_several_columns(tmp_path: Path, blank: str) -> None:
+    _, rows = both_encodings(tmp_path, f"name,email\nA,a@x.com\n{blank}\n,\nBé,b@x.com\n")
+    assert [row[:2] for row in rows[1:]] == [["A", "a@x.com"], ["", ""], ["Bé", "b@x.com"]]
