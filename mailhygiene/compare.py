@@ -330,8 +330,8 @@ def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
                    column_b: str | None = None, top_domains: int = COMPARE_TOP_DOMAINS,
                    evidence: EvidenceHook | None = None) -> Comparison:
     """`mailhygiene compare A B`: A and B are files (imported, or reused when already
-    imported) or stored base names; `column` names the address column of file inputs (of A
-    only when `column_b` is given). `evidence(store, a_base_id, b_base_id)`, when given,
+    imported) or stored base names; `column` names the address column of A when it is a file,
+    `column_b` that of B (None: detected). `evidence(store, a_base_id, b_base_id)`, when given,
     returns the `evidence` section (issue 8), attached to the result."""
     pa, pb = Path(a), Path(b)
     if pa.is_file() and pb.is_file() and pa.resolve() != pb.resolve():
@@ -341,7 +341,7 @@ def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
         a_id, b_id = ra.base_id, rb.base_id
     else:
         a_id, _ = resolve_base(store, a, column=column)
-        b_id, _ = resolve_base(store, b, column=column if column_b is None else column_b)
+        b_id, _ = resolve_base(store, b, column=column_b)
     c = compare_bases(store, a_id, b_id, key=key, params=params, top_domains=top_domains)
     if evidence is not None:
         c = replace(c, evidence=evidence(store, a_id, b_id))

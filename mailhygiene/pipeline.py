@@ -153,14 +153,14 @@ def import_pair(store: Store, a: str | Path, b: str | Path, *, column: str | Non
     """Imports two files at once, each on its own connection in its own thread: most of an
     import is single-threaded inside DuckDB (the validator function, the ordered insert), so
     two run side by side on two cores (`compare A B` on two files). `column` names the
-    address column of both, or of A only when `column_b` is given."""
+    address column of A, `column_b` that of B (None: detected)."""
 
     drop_orphan_inputs(store)
     ca, cb = store.cursor(), store.cursor()
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             fa = pool.submit(import_base, ca, a, column=column, drop_orphans=False)
-            fb = pool.submit(import_base, cb, b, column=column if column_b is None else column_b,
+            fb = pool.submit(import_base, cb, b, column=column_b,
                              drop_orphans=False)
             return fa.result(), fb.result()
     finally:

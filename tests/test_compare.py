@@ -338,3 +338,20 @@ def test_cli_compare_files_whose_address_columns_differ(tmp_path: Path) -> None:
     r = runner.invoke(main, ["compare", str(fa), str(fb), "--column", "courriel",
                              "--db", str(tmp_path / "t.duckdb")], env=env)
     assert r.exit_code == 2 and "courriel" in r.output
+
+
+def test_cli_a_column_alone_leaves_b_detected(tmp_path: Path) -> None:
+    """--a-column names A's column only: B's is detected (B's second column holds dates; read
+    as addresses they gave an overlap of dates and a strong ratio for copying)."""
+    fa = tmp_path / "a.csv"
+    fa.write_text("date_ajout,email\n" + "".join(f"2023-01-{i % 28 + 1:02d},{a}\n"
+                                                 for i, a in enumerate(addrs(0, 300))))
+    fb = tmp_path / "b.csv"
+    fb.write_text("email,date_ajout\n" + "".join(f"{a},2023-01-{i % 28 + 1:02d}\n"
+                                                 for i, a in enumerate(addrs(250, 400))))
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fb), "--a-column", "2", "--json",
+                                  "--db", str(tmp_path / "s.duckdb")], env=env)
+    assert r.exit_code == 0, r.output
+    j = json.loads(r.stdout)
+    assert (j["a"]["unique"], j["b"]["unique"], j["overlap"]["exact"]) == (300, 150, 50)
