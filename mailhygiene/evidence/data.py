@@ -30,6 +30,7 @@ from mailhygiene.evidence.strata import (
     ROLE_LOCAL_PARTS,
 )
 from mailhygiene.store import Store
+from mailhygiene.store.fingerprints import base_checked
 
 ORDER_SAMPLE = 4000  # Kendall tau on at most this many shared records (sd ~ 0.01)
 # A's periods: 0 could have been copied (before the cut-off, or no date column given); 1 added
@@ -57,6 +58,9 @@ class EvidenceData:
     undated_in_b: int = 0
     post_baseline: int = 0  # A's organic (non-bulk) additions after the cut-off
     reference_outside: int | None = None  # the reference's addresses not in A (None: none)
+    # A checked beyond syntax (store.fingerprints.base_checked, `compare`'s a.checked); None
+    # for counts built in memory, where only the strata say what is known
+    a_checked: bool | None = None
 
 
 def _per_key_sql(alias: str) -> str:
@@ -339,7 +343,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
         reference_unique=ref_unique, dates=dates,
         a_undated=sum(v[0] for key, v in cells.items() if key[0] == UNDATED),
         undated_in_b=sum(v[1] for key, v in cells.items() if key[0] == UNDATED),
-        post_baseline=post_baseline, reference_outside=ref_outside)
+        post_baseline=post_baseline, reference_outside=ref_outside,
+        a_checked=base_checked(store, a_base_id))
     for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
         store.execute(f"DROP TABLE IF EXISTS {alias}")
     return data

@@ -335,8 +335,20 @@ def _limits(data: EvidenceData, assumed: bool) -> tuple[list[Item], list[Item]]:
                        item("strengthen.a_bounces")]
     elif data.baseline_source == "reference":
         strengthen.append(item("strengthen.own_baseline"))
-    if not any(s.invalid and s.n > 0 for s in data.strata):
-        strengthen.append(item("strengthen.check_a"))
+    invalid = [s for s in data.strata if s.invalid and s.n > 0]
+    if data.a_checked:
+        # A's check found none of its addresses invalid: only bounces could still show some
+        # (suggesting a check of A would contradict the report's "checked: yes").
+        if not invalid and item("strengthen.a_bounces") not in strengthen:
+            strengthen.append(item("strengthen.a_bounces"))
+    else:
+        # Unchecked, A shows at most its malformed strings: its dead domains and mailboxes
+        # that never existed (errors a copy shares) need a check beyond syntax or bounces.
+        # Counts built in memory (a_checked None) say only what their strata hold.
+        known = invalid if data.a_checked is None else [
+            s for s in invalid if not s.name.startswith("inv_syntax")]
+        if not known:
+            strengthen.append(item("strengthen.check_a"))
     return limits, strengthen
 
 

@@ -48,8 +48,8 @@ TEMPLATES: dict[str, str] = {
         "A's date-added column and the cut-off date (--date-column --cutoff) give a baseline "
         "on A's own kind of addresses.",
     "strengthen.check_a":
-        "A checked (mailhygiene check) or its bounce history, so that A's invalid addresses "
-        "can be identified.",
+        "A checked beyond syntax (mailhygiene check at level mx or smtp) or its bounce "
+        "history, so that A's invalid addresses can be identified.",
     # -- baseline ----------------------------------------------------------------------------
     "baseline.post_cutoff":
         "A's {a_post} addresses added after {cutoff} (column {column!r}): copying at the "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailhygiene import config
 from mailhygiene.privacy import mask_address, mask_text
 from mailhygiene.report.fmt import NumberFormat
 from mailhygiene.report.messages import Catalogue
@@ -19,6 +20,8 @@ TYPO_SAMPLES = 3
 MAX_DETAILS_PER_REASON = 3
 MAX_DETAIL_ROWS = 30
 _TYPO_PREFIX = "did you mean "
+# The cleaned file's column pointing a duplicate at the first row of its address (output.py).
+DUPLICATE_COLUMN = config.OUTPUT_PREFIX + "duplicate_of"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class CheckContent:
     interval: tuple[Any, Any] = (None, None)
     lead: str = ""
     rows_current: bool = True
+    output_columns: list[str] = field(default_factory=list)  # what the cleaned file adds
+    only: list[str] = field(default_factory=list)  # statuses kept by --only (empty: all rows)
+    output_rows_text: str = ""  # after the number of rows written
+    use_text: str = ""  # what the cleaned file keeps and adds
 
 
 def _int(x: Any) -> int:
@@ -100,9 +107,9 @@ def rows_match_run(store: Store, run_id: int, base_id: Any) -> bool:
 
 
 def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
-          show_addresses: bool, rows_current: bool = True) -> CheckContent:
+          show_addresses: bool, rows_current: bool = True, only: Any = None) -> CheckContent:
     """`rows_current`: whether the base's rows still hold this run's verdicts (typo samples
-    and quoted replies are read from them)."""
+    and quoted replies are read from them). `only`: the run's --only statuses (its params)."""
     s = summary
     c = CheckContent()
     c.rows_current = rows_current
@@ -185,8 +192,40 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
                                  "ci": p.get("invalid_rate_ci95") or [None, None],
                                  "by_reason": p.get("by_reason") or {}})
     c.duplicates_text = cat.t("chk_dup_text", n=fmt.integer(dups),
-                              share=fmt.percent_of(_share(dups, rows)))
+                              share=fmt.percent_of(_share(dups, rows)), column=DUPLICATE_COLUMN)
+    _cleaned_file(c, s, cat, fmt, only)
     return c
+
+
+def output_columns(summary: dict[str, Any]) -> list[str]:
+    """The columns the cleaned file adds to the input's: config.OUTPUT_COLUMNS, then four per
+    phone column checked (phones.OUTPUT_SUFFIXES after the column's prefix), as written."""
+    from mailhygiene.phones import OUTPUT_SUFFIXES
+
+    cols = list(config.OUTPUT_COLUMNS)
+    phones = summary.get("phones")
+    for p in phones.values() if isinstance(phones, dict) else ():
+        if isinstance(p, dict) and p.get("prefix"):
+            cols += [f"{p['prefix']}_{suffix}" for suffix in OUTPUT_SUFFIXES]
+    return cols
+
+
+def _cleaned_file(c: CheckContent, s: dict[str, Any], cat: Catalogue, fmt: NumberFormat,
+                  only: Any) -> None:
+    """What the cleaned file holds: with --only, the rows of the kept statuses only."""
+    if isinstance(only, str):
+        only = only.split(",")
+    c.only = sorted({str(x).strip() for x in only or () if str(x).strip()})
+    c.output_columns = output_columns(s)
+    columns = cat.join(c.output_columns)
+    if not c.only:
+        c.output_rows_text = cat.t("chk_output_rows")
+        c.use_text = cat.t("chk_use_1", columns=columns)
+        return
+    statuses = cat.join([cat.label(x) for x in c.only], "or")
+    c.output_rows_text = cat.t("chk_output_rows_only", total=fmt.integer(_int(s.get("rows"))),
+                               statuses=statuses, only=",".join(c.only))
+    c.use_text = cat.t("chk_use_1_only", statuses=statuses, columns=columns)
 
 
 def _reason_statuses(store: Store, base_id: Any) -> dict[str, str]:

@@ -57,8 +57,8 @@ EVIDENCE_FR: dict[str, str] = {
         "La colonne de date d'ajout de A et la date de départ (--date-column --cutoff) "
         "fourniraient une référence portant sur des adresses de même nature que celles de A.",
     "strengthen.check_a":
-        "Une vérification de A (mailhygiene check) ou son historique des rebonds, afin "
-        "d'identifier les adresses invalides de A.",
+        "Une vérification de A au-delà de la syntaxe (mailhygiene check au niveau mx ou "
+        "smtp) ou son historique des rebonds, afin d'identifier les adresses invalides de A.",
     # -- référence ---------------------------------------------------------------------------
     "baseline.post_cutoff":
         "Les {a_post} adresses ajoutées à A après le {cutoff} (colonne « {column} ») : une "

@@ -5,6 +5,7 @@ reasons, evidence levels, flags) fall back to the value itself when a new one ap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mailhygiene.report.evidence_messages import COUNTS_FR, SOURCES_FR, stratum_fr, word_fr
@@ -35,6 +36,8 @@ _EN: dict[str, str] = {
     "not_available": "not available for this run",
     "tool_text_note": "",
     "colon": ": ",
+    "and": " and ",
+    "or": " or ",
     # -- metadata ----------------------------------------------------------------------------
     "meta_title": "Evidentiary record: inputs, software, parameters",
     "meta_intro": "Everything needed to reproduce this report: the input files with their "
@@ -103,7 +106,7 @@ _EN: dict[str, str] = {
                     "the rows). Two rows are duplicates when their addresses are equal after "
                     "Unicode normalisation, trimming, lower-casing the domain and case-folding "
                     "the mailbox name; the first occurrence is kept and the others point at it "
-                    "(column mh_dup_of of the cleaned file).",
+                    "(column {column} of the cleaned file).",
     "chk_flags_title": "Role, disposable and typo findings",
     "chk_flags_intro": "Flags describe an address without changing its validity: a role "
                        "mailbox (contact@, info@) reaches a team, a disposable domain "
@@ -126,10 +129,16 @@ _EN: dict[str, str] = {
     "chk_use_title": "How to use the cleaned file",
     "chk_output": "Cleaned file",
     "chk_output_rows": "rows written",
+    # after the number of rows written when --only left rows out
+    "chk_output_rows_only": "of {total} input rows written: only the rows whose status is "
+                            "{statuses} were kept (--only {only})",
     "chk_no_output": "No cleaned file was written in this run (add -o cleaned.csv to the "
                      "check command).",
     "chk_use_1": "The cleaned file keeps every input row and column, in the input order, and "
-                 "adds mh_status, mh_reason, mh_evidence, mh_flags, mh_dup_of and mh_detail.",
+                 "adds the columns {columns}.",
+    "chk_use_1_only": "The cleaned file keeps only the input rows whose status is {statuses} "
+                      "(--only), with every input column, in the input order, and adds the "
+                      "columns {columns}.",
     "chk_use_2": "Send to valid and unknown (deliverable domain) addresses; remove invalid "
                  "addresses and duplicates.",
     "chk_use_3": "Never send to do_not_mail addresses (opt-outs, complaints).",
@@ -279,6 +288,8 @@ _FR: dict[str, str] = {
     "not_available": "non disponible pour cette exécution",
     "tool_text_note": "",
     "colon": "\u00a0: ",
+    "and": " et ",
+    "or": " ou ",
     "meta_title": "Éléments de preuve : données, logiciels, paramètres",
     "meta_intro": "Tout ce qu'il faut pour reproduire ce rapport : les fichiers d'entrée et "
                   "leur empreinte SHA-256, les versions des logiciels, tous les paramètres "
@@ -347,7 +358,7 @@ _FR: dict[str, str] = {
                     "sont égales après normalisation Unicode, suppression des espaces, "
                     "passage du domaine en minuscules et de la boîte en casse repliée ; la "
                     "première occurrence est conservée et les autres la désignent (colonne "
-                    "mh_dup_of du fichier nettoyé).",
+                    "{column} du fichier nettoyé).",
     "chk_flags_title": "Adresses génériques, jetables et fautes de frappe",
     "chk_flags_intro": "Les indicateurs décrivent une adresse sans changer sa validité : une "
                        "boîte générique (contact@, info@) touche une équipe, un domaine "
@@ -371,11 +382,15 @@ _FR: dict[str, str] = {
     "chk_use_title": "Utiliser le fichier nettoyé",
     "chk_output": "Fichier nettoyé",
     "chk_output_rows": "lignes écrites",
+    "chk_output_rows_only": "lignes écrites sur {total} lignes d'entrée : seules les lignes "
+                            "au statut {statuses} ont été conservées (--only {only})",
     "chk_no_output": "Aucun fichier nettoyé n'a été écrit lors de cette exécution (ajouter "
                      "-o nettoye.csv à la commande check).",
     "chk_use_1": "Le fichier nettoyé conserve toutes les lignes et colonnes d'entrée, dans "
-                 "l'ordre, et ajoute mh_status, mh_reason, mh_evidence, mh_flags, mh_dup_of "
-                 "et mh_detail.",
+                 "l'ordre, et ajoute les colonnes {columns}.",
+    "chk_use_1_only": "Le fichier nettoyé ne conserve que les lignes d'entrée au statut "
+                      "{statuses} (--only), avec toutes leurs colonnes, dans l'ordre, et ajoute "
+                      "les colonnes {columns}.",
     "chk_use_2": "Envoyer aux adresses valides et inconnues (domaine délivrable) ; retirer les "
                  "invalides et les doublons.",
     "chk_use_3": "Ne jamais écrire aux adresses do_not_mail (désinscriptions, plaintes).",
@@ -645,6 +660,12 @@ class Catalogue:
     def t(self, key: str, **kw: Any) -> str:
         text = self.messages[key]
         return text.format(**kw) if kw else text
+
+    def join(self, items: Sequence[str], word: str = "and") -> str:
+        """`a, b and c` (word "and" or "or", in the catalogue's language)."""
+        if len(items) < 2:
+            return "".join(items)
+        return ", ".join(items[:-1]) + self.t(word) + items[-1]
 
     def label(self, value: object) -> str:
         v = str(value)

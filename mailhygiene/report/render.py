@@ -87,7 +87,8 @@ def render_check(store: Store, run_id: int, *, lang: str = "en",
     base_id = run.summary.get("base_id", run.base_id)
     ctx["c"] = check_data.build(
         store, run.summary, ctx["cat"], ctx["fmt"], show_addresses=show_addresses,
-        rows_current=check_data.rows_match_run(store, run.run_id, base_id))
+        rows_current=check_data.rows_match_run(store, run.run_id, base_id),
+        only=run.params.get("only"))
     ctx["level_key"] = f"level_{run.summary.get('level', '')}"
     return environment().get_template("check.html.j2").render(ctx)
 

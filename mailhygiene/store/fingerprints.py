@@ -214,12 +214,33 @@ def base_name(store: Store, base_id: int) -> str | None:
 
 
 # -- exact comparison ---------------------------------------------------------------------------
+# A base counts as checked when a stage beyond syntax decided some of its statuses. The import
+# records evidence `syntax` on every row (so do `check --level syntax` and enrichment, and opt-out
+# lists keep a row's evidence), and its `unknown`/`syntax_ok` or syntax-invalid statuses say
+# nothing about domains or mailboxes: only DNS, SMTP and bounce history write other evidence
+# (types.Evidence; checker.apply_verdicts, history.apply_history). A status stored without any
+# evidence was not written by the import either.
+CHECKED_SQL = ("status IS NOT NULL AND status <> 'duplicate' "
+               "AND evidence IS DISTINCT FROM 'syntax'")
+
+
+def checked_sql(base_param: str) -> str:
+    """SQL for "the base `base_param` (a placeholder) was checked beyond syntax"."""
+    return f"EXISTS (SELECT 1 FROM contacts WHERE base_id = {base_param} AND {CHECKED_SQL})"
+
+
+def base_checked(store: Store, base_id: int) -> bool:
+    """Whether a check beyond syntax (MX, SMTP or bounce history) decided statuses of the
+    base: what `compare` reports as `checked`."""
+    return bool(store.scalar(f"SELECT {checked_sql('?')}", [base_id]))
+
+
 @dataclass(frozen=True)
 class ExactCounts:
     rows: tuple[int, int]  # input rows of A and B
     unique: tuple[int, int]  # distinct non-NULL dedup keys
     overlap: int  # |A ∩ B|
-    checked: tuple[bool, bool]  # a status other than `duplicate` is recorded
+    checked: tuple[bool, bool]  # checked_sql: a status decided beyond syntax
     by_status: list[tuple[str, str, int, int]]  # A's (status, reason, keys, of them in B)
     by_domain: list[tuple[str, int, int, int]]  # (domain, overlap, A's keys, B's keys)
 
@@ -243,15 +264,13 @@ def exact_counts(store: Store, a: int, b: int, top_domains: int) -> ExactCounts:
         {"a": a, "b": b})
     try:
         head = store.execute(
-            """SELECT (SELECT count(*) FILTER (base_id = $a) FROM contacts
+            f"""SELECT (SELECT count(*) FILTER (base_id = $a) FROM contacts
                        WHERE base_id IN ($a, $b)),
                       (SELECT count(*) FILTER (base_id = $b) FROM contacts
                        WHERE base_id IN ($a, $b)),
                       count(*) FILTER (in_a), count(*) FILTER (in_b),
                       count(*) FILTER (in_a AND in_b),
-                      count(*) FILTER (in_a AND status NOT IN ('unchecked', 'duplicate')) > 0,
-                      (SELECT count(*) > 0 FROM contacts WHERE base_id = $b
-                       AND status IS NOT NULL AND status <> 'duplicate')
+                      {checked_sql('$a')}, {checked_sql('$b')}
                FROM mh_compare""", {"a": a, "b": b}).fetchall()[0]
         status = store.fetchall(
             """SELECT status, reason, count(*), count(*) FILTER (in_b) FROM mh_compare
