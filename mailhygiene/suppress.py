@@ -2,9 +2,11 @@
 law 09-08 and CNDP guidance, the French Bloctel list under law 2020-901, GDPR art. 21).
 
 `import_suppression` stores a list of emails, phone numbers or whole domains, normalized the way
-the pipeline normalizes contacts (emails: dedup key; phones: E.164; domains: ASCII lowercase),
-or as SHA-256 hex digests of those forms (the usual way such lists are exchanged; for phones the
-digest of the E.164 form with or without its '+' is accepted).
+the pipeline normalizes contacts (emails: the key `check` gives a valid address; phones: E.164;
+domains: ASCII lowercase), or as SHA-256 hex digests of those forms (the usual way such lists
+are exchanged; for phones the digest of the E.164 form with or without its '+' is accepted).
+It reads the file (`read_suppression_file`, as `check` reads a contact file) before opening the
+store (`import_suppression_file`), so a file with nothing to import creates nothing.
 
 `apply_suppressions` marks a base's matches. Every matching contact gains the `suppressed` flag;
 its status becomes `do_not_mail/suppressed` unless it is `invalid` (the invalid rate must not
@@ -20,15 +22,29 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailhygiene import config
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import find_address_column, norm_header
-from mailhygiene.normalize import ascii_domain, dedup_key
+
+# Private readers of ingest, so that a list is read as `check` reads a contact file; ingest
+# has no public reader of any one column (detect_format wants an address column).
+from mailhygiene.ingest import (
+    _OLE2_MAGIC,
+    _is_workbook,
+    _python_decoding,
+    _split_records,
+    _xlsx_rows,
+    detect_encoding,
+    find_address_column,
+    norm_header,
+    sha256_file,
+)
 from mailhygiene.phones import (
     PhoneStatus,
     check_phone,
@@ -46,6 +62,7 @@ from mailhygiene.store.suppressions import (
     list_rows,
 )
 from mailhygiene.store.txn import atomic
+from mailhygiene.syntax import check_syntax
 from mailhygiene.types import Flag, Reason, Status
 
 if TYPE_CHECKING:
@@ -55,10 +72,14 @@ __all__ = [
     "KINDS",
     "ImportStats",
     "SuppressStats",
+    "SuppressionFile",
     "apply_suppressions",
+    "email_key",
     "import_suppression",
+    "import_suppression_file",
     "list_suppressions",
     "normalize_entry",
+    "read_suppression_file",
 ]
 
 KINDS = ("email", "phone", "domain")
@@ -73,12 +94,92 @@ _HASH_WORDS = frozenset({"sha256", "hash", "hashed", "hashes", "digest"})
 _ENTRY_LIKE = re.compile(r"@|\.[^\W\d_]{2,}$")
 
 
+# Email entries are judged as `check` judges addresses: stored as the key it gives a valid
+# contact; one it finds invalid is rejected (such a contact is never mailed and its '!' key
+# matches no entry). syntax_fast's rules decide the plain majority, email-validator the rest.
+_FAST_VALID = re.compile(syntax_fast.VALID_RE)
+_SPECIAL_SUFFIXES = tuple(f".{d}" for d in SPECIAL_USE_DOMAIN_NAMES)
+# RFC 5321 caps an address at 254 octets: a longer cell is no address, whatever name wraps it,
+# and email-validator spends half a second on a 2 MB one.
+_MAX_ENTRY_CHARS = 1024
+# `check`'s cleaned CSV writes a cell starting with one of these behind an apostrophe
+# (output.FORMULA_PREFIXES, against CSV injection): a list cut from such a file gets them back.
+_FORMULA_FIRST = "=+-@\t\r"
+# `Jean Dupont <jean@acme.fr>`, `"Dupont, Jean" <jean@acme.fr>`, `<jean@acme.fr>`: a mail
+# client's copy of an address (RFC 5322 name-addr). `check` refuses the form in a contact cell;
+# on an opt-out list it names the mailbox between the brackets.
+_NAME_ADDR = re.compile(r'(?:[^<>@"]*|"[^"]*")\s*<([^<>]*)>')
+
+
+def _syntax_key(text: str) -> str | None:
+    """The key `check` gives a contact cell `text`, None when it judges the cell invalid."""
+    if (len(text) <= syntax_fast.MAX_FAST_LENGTH and text.isascii() and "--" not in text
+            and _FAST_VALID.fullmatch(text) and not text.lower().endswith(_SPECIAL_SUFFIXES)):
+        return text.lower()
+    if len(text) > _MAX_ENTRY_CHARS:
+        return None
+    r = check_syntax(text)
+    return r.key if r.ok else None
+
+
+def _spellings(text: str) -> Iterator[str]:
+    """The entry, then the address it spells in a form `check` refuses but that names exactly
+    one mailbox: in a name-addr, after `mailto:`, or with the root's trailing dot."""
+    yield text
+    m = _NAME_ADDR.fullmatch(text)
+    if m:
+        text = m.group(1).strip()
+        yield text
+    if text[:7].casefold() == "mailto:":
+        text = text[7:].strip()
+        yield text
+    if text.endswith(".") and "@" in text:
+        yield text.rstrip(".")  # `jean@acme.fr.`: the same domain, written absolute
+
+
+def email_key(value: str) -> str | None:
+    """The stored form of an email entry: the key `check` gives the address it names, or None
+    when it names no address `check` would find valid (counted as rejected)."""
+    text = value.strip()
+    if len(text) > _MAX_ENTRY_CHARS:
+        return None
+    if text[:1] == "'" and text[1:2] and text[1:2] in _FORMULA_FIRST:
+        # `check`'s own formula escape, undone: `'-jean@acme.fr` (itself valid) is taken for
+        # -jean@acme.fr; `'@x.fr` (no address without its apostrophe) stays as written.
+        key = _spelled_key(text[1:].strip())
+        if key is not None:
+            return key
+    return _spelled_key(text)
+
+
+def _spelled_key(text: str) -> str | None:
+    for candidate in _spellings(text):
+        key = _syntax_key(candidate)
+        if key is not None:
+            return key
+    return None
+
+
+def _domain_key(value: str) -> str | None:
+    # "@acme.fr" names a domain; "jane@acme.fr" is an address, and cutting it down to
+    # acme.fr would suppress every contact of the domain for one person's opt-out.
+    d = value.removeprefix("@")
+    if "@" in d or len(d) > _MAX_ENTRY_CHARS:
+        return None
+    d = d.strip().lstrip("*").lstrip(".").rstrip(".")
+    if not d:
+        return None
+    # A domain `check` accepts in an address, in the form it stores as the contact's domain.
+    key = _syntax_key(f"x@{d}")
+    return key.rpartition("@")[2] if key is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class ImportStats:
     list_name: str
     kind: str
     hashed: bool
-    read: int  # non-empty entries read
+    read: int  # non-empty entries read, unreadable records (a stray quote) included
     stored: int  # new distinct entries added to the list
     repeated: int  # entries already in the list or repeated in the file
     rejected: int  # entries that do not normalize (not an address / number / domain / digest)
@@ -101,35 +202,79 @@ def normalize_entry(value: str, kind: str, hashed: bool,
     if hashed:
         return v.lower() if _HEX64.fullmatch(v) else None
     if kind == "email":
-        key = dedup_key(v)
-        if key is None or key.count("@") < 1:
-            return None
-        local, _, dom = key.rpartition("@")
-        return key if local and "." in dom else None
+        return email_key(v)
     if kind == "phone":
         r = check_phone(v, default_region)
         return r.e164 if r.status in (PhoneStatus.VALID, PhoneStatus.POSSIBLE) else None
     if kind == "domain":
-        # "@acme.fr" names a domain; "jane@acme.fr" is an address, and cutting it down to
-        # acme.fr would suppress every contact of the domain for one person's opt-out.
-        d = v.removeprefix("@")
-        if "@" in d:
-            return None
-        d = d.strip().lstrip("*").lstrip(".")
-        d = ascii_domain(d)
-        return d if "." in d and not re.search(r"\s|/", d) else None
+        return _domain_key(v)
     raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
+
+
+# --- reading a list file -------------------------------------------------------------------
+def _read_rows(path: Path) -> tuple[list[list[str]], int]:
+    """The file's records (fields) and how many could not be read (an unbalanced quote). An
+    XLSX workbook's first sheet is read as `check` reads it; text is decoded as `check`
+    decodes it (ingest.detect_encoding: UTF-8, cp1252, UTF-16 with or without a BOM...)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    if head == _OLE2_MAGIC:
+        raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
+                         "workbook, which cannot be read: save it as .xlsx or CSV")
+    if path.suffix.lower() in (".xlsx", ".xlsm") or (
+            head.startswith(b"PK\x03\x04") and _is_workbook(path)):
+        return list(_xlsx_rows(path, None)), 0
+    return _text_rows(_read_text(path))
 
 
 def _read_text(path: Path) -> str:
     try:
+        encoding, bom = detect_encoding(path)
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    if bom and not encoding.startswith("utf-16"):
+        data = data.removeprefix(b"\xef\xbb\xbf")
+    py_enc, errors = _python_decoding(encoding)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # Excel exports on French Windows
+        return data.decode(py_enc, errors)
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot decode {path.name} as {encoding}: {e.reason}") from e
+
+
+def _unquote(cell: str) -> str:
+    """A one-column line written as a CSV field (`"jean@acme.fr"`) is its value; a line that is
+    not one well-formed field stays as it is (and is judged as such)."""
+    try:
+        fields = next(csv.reader([cell], strict=True))
+    except (csv.Error, StopIteration):
+        return cell
+    return fields[0] if len(fields) == 1 else cell
+
+
+def _text_rows(text: str) -> tuple[list[list[str]], int]:
+    """Blank lines and `#` comment lines are skipped. One value per line, or delimited records
+    read as `check` reads them (ingest._split_records): a stray quote costs its own line, which
+    is counted, and never swallows the lines after it."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return [], 0
+    first = lines[0]
+    delim = max((",", ";", "\t"), key=first.count)
+    if first.count(delim) == 0:
+        cells = (ln.strip() for ln in lines)
+        return [[_unquote(c) if c[:1] == '"' else c] for c in cells], 0
+    rows: list[list[str]] = []
+    bad = 0
+    for rec, _ in _split_records(io.StringIO("\n".join(lines) + "\n", newline=""), delim):
+        if rec is None:
+            bad += 1
+        elif rec:
+            rows.append(rec)
+    return rows, bad
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,20 +309,14 @@ def _named_columns(header: Sequence[str]) -> list[_Column]:
     return out
 
 
-def _cells(text: str, kind: str | None,
+def _cells(rows: Sequence[Sequence[str]], kind: str | None,
            hashed: bool | None) -> tuple[list[str], _Column | None]:
-    """The entries of a one-value-per-line file or of one column of a delimited file, and the
-    column when its name says what it holds. A first line that names a column is a header,
-    one column or several; among named columns, the first that fits `kind` and `hashed`."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
+    """The entries of a one-value-per-line file or of one column of a delimited file or sheet,
+    and the column when its name says what it holds. A first record that names a column is a
+    header, one column or several; among named columns, the first that fits `kind` and
+    `hashed`."""
+    if not rows:
         return [], None
-    first = lines[0]
-    delim = max((",", ";", "\t"), key=first.count)
-    if first.count(delim) == 0:
-        rows = [[ln.strip()] for ln in lines]
-    else:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     columns = _named_columns(rows[0])
     fits = [c for c in columns
             if (kind is None or c.kind in (kind, None))
@@ -210,46 +349,88 @@ def _detect_kind(cells: Sequence[str], column: _Column | None, hashed: bool) -> 
     return max(KINDS, key=lambda k: votes[k])
 
 
-def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
-                       kind: str | None = None, hashed: bool | None = None,
-                       default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
-    """Adds the entries of `path` to the suppression list `list_name` (default: the file's
-    stem). `kind` None detects it (header, then content); `hashed` None detects SHA-256 hex
-    digests (header, else 90% of entries). Entries already in the list keep their first
-    import date. A file whose every entry is rejected stores nothing and raises InputError."""
+@dataclass(frozen=True, slots=True)
+class SuppressionFile:
+    """An opt-out file read, its column chosen and its kind decided, before any store is
+    opened: a file with nothing to import is refused without creating one."""
+
+    path: Path
+    kind: str
+    hashed: bool
+    cells: list[str]  # the non-empty entries of the chosen column, in file order
+    unreadable: int  # records that could not be read (an unbalanced quote): rejected
+    sha256: str  # of the file's bytes
+
+
+def read_suppression_file(path: str | Path, kind: str | None = None,
+                          hashed: bool | None = None) -> SuppressionFile:
+    """Reads an opt-out list: one entry per line, a CSV or an XLSX workbook's first sheet.
+    `kind` None detects it (header, then content); `hashed` None detects SHA-256 hex digests
+    (header, else 90% of entries). A file without a single entry (empty, blank lines, only a
+    header: a truncated export) raises InputError."""
     p = Path(path)
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
-    region = phone_region(default_region)
-    text = _read_text(p)
-    cells, column = _cells(text, kind, hashed)
+    rows, unreadable = _read_rows(p)
+    cells, column = _cells(rows, kind, hashed)
     cells = [c for c in cells if c]
+    if not cells and not unreadable:
+        raise InputError(f"nothing to import: {p.name} has no entries (it is empty, blank or "
+                         "only a header); nothing stored")
     if hashed is None:
         hashed = (column is not None and column.hashed) or (
             bool(cells) and sum(bool(_HEX64.fullmatch(c)) for c in cells) >= 0.9 * len(cells))
     kind = kind or _detect_kind(cells, column, hashed)
+    try:
+        digest = sha256_file(p)
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror or e}") from e
+    return SuppressionFile(p, kind, hashed, cells, unreadable, digest)
+
+
+def import_suppression(store: Store, path: str | Path, list_name: str | None = None,
+                       kind: str | None = None, hashed: bool | None = None,
+                       default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
+    """Adds the entries of `path` to the suppression list `list_name` (default: the file's
+    stem): read_suppression_file, then import_suppression_file."""
+    region = phone_region(default_region)
+    return import_suppression_file(store, read_suppression_file(path, kind, hashed),
+                                   list_name, region)
+
+
+def import_suppression_file(store: Store, listed: SuppressionFile, list_name: str | None = None,
+                            default_region: str = config.DEFAULT_PHONE_REGION) -> ImportStats:
+    """Adds the entries of a read list to the suppression list `list_name` (default: the
+    file's stem). Entries already in the list keep their first import date. A file whose every
+    entry is rejected stores nothing and raises InputError."""
+    p, kind, hashed, cells = listed.path, listed.kind, listed.hashed, listed.cells
+    region = phone_region(default_region)
     name = (list_name or p.stem or config.DEFAULT_SUPPRESSION_LIST).strip()
     if kind == "phone" and not hashed:
         values = _phone_entries(store, cells, region)
     else:
         values = [normalize_entry(c, kind, hashed, region) for c in cells]
     good = [v for v in values if v is not None]
-    if cells and not good:
-        raise InputError(_all_rejected(p, cells, kind, hashed, region))
+    read = len(cells) + listed.unreadable
+    if not good:
+        raise InputError(_all_rejected(p, cells, read, kind, hashed, region))
     imported_at = now()
-    stored = insert_entries(store, name, kind, hashed, good, imported_at, str(p),
-                            hashlib.sha256(text.encode("utf-8")).hexdigest())
+    stored = insert_entries(store, name, kind, hashed, good, imported_at, str(p), listed.sha256)
     return ImportStats(
-        list_name=name, kind=kind, hashed=hashed, read=len(cells), stored=stored,
-        repeated=len(good) - stored, rejected=len(cells) - len(good),
+        list_name=name, kind=kind, hashed=hashed, read=read, stored=stored,
+        repeated=len(good) - stored, rejected=read - len(good),
         imported_at=imported_at.isoformat(timespec="seconds"),
     )
 
 
-def _all_rejected(path: Path, cells: Sequence[str], kind: str, hashed: bool,
+def _all_rejected(path: Path, cells: Sequence[str], read: int, kind: str, hashed: bool,
                   region: str) -> str:
     """One line: how many entries, read as what, and why the first was refused (masked: lists
     hold personal data)."""
+    what = f"SHA-256 digests of {kind}s" if hashed else f"{kind}s"
+    head = f"nothing stored: all {read:,} entries of {path.name} were rejected as {what}"
+    if not cells:
+        return f"{head} (no record could be read: unbalanced quotes)"
     first = cells[0]
     if hashed:
         why = "not a SHA-256 hex digest"
@@ -258,11 +439,15 @@ def _all_rejected(path: Path, cells: Sequence[str], kind: str, hashed: bool,
         why = f"{reason.value if reason else 'invalid'} in region {region}"
     elif kind == "domain" and "@" in first.removeprefix("@"):
         why = "an address, not a domain"
+    elif len(first) > _MAX_ENTRY_CHARS:
+        why = f"longer than {_MAX_ENTRY_CHARS:,} characters"
+    elif kind == "email":
+        r = check_syntax(first)
+        why = f"not an address: {r.reason.value if r.reason else 'invalid'}"
     else:
-        why = f"not {'an address' if kind == 'email' else 'a domain'}"
-    what = f"SHA-256 digests of {kind}s" if hashed else f"{kind}s"
-    return (f"nothing stored: all {len(cells):,} entries of {path.name} were rejected as {what} "
-            f"(first: {mask_address(first)}, {why}); see --kind, --hashed/--plain and "
+        why = "not a domain"
+    shown = " ".join(mask_address(first).split())[:80]  # one line, whatever the cell holds
+    return (f"{head} (first: {shown}, {why}); see --kind, --hashed/--plain and "
             f"--default-region")
 
 

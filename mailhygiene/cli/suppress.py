@@ -11,7 +11,12 @@ from mailhygiene.cli.common import db_option, existing_store
 from mailhygiene.phones import phone_region
 from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.store import open_store
-from mailhygiene.suppress import KINDS, import_suppression, list_suppressions
+from mailhygiene.suppress import (
+    KINDS,
+    import_suppression_file,
+    list_suppressions,
+    read_suppression_file,
+)
 
 
 @click.group()
@@ -33,12 +38,15 @@ def suppress() -> None:
 @db_option
 def import_cmd(file: str, list_name: str | None, kind: str | None, hashed: bool | None,
                default_region: str, as_json: bool, db: str) -> None:
-    """Add the entries of FILE (one per line, or a CSV with a header) to a suppression list.
-    Fails (exit 2, nothing stored) when every entry is rejected."""
-    phone_region(default_region)  # before the store is opened (and created)
+    """Add the entries of FILE (one per line, a CSV with a header, or an XLSX workbook's first
+    sheet) to a suppression list. Fails (exit 2, nothing stored) when FILE has no entry (empty,
+    blank or only a header) or when every entry is rejected."""
+    # Both before the store is opened (and created): a truncated export creates nothing.
+    phone_region(default_region)
+    listed = read_suppression_file(file, kind=kind, hashed=hashed)
     with open_store(db) as store:
-        st = import_suppression(store, file, list_name=list_name, kind=kind, hashed=hashed,
-                                default_region=default_region)
+        st = import_suppression_file(store, listed, list_name=list_name,
+                                     default_region=default_region)
     if as_json:
         click.echo(json.dumps(st.to_json(), sort_keys=True))
         return
