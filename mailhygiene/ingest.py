@@ -7,7 +7,7 @@ Python's csv module, which never drops a record: it writes a canonical UTF-8 CSV
 record is either its fields or, if it cannot be aligned with the header, its raw text flagged
 `unparseable_row`; DuckDB then loads that file.
 
-Both readers follow the same rules (`_split_records`, `_aligned`), so the same text gives the same
+Both readers follow the same rules (`split_records`, `_aligned`), so the same text gives the same
 rows whatever its encoding: a UTF-8 file DuckDB accepts holds only records Python would read the
 same way, and a file it refuses is read by Python."""
 
@@ -151,7 +151,7 @@ def _single_byte(path: Path) -> str:
         return "latin-1"
 
 
-def _python_decoding(encoding: str) -> tuple[str, str]:
+def python_decoding(encoding: str) -> tuple[str, str]:
     if encoding == "utf-8+cp1252":
         return "utf-8", "mh_cp1252"
     if encoding == "utf-8":
@@ -253,10 +253,10 @@ def find_address_column(header: list[str], rows: list[list[str]],
 
 
 # Compound-file header: .xls workbooks, and .xlsx files encrypted with a password.
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _is_workbook(path: Path) -> bool:
+def is_workbook(path: Path) -> bool:
     """A ZIP file holding an Excel workbook (an .xlsx saved or renamed as .csv)."""
     import zipfile
 
@@ -278,15 +278,15 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(8)
-    if head == _OLE2_MAGIC:
+    if head == OLE2_MAGIC:
         raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
                          "workbook, which cannot be read: save it as .xlsx or CSV")
-    if suffix in (".xlsx", ".xlsm") or (head.startswith(b"PK\x03\x04") and _is_workbook(path)):
+    if suffix in (".xlsx", ".xlsm") or (head.startswith(b"PK\x03\x04") and is_workbook(path)):
         return _detect_xlsx(path, column, sheet)
     if sheet is not None:
         raise InputError(f"--sheet applies to XLSX files only; {path.name} is not one")
     encoding, bom = detect_encoding(path)
-    py_enc, errors = _python_decoding(encoding)
+    py_enc, errors = python_decoding(encoding)
     with path.open("r", encoding=py_enc, errors=errors, newline="") as f:
         sample = f.read(SAMPLE_BYTES)
     if not sample.strip("\ufeff \r\n\t"):
@@ -296,7 +296,7 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
     records: list[list[str]] = []
-    for rec, _ in _split_records(io.StringIO(sample, newline=""), delim):
+    for rec, _ in split_records(io.StringIO(sample, newline=""), delim):
         if rec is None and not records:
             # (Its text is not shown: it may hold an address, and messages mask them.)
             raise InputError(f"cannot read {path} as CSV: its first record has an unbalanced "
@@ -359,7 +359,7 @@ def _xlsx_cell(v: object) -> str:
     return str(v)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
+def xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
     for cells, _ in _xlsx_sized_rows(path, sheet):
         yield cells
 
@@ -477,13 +477,13 @@ def _has_delimiter_only_line(path: Path, fmt: InputFormat) -> bool:
 def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, str]]:
     """Yields (fields or None if unparseable, raw text) for each record after the header."""
     if fmt.kind == "xlsx":
-        it = _xlsx_rows(path, fmt.sheet)
+        it = xlsx_rows(path, fmt.sheet)
         if fmt.header:
             next(it, None)
         for cells in it:
             yield cells, ""
         return
-    py_enc, errors = _python_decoding(fmt.encoding)
+    py_enc, errors = python_decoding(fmt.encoding)
     with path.open("r", encoding=py_enc, errors=errors, newline="") as f:
         if fmt.kind == "txt":
             header = fmt.header
@@ -497,7 +497,7 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
             return
         n, optional = len(fmt.columns), _optional_tail(fmt)
         first = True
-        for rec, raw in _split_records(f, fmt.delimiter,
+        for rec, raw in split_records(f, fmt.delimiter,
                                        lambda r: _aligned(r, n, optional) is not None,
                                        header=fmt.header):
             if first and fmt.header:
@@ -517,7 +517,7 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
 # a line break, and the record has the header's width (`fits`). Otherwise its first line is an
 # unparseable row and reading resumes at its second line: a stray quote costs one row. A line
 # whose quote is still open at the end of the file is unparseable too.
-def _split_records(f: IO[str], delimiter: str, fits: Callable[[list[str]], bool] | None = None,
+def split_records(f: IO[str], delimiter: str, fits: Callable[[list[str]], bool] | None = None,
                    *, header: bool = False) -> Iterator[tuple[list[str] | None, str]]:
     """Yields (fields, or None if unparseable, raw text) for every record, the first included
     (`fits` is not asked about it when it is a `header`) and blank lines too."""

@@ -31,19 +31,16 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
-
-# Private readers of ingest, so that a list is read as `check` reads a contact file; ingest
-# has no public reader of any one column (detect_format wants an address column).
-from mailhygiene.ingest import (
-    _OLE2_MAGIC,
-    _is_workbook,
-    _python_decoding,
-    _split_records,
-    _xlsx_rows,
+from mailhygiene.ingest import (  # read as `check` reads contact files
+    OLE2_MAGIC,
     detect_encoding,
     find_address_column,
+    is_workbook,
     norm_header,
+    python_decoding,
     sha256_file,
+    split_records,
+    xlsx_rows,
 )
 from mailhygiene.phones import (
     PhoneStatus,
@@ -221,12 +218,12 @@ def _read_rows(path: Path) -> tuple[list[list[str]], int]:
             head = f.read(8)
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from e
-    if head == _OLE2_MAGIC:
+    if head == OLE2_MAGIC:
         raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
                          "workbook, which cannot be read: save it as .xlsx or CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm") or (
-            head.startswith(b"PK\x03\x04") and _is_workbook(path)):
-        return list(_xlsx_rows(path, None)), 0
+            head.startswith(b"PK\x03\x04") and is_workbook(path)):
+        return list(xlsx_rows(path, None)), 0
     return _text_rows(_read_text(path))
 
 
@@ -238,7 +235,7 @@ def _read_text(path: Path) -> str:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from e
     if bom and not encoding.startswith("utf-16"):
         data = data.removeprefix(b"\xef\xbb\xbf")
-    py_enc, errors = _python_decoding(encoding)
+    py_enc, errors = python_decoding(encoding)
     try:
         return data.decode(py_enc, errors)
     except UnicodeDecodeError as e:
@@ -257,7 +254,7 @@ def _unquote(cell: str) -> str:
 
 def _text_rows(text: str) -> tuple[list[list[str]], int]:
     """Blank lines and `#` comment lines are skipped. One value per line, or delimited records
-    read as `check` reads them (ingest._split_records): a stray quote costs its own line, which
+    read as `check` reads them (ingest.split_records): a stray quote costs its own line, which
     is counted, and never swallows the lines after it."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -269,7 +266,7 @@ def _text_rows(text: str) -> tuple[list[list[str]], int]:
         return [[_unquote(c) if c[:1] == '"' else c] for c in cells], 0
     rows: list[list[str]] = []
     bad = 0
-    for rec, _ in _split_records(io.StringIO("\n".join(lines) + "\n", newline=""), delim):
+    for rec, _ in split_records(io.StringIO("\n".join(lines) + "\n", newline=""), delim):
         if rec is None:
             bad += 1
         elif rec:
