@@ -64,3 +64,17 @@ def fold_provider(local: str, domain: str) -> tuple[str, str]:
         domain = _DOT_INSENSITIVE[domain]
     return local, domain
 
+
+def folded_key_sql(key: str, domain: str | None = None) -> str:
+    """Provider folding (--fold-providers) of the dedup key `key` in DuckDB SQL, the twin of
+    fold_provider; `domain` is the key's domain (default: taken from the key)."""
+    plus = ", ".join(f"'{d}'" for d in sorted(_PLUS_TAG_PROVIDERS))
+    dots = ", ".join(f"'{d}'" for d in sorted(_DOT_INSENSITIVE))
+    domain = domain or f"split_part({key}, '@', 2)"
+    local = f"split_part({key}, '@', 1)"
+    return (
+        f"CASE WHEN {domain} IS NULL OR {key} LIKE '!%' THEN {key} ELSE "
+        f"(CASE WHEN {domain} IN ({dots}) THEN replace(split_part({local}, '+', 1), '.', '') "
+        f"WHEN {domain} IN ({plus}) THEN split_part({local}, '+', 1) ELSE {local} END) "
+        f"|| '@' || (CASE WHEN {domain} IN ({dots}) THEN 'gmail.com' ELSE {domain} END) END"
+    )

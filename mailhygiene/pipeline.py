@@ -23,6 +23,7 @@ from mailhygiene.ingest import (
     load_input,
     sha256_file,
 )
+from mailhygiene.normalize import folded_key_sql
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
 from mailhygiene.syntax import RULES_VERSION as SYNTAX_RULES_VERSION
@@ -189,7 +190,7 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     t_expr = syntax_fast.trim_sql(c, _TRIM_SQL) if trim else c
     key = "key"
     if fold_providers:
-        key = _folded_key_sql("key", "domain")
+        key = folded_key_sql("key", "domain")
     unknown, invalid = Status.UNKNOWN, Status.INVALID
     sep = f"chr({ord(_SEP)})"
 
@@ -295,21 +296,6 @@ def _validator(fold_providers: bool, trim: bool) -> Callable[[str | None], str |
         return _SEP.join(f.replace(_SEP, " ") for f in fields)
 
     return validate
-
-
-def _folded_key_sql(key: str, domain: str) -> str:
-    """Provider folding (--fold-providers) in SQL, the twin of normalize.fold_provider."""
-    from mailhygiene.normalize import _DOT_INSENSITIVE, _PLUS_TAG_PROVIDERS
-
-    plus = ", ".join(f"'{d}'" for d in sorted(_PLUS_TAG_PROVIDERS))
-    dots = ", ".join(f"'{d}'" for d in sorted(_DOT_INSENSITIVE))
-    local = f"split_part({key}, '@', 1)"
-    return (
-        f"CASE WHEN {domain} IS NULL OR {key} LIKE '!%' THEN {key} ELSE "
-        f"(CASE WHEN {domain} IN ({dots}) THEN replace(split_part({local}, '+', 1), '.', '') "
-        f"WHEN {domain} IN ({plus}) THEN split_part({local}, '+', 1) ELSE {local} END) "
-        f"|| '@' || (CASE WHEN {domain} IN ({dots}) THEN 'gmail.com' ELSE {domain} END) END"
-    )
 
 
 def reset_statuses(store: Store, base_id: int) -> None:

@@ -50,7 +50,7 @@ from mailhygiene.phones import (
     phone_region,
 )
 from mailhygiene.privacy import mask_address
-from mailhygiene.store.core import merged_flags_sql, now
+from mailhygiene.store.core import key_of_base_sql, merged_flags_sql, now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
 from mailhygiene.store.suppressions import (
     SUPPRESSIONS_DDL,
@@ -514,11 +514,21 @@ def apply_suppressions(store: Store, base_id: int,
     hits = _domain_hits(store, base_id) if has_entries(store, "domain") else {}
     hashed_emails = bool(store.scalar(
         "SELECT count(*) > 0 FROM suppressions WHERE kind = 'email' AND hashed"))
+    # Entries are keys as `check` gives them; a base imported with --fold-providers holds
+    # folded keys, so its entries are folded too. A digest cannot be folded: it is matched
+    # against the folded key and the address as written (lowercase).
+    entry = key_of_base_sql(store, base_id, "s.value")
+    folded = entry != "s.value"
     hashed_join = (
         "UNION ALL SELECT c.row_no, s.list_name, false FROM contacts c JOIN suppressions s "
         "ON s.kind = 'email' AND s.hashed AND s.value = sha256(c.key) "
         "WHERE c.base_id = $base AND c.key IS NOT NULL"
     ) if hashed_emails else ""
+    if hashed_emails and folded:
+        hashed_join += (
+            " UNION ALL SELECT c.row_no, s.list_name, false FROM contacts c JOIN suppressions s "
+            "ON s.kind = 'email' AND s.hashed AND s.value = sha256(lower(c.address)) "
+            "WHERE c.base_id = $base AND c.address IS NOT NULL")
     protected = ", ".join(f"'{s.value}'" for s in
                           (Status.INVALID, Status.DUPLICATE, Status.DO_NOT_MAIL))
     with atomic(store):
@@ -527,7 +537,7 @@ def apply_suppressions(store: Store, base_id: int,
             SELECT row_no, min(list_name) AS list_name, bool_and(by_domain) AS by_domain
             FROM (
               SELECT c.row_no, s.list_name, false AS by_domain FROM contacts c
-              JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND s.value = c.key
+              JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND {entry} = c.key
               WHERE c.base_id = $base
               {hashed_join}
               UNION ALL SELECT c.row_no, d.list_name, true FROM contacts c

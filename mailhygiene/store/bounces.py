@@ -16,7 +16,7 @@ from typing import Any
 from mailhygiene import config
 from mailhygiene.bounces.model import BounceEvent
 from mailhygiene.normalize import dedup_key
-from mailhygiene.store.core import Store, now
+from mailhygiene.store.core import Store, key_of_base_sql, now
 
 BOUNCES_DDL = (
     """CREATE TABLE IF NOT EXISTS bounces (
@@ -142,9 +142,9 @@ def history_rows(store: Store, base_id: int) -> list[tuple[Any, ...]]:
     reason_b, hard, status_b, replycode, event_time, action), ordered by row then time."""
     ensure(store)
     return store.fetchall(
-        """SELECT c.row_no, c.key, c.status, c.reason, c.evidence, c.flags, c.detail,
+        f"""SELECT c.row_no, c.key, c.status, c.reason, c.evidence, c.flags, c.detail,
                   b.reason, b.hard, b.status, b.replycode, b.event_time, b.action
-           FROM contacts c JOIN bounces b ON b.key = c.key
+           FROM contacts c JOIN bounces b ON {key_of_base_sql(store, base_id, 'b.key')} = c.key
            WHERE c.base_id = ? AND c.syntax_ok AND coalesce(c.status, '') <> 'duplicate'
            ORDER BY c.row_no, b.event_time NULLS FIRST, b.source_sha256, b.message_no,
                     b.recipient_index""", [base_id])

@@ -330,6 +330,18 @@ class Store:
         )
 
 
+def key_of_base_sql(store: Store, base_id: int, key: str) -> str:
+    """SQL for the dedup key `key` (of a bounce, an opt-out entry) as the base's contacts
+    store theirs: folded when the base was imported with --fold-providers, so that
+    j.doe@gmail.com matches the contact whose key is jdoe@gmail.com."""
+    from mailhygiene.normalize import folded_key_sql
+
+    folded = store.scalar(
+        "SELECT json_extract(format, '$.signature.fold_providers') FROM bases "
+        "WHERE base_id = ?", [base_id])
+    return folded_key_sql(key) if str(folded).lower() == "true" else key
+
+
 def sql_path(p: Path) -> str:
     """A file path for a statement that cannot take it as a parameter (COPY ... TO, ATTACH),
     to be put between single quotes: quotes doubled ("liste d'envoi.csv" is a common name)."""
