@@ -127,6 +127,7 @@ class Store:
             except StoreError:
                 self.con.close()
                 raise
+        self._refuse_foreign()
         limit = os.environ.get("MAILHYGIENE_MEMORY_LIMIT") or config.MEMORY_LIMIT
         try:
             self.con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
@@ -135,6 +136,18 @@ class Store:
             raise StoreError(f"MAILHYGIENE_MEMORY_LIMIT: not a memory size: {limit!r}") from e
         if not read_only:
             self.ensure(CORE_DDL)
+
+    def _refuse_foreign(self) -> None:
+        """Another program's DuckDB database is not a store: adding this tool's tables to it
+        would change a file the user did not hand over (an empty database is fine)."""
+        names = [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND NOT temporary ORDER BY table_name").fetchall()]
+        if names and "bases" not in names:
+            self.close()
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            raise StoreError(f"{self.path} is a DuckDB database but not a mailhygiene store "
+                             f"(its tables: {shown}); nothing changed: give another --db")
 
     def make_room_for_columns(self, n: int) -> None:
         """Raises DuckDB's memory ceiling for a table of `n` columns when it is too low: a
