@@ -8,6 +8,7 @@ import csv
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -410,9 +411,13 @@ def _encode(text: str, enc: str, strict: bool) -> bytes:
     try:
         return text.encode(enc, errors="strict" if strict else "replace")
     except UnicodeEncodeError as e:
-        bad = e.object[e.start:e.end]
-        raise InputError(f"--out-encoding {enc} cannot encode {bad!r} found in the data; "
-                         "choose an encoding that can (utf-8 encodes everything)") from None
+        # One character is named, never the run around it: that would show a name or part of
+        # an address in a message (the data are personal).
+        char = e.object[e.start]
+        name = unicodedata.name(char, "unnamed character")
+        raise InputError(f"--out-encoding {enc} cannot encode U+{ord(char):04X} ({name}), "
+                         "found in the data; choose an encoding that can (utf-8 encodes "
+                         "everything)") from None
 
 
 def _transcode(src: object, dst: object, enc: str, strict: bool) -> None:

@@ -500,7 +500,8 @@ FORMAT_OPTIONS = [
     (["--delimiter", '"'], "--delimiter: '\"' is not a usable delimiter", None),
     (["--out-encoding", "bogus"], "--out-encoding: unknown text encoding 'bogus'", None),
     (["--out-encoding", "rot13"], "--out-encoding: unknown text encoding 'rot13'", None),
-    (["--out-encoding", "ascii"], "--out-encoding ascii cannot encode 'é'", None),
+    (["--out-encoding", "ascii"],
+     "--out-encoding ascii cannot encode U+00E9 (LATIN SMALL LETTER E WITH ACUTE)", None),
     (["--only", ","], "--only: no status given", None),
     (["--only", "UNKNOWN, Invalid"], None, ";"),
 ]

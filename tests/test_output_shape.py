@@ -147,3 +147,18 @@ def test_address_column_is_never_an_own_column(tmp_path: Path) -> None:
     rows = rows_of(out)
     assert rows[0] == ["contact", "mh_address", *OUTPUT_COLUMNS]
     assert rows[2][1] == "" and rows[2][2] == "invalid" and rows[2][3] == "syntax_empty"
+
+
+@pytest.mark.parametrize("address", ["محمد.علي@مثال.ma", "用户@例子.广告"])
+def test_an_unencodable_address_is_not_shown_in_the_error(tmp_path: Path, address: str) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f"email\n{address}\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "-o",
+                                  str(tmp_path / "o.csv"), "--db", str(tmp_path / "s.duckdb"),
+                                  "--out-encoding", "latin-1"])
+    assert r.exit_code == 2
+    local = address.split("@")[0]
+    # One character at most, by its code point and name: no run of the address.
+    assert "U+" in r.output and local[:2] not in r.output
+    assert not any(part[:2] in r.output for part in address.replace("@", ".").split(".")
+                   if not part.isascii())
