@@ -179,7 +179,12 @@ def test_cli_parse_masks_by_default_and_prints_nothing_for_non_bounces(tmp_path:
     plain = tmp_path / "hello.eml"
     plain.write_text("From: a@example.com\nTo: b@example.org\nSubject: hi\n\nHello there.\n")
     result = CliRunner().invoke(bounces, ["parse", "--jsonl", str(plain)])
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""
+    # ... but says on stderr which file gave no event (a wrong format reads as "none").
+    assert result.stderr == f"mailhygiene: warning: no bounce event found in 1 file(s): {plain}\n"
+    result = CliRunner().invoke(bounces, ["parse", str(FIX / "postfix-dsn.mbox"), str(plain)])
+    assert result.exit_code == 0 and str(plain) in result.stderr
+    assert "postfix-dsn" not in result.stderr and "g***@e***.org" in result.stdout
 
 
 EXIM = b"""From: Mail Delivery System <Mailer-Daemon@mx.example.net>

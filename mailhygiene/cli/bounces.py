@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
-from mailhygiene.bounces.detect import FORMATS, iter_events
+from mailhygiene.bounces.detect import FORMATS, iter_files, parse_bytes, read_file
 from mailhygiene.config import DEFAULT_DB
 from mailhygiene.privacy import mask_address, strip_terminal_escapes
 from mailhygiene.store import open_store
@@ -30,13 +32,18 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, d
     with open_store(db) as store:
         stats = import_paths(store, paths, base_name=base_name, fmt=fmt)
     click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}")
-    if stats.without_events:
-        # An unknown format, a wrong --format or a binary file reads as "no event": say so.
-        shown = ", ".join(strip_terminal_escapes(f) for f in stats.without_events[:5])
-        more = len(stats.without_events) - 5
-        click.echo(f"mailhygiene: warning: no bounce event found in "
-                   f"{len(stats.without_events)} file(s): {shown}"
-                   + (f" and {more} more" if more > 0 else ""), err=True)
+    warn_without_events(stats.without_events)
+
+
+def warn_without_events(files: Sequence[str]) -> None:
+    """An unknown format, a wrong --format or a binary file reads as "no event": said on
+    stderr, naming the files (`bounces import`, `bounces parse`, `check --bounces`)."""
+    if not files:
+        return
+    shown = ", ".join(strip_terminal_escapes(f) for f in files[:5])
+    more = len(files) - 5
+    click.echo(f"mailhygiene: warning: no bounce event found in {len(files)} file(s): {shown}"
+               + (f" and {more} more" if more > 0 else ""), err=True)
 
 
 @bounces.command("parse")
@@ -48,10 +55,18 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, d
               help="Force the input format instead of detecting it.")
 def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:
     """Print the events of PATH... without storing them (addresses masked unless --jsonl)."""
-    for ev in iter_events(paths, fmt):
-        if jsonl:
-            click.echo(json.dumps(ev.as_json(), ensure_ascii=False))
-        else:
-            click.echo("\t".join((ev.source, str(ev.index), mask_address(ev.address),
-                                  ev.reason, ev.status or "-", ev.replycode or "-",
-                                  "hard" if ev.hard else "soft", ev.action or "-")))
+    empty: list[str] = []
+    for path in paths:
+        for file in iter_files(Path(path)):
+            found = False
+            for ev in parse_bytes(read_file(file)[1], str(file), fmt):
+                found = found or bool(ev.address)
+                if jsonl:
+                    click.echo(json.dumps(ev.as_json(), ensure_ascii=False))
+                else:
+                    click.echo("\t".join((ev.source, str(ev.index), mask_address(ev.address),
+                                          ev.reason, ev.status or "-", ev.replycode or "-",
+                                          "hard" if ev.hard else "soft", ev.action or "-")))
+            if not found:
+                empty.append(str(file))
+    warn_without_events(empty)
