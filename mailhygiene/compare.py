@@ -50,6 +50,7 @@ __all__ = [
     "FingerprintComparison",
     "MinHashEstimate",
     "StatusOverlap",
+    "column_warning",
     "compare_bases",
     "compare_fingerprint_files",
     "compare_fingerprints",
@@ -144,6 +145,7 @@ class Comparison:
     by_reason: tuple[StatusOverlap, ...] | None  # the same split by (status, reason)
     by_domain: tuple[DomainOverlap, ...]
     evidence: Mapping[str, Any] | None = None  # issue 8 attaches its section here
+    warnings: tuple[str, ...] = ()  # e.g. a side whose column holds few addresses
 
     @property
     def containment_b_in_a(self) -> float | None:
@@ -180,6 +182,7 @@ class Comparison:
             "by_domain": [d.to_json() for d in self.by_domain],
             "minhash": _params_json(self.params, self.key_id),
         }
+        out["warnings"] = list(self.warnings)
         if self.evidence is not None:
             out["evidence"] = dict(self.evidence)
         return out
@@ -316,11 +319,29 @@ def compare_bases(store: Store, a_base_id: int, b_base_id: int, *, key: HmacKey 
         fa = fingerprint_base(store, a_base_id, key, params=params)
         fb = fingerprint_base(store, b_base_id, key, params=params)
         estimate = estimate_pair(fa, fb)
+    warnings = tuple(w for side, base_id in (("A", a_base_id), ("B", b_base_id))
+                     if (w := column_warning(side, *fpsql.address_cells(store, base_id))))
     return Comparison(a=a, b=b, exact=n.overlap, estimate=estimate,
                       params=params if key is not None else None,
                       key_id=None if key is None else key.key_id,
-                      by_status=by_status, by_reason=by_reason, by_domain=by_domain)
+                      by_status=by_status, by_reason=by_reason, by_domain=by_domain,
+                      warnings=warnings)
 
+
+def column_warning(side: str, cells: int, addresses: int) -> str | None:
+    """A side whose address column holds mostly something else (dates, names, a wrong
+    --a-column): its "overlap" would be one of those values, and shared malformed values read
+    as errors a copy shares, i.e. as evidence of copying. None when most cells are
+    addresses."""
+    if cells and addresses < COLUMN_MIN_ADDRESS_SHARE * cells:
+        return (f"{side}'s address column holds few addresses ({addresses:,} of {cells:,} "
+                f"non-empty cells, {addresses / cells:.0%}): is it the right column? "
+                f"(--{side.lower()}-column); the overlap and the evidence compare those cells")
+    return None
+
+
+# Below this share of addresses among a side's non-empty cells, `compare` warns (column_warning).
+COLUMN_MIN_ADDRESS_SHARE = 0.5
 
 EvidenceHook = Callable[[Store, int, int], Mapping[str, Any]]
 

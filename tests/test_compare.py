@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from mailhygiene.cli import main
 from mailhygiene.compare import (
+    column_warning,
     compare_bases,
     compare_fingerprints,
     compare_inputs,
@@ -355,3 +356,30 @@ def test_cli_a_column_alone_leaves_b_detected(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     j = json.loads(r.stdout)
     assert (j["a"]["unique"], j["b"]["unique"], j["overlap"]["exact"]) == (300, 150, 50)
+
+
+@pytest.mark.parametrize(("cells", "addresses", "warned"), [
+    (300, 0, True), (300, 149, True), (300, 150, False), (300, 300, False), (0, 0, False),
+])
+def test_column_warning(cells: int, addresses: int, warned: bool) -> None:
+    w = column_warning("B", cells, addresses)
+    assert (w is not None) == warned
+    if w:
+        assert "--b-column" in w and f"{addresses} of {cells}" in w
+
+
+def test_cli_warns_when_a_column_holds_no_addresses(tmp_path: Path) -> None:
+    """Dates compared as addresses gave "strong support" for copying, silently."""
+    fa = tmp_path / "a.csv"
+    fa.write_text("email,date_ajout\n" + "".join(f"{a},2023-01-{i % 28 + 1:02d}\n"
+                                                 for i, a in enumerate(addrs(0, 300))))
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--a-column", "2",
+                                  "--b-column", "2", "--json",
+                                  "--db", str(tmp_path / "s.duckdb")], env=env)
+    assert r.exit_code == 0, r.output
+    j = json.loads(r.stdout)
+    assert len(j["warnings"]) == 2 and "A's address column holds few addresses" in r.stderr
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--json",
+                                  "--db", str(tmp_path / "t.duckdb")], env=env)
+    assert json.loads(r.stdout)["warnings"] == [] and "warning" not in r.stderr

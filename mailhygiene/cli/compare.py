@@ -121,6 +121,8 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
             started = now()
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
                                  column=col_a, column_b=col_b, evidence=evidence_hook(ev))
+            for w in result.warnings:
+                click.echo(f"mailhygiene: warning: {w}", err=True)
             payload = result.to_json()
             # Recorded once it has succeeded, start and end in one transaction: a compare that
             # fails (a base name not stored, an unreadable date column, Ctrl-C) leaves no

@@ -235,6 +235,14 @@ def base_checked(store: Store, base_id: int) -> bool:
     return bool(store.scalar(f"SELECT {checked_sql('?')}", [base_id]))
 
 
+def address_cells(store: Store, base_id: int) -> tuple[int, int]:
+    """(non-empty address cells, of them syntactically valid) of a base."""
+    row = store.fetchone(
+        "SELECT count(*) FILTER (WHERE coalesce(trim(raw), '') <> ''), count(*) FILTER "
+        "(WHERE syntax_ok) FROM contacts WHERE base_id = ?", [base_id])
+    return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+
+
 @dataclass(frozen=True)
 class ExactCounts:
     rows: tuple[int, int]  # input rows of A and B
