@@ -2,30 +2,74 @@
 
 A regular file (or a new one) is written to a temp file beside it and renamed over it: a
 reader sees the old file or the complete new one. A symlink is followed (the file it points
-to is replaced, the link stays). A device or a FIFO (`-o /dev/null`, `--html /dev/stdout`, a
-named pipe) cannot be renamed over: the output is written to a temp file elsewhere and then
-copied into it."""
+to is replaced, the link stays). A device or a FIFO (`-o /dev/null`, a named pipe) cannot be
+renamed over: the output is written to a temp file elsewhere and then copied into it.
+
+A path that names one of this process's open descriptors (`-` for stdout, /dev/stdout,
+/dev/stderr, /dev/fd/N, /proc/self/fd/N) is written through that descriptor, never reopened
+or replaced: when the shell pointed stdout at a regular file, following the link to that file
+and renaming over it lost what `>>` appended to and what the command printed after, and a
+pipe (`pipe:[N]`) has no path to open at all. The shell already chose `>` (truncate) or `>>`
+(append); writing through the inherited descriptor respects either."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mailhygiene.errors import InputError
 
+STDOUT = "-"  # the common CLI convention: `-o -` writes to stdout
+_COPY_CHUNK = 8 * 1024 * 1024
+_MAX_LINKS = 40  # as the kernel's limit on nested symlinks (ELOOP)
+
+
+def descriptor(out: str | Path) -> int | None:
+    """The open-descriptor number `out` names in this process: 1 for `-`, N for /dev/fd/N,
+    /proc/self/fd/N, /proc/<own pid>/fd/N or a symlink to one of them (/dev/stdout,
+    /dev/stderr); None for any other path. Whether N is open is not checked here."""
+    if str(out) == STDOUT:
+        return 1
+    pid = os.getpid()
+    own = {f"/proc/{pid}/fd", f"/proc/{pid}/task/{threading.get_native_id()}/fd",
+           # as written, where they cannot be resolved (no /proc mounted) or are not links
+           # into /proc (/dev/fd on BSD and macOS)
+           "/proc/self/fd", "/proc/thread-self/fd", "/dev/fd"}
+    p = os.path.abspath(out)
+    for _ in range(_MAX_LINKS):
+        parent, name = os.path.split(p)
+        parent = os.path.realpath(parent)
+        if parent in own and re.fullmatch(r"[0-9]+", name):
+            return int(name)
+        try:
+            link = os.readlink(os.path.join(parent, name))
+        except OSError:  # not a link: a plain path
+            return None
+        p = os.path.join(parent, link)
+    return None
+
 
 def same_file(a: Path, b: Path) -> bool:
-    """True when `a` and `b` name one file (path, symlink or hard link); for a path that does
-    not exist yet, when both would be the same place."""
+    """True when `a` and `b` name one regular file (path, symlink or hard link); for a path
+    that does not exist yet, when both would be the same place. A descriptor, a device or a
+    pipe is never the same file: it is written into, not replaced, and takes any number of
+    outputs (`-o /dev/stdout --html /dev/stdout`)."""
+    if descriptor(a) is not None or descriptor(b) is not None:
+        return False
     try:
-        return os.path.samefile(a, b)
+        sa, sb = os.stat(a), os.stat(b)
     except OSError:
         return a.resolve() == b.resolve()
+    return stat.S_ISREG(sa.st_mode) and os.path.samestat(sa, sb)
 
 
 def _new_file_mode(target: Path) -> int:
@@ -44,25 +88,30 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
     """A path to write the output to; when the block succeeds it becomes `out`, and when it
     fails `out` is as it was. Temp files beside a regular target are named
     `.<name>.<random><suffix>`."""
+    fd = descriptor(out)
     target = real_target(out)
-    if target.is_dir():
+    if fd is None and target.is_dir():
         raise InputError(f"output is a directory: {out}")
-    if target.exists() and not target.is_file():  # device, FIFO, socket
+    if fd is not None or (target.exists() and not target.is_file()):  # device, FIFO, socket
         with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
-            part = Path(tmp) / target.name
+            part = Path(tmp) / ("output" if fd is not None else target.name)
             yield part
-            try:
-                with part.open("rb") as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 8 * 1024 * 1024)
-            except OSError as e:
-                raise InputError(f"cannot write {out}: {e.strerror or e}") from e
+            if fd is not None:
+                _copy_into_descriptor(part, fd, out)
+            else:
+                try:
+                    with part.open("rb") as src, target.open("wb") as dst:
+                        shutil.copyfileobj(src, dst, _COPY_CHUNK)
+                except OSError as e:
+                    raise InputError(f"cannot write {out}: {e.strerror or e}") from e
         return
     out_dir = output_dir(out)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=out_dir)
+        fd_tmp, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix,
+                                            dir=out_dir)
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from e
-    os.close(fd)
+    os.close(fd_tmp)
     part = Path(tmp_name)
     try:
         yield part
@@ -73,8 +122,31 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
         raise
 
 
+def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:
+    """`part` written through descriptor `fd` at its current offset (or at the end, with
+    O_APPEND), after what this process has printed to it so far."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and stream.fileno() == fd:
+                stream.flush()
+        except (OSError, ValueError):  # a replaced stream (tests' capture) has no fileno
+            continue
+    try:
+        # A duplicate, so that closing the copy leaves the process's descriptor open.
+        with part.open("rb") as src, os.fdopen(os.dup(fd), "wb") as dst:
+            shutil.copyfileobj(src, dst, _COPY_CHUNK)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): the CLI ends quietly, as for its prints
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror or e}") from e
+
+
 def real_target(out: str | Path) -> Path:
-    """The file `replacing(out)` writes: symlinks followed."""
+    """The file `replacing(out)` writes: symlinks followed; /dev/fd/N for a path naming an
+    open descriptor (written into, never replaced)."""
+    fd = descriptor(out)
+    if fd is not None:
+        return Path(f"/dev/fd/{fd}")
     return Path(os.path.realpath(out))
 
 
@@ -88,9 +160,11 @@ def output_dir(out: str | Path) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """`text` as UTF-8 into `path`, through `replacing` (reports, fingerprint files); the
-    directory is created if missing."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """`text` as UTF-8 into `path`, through `replacing` (reports, fingerprint files). Called
+    from Python, it creates a missing directory; the CLI refuses one before any work
+    (check_writable), as for every output."""
+    if descriptor(path) is None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     # The file is closed before the rename: contexts end in reverse order.
     with replacing(path, suffix=".tmp") as part, part.open("w", encoding="utf-8",
                                                           newline="\n") as f:
@@ -101,10 +175,21 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def check_writable(out: str | Path, option: str) -> None:
-    """Refuses, before any work, an output that cannot be written: a directory, or a place
-    whose nearest existing directory is not writable (missing directories of reports are
-    created). The write itself may still fail (a full disk, /proc); it then gives the same
-    kind of error."""
+    """Refuses, before any work, an output that cannot be written: a directory, a place in a
+    missing directory (none is created, for any output) or in one that is not writable, or a
+    descriptor that is not open for writing. The write itself may still fail (a full disk,
+    /proc); it then gives the same kind of error."""
+    fd = descriptor(out)
+    if fd is not None:
+        try:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        except OSError as e:
+            raise InputError(f"{option}: cannot write {out}: descriptor {fd} is not open"
+                             ) from e
+        if flags & os.O_ACCMODE not in (os.O_WRONLY, os.O_RDWR):
+            raise InputError(f"{option}: cannot write {out}: descriptor {fd} is not open "
+                             "for writing")
+        return
     target = real_target(out)
     if target.is_dir():
         raise InputError(f"{option} {out} is a directory")
@@ -113,7 +198,7 @@ def check_writable(out: str | Path, option: str) -> None:
             raise InputError(f"{option}: cannot write {out}")
         return
     d = target.parent
-    while not d.exists() and d != d.parent:
-        d = d.parent
+    if not d.exists():  # a typo in a path must not create directories
+        raise InputError(f"{option}: output directory does not exist: {Path(out).parent}")
     if not d.is_dir() or not os.access(d, os.W_OK):
         raise InputError(f"{option}: cannot write in {d}")

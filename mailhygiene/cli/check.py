@@ -18,7 +18,6 @@ from mailhygiene.cli.common import (
     print_summary,
     refuse_overwrites,
 )
-from mailhygiene.outfile import output_dir
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.phones import phone_region
 from mailhygiene.store import open_store
@@ -88,9 +87,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     mailhygiene check contacts.csv -o cleaned.csv
     mailhygiene check contacts.csv --level syntax --json
     """
+    # Also refuses a missing output directory, before the work rather than after it.
     refuse_overwrites({"-o": output, "--html": html}, [input_path, *bounces], db)
-    if output:
-        output_dir(output)  # before the work, not after it
     # Options are checked before any work (a check at the MX level can take minutes).
     delimiter = parse_delimiter(delimiter, "--delimiter")
     out_delimiter = parse_delimiter(out_delimiter, "--out-delimiter")

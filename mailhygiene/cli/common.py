@@ -13,7 +13,7 @@ import click
 
 from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
-from mailhygiene.outfile import check_writable, same_file
+from mailhygiene.outfile import check_writable, descriptor, same_file
 from mailhygiene.privacy import strip_terminal_escapes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,10 +75,13 @@ def refuse_overwrites(outputs: Mapping[str, str | None], inputs: Iterable[str | 
                 raise InputError(f"input {p} is the store (--db): give the contact file")
             claimed.append((f"the input {p} (inputs are never modified)", Path(p)))
     for option, p in outputs.items():
-        if p:
-            check_writable(p, option)
-        if not p or (Path(p).exists() and not Path(p).resolve().is_file()):
-            continue  # a device or a pipe (/dev/null, /dev/stdout) takes any number of outputs
+        if not p:
+            continue
+        check_writable(p, option)
+        if descriptor(p) is not None or (Path(p).exists() and not Path(p).resolve().is_file()):
+            # An open descriptor (-, /dev/stdout, even when the shell pointed it at a file),
+            # a device or a pipe (/dev/null) is written into: it takes any number of outputs.
+            continue
         for what, other in claimed:
             if same_file(Path(p), other):
                 raise InputError(f"{option} {p} is {what}: choose another file")
