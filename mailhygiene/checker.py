@@ -120,7 +120,8 @@ def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = 
             progress.message("importing bounce history")
         stats = import_paths(store, opts.bounces, base_name=base.name)
         extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
-                                     "new_events": stats.new_events}
+                                     "new_events": stats.new_events,
+                                     "without_events": list(stats.without_events)}
     facts = Facts()
     if level in (Level.MX, Level.SMTP):
         import asyncio

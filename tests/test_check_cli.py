@@ -325,6 +325,18 @@ def test_bounce_history_decides_verdicts(tmp_path: Path, db: str) -> None:
     s2 = json.loads(r2.output)
     assert s2["bounces_imported"]["new_events"] == 0
     assert s2["by_status"] == s["by_status"]
+    assert s2["bounces_imported"]["without_events"] == [] and "warning" not in r2.stderr
+
+
+def test_a_bounce_file_without_events_is_named(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", "email\nghost@example.org\n")
+    junk = tmp_path / "garbage.bin"
+    junk.write_bytes(bytes(range(256)) * 4)
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--bounces",
+                                  str(junk), "--json", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["bounces_imported"]["without_events"] == [str(junk)]
+    assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file(s): {junk}\n"
 
 
 def test_fold_providers_merges_gmail_variants(tmp_path: Path, db: str) -> None:

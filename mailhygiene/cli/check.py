@@ -10,6 +10,7 @@ import click
 from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
+from mailhygiene.cli.bounces import warn_without_events
 from mailhygiene.cli.common import (
     DELAY,
     SECONDS,
@@ -118,6 +119,7 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     finally:
         if show:
             show.close()
+    warn_without_events(summary.get("bounces_imported", {}).get("without_events", ()))
     if as_json:
         click.echo(dumps(summary))
     else:
