@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import re
 import shutil
 import tempfile
@@ -199,7 +200,9 @@ def _copy_rows(store: Store, rows: int, columns: str,
     connection, and the pieces are appended in order (1M rows of 8 columns and phone
     numbers: 1.4 s on one thread). Inside an open transaction (other connections would not
     see its rows) it stays one COPY."""
-    opts = f"FORMAT csv, {copy_opts}"
+    # The target is already a temp file (outfile.replacing): DuckDB's own temp file beside it
+    # (tmp_<name>) would be one more copy of the data for a killed run to leave behind.
+    opts = f"FORMAT csv, USE_TMP_FILE false, {copy_opts}"
     ranges = _row_ranges(store, rows)
     if len(ranges) < 2 or in_transaction(store):
         path = sql_path(target)
@@ -308,9 +311,11 @@ def _write_body_python(store: Store, cells: list[str], source: str, body: Path, 
 
 
 def _remove_stale_parts(out_dir: Path, name: str) -> None:
-    """Temp files of earlier runs that were killed before their rename (kill -9, power loss)."""
-    for stale in out_dir.glob(f".{name}.*.part"):
-        stale.unlink(missing_ok=True)
+    """Temp files of earlier runs that were killed before their rename (kill -9, power loss),
+    DuckDB's `tmp_` files of versions that let it make them included."""
+    for pattern in (f".{glob.escape(name)}.*.part", f"tmp_.{glob.escape(name)}.*.part"):
+        for stale in out_dir.glob(pattern):
+            stale.unlink(missing_ok=True)
 
 
 def _aligned(first_cell: str) -> str:

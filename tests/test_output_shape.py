@@ -162,3 +162,19 @@ def test_an_unencodable_address_is_not_shown_in_the_error(tmp_path: Path, addres
     assert "U+" in r.output and local[:2] not in r.output
     assert not any(part[:2] in r.output for part in address.replace("@", ".").split(".")
                    if not part.isascii())
+
+
+def test_leftovers_of_killed_runs_are_removed(tmp_path: Path) -> None:
+    """Temp files of a run killed before its rename, DuckDB's tmp_ ones included (each a full
+    copy of the personal data), go with the next successful write."""
+    src = tmp_path / "in.csv"
+    src.write_text("email\na@example.com\n")
+    out = tmp_path / "out.csv"
+    stale = [tmp_path / ".out.csv.ab12cd.part", tmp_path / "tmp_.out.csv.ab12cd.part",
+             tmp_path / ".out.csv.ab12cd.1.part"]
+    other = tmp_path / "tmp_.other.csv.ab12cd.part"  # another output's: kept
+    for p in [*stale, other]:
+        p.write_text("email\nleft@example.com\n")
+    check(src, out, tmp_path / "s.duckdb")
+    assert not any(p.exists() for p in stale) and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if "out.csv" in p.name) == ["out.csv"]
