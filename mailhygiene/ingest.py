@@ -20,7 +20,7 @@ import io
 import tempfile
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -173,10 +173,19 @@ _ADDRESS_HEADERS = [norm_header(h) for h in config.ADDRESS_HEADERS]
 
 
 def is_own_column(name: str) -> bool:
-    """A column this tool writes (mh_status, mh_address, mh_<phone>_e164...): in a file
-    cleaned before, it holds an earlier run's verdicts, not data to check. Its fresh values
-    replace it in the cleaned CSV."""
+    """A column named as this tool names its own (mh_status, mh_<phone>_e164...)."""
     return name.strip().strip("\ufeff").casefold().startswith(config.OUTPUT_PREFIX)
+
+
+def own_columns(header: Sequence[str]) -> set[int]:
+    """The columns a file cleaned before holds from an earlier run (0-based): its mh_* ones,
+    when it has all of config.OUTPUT_COLUMNS. They hold verdicts, not data to check: never
+    taken for the address or a phone column, and refreshed in the cleaned CSV. In any other
+    file an mh_* column is the user's own data, kept as it is."""
+    names = {h.strip().strip("\ufeff").casefold() for h in header}
+    if not set(config.OUTPUT_COLUMNS) <= names:
+        return set()
+    return {i for i, h in enumerate(header) if is_own_column(h)}
 
 
 def line_ending(sample: str) -> str:
@@ -228,7 +237,8 @@ def find_address_column(header: list[str], rows: list[list[str]],
             return int(column) - 1, True
         raise InputError(f"column {column!r} not found; columns are: {', '.join(header)[:300]}")
     # A cleaned file's own columns (mh_address) are never taken for the address column.
-    names = ["" if is_own_column(h) else norm_header(h) for h in header]
+    own = own_columns(header)
+    names = ["" if i in own else norm_header(h) for i, h in enumerate(header)]
     for wanted in _ADDRESS_HEADERS:
         if wanted in names:
             return names.index(wanted), True
@@ -239,7 +249,7 @@ def find_address_column(header: list[str], rows: list[list[str]],
     candidates = [header, *rows[:200]]
     best, best_hits = -1, 0
     for i in range(len(header)):
-        if is_own_column(header[i]):
+        if i in own:
             continue
         hits = sum(1 for r in candidates if i < len(r) and "@" in r[i])
         if hits > best_hits:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import InputFormat, is_own_column
+from mailhygiene.ingest import InputFormat, own_columns
 from mailhygiene.outfile import real_target, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
@@ -342,9 +342,9 @@ def _output_cells(fmt: InputFormat, n: int, extras: list[tuple[Any, ...]],
                   ) -> tuple[list[str], list[tuple[str, str]]]:
     """The cleaned row's header and (VARCHAR expression, kind) per column: the input columns
     (`i` the input table, `c` contacts: the address cell is stored once, as contacts.raw,
-    exactly as read), then the mh_* columns, then the extras' (`x<j>`). An mh_* column the
-    input already has (a file cleaned before) takes its place instead of being appended
-    twice; the address column itself is always the input's."""
+    exactly as read), then the mh_* columns, then the extras' (`x<j>`). In a file cleaned
+    before (ingest.own_columns), an mh_* column the input already has takes its place instead
+    of being appended twice; the address column itself is always the input's."""
     address = fmt.address_index
     header = list(fmt.columns)
     cells = [("c.raw" if k == address else f'i."c{k + 1}"', _CELL) for k in range(n)]
@@ -356,9 +356,8 @@ def _output_cells(fmt: InputFormat, n: int, extras: list[tuple[Any, ...]],
     for j, (_table, cols) in enumerate(extras):
         ours += [(col, f'CAST(x{j}."{col}" AS VARCHAR)', _CELL) for col in cols]
     at: dict[str, list[int]] = {}
-    for k, name in enumerate(header):
-        if k != address and is_own_column(name):
-            at.setdefault(name.strip().strip("\ufeff").casefold(), []).append(k)
+    for k in own_columns(header) - {address}:
+        at.setdefault(header[k].strip().strip("\ufeff").casefold(), []).append(k)
     for name, expr, kind in ours:
         places = at.get(name.casefold())
         if places:

@@ -36,7 +36,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import is_own_column
+from mailhygiene.ingest import own_columns
 from mailhygiene.phones_fast import decide_fast
 from mailhygiene.stats import rate, wilson_interval
 from mailhygiene.store.phones import (
@@ -179,8 +179,9 @@ def detect_phone_columns(header: Sequence[str], exclude: Sequence[int] = ()) -> 
     """0-based indices of columns whose header names a phone or fax number (accent- and
     case-insensitive words: tel, telephone, phone, fax, mobile, gsm, portable...)."""
     found = []
+    own = own_columns(header)  # mh_<phone>_e164 of a file cleaned before
     for i, name in enumerate(header):
-        if i in exclude or is_own_column(name):  # mh_<phone>_e164 of a cleaned file
+        if i in exclude or i in own:
             continue
         # trailing digits dropped per word: "tel1", "fax2"
         words = [w.rstrip("0123456789") for w in re.split(r"[^a-z0-9]+", _fold(name)) if w]

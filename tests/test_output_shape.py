@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from mailhygiene.cli import main
 from mailhygiene.config import OUTPUT_COLUMNS
-from mailhygiene.ingest import detect_format, is_own_column, line_ending
+from mailhygiene.ingest import detect_format, is_own_column, line_ending, own_columns
 from mailhygiene.phones import detect_phone_columns
 
 
@@ -49,9 +49,18 @@ def test_own_columns(name: str, own: bool) -> None:
     assert is_own_column(name) is own
 
 
-def test_phone_detection_skips_own_columns() -> None:
+def test_phone_detection_skips_own_columns_of_a_cleaned_file() -> None:
     header = ["name", "phone", "mh_phone_status", "mh_phone_e164", "mh_telephone_type", "fax"]
-    assert detect_phone_columns(header) == [1, 5]
+    assert detect_phone_columns(header + list(OUTPUT_COLUMNS)) == [1, 5]
+    # Without a full mh_* set the file was not cleaned by this tool: its columns are data.
+    assert detect_phone_columns(header) == [1, 2, 3, 4, 5]
+
+
+def test_own_columns_only_in_a_cleaned_file() -> None:
+    cleaned = ["email", "MH_Status", *OUTPUT_COLUMNS[1:], "mh_phone_e164", "note"]
+    assert own_columns(cleaned) == set(range(1, 8))
+    assert own_columns(["email", "mh_status", "note"]) == set()
+    assert own_columns([]) == set()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -122,23 +131,40 @@ def test_stale_own_columns_are_refreshed_in_place(tmp_path: Path) -> None:
     """A cleaned file edited by hand (stale verdicts, a column moved, a second copy) gets
     fresh values wherever an mh_* column stands; other columns are kept as they are."""
     src = tmp_path / "edited.csv"
-    src.write_text("mh_status,email,note,MH_REASON,mh_status,mh_custom\n"
-                   "valid,bad@,n1,syntax_ok,valid,keep1\n"
-                   "invalid,a@example.com,n2,x,x,keep2\n")
+    src.write_text("mh_status,email,note,MH_REASON,mh_status,mh_custom,mh_evidence,"
+                   "mh_address,mh_flags,mh_duplicate_of\n"
+                   "valid,bad@,n1,syntax_ok,valid,keep1,x,bad@,,\n"
+                   "invalid,a@example.com,n2,x,x,keep2,x,,,7\n")
     out = tmp_path / "out.csv"
     check(src, out, tmp_path / "s.duckdb")
     rows = rows_of(out)
     assert rows[0] == ["mh_status", "email", "note", "MH_REASON", "mh_status", "mh_custom",
                        "mh_evidence", "mh_address", "mh_flags", "mh_duplicate_of"]
-    assert rows[1][:6] == ["invalid", "bad@", "n1", "syntax_bad_domain", "invalid", "keep1"]
-    assert rows[2][:6] == ["unknown", "a@example.com", "n2", "syntax_ok", "unknown", "keep2"]
-    assert rows[2][7] == "a@example.com"
+    assert rows[1] == ["invalid", "bad@", "n1", "syntax_bad_domain", "invalid", "keep1",
+                       "syntax", "", "", ""]
+    assert rows[2] == ["unknown", "a@example.com", "n2", "syntax_ok", "unknown", "keep2",
+                       "syntax", "a@example.com", "", ""]
+
+
+def test_a_users_own_mh_column_is_kept(tmp_path: Path) -> None:
+    """A file not cleaned by this tool (no full mh_* set) keeps a column the user happened to
+    name mh_status: the fresh verdicts are appended after it."""
+    src = tmp_path / "own.csv"
+    src.write_text("email,mh_status,note\na@example.com,mine,keep\n")
+    out = tmp_path / "out.csv"
+    check(src, out, tmp_path / "s.duckdb")
+    rows = rows_of(out)
+    assert rows[0] == ["email", "mh_status", "note", *OUTPUT_COLUMNS]
+    assert rows[1][:4] == ["a@example.com", "mine", "keep", "unknown"]
 
 
 def test_address_column_is_never_an_own_column(tmp_path: Path) -> None:
     src = tmp_path / "x.csv"
+    cleaned = ",".join(OUTPUT_COLUMNS)
+    src.write_text(f"{cleaned},contact\nx,x,x,a@example.com,,,a@example.com\n"
+                   ",,,,,,b@example.com\n")
+    assert detect_format(src).address_index == len(OUTPUT_COLUMNS)
     src.write_text("contact,mh_address\na@example.com,a@example.com\nb@example.com,\n")
-    assert detect_format(src).address_index == 0
     # Named on purpose, it is the address column, kept as read.
     named = detect_format(src, column="mh_address")
     assert named.address_index == 1
