@@ -529,6 +529,7 @@ def apply_suppressions(store: Store, base_id: int,
             " UNION ALL SELECT c.row_no, s.list_name, false FROM contacts c JOIN suppressions s "
             "ON s.kind = 'email' AND s.hashed AND s.value = sha256(lower(c.address)) "
             "WHERE c.base_id = $base AND c.address IS NOT NULL")
+    unparseable = _unparseable_join(store, base_id, hashed_emails)
     protected = ", ".join(f"'{s.value}'" for s in
                           (Status.INVALID, Status.DUPLICATE, Status.DO_NOT_MAIL))
     with atomic(store):
@@ -540,6 +541,7 @@ def apply_suppressions(store: Store, base_id: int,
               JOIN suppressions s ON s.kind = 'email' AND NOT s.hashed AND {entry} = c.key
               WHERE c.base_id = $base
               {hashed_join}
+              {unparseable}
               UNION ALL SELECT c.row_no, d.list_name, true FROM contacts c
               JOIN (SELECT unnest($domains::VARCHAR[]) AS domain,
                            unnest($lists::VARCHAR[]) AS list_name) d
@@ -576,6 +578,26 @@ def apply_suppressions(store: Store, base_id: int,
     assert row is not None
     return SuppressStats(email_rows=int(row[0]), marked=marked, by_list=by_list,
                          domain_rows=int(row[1]), phones=phones)
+
+
+# An address-like token of a row the CSV reader could not split into cells.
+_TOKEN_RE = r"""[^\s,;"'<>()\[\]]+@[^\s,;"'<>()\[\]]+"""
+
+
+def _unparseable_join(store: Store, base_id: int, hashed: bool) -> str:
+    """Rows the reader could not align with the header (`unknown/unparseable_row`) have no
+    address cell, yet hold an address somewhere in their raw text (input column 1): a listed
+    one there suppresses the row, which would otherwise reach a send list (`--only
+    unknown`)."""
+    table = store.scalar("SELECT table_name FROM bases WHERE base_id = ?", [base_id])
+    if not table or not store.table_exists(str(table)):
+        return ""
+    pattern = _TOKEN_RE.replace("'", "''")
+    tokens = (f"(SELECT row_no, unnest(regexp_extract_all(lower(c1), '{pattern}')) AS tok "
+              f'FROM "{table}" WHERE mh_parse_error IS NOT NULL AND c1 IS NOT NULL)')
+    value = "CASE WHEN s.hashed THEN sha256(u.tok) ELSE u.tok END" if hashed else "u.tok"
+    return (f"UNION ALL SELECT u.row_no, s.list_name, false FROM {tokens} u "
+            f"JOIN suppressions s ON s.kind = 'email' AND s.value = {value}")
 
 
 def _suppress_phones(store: Store, base_id: int,

@@ -352,3 +352,29 @@ def test_cli_list_refuses_a_missing_store(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert "no store file" in r.stderr
     assert not db.exists()
+
+
+@pytest.mark.parametrize("hashed", [False, True])
+def test_unparseable_rows_holding_a_listed_address_are_suppressed(tmp_path: Path,
+                                                                  hashed: bool) -> None:
+    """A row the reader could not split (a stray quote, a short or long row) is
+    `unknown/unparseable_row`, so it reaches a send list (--only unknown) unless an opt-out
+    address in its raw text suppresses it."""
+    src = tmp_path / "q.csv"
+    src.write_text('nom,email,note\nA,a@b.fr,"multi\nline"\nB,B@b.fr,"never closes\n'
+                   "C,c@b.fr,x\nD,d@b.fr,x,extra\nE,<e@b.fr>\nF,f@b.fr,x,extra\n")
+    listed = ["b@b.fr", "c@b.fr", "d@b.fr", "e@b.fr"]
+    optout = tmp_path / "opt.txt"
+    optout.write_text(("sha256\n" + "\n".join(sha(a) for a in listed)) if hashed
+                      else ("email\n" + "\n".join(listed)))
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["suppress", "import", str(optout), "--db", db]).exit_code == 0
+    out = tmp_path / "send.csv"
+    r = runner.invoke(main, ["check", str(src), "--level", "syntax", "-o", str(out),
+                             "--only", "unknown,valid", "--db", db])
+    assert r.exit_code == 0, r.output
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    # a@ is not listed; F's row is unparseable and not listed either: both stay.
+    assert [row[0] for row in rows] == ["A", "F,f@b.fr,x,extra"]
