@@ -38,6 +38,7 @@ from mailhygiene.keys import HmacKey, base_hash64
 from mailhygiene.outfile import write_text
 from mailhygiene.store import Store
 from mailhygiene.store import fingerprints as fpsql
+from mailhygiene.store.admin import parse_base_id
 from mailhygiene.store.core import now
 
 FILE_FORMAT = "mailhygiene-fingerprint"
@@ -482,7 +483,9 @@ def import_fingerprint(store: Store, path: str | Path, key: HmacKey, *,
 def resolve_base(store: Store, spec: str, *, column: str | None = None,
                  name: str | None = None) -> tuple[int, str]:
     """(base_id, name asked for) for a command-line argument: an existing file is imported with
-    `pipeline.import_base` under `name`; anything else is looked up as a stored base name.
+    `pipeline.import_base` under `name`; `id:N` is the stored base with id N (`store info`
+    lists them; a name shared by several bases can only be given so); anything else is looked
+    up as a stored base name.
 
     A file given without `name` reuses a base imported from the same bytes with the same
     options whatever its name (`import_base`'s rule), preferring one named after the file;
@@ -495,12 +498,22 @@ def resolve_base(store: Store, spec: str, *, column: str | None = None,
         label = name or path.stem
         ref = import_base(store, path, column=column, name=name, prefer_name=label)
         return int(ref.base_id), label
+    base_id = parse_base_id(spec)
+    if base_id is not None:
+        stored_name = fpsql.base_name(store, base_id)
+        if stored_name is None:
+            raise InputError(f"no stored base has id {base_id} ({spec!r}); "
+                             "`mailhygiene store info` lists them")
+        return base_id, stored_name
     matches = fpsql.base_by_name(store, spec)
     if not matches:
         raise InputError(f"{spec!r} is neither a readable file nor a stored base name")
     if len(matches) > 1:
         ids = ", ".join(str(m[0]) for m in matches)
-        raise InputError(f"several stored bases are named {spec!r} (ids {ids}); use one file")
+        forms = [f"id:{m[0]}" for m in matches]
+        either = f"{', '.join(forms[:-1])} or {forms[-1]}"
+        raise InputError(f"several stored bases are named {spec!r} (ids {ids}); give one as "
+                         f"{either}, or use one file")
     return matches[0]
 
 

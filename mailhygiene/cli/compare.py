@@ -79,7 +79,8 @@ def _num(x: float | None, pct: bool = False) -> str:
               help="Evidence: A's bounce history (any format `bounces import` reads).")
 @click.option("--date-column", help="Evidence: A's date-added column (with --cutoff).")
 @click.option("--cutoff", help="Evidence: the date B's author left, e.g. 2023-06-30.")
-@click.option("--reference", help="Evidence: an independent collection (file or base name).")
+@click.option("--reference",
+              help="Evidence: an independent collection (file, base name or id:N).")
 @click.option("--html", "html", type=click.Path(dir_okay=False),
               help="Also write the provenance report (self-contained HTML) here.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
@@ -90,9 +91,10 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
             b_column: str | None, a_bounces: tuple[str, ...],
             date_column: str | None, cutoff: str | None, reference: str | None,
             html: str | None, lang: str, show_addresses: bool) -> None:
-    """Overlap of bases A and B (files or stored base names): exact counts on dedup keys, the
-    MinHash estimate with its error and, as `evidence`, a likelihood ratio for "B derives from
-    A's base" against "B was collected independently"."""
+    """Overlap of bases A and B (files, stored base names, or id:N for the base with id N,
+    as `store info` lists them): exact counts on dedup keys, the MinHash estimate with its
+    error and, as `evidence`, a likelihood ratio for "B derives from A's base" against "B was
+    collected independently"."""
     result: Comparison | FingerprintComparison
     refuse_overwrites({"--html": html}, [a, b, reference, *a_bounces],
                       None if fingerprints_only else db)
@@ -228,7 +230,8 @@ def _print_comparison(c: Comparison | FingerprintComparison) -> None:
 def fingerprint(source: str, import_path: str | None, name: str | None, num_perm: int,
                 export: str | None, key_file: str | None, db: str, column: str | None,
                 as_json: bool, replace: bool) -> None:
-    """MinHash fingerprint of a base over keyed hashes, stored in the store.
+    """MinHash fingerprint of a base (a file, a stored base name, or id:N for the base with
+    id N) over keyed hashes, stored in the store.
 
     FILE is reported under --name, by default its file name, even when a file with the same
     bytes was imported before under another name: that base is reused (a base named after the
@@ -322,9 +325,9 @@ def _import_fingerprint(path: str, name: str | None, num_perm: int, key_file: st
 @click.option("--column", help="Address column of a file input (header name or 1-based index).")
 def search(source: str, top: int, threshold: float, exhaustive: bool, as_json: bool,
            num_perm: int, key_file: str | None, db: str, column: str | None) -> None:
-    """Rank stored bases by the estimated share of INPUT (file, base name or fingerprint file)
-    they contain. A file not stored yet is imported for this search only and dropped again:
-    `fingerprint` it to make it one of the bases searched."""
+    """Rank stored bases by the estimated share of INPUT (file, base name, id:N or fingerprint
+    file) they contain. A file not stored yet is imported for this search only and dropped
+    again: `fingerprint` it to make it one of the bases searched."""
     with open_store(db) as store:
         res = search_input(store, source, _key(store, key_file), top=top, threshold=threshold,
                            params=MinHashParams(num_perm=num_perm), column=column,

@@ -66,6 +66,14 @@ def info(store: Store) -> dict[str, Any]:
     }
 
 
+def parse_base_id(ref: str) -> int | None:
+    """N for a reference written `id:N` (ASCII digits), else None: the one spelling of a base
+    by its id, shared by `store drop` and the commands that take a base (`compare`,
+    `fingerprint`, `search`)."""
+    digits = ref[3:] if ref.startswith("id:") else ""
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
 def resolve_bases(store: Store, refs: list[str]) -> list[BaseInfo]:
     """Stored bases named by id or by name (`id:N` for an id only). A name shared by several
     bases must be given as ids, and a number that is both a base's id and another base's name
@@ -73,8 +81,8 @@ def resolve_bases(store: Store, refs: list[str]) -> list[BaseInfo]:
     known = bases(store)
     chosen: dict[int, BaseInfo] = {}
     for ref in refs:
-        if ref.startswith("id:") and ref[3:].isdigit():
-            hit = [b for b in known if b.base_id == int(ref[3:])]
+        if (ref_id := parse_base_id(ref)) is not None:
+            hit = [b for b in known if b.base_id == ref_id]
         else:
             named = [b for b in known if b.name == ref]
             by_id = [b for b in known if ref.isdigit() and b.base_id == int(ref)]
