@@ -487,10 +487,10 @@ def resolve_base(store: Store, spec: str, *, column: str | None = None,
     lists them; a name shared by several bases can only be given so); anything else is looked
     up as a stored base name.
 
-    A file given without `name` reuses a base imported from the same bytes with the same
-    options whatever its name (`import_base`'s rule), preferring one named after the file;
-    the name returned is then the file name, not the reused base's: `fingerprint x.csv` after
-    `fingerprint y.csv --name YYY` (the same bytes) answered "fingerprint of YYY"."""
+    A file given without `name` reuses an import of the same file (path, bytes and options)
+    whatever its name (`import_base`'s rule), preferring one named after the file; the name
+    returned is then the file name, not the reused base's: `fingerprint x.csv` after
+    `fingerprint x.csv --name XX` answered "fingerprint of XX"."""
     path = Path(spec)
     if path.is_file():
         from mailhygiene.pipeline import import_base

@@ -63,10 +63,10 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                 delimiter: str | None = None, fold_providers: bool = False,
                 reuse: bool = True, progress: Progress | None = None,
                 drop_orphans: bool = True, prefer_name: str | None = None) -> BaseRef:
-    """Loads a contact file as a base and runs syntax + dedupe on it. A file already imported
-    with the same content and options is reused (nothing is recomputed): the latest such
-    base, or with `name` the latest of that name; without `name`, one named `prefer_name`
-    comes first."""
+    """Loads a contact file as a base and runs syntax + dedupe on it. An earlier import of the
+    same file (path), content and options is reused (nothing is recomputed): the latest, or
+    with `name` the latest of that name; without `name`, one named `prefer_name` comes
+    first. Another file with the same bytes is imported anew."""
     p = Path(path)
     # The digest is computed while the format is detected: both read the whole file, and
     # hashlib releases the GIL.
@@ -81,9 +81,13 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     sig = _params_signature(fmt, fold_providers)
     base_name = name or p.stem
     if reuse:
+        # Only an import of this very file (path): a copy elsewhere, or another file with the
+        # same bytes, is imported anew, so that runs, reports and evidence name the file that
+        # was given, not an earlier one.
         for base_id, bname, rows, fmt_json, table in store.fetchall(
             "SELECT base_id, name, rows, format, table_name FROM bases WHERE sha256 = ? "
-            "ORDER BY name IS NOT DISTINCT FROM ? DESC, base_id DESC", [digest, prefer_name]
+            "AND file = ? ORDER BY name IS NOT DISTINCT FROM ? DESC, base_id DESC",
+            [digest, str(p.resolve()), prefer_name]
         ):
             stored = json.loads(fmt_json)
             if stored.get("signature") == sig and stored.get("complete") and (

@@ -635,3 +635,16 @@ def test_an_unknown_region_is_refused_before_a_store_exists(tmp_path: Path, db: 
     r = CliRunner().invoke(main, [*line, "--default-region", "XX", "--db", db])
     assert r.exit_code == 2 and "unknown default region 'XX'" in r.output, r.output
     assert not Path(db).exists()
+
+
+def test_another_file_with_the_same_bytes_is_its_own_base(tmp_path: Path, db: str) -> None:
+    """Reusing first.csv's import for second.csv named first.csv (and its path) in the run,
+    the summary and the report's record of input files."""
+    first = write(tmp_path, "first.csv", "email\na@example.com\n")
+    second = write(tmp_path, "second.csv", "email\na@example.com\n")
+    s1 = json.loads(run("check", str(first), "--level", "syntax", "--json", "--db", db).output)
+    s2 = json.loads(run("check", str(second), "--level", "syntax", "--json", "--db", db).output)
+    assert (s1["base"], s2["base"]) == ("first", "second")
+    assert s1["base_id"] != s2["base_id"]
+    s3 = json.loads(run("check", str(second), "--level", "syntax", "--json", "--db", db).output)
+    assert s3["base_id"] == s2["base_id"]  # the same file again: reused

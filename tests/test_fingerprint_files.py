@@ -311,7 +311,7 @@ def test_same_content_files_keep_the_names_asked_for(tmp_path: Path, keyf: str) 
     db = str(tmp_path / "n.duckdb")
     opts = ["--key-file", keyf, "--db", db]
     # (file, --name, name printed): an explicit name gets its own base (pipeline's rule); a
-    # file without one reuses a same-content base, preferably the one named after the file.
+    # file without one reuses an import of the same file, preferably the one named after it.
     for path, name, expected in [(x, None, "x"), (y, "YYY", "YYY"), (x, None, "x"),
                                  (y, None, "y"), (x, "XX", "XX"), (x, None, "x")]:
         args = ["fingerprint", str(path), *opts] + (["--name", name] if name else [])
@@ -323,7 +323,8 @@ def test_same_content_files_keep_the_names_asked_for(tmp_path: Path, keyf: str) 
     with Store(db) as s:
         assert s.fetchall("SELECT name FROM bases ORDER BY base_id") == [("x",), ("YYY",),
                                                                           ("XX",)]
-    for query, hits in [(x, ["XX", "YYY"]), (y, ["YYY", "x"])]:  # y: XX reused, the latest
+    # y: its own import (YYY, the same path) is the query; another file's is not reused
+    for query, hits in [(x, ["XX", "YYY"]), (y, ["XX", "x"])]:
         r = _invoke(["search", str(query), "--json", *opts])
         assert r.exit_code == 0, r.output
         res = json.loads(r.stdout)
