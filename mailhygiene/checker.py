@@ -78,7 +78,7 @@ def library_versions() -> dict[str, str]:
 
 def parse_level(level: str) -> Level:
     try:
-        return Level(level)
+        return Level(level.strip().lower())  # any case, as --only
     except ValueError:
         raise ConfigError(
             f"unknown --level {level!r}; choose syntax, mx or smtp") from None

@@ -18,6 +18,9 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status "
         "ORDER BY 2 DESC, 1",
         [b]))
+    # Every status is a key, 0 included: a script reading by_status["valid"] must not fail
+    # on a base without valid rows.
+    by_status |= {s.value: 0 for s in Status if s.value not in by_status}
     by_reason = dict(store.fetchall(
         "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason "
         "ORDER BY 2 DESC, 1",

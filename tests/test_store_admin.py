@@ -286,3 +286,17 @@ def test_a_number_that_is_an_id_and_a_name_is_not_guessed(tmp_path: Path) -> Non
     r = run("store", "drop", "1", "--yes", "--db", str(db))
     assert r.exit_code == 0 and "dropped base 2 (1)" in r.output, r.output
     assert json.loads(run("store", "info", "--db", str(db), "--json").output)["bases"] == []
+
+
+def test_drop_of_a_non_ascii_digit_is_a_clear_refusal(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mailhygiene.cli import main
+
+    src = tmp_path / "a.csv"
+    src.write_text("email\na@example.com\n")
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", str(src), "--level", "syntax", "--db", db]).exit_code == 0
+    r = runner.invoke(main, ["store", "drop", "²", "--yes", "--db", db])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output

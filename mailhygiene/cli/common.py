@@ -144,7 +144,7 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"  without history: {_pct(s['invalid_rate_without_history'])}")
     out("")
     out("status")
-    for k, v in s["by_status"].items():
+    for k, v in ((k, v) for k, v in s["by_status"].items() if v):  # JSON keeps the zeros
         out(f"  {k:<14}{v:>10,}")
     out("reason")
     for k, v in s["by_reason"].items():

@@ -85,7 +85,8 @@ def resolve_bases(store: Store, refs: list[str]) -> list[BaseInfo]:
             hit = [b for b in known if b.base_id == ref_id]
         else:
             named = [b for b in known if b.name == ref]
-            by_id = [b for b in known if ref.isdigit() and b.base_id == int(ref)]
+            by_id = [b for b in known
+                     if ref.isascii() and ref.isdigit() and b.base_id == int(ref)]
             if named and by_id and named != by_id:
                 raise InputError(
                     f"{ref!r} is both the id of base {ref} ({by_id[0].name!r}) and the name of "
