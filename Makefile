@@ -71,7 +71,8 @@ soak: setup
 	$(BIN)/python scripts/soak.py
 
 # Batch use (cron): make clean-list IN=contacts.csv OUT=cleaned.csv [LEVEL=syntax] [DB=...]
-# Exit codes: 0 done, 2 bad input or options, 1 unexpected failure.
+# mailhygiene's exit codes: 0 done, 2 bad input or options, 1 unexpected failure; make
+# turns any failure into 2 (run the printed command directly to tell them apart).
 clean-list: $(STAMP)
 	@test -n "$(IN)" || { echo "usage: make clean-list IN=contacts.csv OUT=cleaned.csv" >&2; exit 2; }
 	@test -n "$(OUT)" || { echo "usage: make clean-list IN=contacts.csv OUT=cleaned.csv" >&2; exit 2; }

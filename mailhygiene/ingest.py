@@ -283,6 +283,9 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         raise InputError(f"input file not found: {path}")
     if path.is_dir():
         raise InputError(f"input is a directory, not a file: {path}")
+    if not path.is_file():  # a pipe (<(...), a FIFO) or a device: read more than once
+        raise InputError(f"input is not a regular file (a pipe or a device cannot be read "
+                         f"twice): {path}; save it to a file first")
     if path.stat().st_size == 0:
         raise InputError(f"input file is empty: {path}")
     suffix = path.suffix.lower()

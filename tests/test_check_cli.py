@@ -654,3 +654,13 @@ def test_another_file_with_the_same_bytes_is_its_own_base(tmp_path: Path, db: st
     assert s1["base_id"] != s2["base_id"]
     s3 = json.loads(run("check", str(second), "--level", "syntax", "--json", "--db", db).output)
     assert s3["base_id"] == s2["base_id"]  # the same file again: reused
+
+
+def test_a_pipe_as_input_is_refused_clearly(tmp_path: Path, db: str) -> None:
+    """A FIFO (or bash's <(...)) has size 0 and cannot be read twice: it is not "empty"."""
+    import os
+
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    r = run("check", str(fifo), "--level", "syntax", "--db", db)
+    assert r.exit_code == 2 and "not a regular file" in r.output and "empty" not in r.output
