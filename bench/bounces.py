@@ -2,13 +2,20 @@
 
 Prints the per-recipient agreement with go-sisimai's expectations (matched by file and index),
 the hard-bounce precision/recall, a confusion table of reasons, and the parse speed against a
-baseline measured in the same run (the stdlib email parser alone on the same files)."""
+baseline measured in the same run (the stdlib email parser alone on the same files).
+
+Then the import throughput on a generated Postfix log (`--lines N`, 100,000 by default: the
+fixture's lines with a queue id and addresses of their own per copy): events/s of `bounces
+import` into a fresh store, and of a second import of the same file (idempotent: no new
+event), against parsing alone measured in the same run."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,9 +25,53 @@ sys.path.insert(0, str(ROOT))
 
 from mailhygiene.bounces.accuracy import measure  # noqa: E402
 from mailhygiene.bounces.detect import parse_path  # noqa: E402
+from mailhygiene.store import Store  # noqa: E402
+from mailhygiene.store.bounces import import_paths  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "bounces"
 GOALS = {"precision": 0.99, "recall": 0.95, "reason": 0.90, "status": 0.95}
+FIXTURE_LOG = ROOT / "fixtures" / "bounces" / "postfix-maillog.log"
+_QID = re.compile(r"\b[0-9A-F]{11}\b")
+_ADDR = re.compile(r"([<\s])([\w.]+)@([\w.-]+)")
+
+
+def synthetic_log(lines: int) -> bytes:
+    """`lines` lines of the fixture's Postfix log, each copy with its own queue ids and
+    addresses (user.k@dN.domain), so that every event and key is distinct."""
+    template = FIXTURE_LOG.read_text().splitlines()
+    out: list[str] = []
+    k = 0
+    while len(out) < lines:
+        k += 1
+        for line in template[: lines - len(out)]:
+            line = _QID.sub(lambda m, k=k: f"{int(m.group(0), 16) ^ k:011X}", line)
+            out.append(_ADDR.sub(lambda m, k=k: f"{m.group(1)}{m.group(2)}.{k}@d{k % 997}."
+                                 f"{m.group(3)}", line))
+    return ("\n".join(out) + "\n").encode()
+
+
+def import_throughput(lines: int) -> None:
+    """Parse alone (the baseline) vs import into a fresh store vs re-import, same file."""
+    with tempfile.TemporaryDirectory(prefix="mh-bench-bounces-") as tmp:
+        log = Path(tmp) / "mail.log"
+        log.write_bytes(synthetic_log(lines))
+        t0 = time.perf_counter()
+        events = sum(1 for ev in parse_path(log) if ev.address)
+        parse = time.perf_counter() - t0
+        with Store(Path(tmp) / "b.duckdb") as store:
+            t0 = time.perf_counter()
+            first = import_paths(store, [log])
+            load = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            again = import_paths(store, [log])
+            reload = time.perf_counter() - t0
+    print(f"import throughput: generated Postfix log, {lines:,} lines, {events:,} events")
+    print(f"{'stage':<34}{'seconds':>8}{'events/s':>10}{'ratio':>8}{'new':>9}")
+    for name, secs, new in (("parse only (baseline)", parse, None),
+                            ("bounces import, fresh store", load, first.new_events),
+                            ("bounces import again", reload, again.new_events)):
+        print(f"{name:<34}{secs:>8.2f}{events / max(secs, 1e-9):>10,.0f}"
+              f"{secs / max(parse, 1e-9):>8.2f}{'' if new is None else f'{new:,}':>9}")
 
 
 def confusion_table(conf: Counter[tuple[str, str]]) -> str:
@@ -38,6 +89,10 @@ def confusion_table(conf: Counter[tuple[str, str]]) -> str:
 
 
 def main() -> int:
+    lines = next((int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--lines=")),
+                 100_000)
+    import_throughput(lines)
+    print()
     if not DATA.is_dir():
         print(f"reference data not found: {DATA}")
         return 2

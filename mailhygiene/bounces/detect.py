@@ -102,7 +102,28 @@ def sniff(data: bytes, name: str = "") -> str:
 
 def parse_bytes(data: bytes, source: str, fmt: str | None = None) -> list[BounceEvent]:
     """Events from one file's bytes; `fmt` forces a format (one of FORMATS)."""
-    return [_remote_host(ev) for ev in _parse_bytes(data, source, fmt)]
+    return list(iter_bytes(data, source, fmt))
+
+
+def iter_bytes(data: bytes, source: str, fmt: str | None = None) -> Iterator[BounceEvent]:
+    """`parse_bytes`, lazily. A Postfix log's events come as its lines are read, so a large log
+    is never held as events (imports store them in batches); a log line that breaks the parser
+    ends that file's events, the ones before it are kept."""
+    fmt = fmt or sniff(data, source)
+    if fmt != "postfix":
+        yield from map(_remote_host, _parse_bytes(data, source, fmt))
+        return
+    events = postfix_log.parse_log(data, source)
+    while True:
+        try:
+            ev = next(events)
+        except StopIteration:
+            return
+        except (RecursionError, MemoryError):
+            raise
+        except Exception:
+            return
+        yield _remote_host(ev)
 
 
 # Outcomes that are not a refusal: no provider code can turn them into one.
@@ -120,8 +141,8 @@ def _remote_host(ev: BounceEvent) -> BounceEvent:
         reason, ev.status, ev.replycode, ev.diagnostic))
 
 
-def _parse_bytes(data: bytes, source: str, fmt: str | None) -> list[BounceEvent]:
-    fmt = fmt or sniff(data, source)
+def _parse_bytes(data: bytes, source: str, fmt: str) -> list[BounceEvent]:
+    """Every format but "postfix", which iter_bytes reads line by line."""
     try:
         if fmt == "eml":
             return parse_message(_message(data), source)
@@ -132,8 +153,6 @@ def _parse_bytes(data: bytes, source: str, fmt: str | None) -> list[BounceEvent]
                 src = source if len(parts) == 1 else f"{source}#{k}"
                 out.extend(parse_message(_message(chunk), src))
             return out
-        if fmt == "postfix":
-            return list(postfix_log.parse_log(data.decode("utf-8", "replace"), source))
         if fmt in ("ses", "sendgrid", "mailgun", "json"):
             return esp.parse_json(data, source, fmt)
         if fmt == "mailchimp":
@@ -187,7 +206,7 @@ def parse_path(path: str | Path, fmt: str | None = None) -> Iterator[BounceEvent
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
     for file in iter_files(Path(path)):
-        yield from parse_bytes(read_file(file)[1], str(file), fmt)
+        yield from iter_bytes(read_file(file)[1], str(file), fmt)
 
 
 def iter_events(paths: Iterable[str | Path], fmt: str | None = None) -> Iterator[BounceEvent]:

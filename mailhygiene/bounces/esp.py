@@ -168,13 +168,23 @@ def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEv
     return [e for e in out if "@" in e.address]
 
 
+def _loads(text: str) -> Any:
+    """json.loads for every document of a bounce input. The C decoder recurses once per nesting
+    level: `[[[[...` 100,000 deep raises RecursionError, which is bad input here, not a failure
+    of the tool, so it is reported as the document being undecodable (no event)."""
+    try:
+        return json.loads(text, strict=False)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def _load(data: bytes) -> Any:
     text = data.decode("utf-8-sig", "replace").strip()
     try:
-        return json.loads(text, strict=False)
+        return _loads(text)
     except json.JSONDecodeError:
         # JSON Lines (one event per line), as webhook capture tools store them.
-        return [json.loads(line, strict=False) for line in text.splitlines() if line.strip()]
+        return [_loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _unwrap(doc: Any) -> Any:
@@ -182,7 +192,7 @@ def _unwrap(doc: Any) -> Any:
     if isinstance(doc, dict) and doc.get("Type") == "Notification" and isinstance(
             doc.get("Message"), str):
         try:
-            return json.loads(doc["Message"], strict=False)
+            return _loads(doc["Message"])
         except json.JSONDecodeError:
             return doc
     return doc

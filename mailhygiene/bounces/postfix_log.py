@@ -43,11 +43,30 @@ def _time(ts: str, year: int) -> datetime | None:
         return None
 
 
-def parse_log(text: str, source: str, year: int | None = None) -> Iterator[BounceEvent]:
-    """Events in log order; `index` counts events in the file (a log has no messages)."""
+def iter_lines(text: str | bytes, chunk: int = 1 << 20) -> Iterator[str]:
+    """`text.splitlines()` (bytes decoded as UTF-8, errors replaced), lazily: a 120 MB log is
+    never held as a list of lines. Pieces are cut just after a "\\n", which ends a line in both
+    (and is never inside "\\r\\n", nor inside a UTF-8 sequence), so the lines are the same."""
+    start = 0
+    while start < len(text):
+        if isinstance(text, str):
+            end = text.find("\n", start + chunk)
+            end = len(text) if end < 0 else end + 1
+            piece = text[start:end]
+        else:
+            end = text.find(b"\n", start + chunk)
+            end = len(text) if end < 0 else end + 1
+            piece = text[start:end].decode("utf-8", "replace")
+        yield from piece.splitlines()
+        start = end
+
+
+def parse_log(text: str | bytes, source: str, year: int | None = None) -> Iterator[BounceEvent]:
+    """Events in log order, produced as the lines are read; `index` counts events in the file
+    (a log has no messages). Bytes are read as UTF-8, errors replaced."""
     year = year or datetime.now(UTC).year
     index = 0
-    for line in text.splitlines():
+    for line in iter_lines(text):
         m = _LINE_RE.match(line.strip())
         if not m:
             continue

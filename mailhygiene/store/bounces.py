@@ -92,13 +92,15 @@ def _row(ev: BounceEvent, file: Path, sha: str, base_name: str | None,
 def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | None = None,
                  fmt: str | None = None) -> ImportStats:
     """Parse every file under `paths` and store its events; returns counts (new_events excludes
-    events already stored by an earlier import of the same bytes)."""
+    events already stored by an earlier import of the same bytes). Events are stored in batches
+    of config.BOUNCE_INSERT_BATCH as they are parsed: a 600,000-line log is never held as events
+    in memory."""
     ensure(store)
     files = events = 0
     at = now()
     before = int(store.scalar("SELECT count(*) FROM bounces"))
     pending: list[tuple[Any, ...]] = []
-    from mailhygiene.bounces.detect import iter_files, parse_bytes, read_file
+    from mailhygiene.bounces.detect import iter_bytes, iter_files, read_file
 
     empty: list[str] = []
 
@@ -107,33 +109,41 @@ def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | Non
             raw, data = read_file(file)
             files += 1
             sha = hashlib.sha256(raw).hexdigest()
-            rows = [_row(ev, file, sha, base_name, at)
-                    for ev in parse_bytes(data, str(file), fmt) if ev.address]
-            events += len(rows)
-            if not rows:
+            found = 0
+            for ev in iter_bytes(data, str(file), fmt):
+                if not ev.address:
+                    continue
+                pending.append(_row(ev, file, sha, base_name, at))
+                found += 1
+                if len(pending) >= config.BOUNCE_INSERT_BATCH:
+                    _insert(store, pending)
+                    pending = []
+            events += found
+            if not found:
                 empty.append(str(file))
-            pending.extend(rows)
-            if len(pending) >= config.BOUNCE_INSERT_BATCH:
-                _insert(store, pending)
-                pending = []
     _insert(store, pending)
     after = int(store.scalar("SELECT count(*) FROM bounces"))
     return ImportStats(files=files, events=events, new_events=after - before,
                        without_events=tuple(empty))
 
 
+# One list parameter per column, unnested side by side in the statement itself: one statement
+# per batch. executemany into a staging table ran one statement per row (20 of the 22 s of a
+# 10,000-line import, ~500 events/s).
+_TYPES = {"event_time": "TIMESTAMP", "hard": "BOOLEAN", "message_no": "INTEGER",
+          "recipient_index": "INTEGER", "imported_at": "TIMESTAMP"}
+_INSERT_SQL = (
+    f"INSERT OR IGNORE INTO bounces ({', '.join(_COLUMNS)}) SELECT "
+    + ", ".join(f"unnest($c{i}::{_TYPES.get(c, 'VARCHAR')}[])" for i, c in enumerate(_COLUMNS)))
+
+
 def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:
-    """Stage rows in a temporary table, then one INSERT OR IGNORE: row-by-row inserts into a
-    keyed table are slow in DuckDB, a set insert is not."""
+    """One INSERT OR IGNORE of `rows` (tuples in _COLUMNS order): an event already stored (same
+    file bytes, message and recipient) is left as it is."""
     if not rows:
         return
-    cols = ", ".join(_COLUMNS)
-    store.execute(f"CREATE OR REPLACE TEMP TABLE _bounce_stage AS SELECT {cols} FROM bounces "
-                  "LIMIT 0")
-    store.executemany(f"INSERT INTO _bounce_stage VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                      rows)
-    store.execute(f"INSERT OR IGNORE INTO bounces ({cols}) SELECT {cols} FROM _bounce_stage")
-    store.execute("DROP TABLE _bounce_stage")
+    columns = zip(*rows, strict=True)
+    store.execute(_INSERT_SQL, {f"c{i}": list(col) for i, col in enumerate(columns)})
 
 
 def history_rows(store: Store, base_id: int) -> list[tuple[Any, ...]]:
