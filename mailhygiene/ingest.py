@@ -277,17 +277,24 @@ def is_workbook(path: Path) -> bool:
         return False
 
 
-def detect_format(path: Path, *, column: str | None = None, sheet: str | None = None,
-                  delimiter: str | None = None) -> InputFormat:
+def check_input_file(path: Path) -> None:
+    """Refuses an input that is missing, a directory, empty, or not a regular file: a pipe
+    (<(...), a FIFO) or a device is read more than once (digest, detection, load), and
+    opening a FIFO without a writer would block."""
     if not path.exists():
         raise InputError(f"input file not found: {path}")
     if path.is_dir():
         raise InputError(f"input is a directory, not a file: {path}")
-    if not path.is_file():  # a pipe (<(...), a FIFO) or a device: read more than once
+    if not path.is_file():
         raise InputError(f"input is not a regular file (a pipe or a device cannot be read "
                          f"twice): {path}; save it to a file first")
     if path.stat().st_size == 0:
         raise InputError(f"input file is empty: {path}")
+
+
+def detect_format(path: Path, *, column: str | None = None, sheet: str | None = None,
+                  delimiter: str | None = None) -> InputFormat:
+    check_input_file(path)
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(8)

@@ -19,6 +19,7 @@ from mailhygiene.errors import InputError
 from mailhygiene.ingest import (
     READER_VERSION,
     InputFormat,
+    check_input_file,
     detect_format,
     load_input,
     sha256_file,
@@ -68,6 +69,7 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     with `name` the latest of that name; without `name`, one named `prefer_name` comes
     first. Another file with the same bytes is imported anew."""
     p = Path(path)
+    check_input_file(p)  # before the digest's thread opens it (a FIFO would block it)
     # The digest is computed while the format is detected: both read the whole file, and
     # hashlib releases the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
