@@ -590,7 +590,11 @@ def _unparseable_join(store: Store, base_id: int, hashed: bool) -> str:
     one there suppresses the row, which would otherwise reach a send list (`--only
     unknown`)."""
     table = store.scalar("SELECT table_name FROM bases WHERE base_id = ?", [base_id])
-    if not table or not store.table_exists(str(table)):
+    # (A base built by other means than an import may have no such table or column.)
+    columns = store.scalar(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name IN "
+        "('c1', 'mh_parse_error') AND database_name = current_database()", [str(table)])
+    if not table or columns != 2:
         return ""
     pattern = _TOKEN_RE.replace("'", "''")
     tokens = (f"(SELECT row_no, unnest(regexp_extract_all(lower(c1), '{pattern}')) AS tok "
