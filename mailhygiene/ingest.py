@@ -17,6 +17,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import tempfile
 import unicodedata
 from collections import Counter, deque
@@ -172,9 +173,15 @@ def norm_header(name: str) -> str:
 _ADDRESS_HEADERS = [norm_header(h) for h in config.ADDRESS_HEADERS]
 
 
+def column_key(name: str) -> str:
+    """A column name as matched against this tool's own (mh_*): spacing, BOM and case
+    folded, nothing else (norm_header also folds '_' and accents, for address headers)."""
+    return name.strip().strip("\ufeff").casefold()
+
+
 def is_own_column(name: str) -> bool:
     """A column named as this tool names its own (mh_status, mh_<phone>_e164...)."""
-    return name.strip().strip("\ufeff").casefold().startswith(config.OUTPUT_PREFIX)
+    return column_key(name).startswith(config.OUTPUT_PREFIX)
 
 
 def own_columns(header: Sequence[str]) -> set[int]:
@@ -182,7 +189,7 @@ def own_columns(header: Sequence[str]) -> set[int]:
     when it has all of config.OUTPUT_COLUMNS. They hold verdicts, not data to check: never
     taken for the address or a phone column, and refreshed in the cleaned CSV. In any other
     file an mh_* column is the user's own data, kept as it is."""
-    names = {h.strip().strip("\ufeff").casefold() for h in header}
+    names = {column_key(h) for h in header}
     if not set(config.OUTPUT_COLUMNS) <= names:
         return set()
     return {i for i, h in enumerate(header) if is_own_column(h)}
@@ -479,10 +486,8 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
 
 def _has_delimiter_only_line(path: Path, fmt: InputFormat) -> bool:
     """Whether a line holds the delimiter and nothing but spaces, tabs and quotes."""
-    import re
-
     d = re.escape(fmt.delimiter.encode("utf-8"))
-    line = re.compile(rb'(?m)^[ \t"]*' + d + rb'[ \t"' + d[-1:] + rb"]*\r?$")
+    line = re.compile(rb'(?m)^[ \t"]*' + d + rb'(?:[ \t"]|' + d + rb")*\r?$")
     tail = b""
     with path.open("rb") as f:
         while chunk := f.read(8 * 1024 * 1024):

@@ -18,7 +18,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
-from mailhygiene.ingest import InputFormat, own_columns
+from mailhygiene.ingest import InputFormat, column_key, own_columns
 from mailhygiene.outfile import real_target, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
@@ -357,7 +357,7 @@ def _output_cells(fmt: InputFormat, n: int, extras: list[tuple[Any, ...]],
         ours += [(col, f'CAST(x{j}."{col}" AS VARCHAR)', _CELL) for col in cols]
     at: dict[str, list[int]] = {}
     for k in own_columns(header) - {address}:
-        at.setdefault(header[k].strip().strip("\ufeff").casefold(), []).append(k)
+        at.setdefault(column_key(header[k]), []).append(k)
     for name, expr, kind in ours:
         places = at.get(name.casefold())
         if places:

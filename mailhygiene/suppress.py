@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES
-
 from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import (  # read as `check` reads contact files
@@ -94,8 +92,6 @@ _ENTRY_LIKE = re.compile(r"@|\.[^\W\d_]{2,}$")
 # Email entries are judged as `check` judges addresses: stored as the key it gives a valid
 # contact; one it finds invalid is rejected (such a contact is never mailed and its '!' key
 # matches no entry). syntax_fast's rules decide the plain majority, email-validator the rest.
-_FAST_VALID = re.compile(syntax_fast.VALID_RE)
-_SPECIAL_SUFFIXES = tuple(f".{d}" for d in SPECIAL_USE_DOMAIN_NAMES)
 # RFC 5321 caps an address at 254 octets: a longer cell is no address, whatever name wraps it,
 # and email-validator spends half a second on a 2 MB one.
 _MAX_ENTRY_CHARS = 1024
@@ -110,8 +106,7 @@ _NAME_ADDR = re.compile(r'(?:[^<>@"]*|"[^"]*")\s*<([^<>]*)>')
 
 def _syntax_key(text: str) -> str | None:
     """The key `check` gives a contact cell `text`, None when it judges the cell invalid."""
-    if (len(text) <= syntax_fast.MAX_FAST_LENGTH and text.isascii() and "--" not in text
-            and _FAST_VALID.fullmatch(text) and not text.lower().endswith(_SPECIAL_SUFFIXES)):
+    if syntax_fast.fast_valid(text):
         return text.lower()
     if len(text) > _MAX_ENTRY_CHARS:
         return None

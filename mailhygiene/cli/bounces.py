@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mailhygiene.bounces.detect import FORMATS, iter_files, parse_bytes, read_file
+from mailhygiene.bounces.detect import FORMATS, iter_bytes, iter_files, read_file
 from mailhygiene.config import DEFAULT_DB
 from mailhygiene.privacy import mask_address, strip_terminal_escapes
 from mailhygiene.store import open_store
@@ -59,7 +59,7 @@ def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:
     for path in paths:
         for file in iter_files(Path(path)):
             found = False
-            for ev in parse_bytes(read_file(file)[1], str(file), fmt):
+            for ev in iter_bytes(read_file(file)[1], str(file), fmt):
                 found = found or bool(ev.address)
                 if jsonl:
                     click.echo(json.dumps(ev.as_json(), ensure_ascii=False))
