@@ -296,6 +296,7 @@ def test_apply_enrichment_statuses_flags_and_precedence(store: Store) -> None:
     assert got[12] == ("do_not_mail", "suppressed", "role", "")
     assert got[13] == ("risky", "soft_bounced", "role", "")
 
+    assert stats.rows == 11  # every row but 5 (invalid) and 9 (nothing)
     assert stats.role == 7  # rows 1, 3, 6, 8, 10, 12, 13
     assert stats.typo == 3
     assert stats.free == 2
@@ -314,7 +315,10 @@ def test_sql_local_part_matches_python(store: Store) -> None:
                "jean", "contact-us", "service_client", "x.info", "info-x", "12", "ventes",
                "_info", "-rh", "+info", "i.nfo", "in.fo", "r2h", "rh2", "i", "r", "it", "i-t",
                "no.reply+news", "SALES99", "c.o.n.t.a.c.t", "é.info", "ïnfo", "in_fo",
-               "-.-info", "__rh", "Rh", "r+h", "in+fo", "é", "ab"]
+               "-.-info", "__rh", "Rh", "r+h", "in+fo", "é", "ab",
+               # trailing separators and digits, digits inside or in front, near misses
+               "info-", "info_2_", "rh.2.3", "info2x", "1info", "noreplyx",
+               "xnoreply", "no--reply", "info-.1", "info+", "sales++x", "rh+2", "r.h"]
     base_id = build_base(store, ["email"], [[f"{x}@entreprise.ma"] for x in locals_])
     apply_enrichment(store, base_id)
     got = _rows(store, base_id)
