@@ -282,3 +282,33 @@ def test_paths_written_into_sql_double_their_quotes(path: str, literal: str) -> 
     from mailhygiene.store.core import sql_path
 
     assert sql_path(Path(path)) == literal
+
+
+@pytest.mark.parametrize("kernel", ["copies", "refuses", "stops midway"])
+def test_pieces_are_appended_whole_with_or_without_kernel_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str) -> None:
+    """Pieces of a ranged write are appended by copy_file_range; where the file system or
+    kernel refuses it, at once or after a part, the rest goes through Python's buffers."""
+    import os
+
+    import mailhygiene.output as output
+
+    real = os.copy_file_range
+
+    def partial(src: int, dst: int, count: int) -> int:
+        if os.lseek(src, 0, os.SEEK_CUR) == 0:
+            return real(src, dst, 1000)
+        raise OSError(22, "Invalid argument")
+
+    def refuse(src: int, dst: int, count: int) -> int:
+        raise OSError(18, "Invalid cross-device link")
+
+    if kernel != "copies":
+        monkeypatch.setattr(os, "copy_file_range", refuse if kernel == "refuses" else partial)
+    head, tail = b"head\n" * 7, bytes(range(256)) * 50
+    (tmp_path / "out").write_bytes(head)
+    (tmp_path / "piece").write_bytes(tail)
+    with (tmp_path / "out").open("r+b") as out, (tmp_path / "piece").open("rb") as src:
+        out.seek(0, os.SEEK_END)
+        output._append(src, out)
+    assert (tmp_path / "out").read_bytes() == head + tail
