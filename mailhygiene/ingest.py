@@ -29,14 +29,15 @@ from typing import IO, Any
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.store import Store
+from mailhygiene.xlsx import sized_rows
 
 SAMPLE_BYTES = 256 * 1024
 _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # Part of an import's reuse signature (pipeline._params_signature): raised whenever a change
 # here reads some file differently, so that a store does not reuse an import made by the
 # earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs;
-# 3: UTF-16 without a BOM).
-READER_VERSION = 3
+# 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text).
+READER_VERSION = 4
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
@@ -361,7 +362,7 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
     the sheet's declared dimension (beyond which openpyxl reads nothing) is reached first."""
     rows: list[list[str]] = []
     width = 0
-    for cells, bound in _xlsx_sized_rows(path, sheet):
+    for cells, bound in sized_rows(path, sheet):
         width = max(width, len(cells))
         if len(rows) < 201:
             rows.append(cells)
@@ -376,50 +377,9 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
     return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet)
 
 
-def _xlsx_cell(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if hasattr(v, "isoformat"):
-        return str(v.isoformat())
-    return str(v)
-
-
 def xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
-    for cells, _ in _xlsx_sized_rows(path, sheet):
+    for cells, _ in sized_rows(path, sheet):
         yield cells
-
-
-def _xlsx_sized_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str], int | None]]:
-    """The sheet's non-empty rows, each with the sheet's declared width (None if undeclared)."""
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    # Given an open file, openpyxl does not judge the workbook by its name (a workbook saved
-    # as contacts.csv is still read).
-    f = path.open("rb")
-    try:
-        wb = load_workbook(f, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
-        f.close()
-        raise InputError(f"cannot read {path} as XLSX: {e}") from e
-    try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise InputError(f"sheet {sheet!r} not found; sheets: {', '.join(wb.sheetnames)}")
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        bound = ws.max_column
-        for row in ws.iter_rows(values_only=True):
-            cells = [_xlsx_cell(v) for v in row]
-            while cells and cells[-1] == "":
-                cells.pop()
-            if cells:
-                yield cells, bound
-    finally:
-        wb.close()
-        f.close()
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -194,6 +194,86 @@ def test_xlsx_wide_row_far_down_widens_the_header(tmp_path: Path, write_only: bo
     assert rows[-1][:-NOUT] == ["Z", "z@x.com", "", "far"]
 
 
+# --- 3b. XLSX formulas: the cached value, else the formula text -----------------------------
+def _workbook(path: Path, rows: list[list[Any]],
+              cache: dict[str, tuple[str, str]] | None = None) -> Path:
+    """Written by openpyxl, which stores formulas without a computed value; `cache` gives some
+    cells one as Excel stores it: the cell's type attribute and the value that follows its
+    formula ({"C2": ("", "<v>2</v>"), "A2": (' t="str"', "<v>a@x.com</v>")})."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    if cache:
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        for ref, (attrs, value) in cache.items():
+            xml, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f><v ?/>',
+                             rf'<c r="{ref}"{attrs}><f>\1</f>{value}', xml)
+            assert n == 1, ref
+        parts["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cache", "second_row"),
+    [
+        pytest.param({}, ['=LOWER("A@X.COM")', "A", "=1+1"], id="openpyxl-no-cached-value"),
+        pytest.param({"A2": (' t="str"', "<v>a@x.com</v>"), "C2": ("", "<v>2</v>")},
+                     ["a@x.com", "A", "2"], id="excel-cached-values"),
+        pytest.param({"A2": (' t="str"', "<v></v>"), "C2": ("", "<v>2</v>")}, ["", "A", "2"],
+                     id="excel-cached-empty-text"),
+        pytest.param({"C2": ("", "<v>2</v>")}, ['=LOWER("A@X.COM")', "A", "2"], id="mixed"),
+    ],
+)
+def test_xlsx_formula_cells(tmp_path: Path, cache: dict[str, tuple[str, str]],
+                            second_row: list[str]) -> None:
+    path = _workbook(tmp_path / "f.xlsx", [["email", "name", "n"],
+                                           ['=LOWER("A@X.COM")', "A", "=1+1"],
+                                           ["b@x.com", "B", None],
+                                           [None, None, "=2+2"]], cache)
+    assert list(ingest.xlsx_rows(path, None)) == [
+        ["email", "name", "n"], second_row, ["b@x.com", "B"], ["", "", "=2+2"]]
+
+
+def test_xlsx_text_cell_starting_with_equals_is_kept_as_text(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["email"])
+    ws.append(["x"])
+    ws["A2"].value, ws["A2"].data_type = "=not a formula", "s"
+    wb.save(tmp_path / "t.xlsx")
+    assert list(ingest.xlsx_rows(tmp_path / "t.xlsx", None)) == [["email"], ["=not a formula"]]
+
+
+def test_xlsx_formula_without_cached_value_is_not_an_empty_address(tmp_path: Path) -> None:
+    """Written by openpyxl: the address is a formula nobody computed. It is not reported as an
+    empty cell, and no row or column is lost (a row holding only formulas was dropped)."""
+    path = _workbook(tmp_path / "f.xlsx", [["email", "name", "n"],
+                                           ['=LOWER(B2)&"@x.com"', "amina", None],
+                                           ["b@x.com", "B", None],
+                                           [None, None, "=2+2"]])
+    s, rows = check(tmp_path, "f.xlsx", path.read_bytes())
+    assert s["rows"] == 3 and s["unparseable_rows"] == 0
+    assert rows[0][:-NOUT] == ["email", "name", "n"]
+    assert [row[:-NOUT] for row in rows[1:]] == [["'=LOWER(B2)&\"@x.com\"", "amina", ""],
+                                                ["b@x.com", "B", ""], ["", "", "'=2+2"]]
+    assert reasons(rows)[:2] == ["syntax_quoted_or_literal", "syntax_ok"]
+    assert reasons(rows)[2] == "syntax_empty"  # that address cell is empty indeed
+
+
 # --- 4. NUL bytes: the same verdict whatever the encoding -----------------------------------
 @pytest.mark.parametrize(
     ("name", "content"),
