@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailhygiene.bounces import parse_bytes, parse_path
-from mailhygiene.bounces.detect import sniff
+from mailhygiene.bounces.detect import iter_files, sniff
 from mailhygiene.cli.bounces import bounces
 from mailhygiene.errors import InputError
 from tests.data import BOUNCES_DIR
@@ -68,6 +68,29 @@ def test_sendgrid_events() -> None:
     assert len(got) == 6  # "open" events are not delivery outcomes
 
 
+@pytest.mark.parametrize(
+    ("email", "addresses"),
+    [
+        pytest.param("a@example.org", ["a@example.org"], id="string"),
+        pytest.param(["a@example.org", "b@example.org"], ["a@example.org", "b@example.org"],
+                     id="list-one-event-each"),
+        pytest.param(["a@example.org", 7, None, {"x": "c@example.org"}], ["a@example.org"],
+                     id="list-non-strings-dropped"),
+        pytest.param([], [], id="empty-list"),
+        pytest.param({"address": "a@example.org"}, [], id="object"),
+        pytest.param(5, [], id="number"),
+        pytest.param(None, [], id="null"),
+    ],
+)
+def test_sendgrid_email_field_shapes(email: object, addresses: list[str]) -> None:
+    doc = [{"email": email, "event": "bounce", "status": "5.1.1", "reason": "550 5.1.1 no"},
+           {"email": "last@example.org", "event": "bounce", "status": "5.1.1"}]
+    got = parse_bytes(json.dumps(doc).encode(), "sg.json", "sendgrid")
+    assert [(e.address, e.index) for e in got] == [
+        *((a, k) for k, a in enumerate(addresses, 1)), ("last@example.org", len(addresses) + 1)]
+    assert all(e.reason == "userunknown" for e in got)
+
+
 def test_mailgun_webhook_and_events_api() -> None:
     assert summary(FIX / "mailgun-webhook.json") == [
         ("alice@example.com", "userunknown", "5.1.1", True, "failed")]
@@ -101,6 +124,44 @@ def test_maildir_folder(tmp_path: Path) -> None:
     got = list(parse_path(box))
     assert {e.reason for e in got} >= {"feedback"}
     assert all(e.source.startswith(str(box)) for e in got)
+
+
+@pytest.mark.parametrize(
+    ("files", "read"),
+    [
+        pytest.param(["box/cur/1", "box/new/2", "box/tmp/3"], ["box/cur/1", "box/new/2"],
+                     id="maildir-tmp-skipped"),
+        pytest.param(["box/cur/1", "box/new/2", "box/tmp/3", "box/.Sent/cur/4",
+                      "box/.Sent/new/5", "box/.Sent/tmp/6"],
+                     ["box/.Sent/cur/4", "box/.Sent/new/5", "box/cur/1", "box/new/2"],
+                     id="maildir-plus-plus-subfolder"),
+        pytest.param(["box/cur/1", "box/tmp/3"], ["box/cur/1", "box/tmp/3"],
+                     id="not-a-maildir-without-new"),
+        pytest.param(["a/tmp/1", "a/x"], ["a/tmp/1", "a/x"], id="plain-folder-named-tmp"),
+        pytest.param(["one/cur/1", "one/new/", "one/tmp/2", "two/tmp/3", "two/cur/4",
+                      "two/new/"], ["one/cur/1", "two/cur/4"], id="two-maildirs-empty-new"),
+    ],
+)
+def test_iter_files_skips_maildir_tmp(tmp_path: Path, files: list[str], read: list[str]) -> None:
+    for name in files:
+        target = tmp_path / name
+        if name.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)] == read
+
+
+def test_maildir_tmp_messages_are_not_bounces(tmp_path: Path) -> None:
+    """A message in tmp/ is still being delivered (maildir(5)): it is not read."""
+    box = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    shutil.copy(FIX / "postfix-maillog.log", box / "tmp" / "1.host")
+    shutil.copy(FIX / "mailgun-webhook.json", box / "new" / "2.host")
+    assert [(e.address, e.source) for e in parse_path(box)] == [
+        ("alice@example.com", str(box / "new" / "2.host"))]
 
 
 @pytest.mark.skipif(not MAILDIR.is_dir(), reason="shared bounce data not present")
@@ -181,7 +242,7 @@ def test_cli_parse_masks_by_default_and_prints_nothing_for_non_bounces(tmp_path:
     result = CliRunner().invoke(bounces, ["parse", "--jsonl", str(plain)])
     assert result.exit_code == 0 and result.stdout == ""
     # ... but says on stderr which file gave no event (a wrong format reads as "none").
-    assert result.stderr == f"mailhygiene: warning: no bounce event found in 1 file(s): {plain}\n"
+    assert result.stderr == f"mailhygiene: warning: no bounce event found in 1 file: {plain}\n"
     result = CliRunner().invoke(bounces, ["parse", str(FIX / "postfix-dsn.mbox"), str(plain)])
     assert result.exit_code == 0 and str(plain) in result.stderr
     assert "postfix-dsn" not in result.stderr and "g***@e***.org" in result.stdout
@@ -296,6 +357,6 @@ def test_import_warns_about_files_without_events(tmp_path: Path) -> None:
     r = CliRunner().invoke(bounces, ["import", str(logs), "--db", str(tmp_path / "s.db")])
     assert r.exit_code == 0, r.output
     assert "files: 3  events: 7" in r.output
-    assert "no bounce event found in 2 file(s)" in r.output
+    assert "no bounce event found in 2 files" in r.output
     assert "notes.txt" in r.output and "random.bin" in r.output
     assert "mail.log," not in r.output

@@ -12,6 +12,7 @@ import email
 import email.policy
 import gzip
 import lzma
+import os
 import re
 from collections.abc import Iterable, Iterator
 from email.message import Message
@@ -164,10 +165,20 @@ def _parse_bytes(data: bytes, source: str, fmt: str) -> list[BounceEvent]:
     raise InputError(f"unknown bounce format {fmt!r} (expected one of {', '.join(FORMATS)})")
 
 
+_MAILDIR_SUBDIRS = frozenset({"cur", "new", "tmp"})
+
+
 def iter_files(path: Path) -> Iterator[Path]:
-    """A file, or every regular file of a folder in name order (maildir cur/ new/ included)."""
+    """A file, or every regular file of a folder in name order. In a maildir (a folder with
+    cur/, new/ and tmp/) only cur/ and new/ are read: tmp/ holds messages still being delivered
+    (maildir(5)), not yet complete."""
     if path.is_dir():
-        for p in sorted(path.rglob("*")):
+        found: list[Path] = []
+        for top, dirs, names in os.walk(path):
+            if set(dirs) >= _MAILDIR_SUBDIRS:
+                dirs.remove("tmp")
+            found.extend(Path(top, n) for n in names)
+        for p in sorted(found):
             if p.is_file() and p.name not in _SKIP_NAMES and not p.name.startswith("."):
                 yield p
     elif path.is_file():

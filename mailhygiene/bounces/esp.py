@@ -103,34 +103,53 @@ def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
     return [e for e in out if "@" in e.address]
 
 
+def _addresses(value: Any) -> list[str]:
+    """The addresses of an event's address field: a string, or a list of strings (a SendGrid
+    event has been seen with `"email": [...]`). Anything else (number, object, null) names no
+    address: no event, rather than the text of the value stored as an address."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def parse_sendgrid(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
     out: list[BounceEvent] = []
     for it in items:
-        ev = str(it.get("event", "bounce")).lower()
-        addr = str(it.get("email", ""))
-        when = _time(it.get("timestamp") or it.get("created"))
-        mid = str(it.get("sg_message_id") or it.get("smtp-id") or "")
-        reason_text = str(it.get("reason") or it.get("response") or "")
-        status = str(it.get("status", ""))
-        if ev == "spamreport":
-            out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
-                                   reason="feedback", action="feedback", event_time=when,
-                                   message_id=mid, feedback_type="abuse"))
-        elif ev == "delivered":
-            out.append(_event(source, len(out) + 1, addr, "2.0.0", reason_text,
-                              action="delivered", when=when, message_id=mid))
-        elif ev in ("bounce", "dropped", "deferred", "blocked"):
-            hint = ""
-            if ev == "dropped":
-                # Dropped = SendGrid refused to send (its suppression lists), not a remote reply.
-                hint = "suppressed"
-            if ev == "deferred" and not reasons.find_status(status):
-                status = ""
-            replycode = status if status.isdigit() and len(status) == 3 else ""
-            out.append(_event(source, len(out) + 1, addr, status, reason_text, hint=hint,
-                              action="delayed" if ev == "deferred" else "failed", when=when,
-                              replycode=replycode, message_id=mid))
+        for addr in _addresses(it.get("email")):
+            ev = _sendgrid_event(it, addr, source, len(out) + 1)
+            if ev is not None:
+                out.append(ev)
     return [e for e in out if "@" in e.address]
+
+
+def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
+                    index: int) -> BounceEvent | None:
+    """One recipient of a SendGrid event; None for events that are not delivery outcomes
+    (open, click...)."""
+    ev = str(it.get("event", "bounce")).lower()
+    when = _time(it.get("timestamp") or it.get("created"))
+    mid = str(it.get("sg_message_id") or it.get("smtp-id") or "")
+    reason_text = str(it.get("reason") or it.get("response") or "")
+    status = str(it.get("status", ""))
+    if ev == "spamreport":
+        return BounceEvent(source=source, index=index, address=addr, reason="feedback",
+                           action="feedback", event_time=when, message_id=mid,
+                           feedback_type="abuse")
+    if ev == "delivered":
+        return _event(source, index, addr, "2.0.0", reason_text, action="delivered",
+                      when=when, message_id=mid)
+    if ev not in ("bounce", "dropped", "deferred", "blocked"):
+        return None
+    # Dropped = SendGrid refused to send (its suppression lists), not a remote reply.
+    hint = "suppressed" if ev == "dropped" else ""
+    if ev == "deferred" and not reasons.find_status(status):
+        status = ""
+    replycode = status if status.isdigit() and len(status) == 3 else ""
+    return _event(source, index, addr, status, reason_text, hint=hint,
+                  action="delayed" if ev == "deferred" else "failed", when=when,
+                  replycode=replycode, message_id=mid)
 
 
 def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
