@@ -29,13 +29,14 @@ from mailhygiene.fingerprint import (
     DEFAULT_PARAMS,
     Fingerprint,
     MinHashParams,
-    check_compatible,
+    check_pair_compatible,
     fingerprint_base,
     load_fingerprint_file,
     resolve_base,
 )
 from mailhygiene.keys import HmacKey
 from mailhygiene.privacy import mask_address
+from mailhygiene.report.fmt import counted
 from mailhygiene.store import Store
 from mailhygiene.store import fingerprints as fpsql
 
@@ -334,8 +335,9 @@ def column_warning(side: str, cells: int, addresses: int) -> str | None:
     as errors a copy shares, i.e. as evidence of copying. None when most cells are
     addresses."""
     if cells and addresses < COLUMN_MIN_ADDRESS_SHARE * cells:
-        return (f"{side}'s address column holds few addresses ({addresses:,} of {cells:,} "
-                f"non-empty cells, {addresses / cells:.0%}): is it the right column? "
+        return (f"{side}'s address column holds few addresses ({addresses:,} of "
+                f"{counted(cells, 'non-empty cell', 'non-empty cells')}, "
+                f"{addresses / cells:.0%}): is it the right column? "
                 f"(--{side.lower()}-column); the overlap and the evidence compare those cells")
     return None
 
@@ -369,8 +371,11 @@ def compare_inputs(store: Store, a: str, b: str, *, key: HmacKey | None,
     return c
 
 
-def compare_fingerprints(fa: Fingerprint, fb: Fingerprint) -> FingerprintComparison:
-    check_compatible(fb, key_id=fa.key_id, params=fa.params, what=f"fingerprint {fb.name!r}")
+def compare_fingerprints(fa: Fingerprint, fb: Fingerprint,
+                         labels: tuple[str, str] | None = None) -> FingerprintComparison:
+    """`labels` name A and B in a refusal (default: the fingerprints' names)."""
+    what_a, what_b = labels or (f"fingerprint {fa.name!r}", f"fingerprint {fb.name!r}")
+    check_pair_compatible(fa, fb, what_a, what_b)
     return FingerprintComparison(
         a=BaseSide(name=fa.name, rows=fa.rows, unique=fa.size, base_id=fa.base_id),
         b=BaseSide(name=fb.name, rows=fb.rows, unique=fb.size, base_id=fb.base_id),
@@ -380,7 +385,8 @@ def compare_fingerprints(fa: Fingerprint, fb: Fingerprint) -> FingerprintCompari
 def compare_fingerprint_files(path_a: str | Path, path_b: str | Path) -> FingerprintComparison:
     """`compare --fingerprints-only`: two exported fingerprint files, no store, no key needed
     (both files must carry the same key id and parameters)."""
-    return compare_fingerprints(load_fingerprint_file(path_a), load_fingerprint_file(path_b))
+    return compare_fingerprints(load_fingerprint_file(path_a), load_fingerprint_file(path_b),
+                                (f"fingerprint file {path_a}", f"fingerprint file {path_b}"))
 
 
 def mask_domain(domain: str) -> str:

@@ -405,18 +405,54 @@ def load_fingerprint_file(path: str | Path, *, name: str | None = None) -> Finge
                        tool_version=v.tool_version, source="imported")
 
 
+def _describe(params: MinHashParams) -> str:
+    return f"num_perm={params.num_perm}, seed={params.seed}, scheme={params.scheme}"
+
+
+def _same_but_num_perm(a: MinHashParams, b: MinHashParams) -> bool:
+    return (a.seed, a.scheme) == (b.seed, b.scheme)
+
+
 def check_compatible(fp: Fingerprint, *, key_id: str, params: MinHashParams, what: str) -> None:
     """Refuses a fingerprint made with another key or other parameters: its signature could
-    not be compared with ours (datasketch would compare garbage or raise)."""
+    not be compared with ours (datasketch would compare garbage or raise). For `fingerprint
+    import` and `search`, whose own --num-perm says which parameters `fp` must have."""
     if fp.key_id != key_id:
         raise InputError(
             f"{what} was made with HMAC key id {fp.key_id}, not {key_id}: fingerprints can only "
             "be compared when both sides use the same key (--key-file or MAILHYGIENE_KEY)")
     if fp.params != params:
+        # Only num_perm is an option; seed and scheme are fixed by the version that made it.
+        remedy = (f"use --num-perm {fp.params.num_perm} to match"
+                  if _same_but_num_perm(fp.params, params) else
+                  f"seed and scheme are fixed by the mailhygiene version that made it "
+                  f"({fp.tool_version}; this is {__version__}): export it again with this one")
+        raise InputError(f"{what} has {_describe(fp.params)}; expected {_describe(params)} "
+                         f"({remedy})")
+
+
+def check_pair_compatible(fa: Fingerprint, fb: Fingerprint, what_a: str, what_b: str) -> None:
+    """`compare --fingerprints-only`: two exported files are comparable only when they were
+    exported with the same key and parameters. No option of `compare` can change a file, so
+    the advice is how to export one of them again."""
+    if fa.key_id != fb.key_id:
         raise InputError(
-            f"{what} has num_perm={fp.params.num_perm}, seed={fp.params.seed}, "
-            f"scheme={fp.params.scheme}; expected num_perm={params.num_perm}, "
-            f"seed={params.seed}, scheme={params.scheme} (use --num-perm to match)")
+            f"{what_a} was made with HMAC key id {fa.key_id} and {what_b} with {fb.key_id}: "
+            "fingerprints can only be compared when both sides use the same key; export them "
+            "with the same key (`mailhygiene fingerprint BASE --key-file KEY --export FILE`)")
+    if fa.params == fb.params:
+        return
+    if _same_but_num_perm(fa.params, fb.params):
+        remedy = (f"export {what_b} again with `mailhygiene fingerprint BASE --num-perm "
+                  f"{fa.params.num_perm} --export FILE` (or {what_a} with --num-perm "
+                  f"{fb.params.num_perm})")
+    else:
+        remedy = ("seed and scheme are fixed by the mailhygiene version that exports the "
+                  f"file ({fa.tool_version} and {fb.tool_version}): export both with the same "
+                  "version")
+    raise InputError(f"{what_a} has {_describe(fa.params)} and {what_b} has "
+                     f"{_describe(fb.params)}: both files must be exported with the same "
+                     f"parameters; {remedy}")
 
 
 class ImportOutcome(StrEnum):

@@ -48,6 +48,7 @@ from mailhygiene.phones import (
     phone_region,
 )
 from mailhygiene.privacy import mask_address
+from mailhygiene.report.fmt import plural
 from mailhygiene.store.core import key_of_base_sql, merged_flags_sql, now
 from mailhygiene.store.phones import phones_table, recorded_phone_columns
 from mailhygiene.store.suppressions import (
@@ -420,7 +421,9 @@ def _all_rejected(path: Path, cells: Sequence[str], read: int, kind: str, hashed
     """One line: how many entries, read as what, and why the first was refused (masked: lists
     hold personal data)."""
     what = f"SHA-256 digests of {kind}s" if hashed else f"{kind}s"
-    head = f"nothing stored: all {read:,} entries of {path.name} were rejected as {what}"
+    every = "the only entry" if read == 1 else f"all {read:,} entries"
+    head = (f"nothing stored: {every} of {path.name} {plural(read, 'was', 'were')} rejected "
+            f"as {what}")
     if not cells:
         return f"{head} (no record could be read: unbalanced quotes)"
     first = cells[0]

@@ -64,7 +64,7 @@ def test_deep_json_is_a_file_without_events_in_parse(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["bounces", "parse", str(deep)])
     _no_crash(r)
     assert r.stdout == ""
-    assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file(s): {deep}\n"
+    assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file: {deep}\n"
 
 
 def test_deep_json_in_a_folder_does_not_stop_import_or_check(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_deep_json_in_a_folder_does_not_stop_import_or_check(tmp_path: Path) -> 
     r = CliRunner().invoke(main, ["bounces", "import", str(folder), "--db", db])
     _no_crash(r)
     assert "files: 2  events: 7  new: 7" in r.stdout
-    assert "no bounce event found in 1 file(s)" in r.stderr and "deep.json" in r.stderr
+    assert "no bounce event found in 1 file" in r.stderr and "deep.json" in r.stderr
 
     src = tmp_path / "c.csv"
     src.write_text("email\nghost@example.org\nalice@example.com\n")
@@ -85,7 +85,7 @@ def test_deep_json_in_a_folder_does_not_stop_import_or_check(tmp_path: Path) -> 
                                   str(folder), "--db", str(tmp_path / "c.duckdb"),
                                   "-o", str(out)])
     _no_crash(r)
-    assert "no bounce event found in 1 file(s)" in r.stderr and "deep.json" in r.stderr
+    assert "no bounce event found in 1 file" in r.stderr and "deep.json" in r.stderr
     rows = out.read_text().splitlines()
     assert rows[1].startswith("ghost@example.org,invalid,hard_bounced,history")
     assert rows[2].startswith("alice@example.com,valid,delivered,history")

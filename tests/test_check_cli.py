@@ -338,7 +338,7 @@ def test_a_bounce_file_without_events_is_named(tmp_path: Path, db: str) -> None:
                                   str(junk), "--json", "--db", db])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["bounces_imported"]["without_events"] == [str(junk)]
-    assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file(s): {junk}\n"
+    assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file: {junk}\n"
 
 
 def test_fold_providers_merges_gmail_variants(tmp_path: Path, db: str) -> None:

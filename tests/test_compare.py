@@ -305,6 +305,27 @@ def test_cli_compare_files_and_names(tmp_path: Path) -> None:
     assert r3.exit_code == 2 and "neither a readable file nor a stored base" in r3.output
 
 
+def test_cli_bases_of_the_same_name_are_told_apart(tmp_path: Path) -> None:
+    """Two files named list.csv (other folders) are stored as two bases named "list": the text
+    output names each with its id, as the JSON does."""
+    db = str(tmp_path / "s.duckdb")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    fa = _write_csv(tmp_path / "x" / "list.csv", addrs(0, 50))
+    fb = _write_csv(tmp_path / "y" / "list.csv", addrs(25, 60))
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fb), "--json", "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    j = json.loads(r.stdout)
+    ids = (j["a"]["base_id"], j["b"]["base_id"])
+    assert j["a"]["name"] == j["b"]["name"] == "list" and ids[0] != ids[1]
+    r = CliRunner().invoke(main, ["compare", f"id:{ids[0]}", f"id:{ids[1]}", "--db", db],
+                           env=env)
+    assert r.exit_code == 0, r.output
+    name_line = next(line for line in r.stdout.splitlines() if line.startswith("name"))
+    assert name_line.split() == ["name", "list", f"(id:{ids[0]})", "list", f"(id:{ids[1]})"]
+
+
 def test_cli_without_key_warns_and_reuses_the_store_key(tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
     fa = _write_csv(tmp_path / "a.csv", addrs(0, 300))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,84 @@ def test_cli_fingerprint_export_import_and_search(tmp_path: Path) -> None:
     r = runner.invoke(main, ["compare", str(out), str(out), "--fingerprints-only", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["overlap"]["minhash_jaccard"] == 1.0
+
+
+def _fp(name: str, num_perm: int = 256, seed: int = 1, key_id: str = "k1",
+        version: str = "1.0") -> fpmod.Fingerprint:
+    return fpmod.Fingerprint(
+        name=name, params=MinHashParams(num_perm=num_perm, seed=seed), key_id=key_id, rows=3,
+        size=3, signature=np.zeros(num_perm, dtype=np.uint64), created_at=datetime.now(),
+        tool_version=version)
+
+
+@pytest.mark.parametrize(
+    ("b", "present", "absent"),
+    [
+        pytest.param(_fp("b", num_perm=64),
+                     ["num_perm=256", "num_perm=64", "both files must be exported with the same "
+                      "parameters", "export 'b' again with `mailhygiene fingerprint BASE "
+                      "--num-perm 256 --export FILE` (or 'a' with --num-perm 64)"],
+                     ["to match"], id="num-perm"),
+        pytest.param(_fp("b", seed=7, version="0.9"),
+                     ["seed=7", "export both with the same version", "1.0 and 0.9"],
+                     ["--num-perm", "to match"], id="seed-not-an-option"),
+        pytest.param(_fp("b", key_id="k2"), ["same key", "--key-file KEY --export"],
+                     ["MAILHYGIENE_KEY"], id="key"),
+    ],
+)
+def test_pair_refusal_says_how_to_export_again(b: fpmod.Fingerprint, present: list[str],
+                                                absent: list[str]) -> None:
+    with pytest.raises(InputError) as err:
+        fpmod.check_pair_compatible(_fp("a"), b, "'a'", "'b'")
+    for text in present:
+        assert text in str(err.value)
+    for text in absent:
+        assert text not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("fp", "advice"),
+    [
+        pytest.param(_fp("f", num_perm=64), "(use --num-perm 64 to match)", id="num-perm"),
+        pytest.param(_fp("f", seed=7, version="0.9"), "(seed and scheme are fixed by the "
+                     "mailhygiene version that made it (0.9; this is", id="seed"),
+    ],
+)
+def test_import_refusal_advice(fp: fpmod.Fingerprint, advice: str) -> None:
+    with pytest.raises(InputError) as err:
+        fpmod.check_compatible(fp, key_id="k1", params=MinHashParams(), what="file")
+    assert advice in str(err.value)
+
+
+def test_cli_compare_fingerprints_only_mismatched_num_perm(tmp_path: Path) -> None:
+    runner = CliRunner()
+    keyf = tmp_path / "key"
+    keyf.write_bytes(b"shared expert key, 32 bytes long")
+    src = tmp_path / "mine.csv"
+    src.write_text("email\n" + "\n".join(addrs(0, 50)) + "\n", encoding="utf-8")
+    for name, num_perm in (("a", "256"), ("b", "64")):
+        r = runner.invoke(main, ["fingerprint", str(src), "--num-perm", num_perm, "--export",
+                                 str(tmp_path / f"{name}.json"), "--key-file", str(keyf),
+                                 "--db", str(tmp_path / f"{name}.duckdb")])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["compare", "--fingerprints-only", str(tmp_path / "a.json"),
+                             str(tmp_path / "b.json")])
+    assert r.exit_code == 2
+    assert "to match" not in r.stderr
+    assert f"export fingerprint file {tmp_path / 'b.json'} again with `mailhygiene fingerprint " \
+           "BASE --num-perm 256 --export FILE`" in " ".join(r.stderr.split())
+
+
+def test_cli_texts_of_one_row_and_one_fingerprint(tmp_path: Path) -> None:
+    src = tmp_path / "one.csv"
+    src.write_text("email\na@example.com\n", encoding="utf-8")
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    db = str(tmp_path / "s.duckdb")
+    r = CliRunner().invoke(main, ["fingerprint", str(src), "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    assert "1 unique of 1 row," in r.stdout
+    query = tmp_path / "query.csv"
+    query.write_text("email\na@example.com\nb@example.com\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["search", str(query), "--exhaustive", "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    assert "1 fingerprint scored, 1 candidate," in r.stdout

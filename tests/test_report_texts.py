@@ -74,6 +74,19 @@ def test_every_column_the_report_names_is_in_the_cleaned_file(tmp_path: Path,
     assert _mentioned(dup) == {"mh_duplicate_of"}
 
 
+@pytest.mark.parametrize(("lang", "lead", "duplicates"), [
+    pytest.param("en", "5 rows were read: 4 unique addresses and 1 duplicate. 1 address is "
+                 "invalid", "1 row repeats an address", id="en"),
+    pytest.param("fr", "5 lignes ont été lues : 4 adresses uniques et 1 doublon. 1 adresse est "
+                 "invalide", "1 ligne répète une adresse", id="fr"),
+])
+def test_counts_of_one_take_the_singular(tmp_path: Path, lang: str, lead: str,
+                                         duplicates: str) -> None:
+    _rows, _header, page = _check(tmp_path, lang)
+    assert lead in _text(page)
+    assert duplicates in _section(page, "duplicates")
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_without_only_the_file_keeps_every_row(tmp_path: Path, lang: str) -> None:
     rows, _header, page = _check(tmp_path, lang)

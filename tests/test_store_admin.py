@@ -300,3 +300,13 @@ def test_drop_of_a_non_ascii_digit_is_a_clear_refusal(tmp_path: Path) -> None:
     assert runner.invoke(main, ["check", str(src), "--level", "syntax", "--db", db]).exit_code == 0
     r = runner.invoke(main, ["store", "drop", "²", "--yes", "--db", db])
     assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+
+
+def test_drop_of_a_one_row_base_says_1_row(tmp_path: Path) -> None:
+    src = tmp_path / "one.csv"
+    src.write_text("email\na@example.com\n")
+    db = str(tmp_path / "s.duckdb")
+    assert run("check", str(src), "--level", "syntax", "--db", db).exit_code == 0
+    r = CliRunner().invoke(main, ["store", "drop", "one", "--yes", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "base 1 (one): 1 row, imported" in r.stderr

@@ -11,6 +11,7 @@ import click
 from mailhygiene.bounces.detect import FORMATS, iter_bytes, iter_files, read_file
 from mailhygiene.config import DEFAULT_DB
 from mailhygiene.privacy import mask_address, strip_terminal_escapes
+from mailhygiene.report.fmt import counted
 from mailhygiene.store import open_store
 from mailhygiene.store.bounces import import_paths
 
@@ -42,7 +43,8 @@ def warn_without_events(files: Sequence[str]) -> None:
         return
     shown = ", ".join(strip_terminal_escapes(f) for f in files[:5])
     more = len(files) - 5
-    click.echo(f"mailhygiene: warning: no bounce event found in {len(files)} file(s): {shown}"
+    click.echo(f"mailhygiene: warning: no bounce event found in "
+               f"{counted(len(files), 'file', 'files')}: {shown}"
                + (f" and {more} more" if more > 0 else ""), err=True)
 
 

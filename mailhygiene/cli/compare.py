@@ -27,6 +27,7 @@ from mailhygiene.fingerprint import (
 )
 from mailhygiene.keys import HmacKey, load_key
 from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.report.fmt import counted, side_names
 from mailhygiene.search import SearchResult, search_input
 from mailhygiene.store import Store, open_store
 
@@ -177,7 +178,9 @@ _SHOWN_LIMITS = ("limit.no_post_cutoff", "limit.small_post_cutoff", "limit.refer
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:
     out = click.echo
     out(f"{'':<28}{'A':>14}{'B':>14}")
-    out(f"{'name':<28}{_name(c.a.name)[:13]:>14}{_name(c.b.name)[:13]:>14}")
+    a_name, b_name = side_names(_name(c.a.name), c.a.base_id, _name(c.b.name), c.b.base_id,
+                                width=13)
+    out(f"{'name':<28}{a_name:>14}{b_name:>14}")
     out(f"{'rows':<28}{c.a.rows:>14,}{c.b.rows:>14,}")
     out(f"{'unique':<28}{c.a.unique:>14,}{c.b.unique:>14,}")
     if isinstance(c, Comparison):
@@ -265,7 +268,8 @@ def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None,
     if as_json:
         click.echo(json.dumps(meta, indent=2, ensure_ascii=False))
         return
-    click.echo(f"fingerprint of {_name(fp.name)}: {fp.size:,} unique of {fp.rows:,} rows, "
+    click.echo(f"fingerprint of {_name(fp.name)}: {fp.size:,} unique of "
+               f"{counted(fp.rows, 'row', 'rows')}, "
                f"num_perm={fp.params.num_perm}, seed={fp.params.seed}, key id {fp.key_id}")
     if export:
         click.echo(f"written to {export}")
@@ -340,8 +344,10 @@ def search(source: str, top: int, threshold: float, exhaustive: bool, as_json: b
 
 def _print_search(r: SearchResult) -> None:
     how = "scored" if r.exhaustive else "indexed"
-    click.echo(f"{_name(r.query)}: {r.query_size:,} unique; {r.indexed} fingerprints {how}, "
-               f"{r.candidates} candidates, threshold {r.threshold:g} containment"
+    click.echo(f"{_name(r.query)}: {r.query_size:,} unique; "
+               f"{counted(r.indexed, 'fingerprint', 'fingerprints')} {how}, "
+               f"{counted(r.candidates, 'candidate', 'candidates')}, "
+               f"threshold {r.threshold:g} containment"
                + (f", {r.skipped} skipped (other key or parameters)" if r.skipped else "")
                + (f", {r.computed} fingerprinted now" if r.computed else ""))
     for i, h in enumerate(r.hits, 1):

@@ -10,6 +10,7 @@ import click
 from mailhygiene.cli.common import db_option, existing_store
 from mailhygiene.errors import ConfigError
 from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.report.fmt import counted
 from mailhygiene.store import open_store
 from mailhygiene.store.admin import compact, drop_bases, info, resolve_bases
 
@@ -71,12 +72,12 @@ def drop_cmd(db: str, bases: tuple[str, ...], yes: bool, as_json: bool) -> None:
     with open_store(existing_store(db), read_only=True) as s:
         chosen = resolve_bases(s, list(bases))
     for b in chosen:
-        click.echo(f"base {b.base_id} ({strip_terminal_escapes(b.name)}): {b.rows:,} rows, "
-                   f"imported {b.imported_at[:19]}", err=True)
+        click.echo(f"base {b.base_id} ({strip_terminal_escapes(b.name)}): "
+                   f"{counted(b.rows, 'row', 'rows')}, imported {b.imported_at[:19]}", err=True)
     if not yes:
         if not sys.stdin.isatty():
             raise ConfigError("store drop: add --yes to confirm without a terminal")
-        if not click.confirm(f"Delete {len(chosen)} base(s)?", err=True):
+        if not click.confirm(f"Delete {counted(len(chosen), 'base', 'bases')}?", err=True):
             click.echo("nothing deleted", err=True)
             sys.exit(1)
     with open_store(existing_store(db)) as s:
@@ -87,7 +88,7 @@ def drop_cmd(db: str, bases: tuple[str, ...], yes: bool, as_json: bool) -> None:
         return
     for b in chosen:
         click.echo(f"dropped base {b.base_id} ({strip_terminal_escapes(b.name)})")
-    click.echo(f"{sum(deleted.values()):,} rows deleted "
+    click.echo(f"{counted(sum(deleted.values()), 'row', 'rows')} deleted "
                f"({', '.join(f'{t} {n:,}' for t, n in sorted(deleted.items()))})")
 
 

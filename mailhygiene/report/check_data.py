@@ -140,8 +140,8 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
         c.figures.append(Figure("invalid_rate_without_history",
                                 cat.t("chk_rate_without_history"), r, fmt.percent_of(r, 2)))
     c.interval = (ci[0], ci[1])
-    c.lead = cat.t("chk_lead", rows=fmt.integer(rows), unique=fmt.integer(unique),
-                   dups=fmt.integer(dups), invalid=fmt.integer(invalid),
+    c.lead = cat.t("chk_lead", rows=cat.count(rows, fmt), unique=cat.count(unique, fmt),
+                   dups=cat.count(dups, fmt), invalid=cat.count(invalid, fmt),
                    rate=fmt.percent_of(rate, 2), lo=fmt.percent_of(ci[0], 2),
                    hi=fmt.percent_of(ci[1], 2))
 
@@ -191,7 +191,7 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
                                  "rate": float(p.get("invalid_rate") or 0.0),
                                  "ci": p.get("invalid_rate_ci95") or [None, None],
                                  "by_reason": p.get("by_reason") or {}})
-    c.duplicates_text = cat.t("chk_dup_text", n=fmt.integer(dups),
+    c.duplicates_text = cat.t("chk_dup_text", n=cat.count(dups, fmt),
                               share=fmt.percent_of(_share(dups, rows)), column=DUPLICATE_COLUMN)
     _cleaned_file(c, s, cat, fmt, only)
     return c
@@ -218,13 +218,15 @@ def _cleaned_file(c: CheckContent, s: dict[str, Any], cat: Catalogue, fmt: Numbe
     c.only = sorted({str(x).strip() for x in only or () if str(x).strip()})
     c.output_columns = output_columns(s)
     columns = cat.join(c.output_columns)
+    written = cat.count(_int(s.get("output_rows")), fmt)  # the report writes the number first
     if not c.only:
-        c.output_rows_text = cat.t("chk_output_rows")
+        c.output_rows_text = cat.t("chk_output_rows", n=written)
         c.use_text = cat.t("chk_use_1", columns=columns)
         return
     statuses = cat.join([cat.label(x) for x in c.only], "or")
-    c.output_rows_text = cat.t("chk_output_rows_only", total=fmt.integer(_int(s.get("rows"))),
-                               statuses=statuses, only=",".join(c.only))
+    c.output_rows_text = cat.t("chk_output_rows_only", n=written,
+                               total=cat.count(_int(s.get("rows")), fmt), statuses=statuses,
+                               only=",".join(c.only))
     c.use_text = cat.t("chk_use_1_only", statuses=statuses, columns=columns)
 
 

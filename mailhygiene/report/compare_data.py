@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from mailhygiene.evidence.stats import ENFSI_BANDS, enfsi_words
 from mailhygiene.privacy import mask_text
-from mailhygiene.report.fmt import NumberFormat
+from mailhygiene.report.fmt import NumberFormat, side_names
 from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import lr_chart, overlap_figure
 
@@ -80,6 +80,8 @@ def build(summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
         c.sides.append({"role": cat.t(role), "key": key, "name": text(side.get("name", "")),
                         "base_id": side.get("base_id"), "rows": _i(side.get("rows")),
                         "unique": _i(side.get("unique")), "checked": side.get("checked")})
+    a, b = c.sides
+    a["name"], b["name"] = side_names(a["name"], a["base_id"], b["name"], b["base_id"])
     ov = s.get("overlap") or {}
     c.overlap = ov
     exact = _i(ov.get("exact"))

@@ -56,6 +56,38 @@ def number_format(lang: str) -> NumberFormat:
     return FORMATS[lang]
 
 
+def plural(n: float, one: str, other: str, lang: str = "en") -> str:
+    """The form of a word that agrees with the count `n`: `one` for 1 in English; for 0 and 1
+    in French ("0 ligne", "1 ligne"). These are the CLDR plural rules' "one" category for
+    whole numbers."""
+    if lang == "fr":
+        return one if abs(n) < 2 else other
+    return one if n == 1 else other
+
+
+def counted(n: int, one: str, other: str) -> str:
+    """A count and its noun for the terminal (English): `1 row`, `12,345 rows`."""
+    return f"{n:,} {plural(n, one, other)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count in a catalogue sentence: `{n}` writes it as formatted for the reader, and
+    `{n:row is|rows are}` writes the words that agree with it (`plural`)."""
+
+    value: int
+    text: str
+    lang: str = "en"
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return self.text
+        one, sep, other = spec.partition("|")
+        if not sep:
+            raise ValueError(f"a count's format is one|other, not {spec!r}")
+        return plural(self.value, one, other, self.lang)
+
+
 def parse_number(text: str, lang: str) -> float:
     """Inverse of `NumberFormat.number`/`percent_of` (tests read the report back with it)."""
     f = FORMATS[lang]
@@ -64,3 +96,17 @@ def parse_number(text: str, lang: str) -> float:
     if f.group != NNBSP:
         t = t.replace(f.group, "")
     return float(t.replace(f.decimal, "."))
+
+
+def side_names(a: str, a_id: int | None, b: str, b_id: int | None,
+               width: int | None = None) -> tuple[str, str]:
+    """A's and B's names as shown side by side. Two stored bases may share a name (the same
+    file imported twice, `compare id:1 id:2`): shown alike, the reader cannot tell which is
+    which, so each then carries its id, `name (id:1)`. With `width`, each name is cut to it
+    (the id kept whole), and names alike once cut are told apart the same way."""
+    def fit(name: str, suffix: str = "") -> str:
+        return name + suffix if width is None else name[:max(0, width - len(suffix))] + suffix
+
+    if fit(a) != fit(b) or a_id is None or b_id is None or a_id == b_id:
+        return fit(a), fit(b)
+    return fit(a, f" (id:{a_id})"), fit(b, f" (id:{b_id})")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mailhygiene.report.evidence_messages import COUNTS_FR, SOURCES_FR, stratum_fr, word_fr
-from mailhygiene.report.fmt import NumberFormat
+from mailhygiene.report.fmt import Count, NumberFormat
 
 LANGS = ("en", "fr")
 
@@ -102,11 +102,11 @@ _EN: dict[str, str] = {
     "chk_domain": "Domain",
     "chk_invalid_share": "Invalid share",
     "chk_dup_title": "Duplicates",
-    "chk_dup_text": "{n} rows repeat an address already seen earlier in the file ({share} of "
-                    "the rows). Two rows are duplicates when their addresses are equal after "
-                    "Unicode normalisation, trimming, lower-casing the domain and case-folding "
-                    "the mailbox name; the first occurrence is kept and the others point at it "
-                    "(column {column} of the cleaned file).",
+    "chk_dup_text": "{n} {n:row repeats|rows repeat} an address already seen earlier in the "
+                    "file ({share} of the rows). Two rows are duplicates when their addresses "
+                    "are equal after Unicode normalisation, trimming, lower-casing the domain "
+                    "and case-folding the mailbox name; the first occurrence is kept and the "
+                    "others point at it (column {column} of the cleaned file).",
     "chk_flags_title": "Role, disposable and typo findings",
     "chk_flags_intro": "Flags describe an address without changing its validity: a role "
                        "mailbox (contact@, info@) reaches a team, a disposable domain "
@@ -128,10 +128,10 @@ _EN: dict[str, str] = {
     "chk_phone_rate": "Invalid rate (95% interval)",
     "chk_use_title": "How to use the cleaned file",
     "chk_output": "Cleaned file",
-    "chk_output_rows": "rows written",
+    "chk_output_rows": "{n:row written|rows written}",
     # after the number of rows written when --only left rows out
-    "chk_output_rows_only": "of {total} input rows written: only the rows whose status is "
-                            "{statuses} were kept (--only {only})",
+    "chk_output_rows_only": "of {total} input {total:row|rows} written: only the rows whose "
+                            "status is {statuses} were kept (--only {only})",
     "chk_no_output": "No cleaned file was written in this run (add -o cleaned.csv to the "
                      "check command).",
     "chk_use_1": "The cleaned file keeps every input row and column, in the input order, and "
@@ -150,9 +150,10 @@ _EN: dict[str, str] = {
     "chk_rows_not_current": "A later check of the same base has replaced this run's row-level "
                             "verdicts: examples of replies and typo suggestions are not shown "
                             "(the counts above are this run's own).",
-    "chk_lead": "{rows} rows were read: {unique} unique addresses and {dups} duplicates. "
-                "{invalid} addresses are invalid, an invalid rate of {rate} (95% interval "
-                "{lo} to {hi}).",
+    "chk_lead": "{rows} {rows:row was|rows were} read: {unique} unique "
+                "{unique:address|addresses} and {dups} {dups:duplicate|duplicates}. {invalid} "
+                "{invalid:address is|addresses are} invalid, an invalid rate of {rate} (95% "
+                "interval {lo} to {hi}).",
     "cmp_uncapped": "before the cap",
     "cmp_enfsi_note": "The same words apply, for the other proposition, to a ratio below one "
                       "(1/LR).",
@@ -353,9 +354,9 @@ _FR: dict[str, str] = {
     "chk_domain": "Domaine",
     "chk_invalid_share": "Part d'invalides",
     "chk_dup_title": "Doublons",
-    "chk_dup_text": "{n} lignes répètent une adresse déjà vue plus haut dans le fichier "
-                    "({share} des lignes). Deux lignes sont des doublons quand leurs adresses "
-                    "sont égales après normalisation Unicode, suppression des espaces, "
+    "chk_dup_text": "{n} {n:ligne répète|lignes répètent} une adresse déjà vue plus haut dans "
+                    "le fichier ({share} des lignes). Deux lignes sont des doublons quand leurs "
+                    "adresses sont égales après normalisation Unicode, suppression des espaces, "
                     "passage du domaine en minuscules et de la boîte en casse repliée ; la "
                     "première occurrence est conservée et les autres la désignent (colonne "
                     "{column} du fichier nettoyé).",
@@ -381,8 +382,9 @@ _FR: dict[str, str] = {
     "chk_phone_rate": "Taux d'invalides (intervalle à 95 %)",
     "chk_use_title": "Utiliser le fichier nettoyé",
     "chk_output": "Fichier nettoyé",
-    "chk_output_rows": "lignes écrites",
-    "chk_output_rows_only": "lignes écrites sur {total} lignes d'entrée : seules les lignes "
+    "chk_output_rows": "{n:ligne écrite|lignes écrites}",
+    "chk_output_rows_only": "{n:ligne écrite|lignes écrites} sur {total} "
+                            "{total:ligne|lignes} d'entrée : seules les lignes "
                             "au statut {statuses} ont été conservées (--only {only})",
     "chk_no_output": "Aucun fichier nettoyé n'a été écrit lors de cette exécution (ajouter "
                      "-o nettoye.csv à la commande check).",
@@ -403,8 +405,10 @@ _FR: dict[str, str] = {
                             "verdicts ligne par ligne de cette exécution : les exemples de "
                             "réponses et de fautes de frappe ne sont pas affichés (les "
                             "comptes ci-dessus sont bien ceux de cette exécution).",
-    "chk_lead": "{rows} lignes ont été lues : {unique} adresses uniques et {dups} doublons. "
-                "{invalid} adresses sont invalides, soit un taux d'invalides de {rate} "
+    "chk_lead": "{rows} {rows:ligne a été lue|lignes ont été lues} : {unique} "
+                "{unique:adresse unique|adresses uniques} et {dups} {dups:doublon|doublons}. "
+                "{invalid} {invalid:adresse est invalide|adresses sont invalides}, soit un taux "
+                "d'invalides de {rate} "
                 "(intervalle à 95 % de {lo} à {hi}).",
     "cmp_uncapped": "avant plafonnement",
     "cmp_enfsi_note": "Les mêmes mots s'appliquent, pour l'autre proposition, à un rapport "
@@ -660,6 +664,10 @@ class Catalogue:
     def t(self, key: str, **kw: Any) -> str:
         text = self.messages[key]
         return text.format(**kw) if kw else text
+
+    def count(self, n: int, fmt: NumberFormat) -> Count:
+        """`n` for a sentence of this catalogue: `{n}` and `{n:one|other}` (fmt.Count)."""
+        return Count(n, fmt.integer(n), self.lang)
 
     def join(self, items: Sequence[str], word: str = "and") -> str:
         """`a, b and c` (word "and" or "or", in the catalogue's language)."""
