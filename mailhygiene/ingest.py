@@ -36,8 +36,9 @@ _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # Part of an import's reuse signature (pipeline._params_signature): raised whenever a change
 # here reads some file differently, so that a store does not reuse an import made by the
 # earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs;
-# 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text).
-READER_VERSION = 4
+# 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text;
+# 5: tab-delimited .txt files read as tables).
+READER_VERSION = 5
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
@@ -320,7 +321,7 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if not sample.strip("\ufeff \r\n\t"):
         raise InputError(f"input file has no records: {path}")
     newline = line_ending(sample)
-    if suffix == ".txt" and delimiter is None:
+    if suffix == ".txt" and delimiter is None and not _tab_separated(sample):
         return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
     records: list[list[str]] = []
@@ -341,6 +342,18 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0, newline=newline)
     columns = header if has_header else [f"column{i + 1}" for i in range(len(header))]
     return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline)
+
+
+def _tab_separated(sample: str) -> bool:
+    """A .txt file that is a table: Excel's "Text (Tab delimited)" export. Its first line
+    holds a tab, and nine in ten of its first 200 non-empty lines hold as many (a list of one
+    address per line has no tab)."""
+    lines = [line for line in sample.splitlines()[:-1] or sample.splitlines() if line.strip()]
+    lines = lines[:200]
+    if not lines or "\t" not in lines[0]:
+        return False
+    tabs = lines[0].count("\t")
+    return sum(line.count("\t") == tabs for line in lines) >= 0.9 * len(lines)
 
 
 def _detect_txt(sample: str, encoding: str, bom: bool, column: str | None) -> InputFormat:

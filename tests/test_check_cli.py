@@ -144,6 +144,27 @@ def test_text_file_one_address_per_line(tmp_path: Path, db: str) -> None:
                                                                    "b@example.org"]
 
 
+@pytest.mark.parametrize(("text", "rows", "columns", "invalid"), [
+    # Excel's "Text (Tab delimited)" export: a table, not one address per line
+    ("email\tname\njean@acme.fr\tJean\npaul@acme.fr\tPaul\n", 2, ["email", "name"], 0),
+    ("nom\temail\ttel\r\nA\ta@acme.fr\t06\r\nB\t\t07\r\n", 2, ["nom", "email", "tel"],
+     1),  # B's empty cell
+    # a list with one stray tab stays a list (that line is invalid as an address)
+    ("a@acme.fr\nb@acme.fr\tnote\nc@acme.fr\nd@acme.fr\n", 4, ["email"], 1),
+])
+def test_tab_delimited_text_file_is_a_table(tmp_path: Path, db: str, text: str, rows: int,
+                                            columns: list[str], invalid: int) -> None:
+    src = write(tmp_path, "contacts.txt", text)
+    out = tmp_path / "cleaned.txt"
+    r = run("check", str(src), "--level", "syntax", "-o", str(out), "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.output)
+    assert summary["rows"] == rows
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.split("\t" if len(columns) > 1 else ",")[:len(columns)] == columns
+    assert summary["by_status"]["invalid"] == invalid
+
+
 def test_xlsx_input_and_sheet(tmp_path: Path, db: str) -> None:
     from openpyxl import Workbook
 
