@@ -691,3 +691,27 @@ def test_a_pipe_as_input_is_refused_clearly(tmp_path: Path, db: str) -> None:
                         "syntax", "--db", db], capture_output=True, text=True, timeout=120,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "not a regular file" in r.stderr and "empty" not in r.stderr
+
+
+def test_empty_address_cells_are_counted_apart(tmp_path: Path, db: str) -> None:
+    """Empty cells are rows (kept, invalid: syntax_empty) but not addresses: the summary
+    gives the DESIGN.md rate over every unique row and the rate over the non-empty addresses,
+    and the terminal table and the report say which is which."""
+    src = write(tmp_path, "e.csv", "nom;email\nA;a@acme.fr\nB;\nC;c@\nD;  \nE;e@acme.fr\n")
+    r = run("check", str(src), "--level", "syntax", "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert (s["rows"], s["unique"], s["empty_cells"], s["addresses"]) == (5, 5, 2, 3)
+    assert (s["invalid"], s["invalid_addresses"]) == (3, 1)
+    assert s["invalid_rate"] == pytest.approx(3 / 5)
+    assert s["invalid_rate_addresses"] == pytest.approx(1 / 3)
+    lo, hi = s["invalid_rate_addresses_ci95"]
+    assert lo < 1 / 3 < hi
+    text = run("check", str(src), "--level", "syntax", "--db", db).output
+    assert "of which 2 empty address cells; non-empty addresses 3, invalid 1, rate 33.3%" in text
+    html = tmp_path / "r.html"
+    assert run("check", str(src), "--level", "syntax", "--db", db, "--html",
+               str(html)).exit_code == 0
+    page = html.read_text(encoding="utf-8")
+    assert "2 of these rows have an empty address cell" in page
+    assert 'data-k="empty_cells" data-v="2"' in page

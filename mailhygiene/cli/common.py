@@ -140,6 +140,12 @@ def print_summary(s: dict[str, Any]) -> None:
     out(f"duplicates  {s['duplicates']:>10,}")
     out(f"invalid     {s['invalid']:>10,}   rate {_pct(s['invalid_rate'])} "
         f"(95% CI {_pct(lo)} – {_pct(hi)}, of unique rows)")
+    if s.get("empty_cells"):
+        alo, ahi = s["invalid_rate_addresses_ci95"]
+        out(f"  of which {s['empty_cells']:,} empty address "
+            f"{'cell' if s['empty_cells'] == 1 else 'cells'}; non-empty addresses "
+            f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
+            f"{_pct(s['invalid_rate_addresses'])} (95% CI {_pct(alo)} – {_pct(ahi)})")
     if "invalid_rate_without_history" in s:
         out(f"  without history: {_pct(s['invalid_rate_without_history'])}")
     out("")

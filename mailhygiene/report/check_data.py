@@ -139,11 +139,28 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
         r = float(s["invalid_rate_without_history"] or 0.0)
         c.figures.append(Figure("invalid_rate_without_history",
                                 cat.t("chk_rate_without_history"), r, fmt.percent_of(r, 2)))
+    empty = _int(s.get("empty_cells"))
+    if empty:
+        addresses, inv_addr = _int(s.get("addresses")), _int(s.get("invalid_addresses"))
+        a_rate = float(s.get("invalid_rate_addresses") or 0.0)
+        a_ci = s.get("invalid_rate_addresses_ci95") or [None, None]
+        c.figures.append(Figure("empty_cells", cat.t("chk_empty"), empty, fmt.integer(empty)))
+        c.figures.append(Figure("invalid_rate_addresses", cat.t("chk_rate_addresses"), a_rate,
+                                fmt.percent_of(a_rate, 2),
+                                note=f"{cat.t('chk_ci95')}{cat.t('colon')}"
+                                     f"{fmt.percent_of(a_ci[0], 2)} – "
+                                     f"{fmt.percent_of(a_ci[1], 2)}"))
     c.interval = (ci[0], ci[1])
     c.lead = cat.t("chk_lead", rows=cat.count(rows, fmt), unique=cat.count(unique, fmt),
                    dups=cat.count(dups, fmt), invalid=cat.count(invalid, fmt),
                    rate=fmt.percent_of(rate, 2), lo=fmt.percent_of(ci[0], 2),
                    hi=fmt.percent_of(ci[1], 2))
+    if empty:
+        c.lead += " " + cat.t(
+            "chk_lead_empty", empty=cat.count(empty, fmt),
+            addresses=cat.count(addresses, fmt), invalid=cat.count(inv_addr, fmt),
+            rate=fmt.percent_of(a_rate, 2), lo=fmt.percent_of(a_ci[0], 2),
+            hi=fmt.percent_of(a_ci[1], 2))
 
     by_status = {str(k): _int(v) for k, v in (s.get("by_status") or {}).items()}
     c.statuses = [CountRow(k, cat.label(k), n, _share(n, rows),

@@ -154,6 +154,12 @@ _EN: dict[str, str] = {
                 "{unique:address|addresses} and {dups} {dups:duplicate|duplicates}. {invalid} "
                 "{invalid:address is|addresses are} invalid, an invalid rate of {rate} (95% "
                 "interval {lo} to {hi}).",
+    "chk_lead_empty": "{empty} of these {empty:row has|rows have} an empty address cell, "
+                      "counted above as invalid: of the {addresses} non-empty "
+                      "{addresses:address|addresses}, {invalid} {invalid:is|are} invalid, a "
+                      "rate of {rate} (95% interval {lo} to {hi}).",
+    "chk_empty": "Empty address cells (counted as invalid)",
+    "chk_rate_addresses": "Invalid rate of the non-empty addresses",
     "cmp_uncapped": "before the cap",
     "cmp_enfsi_note": "The same words apply, for the other proposition, to a ratio below one "
                       "(1/LR).",
@@ -410,6 +416,13 @@ _FR: dict[str, str] = {
                 "{invalid} {invalid:adresse est invalide|adresses sont invalides}, soit un taux "
                 "d'invalides de {rate} "
                 "(intervalle à 95 % de {lo} à {hi}).",
+    "chk_lead_empty": "{empty} de ces lignes {empty:a|ont} une cellule d'adresse vide, "
+                      "comptée ci-dessus comme invalide : sur les {addresses} "
+                      "{addresses:adresse non vide|adresses non vides}, {invalid} "
+                      "{invalid:est invalide|sont invalides}, soit un taux de {rate} "
+                      "(intervalle à 95 % de {lo} à {hi}).",
+    "chk_empty": "Cellules d'adresse vides (comptées comme invalides)",
+    "chk_rate_addresses": "Taux d'invalides des adresses non vides",
     "cmp_uncapped": "avant plafonnement",
     "cmp_enfsi_note": "Les mêmes mots s'appliquent, pour l'autre proposition, à un rapport "
                       "inférieur à un (1/RV).",
@@ -647,6 +660,7 @@ _VARIANTS_FR = {
     "invalid retention 0": "aucune adresse invalide conservée",
     "invalid retention 1": "toutes les adresses invalides conservées",
     "counts only": "comptes seuls",
+    "without the age-trend correction": "sans la correction de la tendance selon l'âge",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}
