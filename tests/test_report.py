@@ -415,6 +415,23 @@ def test_compare_numbers_equal_the_summary(compared: Compared, lang: str) -> Non
         assert "Les constatations" in doc.one(data_k="verbal").text
 
 
+@pytest.mark.parametrize(("lang", "words", "codes"), [
+    ("en", ["not found invalid", "A's additions after the cut-off"],
+     ["ok/freemail", "ok/role", "post_cutoff", "unusual_shared"]),
+    ("fr", ["non reconnues invalides"], ["ok/freemail", "post_cutoff"]),
+])
+def test_compare_report_words_strata_and_sources(compared: Compared, lang: str,
+                                                 words: list[str], codes: list[str]) -> None:
+    """Strata, the baseline's source and the signals' counts are worded, not shown as the
+    JSON's codes; a stratum of addresses no check found invalid is not called valid."""
+    text = parse(_compare_html(compared, lang)).text
+    for w in words:
+        assert w in text
+    for c in codes:
+        assert c not in text
+    assert not re.search(r"(?<![a-z])valides,", text)  # "valides, messagerie gratuite"
+
+
 def test_compare_never_shows_the_key_and_states_the_limits(compared: Compared) -> None:
     for lang in LANGS:
         html = _compare_html(compared, lang)

@@ -164,8 +164,33 @@ COUNTS_FR = {
 }
 
 # A stratum's name is class/kind[/neighbours][/bulk] (evidence.data.load_counts).
+SOURCES_EN = {
+    "post_cutoff": "A's additions after the cut-off",
+    "reference": "reference collection",
+    "assumed": "stated bounds",
+}
+
+COUNTS_EN = {
+    "unusual_shared": "shared, spelled unusually in A",
+    "same_spelling": "same spelling in B",
+    "baseline_unusual": "unusual spellings (baseline)",
+    "baseline_same": "same spelling (baseline)",
+    "shared": "shared records",
+    "tau": "Kendall tau",
+    "baseline_shared": "shared records (baseline)",
+    "baseline_tau": "Kendall tau (baseline)",
+}
+
+# "ok" is what no check found invalid: not "valid" (only SMTP or bounce history say that).
+_STRATUM_PARTS_EN = {
+    "ok": "not found invalid", "inv_syntax": "malformed", "inv_domain": "invalid domain",
+    "inv_mailbox": "invalid mailbox", "role": "role", "freemail": "free webmail",
+    "business": "business", "seen": "other addresses of the domain in B",
+    "alone": "no other address of the domain in B", "bulk": "bulk import",
+}
+
 _STRATUM_PARTS_FR = {
-    "ok": "valides", "inv_syntax": "mal formées", "inv_domain": "domaine invalide",
+    "ok": "non reconnues invalides", "inv_syntax": "mal formées", "inv_domain": "domaine invalide",
     "inv_mailbox": "boîte invalide", "role": "génériques",
     "freemail": "messagerie gratuite", "business": "professionnelles",
     "seen": "d'autres adresses du domaine dans B",
@@ -220,3 +245,7 @@ def word_fr(it: Any, fmt: NumberFormat) -> str | None:
 
 def stratum_fr(name: str) -> str:
     return ", ".join(_STRATUM_PARTS_FR.get(p, p) for p in name.split("/"))
+
+
+def stratum_en(name: str) -> str:
+    return ", ".join(_STRATUM_PARTS_EN.get(p, p) for p in name.split("/"))

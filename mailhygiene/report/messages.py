@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mailhygiene.report.evidence_messages import COUNTS_FR, SOURCES_FR, stratum_fr, word_fr
+from mailhygiene.report.evidence_messages import (
+    COUNTS_EN,
+    COUNTS_FR,
+    SOURCES_EN,
+    SOURCES_FR,
+    stratum_en,
+    stratum_fr,
+    word_fr,
+)
 from mailhygiene.report.fmt import Count, NumberFormat
 
 LANGS = ("en", "fr")
@@ -711,13 +719,13 @@ class Catalogue:
         return word_fr(item, fmt) if self.lang == "fr" else None
 
     def baseline_source(self, source: str) -> str:
-        return SOURCES_FR.get(source, source) if self.lang == "fr" else source
+        return (SOURCES_FR if self.lang == "fr" else SOURCES_EN).get(source, source)
 
     def count_name(self, key: str) -> str:
-        return COUNTS_FR.get(key, key) if self.lang == "fr" else key
+        return (COUNTS_FR if self.lang == "fr" else COUNTS_EN).get(key, key)
 
     def stratum(self, name: str) -> str:
-        return stratum_fr(name) if self.lang == "fr" else name
+        return stratum_fr(name) if self.lang == "fr" else stratum_en(name)
 
     def verbal(self, log10_lr: float, words: str) -> str:
         """The ENFSI sentence for the proposition the findings favour (evidence.evaluate's
