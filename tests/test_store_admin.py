@@ -310,3 +310,15 @@ def test_drop_of_a_one_row_base_says_1_row(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["store", "drop", "one", "--yes", "--db", db])
     assert r.exit_code == 0, r.output
     assert "base 1 (one): 1 row, imported" in r.stderr
+
+
+def test_bases_used_as_b_or_reference_count_as_used(stocked: tuple[Path, Path, Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compare records A as its base; B and the reference were counted as never used, so
+    an operator cleaning up would take them for bases no run needed."""
+    db, _, _ = stocked
+    monkeypatch.setenv("MAILHYGIENE_KEY", "11" * 32)
+    r = run("compare", "id:1", "id:2", "--reference", "id:3", "--db", str(db), "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(run("store", "info", "--db", str(db), "--json").output)
+    assert [b["runs"] for b in data["bases"]] == [2, 2, 2]

@@ -119,7 +119,8 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
             params = {"a": a, "b": b, "num_perm": num_perm, "column": column,
                       "a_column": a_column, "b_column": b_column,
                       "a_bounces": list(a_bounces), "date_column": date_column,
-                      "cutoff": cutoff, "reference": reference, "key_id": key.key_id,
+                      "cutoff": cutoff, "reference": reference,
+                      "reference_base_id": ref_id, "key_id": key.key_id,
                       "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd()}
             started = now()
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),

@@ -39,7 +39,7 @@ class BaseInfo:
     imported_at: str
     sha256: str
     file: str
-    runs: int  # run records naming this base (check, compare...)
+    runs: int  # run records using this base (check; compare as A, B or reference)
     last_run: str | None  # when the latest of them started
 
 
@@ -49,7 +49,11 @@ def bases(store: Store) -> list[BaseInfo]:
             for r in store.fetchall(
                 "SELECT b.base_id, b.name, b.rows, CAST(b.imported_at AS VARCHAR), b.sha256, "
                 "b.file, count(r.run_id), CAST(max(r.started_at) AS VARCHAR) "
-                "FROM bases b LEFT JOIN runs r USING (base_id) "
+                "FROM bases b LEFT JOIN runs r ON r.base_id = b.base_id "
+                # a compare records A as its base; B and the reference are in its JSON
+                "OR TRY_CAST(json_extract_string(r.summary, '$.b.base_id') AS BIGINT) "
+                "= b.base_id OR TRY_CAST(json_extract_string(r.params, '$.reference_base_id') "
+                "AS BIGINT) = b.base_id "
                 "GROUP BY ALL ORDER BY b.base_id")]
 
 
