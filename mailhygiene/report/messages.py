@@ -659,6 +659,19 @@ _ENFSI_FR = {
     "no support": "aucun appui",
 }
 
+# The fixed details of domain_verdict.decide (DNS), in French.
+_DNS_DETAILS_FR = {
+    "NXDOMAIN": "NXDOMAIN (le domaine n'existe pas)",
+    "null MX (RFC 7505): the domain accepts no mail":
+        "MX nul (RFC 7505) : le domaine n'accepte aucun courrier",
+    "no MX and no address": "ni MX ni adresse",
+    "MX hosts have no address": "les serveurs MX n'ont pas d'adresse",
+    "no MX; the domain's addresses are not public":
+        "pas de MX ; les adresses du domaine ne sont pas publiques",
+    "MX hosts resolve only to non-public addresses":
+        "les serveurs MX ne pointent que vers des adresses non publiques",
+}
+
 _VARIANTS_FR = {
     "main (baseline integrated over its uncertainty)":
         "principale (référence intégrée sur son incertitude)",
@@ -700,6 +713,13 @@ class Catalogue:
     def label(self, value: object) -> str:
         v = str(value)
         return _LABELS[self.lang].get(v, v)
+
+    def detail(self, text: str, evidence: str) -> str:
+        """A verdict's detail: DNS details this tool writes are worded in the report's
+        language; replies quoted from servers stay as they were received."""
+        if self.lang == "fr" and evidence == "dns":
+            return _DNS_DETAILS_FR.get(text, text)
+        return text
 
     def evidence_meaning(self, value: object) -> str:
         return _EVIDENCE_MEANING[self.lang].get(str(value), "")
