@@ -322,11 +322,27 @@ def compare_bases(store: Store, a_base_id: int, b_base_id: int, *, key: HmacKey 
         estimate = estimate_pair(fa, fb)
     warnings = tuple(w for side, base_id in (("A", a_base_id), ("B", b_base_id))
                      if (w := column_warning(side, *fpsql.address_cells(store, base_id))))
+    same = same_content_warning(store, a_base_id, b_base_id)
+    warnings += (same,) if same else ()
     return Comparison(a=a, b=b, exact=n.overlap, estimate=estimate,
                       params=params if key is not None else None,
                       key_id=None if key is None else key.key_id,
                       by_status=by_status, by_reason=by_reason, by_domain=by_domain,
                       warnings=warnings)
+
+
+def same_content_warning(store: Store, a_base_id: int, b_base_id: int) -> str | None:
+    """A and B read from files of the same bytes (the same file given twice, or a copy): the
+    comparison is of a base with itself, which a typo in a command line easily makes."""
+    if a_base_id == b_base_id:
+        return "A and B are the same stored base: the comparison is of a base with itself"
+    digests = store.fetchall("SELECT base_id, sha256 FROM bases WHERE base_id IN (?, ?)",
+                             [a_base_id, b_base_id])
+    values = {d for _, d in digests}
+    if len(digests) == 2 and len(values) == 1 and None not in values:
+        return ("A and B were read from files with the same content (SHA-256 "
+                f"{next(iter(values))[:16]}...): the comparison is of a base with itself")
+    return None
 
 
 def column_warning(side: str, cells: int, addresses: int) -> str | None:

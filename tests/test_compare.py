@@ -404,3 +404,22 @@ def test_cli_warns_when_a_column_holds_no_addresses(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--json",
                                   "--db", str(tmp_path / "t.duckdb")], env=env)
     assert json.loads(r.stdout)["warnings"] == [] and "warning" not in r.stderr
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_a_base_compared_with_itself_is_warned(tmp_path: Path, same: bool) -> None:
+    """The same file given twice (or a copy of it) makes a comparison of a base with itself:
+    said on stderr and in the JSON's warnings; two different files get no such warning."""
+    fa = tmp_path / "a.csv"
+    fa.write_text("email\n" + "".join(f"u{i}@example.org\n" for i in range(50)),
+                  encoding="utf-8")
+    fb = tmp_path / "copy.csv"
+    fb.write_text(fa.read_text(encoding="utf-8") + ("" if same else "other@example.org\n"),
+                  encoding="utf-8")
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fb), "--json", "--db",
+                                  str(tmp_path / "s.duckdb")],
+                           env={"MAILHYGIENE_KEY": "22" * 32})
+    assert r.exit_code == 0, r.output
+    warned = [w for w in json.loads(r.stdout)["warnings"] if "with itself" in w]
+    assert bool(warned) == same
+    assert ("with itself" in r.stderr) == same
