@@ -400,10 +400,13 @@ def test_cli_warns_when_a_column_holds_no_addresses(tmp_path: Path) -> None:
                                   "--db", str(tmp_path / "s.duckdb")], env=env)
     assert r.exit_code == 0, r.output
     j = json.loads(r.stdout)
-    assert len(j["warnings"]) == 2 and "A's address column holds few addresses" in r.stderr
+    column = [w for w in j["warnings"] if "address column" in w]
+    assert len(column) == 2 and "A's address column holds few addresses" in r.stderr
     r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--json",
                                   "--db", str(tmp_path / "t.duckdb")], env=env)
-    assert json.loads(r.stdout)["warnings"] == [] and "warning" not in r.stderr
+    # (the file compared with itself: only that is said)
+    assert [w for w in json.loads(r.stdout)["warnings"] if "with itself" not in w] == []
+    assert "address column" not in r.stderr
 
 
 @pytest.mark.parametrize("same", [True, False])
