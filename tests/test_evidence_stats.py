@@ -11,12 +11,15 @@ from mailhygiene.evidence.evaluate import verbal
 from mailhygiene.evidence.model import (
     AUX_CAP,
     F_GRID,
+    MAX_TREND,
     RHO_GRID,
     AuxResult,
     StratumCounts,
     _rho_prior,
+    age_trend_factor,
     combine,
     copied_estimate,
+    copied_trend_factor,
     count_model,
     likelihood_table,
     order_lr,
@@ -281,3 +284,44 @@ def _clip_cases() -> list[list[object]]:
          StratumCounts("s1", "invalid", n=60000, k=59940, m=50, x=0, invalid=True)],
         [StratumCounts("valid", "valid", n=10, k=10, m=5, x=0)],
     ]
+
+
+@pytest.mark.parametrize(("n", "k", "post", "low", "high"), [
+    ([1000, 1000, 1000, 1000], [50, 50, 50, 50], 4.5, 1.0, 1.0),      # flat: no correction
+    ([1000, 1000, 1000, 1000], [20, 30, 45, 70], 4.5, 1.0, 1.0),      # newer more found: none
+    ([10394, 9970, 9549, 9436], [748, 521, 412, 339], 4.2, 1.6, 2.1),  # demo universe, freemail
+    ([551, 445, 392, 378], [153, 45, 29, 10], 4.1, 4.0, 20.0),        # its public role addresses
+    ([10394, 9970, 9549, 9436], [5789, 5167, 4734, 4446], 4.2, 1.0, 1.25),  # a copy flattens it
+    ([40, 40, 40, 40], [3, 2, 2, 1], 4.5, 1.0, 1.0),                   # noise: one SE eats it
+    ([1000, 0, 0, 1000], [90, 0, 0, 10], 4.5, 1.0, 1.0),               # two slices: no slope
+    ([10**6] * 4, [10**5, 10**4, 10**3, 10**2], 9.0, 20.0, 20.0),      # capped
+])
+def test_age_trend_factor(n: list[int], k: list[int], post: float, low: float,
+                          high: float) -> None:
+    f = age_trend_factor(n, k, post)
+    assert low <= f <= high
+    s = StratumCounts("x", "personal", sum(n), sum(k), 1000, 10, age_n=tuple(n),
+                      age_k=tuple(k), age_post=post)
+    assert s.trend == f
+
+
+@pytest.mark.parametrize(("share", "slope"), [(0.0, 0.0), (0.0, -0.4), (0.3, -0.4),
+                                              (0.5, -0.8), (0.3, 0.0), (0.2, -0.5)])
+def test_copied_trend_factor_recovers_the_trend_under_a_copy(share: float,
+                                                             slope: float) -> None:
+    """Slices whose independent rate falls with age as exp(slope * (q - post)) from a
+    baseline rate of 2%, plus a copied share: the factor fitted with the share taken out is
+    the true one, where the test's factor (the slope of the diluted rates) is smaller."""
+    post, p0, n = 4.5, 0.02, 10**6
+    q = np.arange(4.0)
+    p = p0 * np.exp(slope * (q - post))
+    rate = p + (1 - p) * share
+    k = tuple(round(n * r) for r in rate)
+    s = StratumCounts("x", "personal", 4 * n, sum(k), 10**6, int(p0 * 10**6),
+                      age_n=(n,) * 4, age_k=k, age_post=post)
+    mean_p = float(np.mean(p))
+    truth = (mean_p / (1 - mean_p)) / (p0 / (1 - p0))  # on the odds, as it is applied
+    got = copied_trend_factor(s, p0)
+    assert got == pytest.approx(min(max(truth, 1.0), MAX_TREND), rel=0.02)
+    if share and slope:
+        assert s.trend < got

@@ -304,3 +304,57 @@ def test_order_sample_does_not_depend_on_storage_order(store: Store) -> None:
         again = _positions(store, 0, seed=5)
         assert len(again[0]) == ORDER_SAMPLE
         assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1]), order
+
+
+def age_graded_b(w: World, f: float = 0.0, seed: int = 4) -> tuple[list[Row], int]:
+    """B collected from the web where A's older addresses are easier to find (published for
+    longer): an A address added on day d is found with a probability falling from 0.6 to 0.05
+    over A's dates; plus, with f > 0, a share f of A's valid addresses before the cut-off.
+    Returns the rows and how many addresses were taken from A (some also found)."""
+    rng = np.random.default_rng(seed)
+    span = 1640
+    found, taken = set(), set()
+    for r in w.a:
+        if r.added is None or r.status == "invalid":
+            continue
+        age = 1.0 - (r.added - START).days / span
+        key = r.raw.strip().lower()
+        if rng.random() < 0.05 + 0.55 * age ** 2:
+            found.add(key)
+        if f and r.added <= CUTOFF and rng.random() < f:
+            taken.add(key)
+    rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
+    rng.shuffle(rows)
+    return [Row(r) for r in rows], len(taken)
+
+
+def test_age_trend_before_the_cut_off_is_not_read_as_copying(store: Store) -> None:
+    """An independent B that finds A's older addresses more often than its newer ones: the
+    post-cut-off baseline alone would say B derives from A; the trend of A's additions before
+    the cut-off corrects it. A copy (same world, 30% taken) stays strong support and its
+    copied count's interval holds the truth."""
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    ind_rows, _ = age_graded_b(w)
+    ind = evaluate(store, a, make_base(store, "B1", ind_rows), OPTS)
+    ev = ind.to_json()["evidence"]
+    plain = {r["variant"]: r["log10_lr"] for r in ev["sensitivity"]}
+    assert plain["without the age-trend correction"] >= 2.0  # what the old model said
+    assert ind.log10_lr < 1.0
+    trends = {s["stratum"]: s["age_trend"] for s in ev["signals"]["stratified_overlap"]["strata"]}
+    assert trends["ok/freemail"] > 1.3
+    assert any("older addresses are in B more often" in lim for lim in ev["limits"])
+    der_rows, truth = age_graded_b(w, f=0.3)
+    der = evaluate(store, a, make_base(store, "B2", der_rows), OPTS)
+    assert der.log10_lr >= 4.0
+    assert der.copied_ci95[0] <= truth <= der.copied_ci95[1]
+
+
+def test_reference_baseline_states_its_visibility_limit(store: Store) -> None:
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    b = make_base(store, "B", independent_b(w))
+    r = make_base(store, "R", independent_b(w, seed=9))
+    ev = evaluate(store, a, b, EvidenceOptions(reference_base_id=r)).to_json()["evidence"]
+    assert ev["baseline"]["source"] == "reference"
+    assert any("harder to find" in lim for lim in ev["limits"])

@@ -39,11 +39,14 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           raw: tuple[int, int, int, int] = (0, 0, 0, 0), shared_order: int = 50,
           reference_unique: int = 0, dates: DateFormat | None = None, a_undated: int = 0,
           post_baseline: int | None = None,
-          reference_outside: int | None = None) -> EvidenceData:
+          reference_outside: int | None = None, trend: bool = False) -> EvidenceData:
     weighed = source != "assumed"
     strata = [StratumCounts("ok/role/alone", "public", 400, 120, 200, 40, role=True,
                             in_lr=weighed),
-              StratumCounts("ok/freemail", "personal", 900, 200, 300, 20, in_lr=weighed)]
+              StratumCounts("ok/freemail", "personal", 900, 200, 300, 20, in_lr=weighed,
+                            # older addresses in B more often: an age trend
+                            **({"age_n": (225,) * 4, "age_k": (90, 55, 35, 20),
+                                "age_post": 4.5} if trend else {}))]
     if invalid:
         strata.append(StratumCounts(
             "inv_domain/business/alone", "invalid", 100, 30, 50, 1, invalid=True,
@@ -73,6 +76,7 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
                                    raw=(5, 1, 3, 0)), CUT),
     "too-few-shared": (_data("post_cutoff", shared_order=5, raw=(4, 1, 30, 3)), CUT),
     "b-sorted": (_data("post_cutoff", sorted_files=("B",)), CUT),
+    "age-trend": (_data("post_cutoff", trend=True), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),

@@ -192,12 +192,23 @@ class PairB:
     derived: bool
 
 
+AGE_GAIN = 1.5  # "aged" crawls: the oldest addresses exp(1.5) = 4.5 times easier to find
+
+
 def _own_crawl(w: World, rng: np.random.Generator, n: int, *, same_pages: bool = False,
-               sector: bool = False) -> tuple[NDI, NDI]:
+               sector: bool = False, aged: bool = False) -> tuple[NDI, NDI]:
     """B's own collection: public addresses found in proportion to visibility, with B's own
-    bias, plus B's own malformed or dead finds. Returns ids in crawl order and spellings."""
+    bias, plus B's own malformed or dead finds. Returns ids in crawl order and spellings.
+    `aged`: addresses published earlier are easier to find (A's addresses date from when A
+    added them, the others from a day drawn at random), so an independent B overlaps A's
+    older additions more than its recent ones."""
     n_univ = len(w.kind)
     weight = w.vis * np.exp(rng.normal(0.0, 0.5, N_SECTORS))[w.sector]
+    if aged:
+        day = rng.integers(0, DAYS, n_univ)
+        in_univ = w.a_id < n_univ
+        day[w.a_id[in_univ]] = w.a_day[in_univ]
+        weight = weight * np.exp(AGE_GAIN * (1.0 - day / DAYS))
     if same_pages:
         weight = weight * np.where(np.isin(w.page, w.a_pages), 1.0, 0.05)
     if sector:
@@ -218,7 +229,7 @@ def _own_crawl(w: World, rng: np.random.Generator, n: int, *, same_pages: bool =
 
 
 def independent_b(w: World, seed: int, case: str) -> PairB:
-    """case: plain | same_pages | shared_list | sector."""
+    """case: plain | same_pages | shared_list | sector | aged."""
     rng = np.random.default_rng(seed)
     n_b = int(100_000 * w.scale)
     if case == "shared_list":
@@ -232,14 +243,15 @@ def independent_b(w: World, seed: int, case: str) -> PairB:
         ids, spell = ids[perm], spell[perm]
     else:
         ids, spell = _own_crawl(w, rng, n_b, same_pages=case == "same_pages",
-                                sector=case == "sector")
+                                sector=case == "sector", aged=case == "aged")
     if rng.random() < 0.5:
         spell = np.zeros_like(spell)  # B's tool lower-cases everything
     return _finish(ids, spell, rng, sort=False, copied=0, label=f"independent:{case}",
                    derived=False)
 
 
-def derived_b(w: World, seed: int, f: float, r: float, *, adversarial: bool = False) -> PairB:
+def derived_b(w: World, seed: int, f: float, r: float, *, adversarial: bool = False,
+              aged: bool = False) -> PairB:
     """A share f of A as it stood at the cut-off, invalid addresses dropped with share r
     (the copier re-checked them), lower-cased or not, shuffled / sorted / kept in order,
     merged into B's own crawl."""
@@ -253,7 +265,7 @@ def derived_b(w: World, seed: int, f: float, r: float, *, adversarial: bool = Fa
     take = take[keep]
     c_ids, c_spell = w.a_id[take], w.a_spell[take]
     n_b = int(100_000 * w.scale)
-    own, own_spell = _own_crawl(w, rng, max(n_b - len(take) // 2, n_b // 3))
+    own, own_spell = _own_crawl(w, rng, max(n_b - len(take) // 2, n_b // 3), aged=aged)
     lower = rng.random() < 0.6
     # merge preserving each part's order
     slots = np.zeros(len(own) + len(c_ids), bool)
@@ -268,7 +280,8 @@ def derived_b(w: World, seed: int, f: float, r: float, *, adversarial: bool = Fa
     if mode == "shuffle":
         perm = rng.permutation(len(ids))
         ids, spell = ids[perm], spell[perm]
-    label = f"derived:f={f:g}:r={r:g}" + (":adversarial" if adversarial else "")
+    label = f"derived:f={f:g}:r={r:g}" + (":adversarial" if adversarial else "") + (
+        ":aged" if aged else "")
     return _finish(ids, spell, rng, sort=mode == "sort", copied=len(c_ids),
                    label=label, derived=True)
 

@@ -14,7 +14,8 @@ from bench.provenance.generator import (
     World,
 )
 from mailhygiene.evidence import EvidenceResult, StratumCounts, weigh_arrays
-from mailhygiene.evidence.model import pooled_baseline
+from mailhygiene.evidence.data import AGE_SLICES
+from mailhygiene.evidence.model import pooled_baseline, slice_position
 
 CLS_NAMES = {0: "ok", 1: "inv_syntax", 2: "inv_domain", 3: "inv_mailbox"}
 KIND_NAMES = {0: "role", 1: "freemail", 2: "business"}
@@ -67,6 +68,22 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
 
     n0, k0 = counts(pre_org)
     nb, kb = counts(pre_bulk)
+    # age slices of the organic pre-cut-off additions, as evidence.data._age_trends cuts them
+    slices: dict[int, dict[str, object]] = {}
+    if baseline == "post_cutoff":
+        idx = np.flatnonzero(pre_org)
+        order = idx[np.lexsort((idx, w.a_day[idx]))]
+        sl = np.zeros(w.a_day.shape, np.int64)
+        sl[order] = np.arange(len(order)) * AGE_SLICES // max(len(order), 1)
+        pos = slice_position(AGE_SLICES, int(pre_org.sum()), int(post_org.sum()))
+        def per_slice(mask: np.ndarray) -> tuple[int, ...]:
+            return tuple(int(v) for v in np.bincount(sl[mask], minlength=AGE_SLICES))
+
+        for i in range(24):
+            sel = pre_org & (cell == i)
+            if sel.any():
+                slices[i] = {"age_n": per_slice(sel), "age_k": per_slice(sel & a_in),
+                             "age_post": pos}
     if baseline == "post_cutoff":
         m1, x1 = counts(post_org)
     else:  # reference: B's rate on R minus A, by kind (R is not checked)
@@ -103,7 +120,8 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
                     strata.append(StratumCounts(
                         name + ("/bulk" if is_bulk else ""), group,
                         int(n), int(k), mm, xx, invalid=c != CLS_OK,
-                        role=kd == KIND_ROLE, in_lr=not is_bulk))
+                        role=kd == KIND_ROLE, in_lr=not is_bulk,
+                        **({} if is_bulk else slices.get(i, {}))))  # type: ignore[arg-type]
     unusual = w.a_spell != 0
     same = b_spell[w.a_id] == w.a_spell
     sh = a_in & unusual

@@ -34,7 +34,7 @@ from bench.provenance.reduce import evaluate_pair  # noqa: E402
 
 F_VALUES = (0.01, 0.05, 0.10, 0.25, 0.50, 1.0)
 R_VALUES = (0.0, 0.5, 0.9, 1.0)
-IND_CASES = ("plain", "same_pages", "shared_list", "sector")
+IND_CASES = ("plain", "same_pages", "shared_list", "sector", "aged")
 SIGNALS = ("stratified_overlap", "shared_errors", "raw_form", "order")
 
 
@@ -45,6 +45,8 @@ def run_grid(reps: int, scale: float, n_worlds: int) -> list[dict[str, Any]]:
     cells += [(f"derived:f={f:g}:r={r:g}", {"f": f, "r": r}) for f in F_VALUES
               for r in R_VALUES]
     cells += [(f"adversarial:f={f:g}", {"f": f, "r": 1.0, "adv": True}) for f in (0.05, 0.25)]
+    # a world where older addresses are easier to find (B's own crawl, the "aged" case)
+    cells += [(f"aged:f={f:g}", {"f": f, "r": 0.5, "aged": True}) for f in (0.05, 0.25)]
     rows: list[dict[str, Any]] = []
     for ci, (label, spec) in enumerate(cells):
         for j in range(reps):
@@ -53,12 +55,14 @@ def run_grid(reps: int, scale: float, n_worlds: int) -> list[dict[str, Any]]:
             if "case" in spec:
                 b = independent_b(w, seed, spec["case"])
             else:
-                b = derived_b(w, seed, spec["f"], spec["r"], adversarial=spec.get("adv", False))
+                b = derived_b(w, seed, spec["f"], spec["r"], adversarial=spec.get("adv", False),
+                              aged=spec.get("aged", False))
             res = evaluate_pair(w, b, seed)
             sig = res.signals
             rows.append({
                 "cell": label, "derived": b.derived, "f": spec.get("f", 0.0),
                 "r": spec.get("r"), "adv": spec.get("adv", False), "case": spec.get("case"),
+                "aged": spec.get("aged", False),
                 "lr": res.log10_lr,
                 "counts": sig["combination"]["counts_log10_lr"],
                 **{s: sig[s]["log10_lr"] for s in SIGNALS},
@@ -69,11 +73,12 @@ def run_grid(reps: int, scale: float, n_worlds: int) -> list[dict[str, Any]]:
 
 def report(rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     ind = [r for r in rows if not r["derived"]]
-    der = [r for r in rows if r["derived"] and not r["adv"]]
+    der = [r for r in rows if r["derived"] and not r["adv"] and not r["aged"]]
     adv = [r for r in rows if r["adv"]]
+    aged = [r for r in rows if r["aged"]]
     neg = np.array([r["lr"] for r in ind])
     print(f"\nreplicates: {len(rows)} ({len(ind)} independent, {len(der)} derived, "
-          f"{len(adv)} adversarial)")
+          f"{len(adv)} adversarial, {len(aged)} derived in the age-graded world)")
 
     print("\nROC AUC of the combined log10 LR, derived cell vs all independent pairs")
     print("f \\ r  " + "".join(f"{r:>8g}" for r in R_VALUES) + "   worst")
@@ -89,6 +94,14 @@ def report(rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
         pos = np.array([x["lr"] for x in adv if x["f"] == f])
         print(f"adversarial f={f:g} (public-looking only, invalid removed): AUC "
               f"{auc(pos, neg):.3f}")
+    aged_neg = np.array([x["lr"] for x in ind if x["case"] == "aged"])
+    for f in (0.05, 0.25):
+        pos = np.array([x["lr"] for x in aged if x["f"] == f])
+        cover = np.mean([x["ci"][0] <= x["truth"] <= x["ci"][1] for x in aged if x["f"] == f])
+        print(f"age-graded world f={f:g} (r = 0.5): AUC {auc(pos, aged_neg):.3f} against its "
+              f"independent pairs, {auc(pos, neg):.3f} against all; copied-count coverage "
+              f"{cover:.3f}")
+        summary[f"auc_aged_f={f:g}"] = auc(pos, aged_neg)
 
     print("\nROC AUC per signal (derived f >= 5% pooled over r, vs all independent)")
     big = [x for x in der if x["f"] >= 0.05]

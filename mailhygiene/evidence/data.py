@@ -20,7 +20,12 @@ from mailhygiene.evidence.dates import (
     DateFormat,
     detect_date_format,
 )
-from mailhygiene.evidence.model import MIN_BASELINE, StratumCounts, pooled_baseline
+from mailhygiene.evidence.model import (
+    MIN_BASELINE,
+    StratumCounts,
+    pooled_baseline,
+    slice_position,
+)
 from mailhygiene.evidence.stats import FloatArray
 from mailhygiene.evidence.strata import (
     ASSUMED_BOUNDS,
@@ -300,6 +305,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
               else "reference" if ref_outside is not None and ref_outside >= MIN_BASELINE
               else "assumed")
 
+    trends = _age_trends(store, post_baseline) if source == "post_cutoff" else {}
     strata: list[StratumCounts] = []
     for cls in ("ok", *INVALID_CLASSES):
         for kind in ("role/alone", "role/seen", "freemail", "business/alone", "business/seen"):
@@ -313,7 +319,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     if not (cls == "ok" and kind == "freemail") else "personal",
                     n=n, k=k, m=m, x=x, invalid=cls != "ok", role=kind.startswith("role"),
                     p_assumed=assumed,
-                    in_lr=not bulk and not (source == "assumed" and cls == "ok")))
+                    in_lr=not bulk and not (source == "assumed" and cls == "ok"),
+                    **({} if bulk or (cls, kind) not in trends else trends[(cls, kind)])))
 
     u = sum(v[2] for key, v in cells.items() if key[0] == PRE and not key[1])
     t = sum(v[3] for key, v in cells.items() if key[0] == PRE and not key[1])
@@ -348,6 +355,32 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
     for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
         store.execute(f"DROP TABLE IF EXISTS {alias}")
     return data
+
+
+AGE_SLICES = 4
+
+
+def _age_trends(store: Store, post_baseline: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (class, kind): A's organic pre-cut-off additions cut into AGE_SLICES slices of
+    equal size in date order (the same dates for every stratum), their counts and how many
+    are in B, and the baseline's (A's organic additions after the cut-off) position after
+    them: StratumCounts' age fields, from which the model measures the age trend."""
+    rows = store.fetchall(f"""SELECT a.cls,
+            a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen'
+                           ELSE '/alone' END, a.q, count(*), count(b.k)
+        FROM (SELECT *, ntile({AGE_SLICES}) OVER (ORDER BY added, row_no) AS q FROM _ev_a
+              WHERE period = {PRE} AND NOT bulk AND added IS NOT NULL) a
+        LEFT JOIN _ev_b b USING (k) GROUP BY ALL""")
+    pre_total = sum(int(r[3]) for r in rows)
+    if pre_total == 0:
+        return {}
+    post_position = slice_position(AGE_SLICES, pre_total, post_baseline)
+    counts: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for cls, kind, q, n, k in rows:
+        ns, ks = counts.setdefault((str(cls), str(kind)), ([0] * AGE_SLICES, [0] * AGE_SLICES))
+        ns[int(q) - 1], ks[int(q) - 1] = int(n), int(k)
+    return {key: {"age_n": tuple(ns), "age_k": tuple(ks), "age_post": post_position}
+            for key, (ns, ks) in counts.items()}
 
 
 def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, int, int, int]],

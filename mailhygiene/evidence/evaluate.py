@@ -27,11 +27,14 @@ from mailhygiene.evidence.model import (
     baseline_rates,
     combine,
     copied_estimate,
+    copied_trend_factor,
     count_model,
     likelihood_table,
     order_lr,
     point_grid,
     raw_form_lr,
+    trend_rates,
+    with_trend,
 )
 from mailhygiene.evidence.stats import enfsi_words, kendall_tau
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
@@ -161,7 +164,12 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     assumed = data.baseline_source == "assumed"
     cap = min(o.max_log10_lr, ASSUMED_MAX_LOG10_LR) if assumed else o.max_log10_lr
     strata = data.strata
-    grid = baseline_grid(strata)
+    # Each stratum's baseline scaled by the age trend of A's earlier additions (1 when there
+    # is none, or no dates): the main evaluation, the copied count and every variant below
+    # but the one that shows the LR without it.
+    plain_grid = baseline_grid(strata)
+    grid = with_trend(baseline_grid(strata, trend_spread=True), strata)
+    trended = any(s.trend > 1.0 and s.m > 0 for s in strata)
     # The likelihood table covers the weighed strata only (bulk imports are counted, not
     # weighed); every LR below is computed from it.
     lr_strata = [s for s in strata if s.in_lr and s.n > 0]
@@ -169,7 +177,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     lr_grid = BaselineGrid(grid.p[lr_idx], grid.w[lr_idx])
     table_ = likelihood_table(lr_strata, lr_grid)
     ll = table_.loglik()
-    p_point = baseline_rates(strata, "point")
+    p_point = trend_rates(baseline_rates(strata, "point"), strata)
     fit = count_model(lr_strata, table=table_, loglik=ll)
     raw, order = _aux(data)
     total = combine(fit.log10_lr, (raw, order), cap)
@@ -181,9 +189,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     copied: int | None = None
     ci: tuple[int, int] | None = None
     if not assumed:
-        est: CopiedEstimate = copied_estimate(strata, grid)
-        copied = int(est.estimate)
-        ci = (int(est.ci95[0]), int(est.ci95[1]))
+        copied, ci = _copied(strata)
 
     valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]
     errors_only = [replace(s, in_lr=s.invalid) for s in lr_strata]
@@ -226,7 +232,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     table: list[dict[str, Any]] = []
     if sensitivity:
         no_role = [replace(s, in_lr=not s.role) for s in lr_strata]
-        upper = point_grid(baseline_rates(lr_strata, "upper"))
+        upper = point_grid(trend_rates(baseline_rates(lr_strata, "upper"), lr_strata))
         table = [
             row("main (baseline integrated over its uncertainty)", total),
             row("point baseline", _counts_lr(lr_strata, table=likelihood_table(
@@ -242,6 +248,10 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
                 lr_strata, table=table_, loglik=ll, fixed_rho={"invalid": 1.0})),
             row("counts only", fit.log10_lr),
         ]
+        if trended:
+            plain = BaselineGrid(plain_grid.p[lr_idx], plain_grid.w[lr_idx])
+            table.append(row("without the age-trend correction", _counts_lr(
+                lr_strata, table=likelihood_table(lr_strata, plain)) + aux_total))
     limits, strengthen = _limits(data, assumed)
     limits += _baseline_limits(data, o)
     baseline = _baseline_json(data, o)
@@ -250,6 +260,25 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
               "a_undated": data.a_undated}
     return EvidenceResult(total, verbal(total), copied, ci, baseline, signals, table,
                           limits, strengthen, counts, _dates_json(data, o))
+
+
+def _copied(strata: list[StratumCounts]) -> tuple[int, tuple[int, int]]:
+    """The copied count and its 95% interval. Where an age trend corrects the baseline, how
+    far it extends back to A's earlier additions is uncertain: between the trend the slices
+    show (`StratumCounts.trend`; a copy flattens it, so it is too small under copying) and
+    the trend fitted with the copied share taken out (`copied_trend_factor`; a trend that
+    slows down with age makes it too large). The estimate takes the geometric mean of the
+    two factors, and the interval spans the intervals at both ends."""
+    spread = baseline_grid(strata, trend_spread=True)
+    low = [s.trend for s in strata]
+    high = [max(copied_trend_factor(s, float(p)), t) for s, p, t in
+            zip(strata, baseline_rates(strata, "point"), low, strict=True)]
+    mid = [float(np.sqrt(a * b)) for a, b in zip(low, high, strict=True)]
+    ends = [copied_estimate(strata, with_trend(spread, strata, f)) for f in (low, high)]
+    est: CopiedEstimate = copied_estimate(strata, with_trend(spread, strata, mid))
+    lo = min(int(e.ci95[0]) for e in ends)
+    hi = max(int(e.ci95[1]) for e in ends)
+    return min(max(int(est.estimate), lo), hi), (lo, hi)
 
 
 def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
@@ -265,6 +294,14 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
     if data.reference_outside is not None and data.baseline_source == "assumed":
         out.append(item("limit.reference_too_small", outside_a=data.reference_outside,
                         reference_unique=data.reference_unique, min_baseline=MIN_BASELINE))
+    if data.baseline_source == "post_cutoff":
+        corrected = [s for s in data.strata if s.trend > 1.05 and s.m > 0 and s.in_lr]
+        if corrected:
+            out.append(item("limit.age_trend", strata=[
+                f"{s.name} x{s.trend:.2f}" for s in corrected],
+                max_factor=round(max(s.trend for s in corrected), 2)))
+    if data.baseline_source == "reference":
+        out.append(item("limit.reference_visibility"))
     if data.a_undated and o.cutoff is not None:
         out.append(item("limit.undated", undated=data.a_undated, in_b=data.undated_in_b,
                         column=o.date_column))
@@ -297,7 +334,8 @@ def _stratum_json(s: StratumCounts, p: float) -> dict[str, Any]:
     return {"stratum": s.name, "a_addresses": s.n, "in_b": s.k,
             "rate": round(s.k / s.n, 5) if s.n else None,
             "baseline_addresses": s.m, "baseline_in_b": s.x,
-            "independent_rate": round(p, 5), "weighed": s.in_lr}
+            "independent_rate": round(p, 5), "age_trend": round(s.trend, 3),
+            "weighed": s.in_lr}
 
 
 def _assumptions(*items: Item) -> dict[str, Any]:

@@ -75,6 +75,20 @@ class StratumCounts:
     role: bool = False
     p_assumed: float | None = None
     in_lr: bool = True
+    # A's pre-cut-off addresses of the stratum by age slice (oldest first; slices of equal
+    # size in date order, the same dates for every stratum) and how many are in B, and the
+    # baseline's position after the first slice (`slice_position`); empty without dates.
+    age_n: tuple[int, ...] = ()
+    age_k: tuple[int, ...] = ()
+    age_post: float = 0.0
+
+    @property
+    def trend(self) -> float:
+        """Scale of the baseline's rate (on the odds) for A's earlier addresses under
+        independence (`age_trend_factor`); 1 without slices or baseline."""
+        if not self.age_n or self.m == 0:
+            return 1.0
+        return age_trend_factor(self.age_n, self.age_k, self.age_post)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,21 +126,141 @@ def baseline_rates(strata: Sequence[StratumCounts], mode: str = "upper",
     return np.asarray(p, float)
 
 
+MAX_TREND = 20.0
+
+
+def slice_position(slices: int, pre: int, post: int) -> float:
+    """Where the baseline's centre falls, in slices after the first, when `pre` addresses
+    are cut into `slices` slices of equal size and `post` addresses come after them."""
+    return slices - 0.5 + (post / (pre / slices) / 2.0 if pre else 0.0)
+
+
+def _log_slope(n: FloatArray, rate: FloatArray, k: FloatArray) -> tuple[float, float] | None:
+    """Weighted least-squares slope of log(rate) over the slice index, and its standard
+    error (weights: the inverse binomial variance of a log rate, from k of n)."""
+    q = np.arange(len(n), dtype=float)
+    use = n > 0
+    if use.sum() < 3:
+        return None
+    y = np.log(np.maximum(rate[use], 1e-9))
+    w = 1.0 / (1.0 / (k[use] + 0.5) + 1.0 / (n[use] + 0.5))
+    x = q[use]
+    xm = float((w * x).sum() / w.sum())
+    sxx = float((w * (x - xm) ** 2).sum())
+    if sxx <= 0.0:
+        return None
+    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum()) / sxx
+    return slope, math.sqrt(1.0 / sxx)
+
+
+def _extend(n: FloatArray, slope: float, post_position: float) -> float:
+    q = np.arange(len(n), dtype=float)
+    factor = float((n * np.exp(slope * (q - post_position))).sum() / n.sum())
+    return min(max(factor, 1.0), MAX_TREND)
+
+
+def age_trend_factor(n: Sequence[int], k: Sequence[int], post_position: float) -> float:
+    """How much more often an independent collector finds a stratum's addresses added before
+    the cut-off than those added after it, measured where copying cannot create it: the
+    trend of the in-B rate across A's pre-cut-off additions in age order (`n`, `k`: addresses
+    and how many are in B, per slice of equal time rank, oldest first). A copy of A at the
+    cut-off adds the same share to every slice, so it flattens that trend and never makes
+    one; older addresses, longer published, make one (measured on independent crawls of the
+    demo's universe: 7.2% of the oldest quarter in B, 3.6% of the newest, 2.7% after the
+    cut-off). The log rate's slope over the slices (weighted least squares, moved towards
+    zero by one standard error: noise alone gives no correction) is extended to the
+    baseline's position (`post_position`, in slices after the first) and averaged over the
+    slices' addresses. Only ever >= 1: a trend the other way makes the uncorrected baseline
+    the conservative one."""
+    nn = np.asarray(n, float)
+    kk = np.asarray(k, float)
+    fit = _log_slope(nn, (kk + 0.5) / (nn + 0.5), kk)
+    if fit is None:
+        return 1.0
+    slope = min(0.0, fit[0] + fit[1])
+    return 1.0 if slope == 0.0 else _extend(nn, slope, post_position)
+
+
+def copied_trend_factor(s: StratumCounts, p0: float) -> float:
+    """The age trend's factor consistent with copying, for the copied count: a copy adds a
+    share c to every slice's rate, which flattens the trend `age_trend_factor` measures. For
+    a given c the trend is fitted on the slices' rates with c taken out and extended back
+    from the baseline's rate `p0`; c is the share at which that independent rate and c
+    together give the stratum's overall rate (found by bisection: a plain fixed-point
+    iteration overshoots). Without shrinking the slope: this is an estimate, not a test."""
+    if not s.age_n or s.m == 0 or sum(s.age_n) == 0:
+        return 1.0
+    nn = np.asarray(s.age_n, float)
+    kk = np.asarray(s.age_k, float)
+    rate = (kk + 0.5) / (nn + 0.5)
+    overall = float(kk.sum() / nn.sum())
+    p0 = min(max(p0, 1e-9), 0.999)
+    q = np.arange(len(nn), dtype=float)
+
+    def independent(c: float) -> float | None:
+        fit = _log_slope(nn, (rate - c) / (1.0 - c), kk)
+        if fit is None:
+            return None
+        slope = min(fit[0], 0.0)
+        return float((nn * np.minimum(p0 * np.exp(slope * (q - s.age_post)), 0.999)).sum()
+                     / nn.sum())
+
+    p = independent(0.0)
+    if p is None:
+        return 1.0
+    lo, hi = 0.0, 0.99 * float(rate[nn > 0].min())
+    if overall > p and hi > 0.0:  # some excess left for a copy to explain
+        for _ in range(40):
+            c = 0.5 * (lo + hi)
+            pc = independent(c)
+            if pc is None:
+                break
+            if c * (1.0 - pc) + pc < overall:
+                lo = c
+            else:
+                hi = c
+        p = independent(lo) or p
+    # as a factor on the odds, the form in which the copied count applies it
+    return min(max((p / (1.0 - p)) / (p0 / (1.0 - p0)), 1.0), MAX_TREND)
+
+
+def trend_rates(p: FloatArray, strata: Sequence[StratumCounts],
+                factors: Sequence[float] | None = None) -> FloatArray:
+    """Rates `p` (one per stratum, or nodes per stratum) scaled on the odds by each stratum's
+    age trend (or `factors`); stated bounds (no baseline) are left as they are."""
+    f = [s.trend for s in strata] if factors is None else list(factors)
+    t = np.array([1.0 if s.m == 0 else ft for s, ft in zip(strata, f, strict=True)], float)
+    pp = np.asarray(p, float)
+    t = t.reshape((-1,) + (1,) * (pp.ndim - 1))
+    return np.asarray(np.clip(_scale_odds(pp, t), 1e-12, 1.0 - 1e-12), float)
+
+
+def with_trend(grid: BaselineGrid, strata: Sequence[StratumCounts],
+               factors: Sequence[float] | None = None) -> BaselineGrid:
+    return BaselineGrid(trend_rates(grid.p, strata, factors), grid.w)
+
+
 def point_grid(p: FloatArray) -> BaselineGrid:
     pp = np.clip(np.asarray(p, float), 1e-12, 1.0 - 1e-12)[:, None]
     return BaselineGrid(pp, np.ones_like(pp))
 
 
-def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA) -> BaselineGrid:
+def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *,
+                  trend_spread: bool = False) -> BaselineGrid:
     """The independent rate integrated over its uncertainty: the Jeffreys posterior
     Beta(x + 1/2, m - x + 1/2) of the baseline, times a log-normal factor (sd `sigma`) for
     drift between the baseline's addresses and A's earlier ones. Strata without baseline use
-    their stated bound as a point; without a bound, a flat rate (no information)."""
+    their stated bound as a point; without a bound, a flat rate (no information).
+    `trend_spread`: a stratum whose baseline an age trend corrects (trend > 1) gets a wider
+    drift, half the correction's log added in quadrature: the correction is an extrapolation,
+    and its error counts as uncertainty of the rate, not as evidence."""
     s_n = len(strata)
     p = np.empty((s_n, _P_NODES))
     lw = np.empty((s_n, _P_NODES))
-    theta = np.exp(sigma * _DRIFT_NODES)
     for i, s in enumerate(strata):
+        sig = math.hypot(sigma, 0.5 * math.log(s.trend)) if trend_spread and s.trend > 1.0 \
+            else sigma
+        theta = np.exp(sig * _DRIFT_NODES)
         if s.m == 0:
             if s.p_assumed is not None:
                 p[i] = s.p_assumed

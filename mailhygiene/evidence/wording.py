@@ -36,6 +36,19 @@ TEMPLATES: dict[str, str] = {
         "{undated} of A's addresses have no date that can be read in column {column!r} "
         "({in_b} of them in B): neither before nor after the cut-off, they are left out of "
         "the LR, the baseline and the copied count.",
+    "limit.age_trend":
+        "Among A's additions before the cut-off, older addresses are in B more often than "
+        "newer ones ({strata}): any collector finds addresses published for longer more "
+        "often, so A's later additions understate the independent rate of its earlier ones. "
+        "Each such stratum's baseline is scaled by the trend measured across A's additions "
+        "before the cut-off, extended to the baseline's dates (by up to {max_factor} times); "
+        "a copy at the cut-off adds the same share to every age, so it cannot make this "
+        "trend. The LR without the correction is in the sensitivity table.",
+    "limit.reference_visibility":
+        "The reference's addresses outside A may be harder to find than A's own (an "
+        "address found by both collections is more visible): B's rate on them can "
+        "understate its independent rate on A's addresses, which favours derivation. A "
+        "date-added column and cut-off give a baseline on A's own addresses.",
     # -- what would strengthen the evaluation ------------------------------------------------
     "strengthen.date_cutoff":
         "A's date-added column and the date B's author left (--date-column COL --cutoff "

@@ -42,6 +42,22 @@ EVIDENCE_FR: dict[str, str] = {
         "(dont {in_b} présentes dans B) : ni antérieures ni postérieures à la date de départ, "
         "elles sont écartées du RV, de la référence et de l'estimation du nombre d'adresses "
         "copiées.",
+    "limit.age_trend":
+        "Parmi les adresses ajoutées à A avant la date de départ, les plus anciennes sont plus "
+        "souvent dans B que les récentes ({strata}) : toute collecte trouve plus souvent les "
+        "adresses publiées depuis plus longtemps, si bien que les ajouts postérieurs de A "
+        "sous-estiment le taux indépendant de ses adresses antérieures. La référence de "
+        "chacune de ces strates est multipliée par la tendance mesurée sur les ajouts de A "
+        "antérieurs à la date de départ, prolongée jusqu'aux dates de la référence (jusqu'à "
+        "{max_factor} fois) ; une copie à la date de départ ajoute la même part à tous les "
+        "âges et ne peut donc pas créer cette tendance. Le RV sans cette correction figure "
+        "dans le tableau de sensibilité.",
+    "limit.reference_visibility":
+        "Les adresses de la référence absentes de A peuvent être plus difficiles à trouver "
+        "que celles de A (une adresse trouvée par les deux collectes est plus visible) : le "
+        "taux de B sur elles peut sous-estimer son taux indépendant sur les adresses de A, "
+        "ce qui favorise la thèse de la copie. Une colonne de date d'ajout et une date de "
+        "départ fournissent une référence sur les adresses de A elles-mêmes.",
     # -- ce qui renforcerait l'évaluation ----------------------------------------------------
     "strengthen.date_cutoff":
         "La colonne de date d'ajout de A et la date de départ de l'auteur de B (--date-column "
