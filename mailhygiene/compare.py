@@ -314,7 +314,9 @@ def compare_bases(store: Store, a_base_id: int, b_base_id: int, *, key: HmacKey 
             t[1] += m
         by_status = tuple(StatusOverlap(s, k, m) for s, (k, m)
                           in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0])))
-    by_domain = tuple(DomainOverlap(mask_domain(d), k, na, nb) for d, k, na, nb in n.by_domain)
+    shown = distinct_masks([d for d, *_ in n.by_domain])
+    by_domain = tuple(DomainOverlap(m, k, na, nb)
+                      for m, (_, k, na, nb) in zip(shown, n.by_domain, strict=True))
     estimate = None
     if key is not None:
         fa = fingerprint_base(store, a_base_id, key, params=params)
@@ -403,6 +405,20 @@ def compare_fingerprint_files(path_a: str | Path, path_b: str | Path) -> Fingerp
     (both files must carry the same key id and parameters)."""
     return compare_fingerprints(load_fingerprint_file(path_a), load_fingerprint_file(path_b),
                                 (f"fingerprint file {path_a}", f"fingerprint file {path_b}"))
+
+
+def distinct_masks(domains: list[str]) -> list[str]:
+    """Masked domains, numbered where masking makes different ones look alike (orange.fr and
+    outlook.fr are both o***.fr): `o***.fr (1)`, `o***.fr (2)` in the list's order, so a
+    reader does not take two rows for one domain."""
+    masks = [mask_domain(d) for d in domains]
+    total = {m: masks.count(m) for m in masks}
+    seen: dict[str, int] = {}
+    out = []
+    for m in masks:
+        seen[m] = seen.get(m, 0) + 1
+        out.append(f"{m} ({seen[m]})" if total[m] > 1 else m)
+    return out
 
 
 def mask_domain(domain: str) -> str:

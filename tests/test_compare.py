@@ -252,7 +252,8 @@ def test_by_domain_is_masked_and_limited(store: Store) -> None:
     assert sum(d.overlap for d in c.by_domain) <= c.exact
     text = json.dumps(c.to_json())
     assert "d1.example" not in text and "user" not in text
-    assert all(d.domain == "d***.example" for d in c.by_domain)
+    # the 20 domains all mask alike, so they are numbered in the table's order
+    assert [d.domain for d in c.by_domain] == [f"d***.example ({i})" for i in range(1, 21)]
     assert all(d.overlap <= min(d.a_unique, d.b_unique) for d in c.by_domain)
 
 
@@ -426,3 +427,15 @@ def test_a_base_compared_with_itself_is_warned(tmp_path: Path, same: bool) -> No
     warned = [w for w in json.loads(r.stdout)["warnings"] if "with itself" in w]
     assert bool(warned) == same
     assert ("with itself" in r.stderr) == same
+
+
+@pytest.mark.parametrize(("domains", "shown"), [
+    (["orange.fr", "gmail.com", "outlook.fr"], ["o***.fr (1)", "g***.com", "o***.fr (2)"]),
+    (["orange.fr", "outlook.com"], ["o***.fr", "o***.com"]),
+    (["", "a.ma"], ["(no valid domain)", "a***.ma"]),
+])
+def test_masked_domains_that_look_alike_are_numbered(domains: list[str],
+                                                     shown: list[str]) -> None:
+    from mailhygiene.compare import distinct_masks
+
+    assert distinct_masks(domains) == shown
