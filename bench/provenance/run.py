@@ -28,6 +28,7 @@ from bench.provenance.generator import (  # noqa: E402
     derived_b,
     independent_b,
     make_world,
+    reference_crawl,
 )
 from bench.provenance.metrics import auc, cllr, cllr_min, tippett_svg  # noqa: E402
 from bench.provenance.reduce import evaluate_pair  # noqa: E402
@@ -204,6 +205,32 @@ def full_size(n_runs: int, out: Path) -> None:
           "load step)")
 
 
+def reference_rows(reps: int, scale: float, n_worlds: int) -> None:
+    """With `--reference` as the baseline (no date cut-off): R is another crawl of the same
+    universe. Printed apart: the evidence caps such an LR at 10^3 and gives no copied
+    count, because R's addresses outside A are not A's kind of addresses."""
+    worlds = [make_world(1000 + i, scale) for i in range(n_worlds)]
+    print(f"\nReference baseline (R: another crawl of the universe; {reps} replicates per case; "
+          "LR capped at 10^3)")
+    print(f"  {'case':<26}{'LR>1':>8}{'LR>100':>8}{'median':>9}{'max':>8}")
+
+    def line(label: str, lrs: list[float]) -> None:
+        v = np.array(lrs)
+        print(f"  {label:<26}{(v > 0).mean():8.3f}{(v > 2).mean():8.3f}"
+              f"{np.median(v):9.2f}{v.max():8.2f}")
+
+    for c in ("plain", "same_pages", "sector", "aged"):
+        line(f"independent:{c}", [evaluate_pair(
+            worlds[j % n_worlds], independent_b(worlds[j % n_worlds], 40_000 + j, c), j,
+            baseline="reference", ref_ids=reference_crawl(worlds[j % n_worlds], 50_000 + j),
+        ).log10_lr for j in range(reps)])
+    for f in (0.05, 0.25):
+        line(f"derived:f={f:g}:r=0.5", [evaluate_pair(
+            worlds[j % n_worlds], derived_b(worlds[j % n_worlds], 60_000 + j, f, 0.5), j,
+            baseline="reference", ref_ids=reference_crawl(worlds[j % n_worlds], 70_000 + j),
+        ).log10_lr for j in range(reps)])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=200)
@@ -221,6 +248,7 @@ def main() -> None:
     print(f"grid: {len(per)} cells x {args.reps} replicates at scale {args.scale} "
           f"in {grid_s:.0f} s ({grid_s / len(rows) * 1000:.0f} ms per replicate)")
     report(rows, args.out)
+    reference_rows(max(args.reps // 4, 10), args.scale, args.worlds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "replicates.json").write_text(json.dumps(rows), encoding="utf-8")
     if args.full:

@@ -162,7 +162,12 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     """Pure: the LR, its wording, the copied count and the sensitivity table from counts."""
     o = opts or EvidenceOptions()
     assumed = data.baseline_source == "assumed"
-    cap = min(o.max_log10_lr, ASSUMED_MAX_LOG10_LR) if assumed else o.max_log10_lr
+    # A reference collection's addresses outside A can be found more or less often than A's
+    # own, depending on how each collection was made (bench/provenance measured both ways):
+    # its LR is capped as the stated bounds' is, and no copied count is given.
+    reference = data.baseline_source == "reference"
+    cap = min(o.max_log10_lr, ASSUMED_MAX_LOG10_LR) if assumed or reference \
+        else o.max_log10_lr
     strata = data.strata
     # Each stratum's baseline scaled by the age trend of A's earlier additions (1 when there
     # is none, or no dates): the main evaluation, the copied count and every variant below
@@ -188,7 +193,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     # flat prior put on those strata), so both are left out rather than one of them.
     copied: int | None = None
     ci: tuple[int, int] | None = None
-    if not assumed:
+    if not assumed and not reference:
         copied, ci = _copied(strata)
 
     valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]

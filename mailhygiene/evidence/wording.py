@@ -45,10 +45,13 @@ TEMPLATES: dict[str, str] = {
         "a copy at the cut-off adds the same share to every age, so it cannot make this "
         "trend. The LR without the correction is in the sensitivity table.",
     "limit.reference_visibility":
-        "The reference's addresses outside A may be harder to find than A's own (an "
-        "address found by both collections is more visible): B's rate on them can "
-        "understate its independent rate on A's addresses, which favours derivation. A "
-        "date-added column and cut-off give a baseline on A's own addresses.",
+        "The reference's addresses outside A are not A's kind of addresses: B finds them more "
+        "or less often than A's own depending on how each collection was made (a B that "
+        "crawled the pages A crawled finds A's addresses far more often; A's sign-up "
+        "addresses are found less often than a crawl's). Measured on generated bases, both "
+        "errors occur, so with a reference baseline the LR is capped at 1,000 and no copied "
+        "count is given. A date-added column and cut-off give a baseline on A's own "
+        "addresses.",
     # -- what would strengthen the evaluation ------------------------------------------------
     "strengthen.date_cutoff":
         "A's date-added column and the date B's author left (--date-column COL --cutoff "

@@ -53,11 +53,15 @@ EVIDENCE_FR: dict[str, str] = {
         "âges et ne peut donc pas créer cette tendance. Le RV sans cette correction figure "
         "dans le tableau de sensibilité.",
     "limit.reference_visibility":
-        "Les adresses de la référence absentes de A peuvent être plus difficiles à trouver "
-        "que celles de A (une adresse trouvée par les deux collectes est plus visible) : le "
-        "taux de B sur elles peut sous-estimer son taux indépendant sur les adresses de A, "
-        "ce qui favorise la thèse de la copie. Une colonne de date d'ajout et une date de "
-        "départ fournissent une référence sur les adresses de A elles-mêmes.",
+        "Les adresses de la référence absentes de A ne sont pas du même genre que celles de "
+        "A : B les trouve plus ou moins souvent que celles de A selon la façon dont chaque "
+        "collecte a été faite (un B qui a parcouru les mêmes pages que A trouve bien plus "
+        "souvent les adresses de A ; les adresses inscrites par formulaire dans A sont moins "
+        "souvent trouvées que celles d'une collecte sur le web). Mesurées sur des bases "
+        "générées, les deux erreurs se produisent : avec une collecte de référence, le RV est "
+        "plafonné à 1 000 et aucun nombre d'adresses copiées n'est donné. Une colonne de date "
+        "d'ajout et une date de départ fournissent une référence sur les adresses de A "
+        "elles-mêmes.",
     # -- ce qui renforcerait l'évaluation ----------------------------------------------------
     "strengthen.date_cutoff":
         "La colonne de date d'ajout de A et la date de départ de l'auteur de B (--date-column "

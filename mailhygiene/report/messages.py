@@ -233,8 +233,9 @@ _EN: dict[str, str] = {
     "cmp_combination": "Combination",
     "cmp_copied": "Estimated number of addresses of B coming from A",
     "cmp_copied_ci": "95% interval",
-    "cmp_copied_unknown": ("No estimate without a baseline: how many of the shared valid "
-                           "addresses were copied cannot be measured."),
+    "cmp_copied_unknown": ("No estimate without a baseline on A's own addresses (a date "
+                           "cut-off): how many of the shared addresses were copied cannot be "
+                           "measured."),
     "cmp_baseline": "Independent baseline",
     "cmp_baseline_source": "Source",
     "cmp_sensitivity": "Sensitivity",
@@ -496,8 +497,9 @@ _FR: dict[str, str] = {
     "cmp_combination": "Combinaison",
     "cmp_copied": "Nombre estimé d'adresses de B provenant de A",
     "cmp_copied_ci": "Intervalle à 95 %",
-    "cmp_copied_unknown": ("Pas d'estimation sans référence : le nombre d'adresses valides "
-                           "communes qui ont été copiées ne peut pas être mesuré."),
+    "cmp_copied_unknown": ("Pas d'estimation sans référence prise sur les adresses de A "
+                           "elles-mêmes (une date de départ) : le nombre d'adresses communes "
+                           "qui ont été copiées ne peut pas être mesuré."),
     "cmp_baseline": "Référence indépendante",
     "cmp_baseline_source": "Source",
     "cmp_sensitivity": "Sensibilité",
