@@ -362,3 +362,20 @@ def test_reference_baseline_states_its_visibility_limit(store: Store) -> None:
     # bases: bench/provenance's reference rows)
     assert abs(ev["log10_lr"]) <= 3.0
     assert ev["copied_estimate"] is None and ev["copied_ci95"] is None
+
+
+def test_a_kind_without_its_own_baseline_is_not_given_another_kinds_rate(
+        store: Store) -> None:
+    """A late cut-off leaves few role addresses among A's later additions: pooled with the
+    other kinds, their baseline was far below how often any crawler finds role addresses, and
+    an independent B that found half of A's public addresses scored as a copy."""
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    b = make_base(store, "B", independent_b(w))
+    late = EvidenceOptions(date_column="date_added", cutoff=START + timedelta(days=1600))
+    ev = evaluate(store, a, b, late).to_json()["evidence"]
+    roles = [s for s in ev["signals"]["stratified_overlap"]["strata"]
+             if s["stratum"].startswith("ok/role")]
+    assert roles and all(s["baseline_addresses"] == 0 for s in roles)
+    assert ev["log10_lr"] < 2.0
+    assert any("fewer than 20 baseline addresses of their kind" in lim for lim in ev["limits"])

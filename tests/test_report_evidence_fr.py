@@ -39,9 +39,11 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           raw: tuple[int, int, int, int] = (0, 0, 0, 0), shared_order: int = 50,
           reference_unique: int = 0, dates: DateFormat | None = None, a_undated: int = 0,
           post_baseline: int | None = None,
-          reference_outside: int | None = None, trend: bool = False) -> EvidenceData:
+          reference_outside: int | None = None, trend: bool = False,
+          role_baseline: bool = True) -> EvidenceData:
     weighed = source != "assumed"
-    strata = [StratumCounts("ok/role/alone", "public", 400, 120, 200, 40, role=True,
+    rm, rx = (200, 40) if role_baseline else (0, 0)
+    strata = [StratumCounts("ok/role/alone", "public", 400, 120, rm, rx, role=True,
                             in_lr=weighed),
               StratumCounts("ok/freemail", "personal", 900, 200, 300, 20, in_lr=weighed,
                             # older addresses in B more often: an age trend
@@ -77,6 +79,7 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
     "too-few-shared": (_data("post_cutoff", shared_order=5, raw=(4, 1, 30, 3)), CUT),
     "b-sorted": (_data("post_cutoff", sorted_files=("B",)), CUT),
     "age-trend": (_data("post_cutoff", trend=True), CUT),
+    "role-without-baseline": (_data("post_cutoff", role_baseline=False), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),

@@ -23,6 +23,7 @@ from mailhygiene.evidence.dates import (
 from mailhygiene.evidence.model import (
     MIN_BASELINE,
     StratumCounts,
+    kind_baseline_size,
     pooled_baseline,
     slice_position,
 )
@@ -389,13 +390,19 @@ def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, in
     """(m, x, assumed bound) for one stratum. Post-cut-off: A's organic later additions of the
     same class, kind and neighbour status. Reference: B's rate on R minus A, same class and
     kind (R's addresses are not split by neighbours: B minus A holds B's share of R itself).
-    Sparse cells are pooled (`pooled_baseline`)."""
+    Sparse cells are pooled (`pooled_baseline`), but a valid-looking stratum is never given
+    another kind's rate: role addresses are found far more often than personal or business
+    ones (an independent B scored 10^6 on its role addresses against a rate pooled with the
+    others), so without enough baseline of its own kind it has none (0, 0, None: no
+    information, weighed as anywhere from none to all copied)."""
     if source == "post_cutoff":
-        post = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
+        pool = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
                 if per == POST and not bulk}
-        m, x = pooled_baseline(post, cls, kind)
-        return m, x, None
-    if source == "reference":
-        m, x = pooled_baseline(ref, cls, kind.split("/")[0])
-        return m, x, None
-    return 0, 0, ASSUMED_BOUNDS.get(cls)
+    elif source == "reference":
+        pool, kind = ref, kind.split("/")[0]
+    else:
+        return 0, 0, ASSUMED_BOUNDS.get(cls)
+    if cls == "ok" and kind_baseline_size(pool, cls, kind) < MIN_BASELINE:
+        return 0, 0, None
+    m, x = pooled_baseline(pool, cls, kind)
+    return m, x, None

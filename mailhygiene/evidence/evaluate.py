@@ -268,19 +268,21 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
 
 
 def _copied(strata: list[StratumCounts]) -> tuple[int, tuple[int, int]]:
-    """The copied count and its 95% interval. Where an age trend corrects the baseline, how
-    far it extends back to A's earlier additions is uncertain: between the trend the slices
-    show (`StratumCounts.trend`; a copy flattens it, so it is too small under copying) and
-    the trend fitted with the copied share taken out (`copied_trend_factor`; a trend that
-    slows down with age makes it too large). The estimate takes the geometric mean of the
-    two factors, and the interval spans the intervals at both ends."""
+    """The copied count and its 95% interval. The estimate takes each stratum's age trend as
+    the LR does (`StratumCounts.trend`). Where there is a trend, what made it is uncertain, so
+    the interval spans the intervals under three readings: no trend correction (a copy of an
+    older state of A, or of its older records only, also makes older addresses more often
+    shared), the trend as the slices show it, and the trend fitted with the copied share taken
+    out of every slice (`copied_trend_factor`: a copy at the cut-off flattens the trend the
+    slices show)."""
     spread = baseline_grid(strata, trend_spread=True)
     low = [s.trend for s in strata]
     high = [max(copied_trend_factor(s, float(p)), t) for s, p, t in
             zip(strata, baseline_rates(strata, "point"), low, strict=True)]
-    mid = [float(np.sqrt(a * b)) for a, b in zip(low, high, strict=True)]
-    ends = [copied_estimate(strata, with_trend(spread, strata, f)) for f in (low, high)]
-    est: CopiedEstimate = copied_estimate(strata, with_trend(spread, strata, mid))
+    est: CopiedEstimate = copied_estimate(strata, with_trend(spread, strata, low))
+    ends = [est, copied_estimate(strata, with_trend(spread, strata, high))]
+    if any(t > 1.0 for t in low):
+        ends.append(copied_estimate(strata, baseline_grid(strata)))
     lo = min(int(e.ci95[0]) for e in ends)
     hi = max(int(e.ci95[1]) for e in ends)
     return min(max(int(est.estimate), lo), hi), (lo, hi)
@@ -303,10 +305,16 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
         corrected = [s for s in data.strata if s.trend > 1.05 and s.m > 0 and s.in_lr]
         if corrected:
             out.append(item("limit.age_trend", strata=[
-                f"{s.name} x{s.trend:.2f}" for s in corrected],
+                f"{s.name} (x{s.trend:.2f})" for s in corrected],
                 max_factor=round(max(s.trend for s in corrected), 2)))
     if data.baseline_source == "reference":
         out.append(item("limit.reference_visibility"))
+    if data.baseline_source != "assumed":
+        alone = [s.name for s in data.strata
+                 if not s.invalid and s.m == 0 and s.p_assumed is None and s.n > 0]
+        if alone:
+            out.append(item("limit.kind_without_baseline", strata=alone,
+                            min_baseline=MIN_BASELINE))
     if data.a_undated and o.cutoff is not None:
         out.append(item("limit.undated", undated=data.a_undated, in_b=data.undated_in_b,
                         column=o.date_column))

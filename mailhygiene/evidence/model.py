@@ -291,6 +291,14 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
 MIN_BASELINE = 20
 
 
+def kind_baseline_size(cells: dict[tuple[str, str], tuple[int, int]], cls: str,
+                       kind: str) -> int:
+    """How many baseline addresses share the stratum's class and kind (both neighbour
+    states): below MIN_BASELINE, `pooled_baseline` would take other kinds' rate."""
+    base = kind.split("/")[0]
+    return sum(v[0] for (c, kd), v in cells.items() if c == cls and kd.split("/")[0] == base)
+
+
 def pooled_baseline(cells: dict[tuple[str, str], tuple[int, int]], cls: str, kind: str,
                     min_m: int = MIN_BASELINE) -> tuple[int, int]:
     """(m, x) of a stratum's baseline from the baseline cells keyed (class, kind), where kind

@@ -41,9 +41,11 @@ TEMPLATES: dict[str, str] = {
         "newer ones ({strata}): any collector finds addresses published for longer more "
         "often, so A's later additions understate the independent rate of its earlier ones. "
         "Each such stratum's baseline is scaled by the trend measured across A's additions "
-        "before the cut-off, extended to the baseline's dates (by up to {max_factor} times); "
-        "a copy at the cut-off adds the same share to every age, so it cannot make this "
-        "trend. The LR without the correction is in the sensitivity table.",
+        "before the cut-off, extended to the baseline's dates (by up to {max_factor} times). "
+        "A copy of A as it stood at the cut-off adds the same share to every age and cannot "
+        "make this trend, but a copy of an older state of A, or of its older records only, "
+        "does: then the LR without the correction, in the sensitivity table, is the one that "
+        "applies, and the copied count's interval covers both readings.",
     "limit.reference_visibility":
         "The reference's addresses outside A are not A's kind of addresses: B finds them more "
         "or less often than A's own depending on how each collection was made (a B that "
@@ -52,6 +54,11 @@ TEMPLATES: dict[str, str] = {
         "errors occur, so with a reference baseline the LR is capped at 1,000 and no copied "
         "count is given. A date-added column and cut-off give a baseline on A's own "
         "addresses.",
+    "limit.kind_without_baseline":
+        "{strata}: fewer than {min_baseline} baseline addresses of their kind. Pooling them "
+        "with other kinds would misstate their independent rate (role addresses are found "
+        "far more often than personal or business ones), so they are weighed without a "
+        "baseline: how many of them were copied is anywhere from none to all.",
     # -- what would strengthen the evaluation ------------------------------------------------
     "strengthen.date_cutoff":
         "A's date-added column and the date B's author left (--date-column COL --cutoff "

@@ -49,9 +49,11 @@ EVIDENCE_FR: dict[str, str] = {
         "sous-estiment le taux indépendant de ses adresses antérieures. La référence de "
         "chacune de ces strates est multipliée par la tendance mesurée sur les ajouts de A "
         "antérieurs à la date de départ, prolongée jusqu'aux dates de la référence (jusqu'à "
-        "{max_factor} fois) ; une copie à la date de départ ajoute la même part à tous les "
-        "âges et ne peut donc pas créer cette tendance. Le RV sans cette correction figure "
-        "dans le tableau de sensibilité.",
+        "{max_factor} fois). Une copie de A tel qu'il était à la date de départ ajoute la "
+        "même part à tous les âges et ne peut pas créer cette tendance, mais une copie d'un "
+        "état plus ancien de A, ou de ses seules adresses anciennes, le peut : c'est alors le "
+        "RV sans la correction, dans le tableau de sensibilité, qui s'applique, et "
+        "l'intervalle du nombre d'adresses copiées couvre les deux lectures.",
     "limit.reference_visibility":
         "Les adresses de la référence absentes de A ne sont pas du même genre que celles de "
         "A : B les trouve plus ou moins souvent que celles de A selon la façon dont chaque "
@@ -62,6 +64,12 @@ EVIDENCE_FR: dict[str, str] = {
         "plafonné à 1 000 et aucun nombre d'adresses copiées n'est donné. Une colonne de date "
         "d'ajout et une date de départ fournissent une référence sur les adresses de A "
         "elles-mêmes.",
+    "limit.kind_without_baseline":
+        "{strata} : moins de {min_baseline} adresses de référence de leur genre. Les "
+        "regrouper avec d'autres genres fausserait leur taux indépendant (les adresses "
+        "génériques sont bien plus souvent trouvées que les adresses personnelles ou "
+        "professionnelles) : elles sont pesées sans référence, et le nombre d'entre elles "
+        "qui ont été copiées va de aucune à toutes.",
     # -- ce qui renforcerait l'évaluation ----------------------------------------------------
     "strengthen.date_cutoff":
         "La colonne de date d'ajout de A et la date de départ de l'auteur de B (--date-column "

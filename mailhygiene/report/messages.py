@@ -736,9 +736,26 @@ class Catalogue:
         return _VARIANTS_FR.get(name, name) if self.lang == "fr" else name
 
     def evidence(self, item: Any, fmt: NumberFormat) -> str | None:
-        """An evidence sentence (`evidence.wording` item) in this language; None in English
-        (the JSON's text is the English) or for an item this catalogue does not know."""
-        return word_fr(item, fmt) if self.lang == "fr" else None
+        """An evidence sentence (`evidence.wording` item) in this language, strata named in
+        words rather than by their JSON codes; None for an item this catalogue does not know
+        (the JSON's English text is then kept)."""
+        if isinstance(item, dict) and isinstance(item.get("strata"), list):
+            item = item | {"strata": [self._worded_stratum(str(v)) for v in item["strata"]]}
+        if self.lang == "fr":
+            return word_fr(item, fmt)
+        # Here, not at the top: importing the evidence package loads numpy (0.25 s), which
+        # the commands that only format counts do not need.
+        from mailhygiene.evidence.wording import en_text
+
+        try:
+            return en_text(item) if isinstance(item, dict) else None
+        except (KeyError, IndexError, ValueError):
+            return None
+
+    def _worded_stratum(self, value: str) -> str:
+        """`ok/freemail (x1.86)` -> its words, the factor kept."""
+        name, sep, rest = value.partition(" (")
+        return f"{self.stratum(name)}{sep}{rest}"
 
     def baseline_source(self, source: str) -> str:
         return (SOURCES_FR if self.lang == "fr" else SOURCES_EN).get(source, source)
