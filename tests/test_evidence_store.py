@@ -362,6 +362,9 @@ def test_reference_baseline_states_its_visibility_limit(store: Store) -> None:
     # bases: bench/provenance's reference rows)
     assert abs(ev["log10_lr"]) <= 3.0
     assert ev["copied_estimate"] is None and ev["copied_ci95"] is None
+    # only A's invalid addresses are weighed against a reference
+    assert not any(s["weighed"] for s in ev["signals"]["stratified_overlap"]["strata"])
+    assert any(s["weighed"] for s in ev["signals"]["shared_errors"]["strata"])
 
 
 def test_a_kind_without_its_own_baseline_is_not_given_another_kinds_rate(

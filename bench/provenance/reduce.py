@@ -120,7 +120,8 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
                     strata.append(StratumCounts(
                         name + ("/bulk" if is_bulk else ""), group,
                         int(n), int(k), mm, xx, invalid=c != CLS_OK,
-                        role=kd == KIND_ROLE, in_lr=not is_bulk,
+                        role=kd == KIND_ROLE,
+                        in_lr=not is_bulk and not (baseline != "post_cutoff" and c == CLS_OK),
                         **({} if is_bulk else slices.get(i, {}))))  # type: ignore[arg-type]
     unusual = w.a_spell != 0
     same = b_spell[w.a_id] == w.a_spell

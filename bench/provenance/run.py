@@ -207,11 +207,12 @@ def full_size(n_runs: int, out: Path) -> None:
 
 def reference_rows(reps: int, scale: float, n_worlds: int) -> None:
     """With `--reference` as the baseline (no date cut-off): R is another crawl of the same
-    universe. Printed apart: the evidence caps such an LR at 10^3 and gives no copied
-    count, because R's addresses outside A are not A's kind of addresses."""
+    universe. Printed apart: R's addresses outside A are not A's kind of addresses, so the
+    evidence weighs only A's invalid addresses against it, caps the LR at 10^3 and gives no
+    copied count."""
     worlds = [make_world(1000 + i, scale) for i in range(n_worlds)]
     print(f"\nReference baseline (R: another crawl of the universe; {reps} replicates per case; "
-          "LR capped at 10^3)")
+          "only invalid addresses weighed, LR capped at 10^3)")
     print(f"  {'case':<26}{'LR>1':>8}{'LR>100':>8}{'median':>9}{'max':>8}")
 
     def line(label: str, lrs: list[float]) -> None:

@@ -320,7 +320,9 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     if not (cls == "ok" and kind == "freemail") else "personal",
                     n=n, k=k, m=m, x=x, invalid=cls != "ok", role=kind.startswith("role"),
                     p_assumed=assumed,
-                    in_lr=not bulk and not (source == "assumed" and cls == "ok"),
+                    # Valid-looking addresses are weighed only against A's own later
+                    # additions: a reference's are not A's kind (limit.reference_visibility).
+                    in_lr=not bulk and not (source != "post_cutoff" and cls == "ok"),
                     **({} if bulk or (cls, kind) not in trends else trends[(cls, kind)])))
 
     u = sum(v[2] for key, v in cells.items() if key[0] == PRE and not key[1])

@@ -51,9 +51,9 @@ TEMPLATES: dict[str, str] = {
         "or less often than A's own depending on how each collection was made (a B that "
         "crawled the pages A crawled finds A's addresses far more often; A's sign-up "
         "addresses are found less often than a crawl's). Measured on generated bases, both "
-        "errors occur, so with a reference baseline the LR is capped at 1,000 and no copied "
-        "count is given. A date-added column and cut-off give a baseline on A's own "
-        "addresses.",
+        "errors occur, so with a reference baseline only A's invalid addresses are weighed, "
+        "the LR is capped at 1,000 and no copied count is given. A date-added column and "
+        "cut-off give a baseline on A's own addresses.",
     "limit.kind_without_baseline":
         "{strata}: fewer than {min_baseline} baseline addresses of their kind. Pooling them "
         "with other kinds would misstate their independent rate (role addresses are found "

@@ -60,10 +60,10 @@ EVIDENCE_FR: dict[str, str] = {
         "collecte a été faite (un B qui a parcouru les mêmes pages que A trouve bien plus "
         "souvent les adresses de A ; les adresses inscrites par formulaire dans A sont moins "
         "souvent trouvées que celles d'une collecte sur le web). Mesurées sur des bases "
-        "générées, les deux erreurs se produisent : avec une collecte de référence, le RV est "
-        "plafonné à 1 000 et aucun nombre d'adresses copiées n'est donné. Une colonne de date "
-        "d'ajout et une date de départ fournissent une référence sur les adresses de A "
-        "elles-mêmes.",
+        "générées, les deux erreurs se produisent : avec une collecte de référence, seules "
+        "les adresses invalides de A sont pesées, le RV est plafonné à 1 000 et aucun nombre "
+        "d'adresses copiées n'est donné. Une colonne de date d'ajout et une date de départ "
+        "fournissent une référence sur les adresses de A elles-mêmes.",
     "limit.kind_without_baseline":
         "{strata} : moins de {min_baseline} adresses de référence de leur genre. Les "
         "regrouper avec d'autres genres fausserait leur taux indépendant (les adresses "
