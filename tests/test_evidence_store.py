@@ -4,6 +4,7 @@ way the pipeline leaves them (contacts + the per-base input table with the date 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -382,3 +383,33 @@ def test_a_kind_without_its_own_baseline_is_not_given_another_kinds_rate(
     assert roles and all(s["baseline_addresses"] == 0 for s in roles)
     assert ev["log10_lr"] < 2.0
     assert any("fewer than 20 baseline addresses of their kind" in lim for lim in ev["limits"])
+
+
+def saturating_b(w: World, tau_days: float = 150.0, seed: int = 5) -> list[Row]:
+    """B collected at A's end, where an address needs a few months to be found and then stays
+    as visible: A's later additions are found less often the more recent they are, while
+    its older ones are all found alike."""
+    rng = np.random.default_rng(seed)
+    end = max(r.added for r in w.a if r.added)
+    found = {r.raw.strip().lower() for r in w.a if r.added and r.status != "invalid"
+             and rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days))}
+    rows = sorted(found) + [f"web{i}@site{i}.ma" for i in range(1500)]
+    rng.shuffle(rows)
+    return [Row(r) for r in rows]
+
+
+@pytest.mark.parametrize("kind", ["saturating", "plain"])
+def test_a_gradient_among_later_additions_is_stated(store: Store, kind: str) -> None:
+    """Visibility still growing for A's recent additions makes the baseline too low and the
+    slices before the cut-off, levelled off, cannot see it: a limit states the gradient
+    measured among the later additions themselves; a B without it gets no such limit."""
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    b = make_base(store, "B", saturating_b(w) if kind == "saturating" else independent_b(w))
+    ev = evaluate(store, a, b, OPTS).to_json()["evidence"]
+    stated = [lim for lim in ev["limits"] if "older half of A's additions" in lim]
+    assert bool(stated) == (kind == "saturating")
+    if stated:
+        older, newer = (float(x) for x in re.findall(r"rates ([\d.]+)% and ([\d.]+)%",
+                                                      stated[0])[0])
+        assert older > newer

@@ -40,7 +40,8 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           reference_unique: int = 0, dates: DateFormat | None = None, a_undated: int = 0,
           post_baseline: int | None = None,
           reference_outside: int | None = None, trend: bool = False,
-          role_baseline: bool = True) -> EvidenceData:
+          role_baseline: bool = True,
+          post_gradient: tuple[float, float, float] | None = None) -> EvidenceData:
     weighed = source != "assumed"
     rm, rx = (200, 40) if role_baseline else (0, 0)
     strata = [StratumCounts("ok/role/alone", "public", 400, 120, rm, rx, role=True,
@@ -68,7 +69,7 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
         reference_unique=reference_unique, dates=dates, a_undated=a_undated,
         undated_in_b=a_undated // 4,
         post_baseline=a_post if post_baseline is None else post_baseline,
-        reference_outside=reference_outside)
+        reference_outside=reference_outside, post_gradient=post_gradient)
 
 
 CUT = EvidenceOptions(date_column="date_ajout", cutoff=date(2023, 1, 1))
@@ -80,6 +81,7 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
     "b-sorted": (_data("post_cutoff", sorted_files=("B",)), CUT),
     "age-trend": (_data("post_cutoff", trend=True), CUT),
     "role-without-baseline": (_data("post_cutoff", role_baseline=False), CUT),
+    "post-gradient": (_data("post_cutoff", post_gradient=(0.137, 0.057, 2.34)), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),

@@ -307,6 +307,11 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
             out.append(item("limit.age_trend", strata=[
                 f"{s.name} (x{s.trend:.2f})" for s in corrected],
                 max_factor=round(max(s.trend for s in corrected), 2)))
+    if data.baseline_source == "post_cutoff" and data.post_gradient is not None:
+        older, newer, ratio = data.post_gradient
+        out.append(item("limit.post_gradient", older=round(100 * older, 1),
+                        newer=round(100 * newer, 1),
+                        ratio=round(ratio, 2)))
     if data.baseline_source == "reference":
         out.append(item("limit.reference_visibility"))
     if data.baseline_source != "assumed":
