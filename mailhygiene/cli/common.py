@@ -15,6 +15,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
 from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.report.fmt import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,8 +143,8 @@ def print_summary(s: dict[str, Any]) -> None:
         f"(95% CI {_pct(lo)} – {_pct(hi)}, of unique rows)")
     if s.get("empty_cells"):
         alo, ahi = s["invalid_rate_addresses_ci95"]
-        out(f"  of which {s['empty_cells']:,} empty address "
-            f"{'cell' if s['empty_cells'] == 1 else 'cells'}; non-empty addresses "
+        empty = counted(s["empty_cells"], "empty address cell", "empty address cells")
+        out(f"  of which {empty}; non-empty addresses "
             f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
             f"{_pct(s['invalid_rate_addresses'])} (95% CI {_pct(alo)} – {_pct(ahi)})")
     if "invalid_rate_without_history" in s:

@@ -24,7 +24,6 @@ from mailhygiene.evidence.dates import (
 from mailhygiene.evidence.model import (
     MIN_BASELINE,
     StratumCounts,
-    kind_baseline_size,
     pooled_baseline,
     slice_position,
 )
@@ -123,6 +122,12 @@ _CLASS_SQL = """CASE
     WHEN reason IN ('mailbox_not_found', 'hard_bounced')
          OR k IN (SELECT key FROM _ev_bounce) THEN 'inv_mailbox'
     ELSE 'ok' END"""
+
+
+# A stratum's kind from an _ev_a row `a`: role, freemail or business, then for the first and
+# the last whether B holds other addresses of the domain ("/seen", "/alone": _mark_neighbours).
+_STRATUM_KIND_SQL = ("a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen' "
+                     "ELSE '/alone' END")
 
 
 def _classify(store: Store, alias: str) -> None:
@@ -278,9 +283,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
     dates = _mark_periods(store, a_base_id, date_column, cutoff)
     a_post = int(store.scalar(f"SELECT count(*) FROM _ev_a WHERE period = {POST}"))
 
-    rows = store.fetchall("""SELECT a.period, a.bulk, a.cls,
-            a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen'
-                           ELSE '/alone' END AS kind, count(*) AS n,
+    rows = store.fetchall(f"""SELECT a.period, a.bulk, a.cls,
+            {_STRATUM_KIND_SQL} AS kind, count(*) AS n,
             count(b.k) AS k,
             count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k) AS u,
             count(*) FILTER (WHERE b.k IS NOT NULL AND a.raw IS DISTINCT FROM a.k
@@ -380,8 +384,7 @@ def post_gradient(store: Store) -> tuple[float, float, float] | None:
     baseline then understates how often A's older addresses are found (limit.post_gradient).
     The ratio compares each half with what the strata's own post-cut-off rates predict, so a
     different mix of kinds in the two halves does not make one."""
-    rows = store.fetchall(f"""SELECT a.h, a.kind || CASE WHEN a.kind = 'freemail' THEN ''
-            WHEN a.seen THEN '/seen' ELSE '/alone' END, count(*), count(b.k)
+    rows = store.fetchall(f"""SELECT a.h, {_STRATUM_KIND_SQL}, count(*), count(b.k)
         FROM (SELECT *, ntile(2) OVER (ORDER BY added, row_no) AS h FROM _ev_a
               WHERE period = {POST} AND NOT bulk AND cls = 'ok') a
         LEFT JOIN _ev_b b USING (k) GROUP BY ALL""")
@@ -415,8 +418,7 @@ def _age_trends(store: Store, post_baseline: int) -> dict[tuple[str, str], dict[
     are in B, and the baseline's (A's organic additions after the cut-off) position after
     them: StratumCounts' age fields, from which the model measures the age trend."""
     rows = store.fetchall(f"""SELECT a.cls,
-            a.kind || CASE WHEN a.kind = 'freemail' THEN '' WHEN a.seen THEN '/seen'
-                           ELSE '/alone' END, a.q, count(*), count(b.k)
+            {_STRATUM_KIND_SQL}, a.q, count(*), count(b.k)
         FROM (SELECT *, ntile({AGE_SLICES}) OVER (ORDER BY added, row_no) AS q FROM _ev_a
               WHERE period = {PRE} AND NOT bulk AND added IS NOT NULL) a
         LEFT JOIN _ev_b b USING (k) GROUP BY ALL""")
@@ -438,19 +440,14 @@ def _baseline(source: str, cells: dict[tuple[int, bool, str, str], tuple[int, in
     """(m, x, assumed bound) for one stratum. Post-cut-off: A's organic later additions of the
     same class, kind and neighbour status. Reference: B's rate on R minus A, same class and
     kind (R's addresses are not split by neighbours: B minus A holds B's share of R itself).
-    Sparse cells are pooled (`pooled_baseline`), but a valid-looking stratum is never given
-    another kind's rate: role addresses are found far more often than personal or business
-    ones (an independent B scored 10^6 on its role addresses against a rate pooled with the
-    others), so without enough baseline of its own kind it has none (0, 0, None: no
-    information, weighed as anywhere from none to all copied)."""
+    Sparse cells are pooled (`pooled_baseline`, which never gives a valid-looking stratum
+    another kind's rate)."""
     if source == "post_cutoff":
-        pool = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
+        post = {(c, kd): (v[0], v[1]) for (per, bulk, c, kd), v in cells.items()
                 if per == POST and not bulk}
-    elif source == "reference":
-        pool, kind = ref, kind.split("/")[0]
-    else:
-        return 0, 0, ASSUMED_BOUNDS.get(cls)
-    if cls == "ok" and kind_baseline_size(pool, cls, kind) < MIN_BASELINE:
-        return 0, 0, None
-    m, x = pooled_baseline(pool, cls, kind)
-    return m, x, None
+        m, x = pooled_baseline(post, cls, kind)
+        return m, x, None
+    if source == "reference":
+        m, x = pooled_baseline(ref, cls, kind.split("/")[0])
+        return m, x, None
+    return 0, 0, ASSUMED_BOUNDS.get(cls)

@@ -36,7 +36,7 @@ from mailhygiene.evidence.model import (
     trend_rates,
     with_trend,
 )
-from mailhygiene.evidence.stats import enfsi_words, kendall_tau
+from mailhygiene.evidence.stats import FloatArray, enfsi_words, kendall_tau
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
 from mailhygiene.evidence.wording import Item, en_text, en_texts, item
 from mailhygiene.store import Store
@@ -173,7 +173,8 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     # is none, or no dates): the main evaluation, the copied count and every variant below
     # but the one that shows the LR without it.
     plain_grid = baseline_grid(strata)
-    grid = with_trend(baseline_grid(strata, trend_spread=True), strata)
+    spread_grid = baseline_grid(strata, trend_spread=True)
+    grid = with_trend(spread_grid, strata)
     trended = any(s.trend > 1.0 and s.m > 0 for s in strata)
     # The likelihood table covers the weighed strata only (bulk imports are counted, not
     # weighed); every LR below is computed from it.
@@ -182,7 +183,8 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     lr_grid = BaselineGrid(grid.p[lr_idx], grid.w[lr_idx])
     table_ = likelihood_table(lr_strata, lr_grid)
     ll = table_.loglik()
-    p_point = trend_rates(baseline_rates(strata, "point"), strata)
+    plain_point = baseline_rates(strata, "point")
+    p_point = trend_rates(plain_point, strata)
     fit = count_model(lr_strata, table=table_, loglik=ll)
     raw, order = _aux(data)
     total = combine(fit.log10_lr, (raw, order), cap)
@@ -194,7 +196,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     copied: int | None = None
     ci: tuple[int, int] | None = None
     if not assumed and not reference:
-        copied, ci = _copied(strata)
+        copied, ci = _copied(strata, plain_grid, spread_grid, plain_point)
 
     valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]
     errors_only = [replace(s, in_lr=s.invalid) for s in lr_strata]
@@ -267,22 +269,23 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
                           limits, strengthen, counts, _dates_json(data, o))
 
 
-def _copied(strata: list[StratumCounts]) -> tuple[int, tuple[int, int]]:
+def _copied(strata: list[StratumCounts], plain: BaselineGrid, spread: BaselineGrid,
+            point: FloatArray) -> tuple[int, tuple[int, int]]:
     """The copied count and its 95% interval. The estimate takes each stratum's age trend as
     the LR does (`StratumCounts.trend`). Where there is a trend, what made it is uncertain, so
     the interval spans the intervals under three readings: no trend correction (a copy of an
     older state of A, or of its older records only, also makes older addresses more often
     shared), the trend as the slices show it, and the trend fitted with the copied share taken
     out of every slice (`copied_trend_factor`: a copy at the cut-off flattens the trend the
-    slices show)."""
-    spread = baseline_grid(strata, trend_spread=True)
+    slices show). `plain` and `spread` are the baseline grids without and with the trend's
+    wider drift, `point` the baseline's point rates (before any trend)."""
     low = [s.trend for s in strata]
     high = [max(copied_trend_factor(s, float(p)), t) for s, p, t in
-            zip(strata, baseline_rates(strata, "point"), low, strict=True)]
+            zip(strata, point, low, strict=True)]
     est: CopiedEstimate = copied_estimate(strata, with_trend(spread, strata, low))
     ends = [est, copied_estimate(strata, with_trend(spread, strata, high))]
     if any(t > 1.0 for t in low):
-        ends.append(copied_estimate(strata, baseline_grid(strata)))
+        ends.append(copied_estimate(strata, plain))
     lo = min(int(e.ci95[0]) for e in ends)
     hi = max(int(e.ci95[1]) for e in ends)
     return min(max(int(est.estimate), lo), hi), (lo, hi)

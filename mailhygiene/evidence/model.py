@@ -81,14 +81,15 @@ class StratumCounts:
     age_n: tuple[int, ...] = ()
     age_k: tuple[int, ...] = ()
     age_post: float = 0.0
+    # Scale of the baseline's rate (on the odds) for A's earlier addresses under independence
+    # (`age_trend_factor`); 1 without slices or baseline. Derived from the fields above once,
+    # at construction: the evaluation reads it many times.
+    trend: float = field(init=False, default=1.0)
 
-    @property
-    def trend(self) -> float:
-        """Scale of the baseline's rate (on the odds) for A's earlier addresses under
-        independence (`age_trend_factor`); 1 without slices or baseline."""
-        if not self.age_n or self.m == 0:
-            return 1.0
-        return age_trend_factor(self.age_n, self.age_k, self.age_post)
+    def __post_init__(self) -> None:
+        if self.age_n and self.m > 0:
+            object.__setattr__(self, "trend",
+                               age_trend_factor(self.age_n, self.age_k, self.age_post))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,21 +292,18 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
 MIN_BASELINE = 20
 
 
-def kind_baseline_size(cells: dict[tuple[str, str], tuple[int, int]], cls: str,
-                       kind: str) -> int:
-    """How many baseline addresses share the stratum's class and kind (both neighbour
-    states): below MIN_BASELINE, `pooled_baseline` would take other kinds' rate."""
-    base = kind.split("/")[0]
-    return sum(v[0] for (c, kd), v in cells.items() if c == cls and kd.split("/")[0] == base)
-
-
 def pooled_baseline(cells: dict[tuple[str, str], tuple[int, int]], cls: str, kind: str,
                     min_m: int = MIN_BASELINE) -> tuple[int, int]:
     """(m, x) of a stratum's baseline from the baseline cells keyed (class, kind), where kind
     may carry a "/seen" or "/alone" suffix. A sparse cell is pooled with its neighbours, in
     this order: both neighbour states of its kind; every kind of its class; the invalid
     classes together (for an invalid class) with its kind; everything. Pooling moves the rate
-    towards the overall overlap, the conservative direction for A's rare strata."""
+    towards the overall overlap, the conservative direction for A's rare invalid strata. A
+    valid-looking stratum ("ok") is never given another kind's rate: role addresses are found
+    far more often than personal or business ones (an independent B scored 10^6 on its role
+    addresses against a rate pooled with the others), so without `min_m` baseline addresses
+    of its own kind it has none, (0, 0): no information, weighed as anywhere from none to all
+    copied."""
     base = kind.split("/")[0]
     invalid = cls != "ok"
 
@@ -316,16 +314,18 @@ def pooled_baseline(cells: dict[tuple[str, str], tuple[int, int]], cls: str, kin
     chain: list[Callable[[str, str], bool]] = [
         lambda c, kd: c == cls and kd == kind,
         lambda c, kd: c == cls and kd.split("/")[0] == base,
-        lambda c, kd: c == cls,
-        lambda c, kd: (c != "ok") == invalid and kd.split("/")[0] == base,
-        lambda c, kd: True,
     ]
-    m, x = 0, 0
+    if invalid:
+        chain += [
+            lambda c, kd: c == cls,
+            lambda c, kd: c != "ok" and kd.split("/")[0] == base,
+            lambda c, kd: True,
+        ]
     for pred in chain:
         m, x = total(pred)
         if m >= min_m:
-            break
-    return m, x
+            return m, x
+    return (m, x) if invalid else (0, 0)
 
 
 def _rho_prior(group: str) -> FloatArray:
