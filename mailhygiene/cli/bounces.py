@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from mailhygiene.bounces.detect import FORMATS, iter_bytes, iter_files, read_file
+from mailhygiene.cli.common import warn_without_events
 from mailhygiene.config import DEFAULT_DB
-from mailhygiene.privacy import mask_address, strip_terminal_escapes
-from mailhygiene.report.fmt import counted
+from mailhygiene.privacy import mask_address
 from mailhygiene.store import open_store
 from mailhygiene.store.bounces import import_paths
 
@@ -34,18 +33,6 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, d
         stats = import_paths(store, paths, base_name=base_name, fmt=fmt)
     click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}")
     warn_without_events(stats.without_events)
-
-
-def warn_without_events(files: Sequence[str]) -> None:
-    """An unknown format, a wrong --format or a binary file reads as "no event": said on
-    stderr, naming the files (`bounces import`, `bounces parse`, `check --bounces`)."""
-    if not files:
-        return
-    shown = ", ".join(strip_terminal_escapes(f) for f in files[:5])
-    more = len(files) - 5
-    click.echo(f"mailhygiene: warning: no bounce event found in "
-               f"{counted(len(files), 'file', 'files')}: {shown}"
-               + (f" and {more} more" if more > 0 else ""), err=True)
 
 
 @bounces.command("parse")

@@ -10,7 +10,6 @@ import click
 from mailhygiene import config
 from mailhygiene.checker import CheckOptions, dumps
 from mailhygiene.checker import check as run_check
-from mailhygiene.cli.bounces import warn_without_events
 from mailhygiene.cli.common import (
     DELAY,
     SECONDS,
@@ -18,6 +17,7 @@ from mailhygiene.cli.common import (
     make_progress,
     print_summary,
     refuse_overwrites,
+    warn_without_events,
 )
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.phones import phone_region

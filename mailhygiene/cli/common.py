@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,3 +176,15 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"cleaned list: {s['output']} ({s.get('output_rows', 0):,} rows)")
     if s.get("report"):
         out(f"report: {s['report']}")
+
+
+def warn_without_events(files: Sequence[str]) -> None:
+    """An unknown format, a wrong --format or a binary file reads as "no event": said on
+    stderr, naming the files (`bounces import`, `bounces parse`, `check --bounces`)."""
+    if not files:
+        return
+    shown = ", ".join(strip_terminal_escapes(f) for f in files[:5])
+    more = len(files) - 5
+    click.echo(f"mailhygiene: warning: no bounce event found in "
+               f"{counted(len(files), 'file', 'files')}: {shown}"
+               + (f" and {more} more" if more > 0 else ""), err=True)
