@@ -91,6 +91,61 @@ def test_sendgrid_email_field_shapes(email: object, addresses: list[str]) -> Non
     assert all(e.reason == "userunknown" for e in got)
 
 
+# The address fields of SES and Mailgun events, and the objects around them, in the shapes a
+# broken export or a hand-edited capture can hold: one odd entry gives no event of its own and
+# never loses the file's other events (a parser error used to drop the whole file).
+_ODD_ADDRESS_FIELDS = [
+    pytest.param("a@example.org", ["a@example.org"], id="string"),
+    pytest.param(["a@example.org", "b@example.org"], ["a@example.org", "b@example.org"],
+                 id="list-one-event-each"),
+    pytest.param(["a@example.org", 7, None], ["a@example.org"], id="list-non-strings-dropped"),
+    pytest.param({"address": "a@example.org"}, [], id="object"),
+    pytest.param(5, [], id="number"),
+    pytest.param(None, [], id="null"),
+]
+
+
+@pytest.mark.parametrize(("value", "addresses"), _ODD_ADDRESS_FIELDS)
+def test_ses_address_field_shapes(value: object, addresses: list[str]) -> None:
+    recipients: list[object] = [{"emailAddress": value, "status": "5.1.1"}, "x@example.org",
+                                {"emailAddress": "last@example.org", "status": "5.1.1"}]
+    doc = {"notificationType": "Bounce", "mail": {"messageId": "m1"},
+           "bounce": {"bounceType": "Permanent", "bouncedRecipients": recipients}}
+    got = parse_bytes(json.dumps(doc).encode(), "ses.json", "ses")
+    assert [e.address for e in got] == [*addresses, "last@example.org"]
+    assert all(e.reason == "userunknown" and e.message_id == "m1" for e in got)
+
+
+@pytest.mark.parametrize(("value", "addresses"), _ODD_ADDRESS_FIELDS)
+def test_mailgun_recipient_field_shapes(value: object, addresses: list[str]) -> None:
+    status = {"code": 550, "enhanced-code": "5.1.1", "message": "no such user"}
+    doc = [{"event": "failed", "severity": "permanent", "recipient": value,
+            "delivery-status": status},
+           {"event": "failed", "recipient": "r@example.org", "delivery-status": "odd",
+            "message": ["odd"]},
+           {"event-data": {"event": "failed", "severity": "permanent",
+                           "recipient": "last@example.org", "delivery-status": status}}]
+    got = parse_bytes(json.dumps(doc).encode(), "mg.json", "mailgun")
+    assert [e.address for e in got] == [*addresses, "r@example.org", "last@example.org"]
+    assert [e.index for e in got] == list(range(1, len(got) + 1))
+
+
+@pytest.mark.parametrize("doc", [
+    pytest.param({"notificationType": "Bounce", "mail": "odd", "bounce": ["odd"]}, id="bounce"),
+    pytest.param({"notificationType": "Complaint", "complaint": {"complainedRecipients": 5}},
+                 id="complaint"),
+    pytest.param({"notificationType": "Delivery", "delivery": {"recipients": "d@example.org"}},
+                 id="delivery-string"),
+])
+def test_ses_odd_objects_keep_the_other_documents(doc: dict[str, object]) -> None:
+    last = {"notificationType": "Bounce", "bounce": {
+        "bounceType": "Permanent",
+        "bouncedRecipients": [{"emailAddress": "last@example.org", "status": "5.1.1"}]}}
+    got = parse_bytes(json.dumps([doc, last]).encode(), "ses.json", "ses")
+    assert got[-1].address == "last@example.org" and got[-1].reason == "userunknown"
+    assert len(got) == (2 if "delivery" in doc else 1)
+
+
 def test_mailgun_webhook_and_events_api() -> None:
     assert summary(FIX / "mailgun-webhook.json") == [
         ("alice@example.com", "userunknown", "5.1.1", True, "failed")]

@@ -62,41 +62,54 @@ def _event(source: str, index: int, address: str, status: str, diagnostic: str, 
         message_id=message_id, feedback_type=feedback_type)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object field, or {} when the document holds something else there: one odd
+    field must not lose the file's other events."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
     kind = str(doc.get("notificationType") or doc.get("eventType") or "").lower()
-    mail = doc.get("mail") or {}
+    mail = _obj(doc.get("mail"))
     mid = str(mail.get("messageId", ""))
     out: list[BounceEvent] = []
     if kind == "bounce":
-        b = doc.get("bounce") or {}
+        b = _obj(doc.get("bounce"))
         btype = str(b.get("bounceType", "")).lower()
         sub = str(b.get("bounceSubType", "")).lower()
         hint = _SES_SUBTYPES.get(sub, "")
         if btype == "undetermined":
             hint = hint or "onhold"
         mta = str(b.get("reportingMTA", "")).partition(";")[2].strip()
-        for r in b.get("bouncedRecipients") or []:
+        for r in map(_obj, _list(b.get("bouncedRecipients"))):
             action = str(r.get("action") or ("failed" if btype == "permanent" else "delayed"))
             diag = str(r.get("diagnosticCode", ""))
             # The subtype decides only when the recipient has no DSN fields of its own, or
             # when SES itself suppressed the send.
             use_hint = hint if (not diag or hint == "suppressed") else ""
-            out.append(_event(source, len(out) + 1, str(r.get("emailAddress", "")),
-                              str(r.get("status", "")), diag, hint=use_hint, action=action,
-                              when=_time(b.get("timestamp")), remote_mta=mta, message_id=mid))
+            for addr in _addresses(r.get("emailAddress")):
+                out.append(_event(source, len(out) + 1, addr, str(r.get("status", "")), diag,
+                                  hint=use_hint, action=action,
+                                  when=_time(b.get("timestamp")), remote_mta=mta,
+                                  message_id=mid))
     elif kind == "complaint":
-        c = doc.get("complaint") or {}
+        c = _obj(doc.get("complaint"))
         ftype = str(c.get("complaintFeedbackType", "abuse") or "abuse")
-        for r in c.get("complainedRecipients") or []:
-            out.append(BounceEvent(source=source, index=len(out) + 1,
-                                   address=str(r.get("emailAddress", "")), reason="feedback",
-                                   action="feedback", event_time=_time(c.get("timestamp")),
-                                   message_id=mid, feedback_type=ftype))
+        for r in map(_obj, _list(c.get("complainedRecipients"))):
+            for addr in _addresses(r.get("emailAddress")):
+                out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
+                                       reason="feedback", action="feedback",
+                                       event_time=_time(c.get("timestamp")), message_id=mid,
+                                       feedback_type=ftype))
     elif kind == "delivery":
-        d = doc.get("delivery") or {}
-        for r in d.get("recipients") or []:
-            smtp = str(d.get("smtpResponse", ""))
-            out.append(_event(source, len(out) + 1, str(r), reasons.find_status(smtp) or "2.0.0",
+        d = _obj(doc.get("delivery"))
+        smtp = str(d.get("smtpResponse", ""))
+        for addr in _addresses(d.get("recipients")):
+            out.append(_event(source, len(out) + 1, addr, reasons.find_status(smtp) or "2.0.0",
                               smtp, action="delivered",
                               when=_time(d.get("timestamp")), message_id=mid,
                               remote_mta=str(d.get("reportingMTA", ""))))
@@ -155,36 +168,43 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
 def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
     out: list[BounceEvent] = []
     for raw in items:
-        it = raw.get("event-data", raw) if isinstance(raw, dict) else {}
-        ev = str(it.get("event", "")).lower()
-        addr = str(it.get("recipient", ""))
-        when = _time(it.get("timestamp"))
-        headers = (it.get("message") or {}).get("headers") or {}
-        mid = str(headers.get("message-id", ""))
-        ds = it.get("delivery-status") or {}
-        code = str(ds.get("code", "") or "")
-        text = " ".join(str(ds.get(k) or "") for k in ("message", "description")).strip()
-        if ev == "complained":
-            out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
-                                   reason="feedback", action="feedback", event_time=when,
-                                   message_id=mid, feedback_type="abuse"))
-        elif ev == "delivered":
-            out.append(_event(source, len(out) + 1, addr, "2.0.0", text, action="delivered",
-                              when=when, message_id=mid, replycode=code))
-        elif ev in ("failed", "bounced", "rejected"):
-            severity = str(it.get("severity", "permanent")).lower()
-            why = str(it.get("reason", "")).lower()
-            # Mailgun's suppress-* reasons: it did not even try (address on a suppression list).
-            hint = "suppressed" if why.startswith("suppress") else ""
-            status = str(ds.get("enhanced-code", "") or "")
-            if severity == "temporary" and status.startswith("5"):
-                status = ""
-            out.append(_event(source, len(out) + 1, addr, status, f"{code} {text}".strip(),
-                              hint=hint, action="delayed" if severity == "temporary"
-                              else "failed", when=when, replycode=code if code.isdigit()
-                              else "", message_id=mid,
-                              remote_mta=str(ds.get("mx-host", "") or "")))
+        it = _obj(raw.get("event-data", raw) if isinstance(raw, dict) else {})
+        for addr in _addresses(it.get("recipient")):
+            ev = _mailgun_event(it, addr, source, len(out) + 1)
+            if ev is not None:
+                out.append(ev)
     return [e for e in out if "@" in e.address]
+
+
+def _mailgun_event(it: dict[str, Any], addr: str, source: str,
+                   index: int) -> BounceEvent | None:
+    """One recipient of a Mailgun event; None for events that are not delivery outcomes."""
+    ev = str(it.get("event", "")).lower()
+    when = _time(it.get("timestamp"))
+    mid = str(_obj(_obj(it.get("message")).get("headers")).get("message-id", ""))
+    ds = _obj(it.get("delivery-status"))
+    code = str(ds.get("code", "") or "")
+    text = " ".join(str(ds.get(k) or "") for k in ("message", "description")).strip()
+    if ev == "complained":
+        return BounceEvent(source=source, index=index, address=addr, reason="feedback",
+                           action="feedback", event_time=when, message_id=mid,
+                           feedback_type="abuse")
+    if ev == "delivered":
+        return _event(source, index, addr, "2.0.0", text, action="delivered", when=when,
+                      message_id=mid, replycode=code)
+    if ev not in ("failed", "bounced", "rejected"):
+        return None
+    severity = str(it.get("severity", "permanent")).lower()
+    why = str(it.get("reason", "")).lower()
+    # Mailgun's suppress-* reasons: it did not even try (address on a suppression list).
+    hint = "suppressed" if why.startswith("suppress") else ""
+    status = str(ds.get("enhanced-code", "") or "")
+    if severity == "temporary" and status.startswith("5"):
+        status = ""
+    return _event(source, index, addr, status, f"{code} {text}".strip(), hint=hint,
+                  action="delayed" if severity == "temporary" else "failed", when=when,
+                  replycode=code if code.isdigit() else "", message_id=mid,
+                  remote_mta=str(ds.get("mx-host", "") or ""))
 
 
 def _loads(text: str) -> Any:
