@@ -25,6 +25,8 @@ from mailhygiene.evidence.model import (
     order_lr,
     point_grid,
     pooled_baseline,
+    post_gradient,
+    post_gradient_factor,
     raw_form_lr,
 )
 from mailhygiene.evidence.stats import (
@@ -303,6 +305,53 @@ def test_age_trend_factor(n: list[int], k: list[int], post: float, low: float,
     s = StratumCounts("x", "personal", sum(n), sum(k), 1000, 10, age_n=tuple(n),
                       age_k=tuple(k), age_post=post)
     assert s.trend == f
+
+
+@pytest.mark.parametrize(("ratio", "se", "expected"), [
+    (1.0, 0.0, 1.0),                     # no gradient
+    (0.5, 0.0, 1.0),                     # newer found more often: no correction
+    (2.0, 0.0, 2 * 2**1.5 / 3),          # the line through both halves, at the cut-off
+    (2.0, math.log(2.0), 1.0),           # one standard error eats it
+    (4.0, math.log(2.0), 2 * 2**1.5 / 3),  # shrunk to 2 first
+    (1e6, 0.0, MAX_TREND),               # capped
+])
+def test_post_gradient_factor(ratio: float, se: float, expected: float) -> None:
+    assert post_gradient_factor(ratio, se) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("halves", "older", "newer", "ratio", "factor_above_1"), [
+    # one kind: rates 20% and 10%, 2 times
+    ({"freemail": (1000, 200, 1000, 100)}, 0.2, 0.1, 2.0, True),
+    # two kinds, each flat, mixed differently in the halves: no gradient once kinds count
+    ({"freemail": (900, 90, 100, 10), "business/alone": (100, 50, 900, 450)},
+     0.14, 0.46, 1.0, False),
+    # too few in B in a half to measure anything
+    ({"freemail": (1000, 4, 1000, 100)}, None, None, None, False),
+])
+def test_post_gradient(halves: dict[str, tuple[int, int, int, int]], older: float | None,
+                       newer: float | None, ratio: float | None,
+                       factor_above_1: bool) -> None:
+    g = post_gradient(halves)
+    if ratio is None:
+        assert g is None
+        return
+    assert g is not None
+    assert (g.older, g.newer, g.ratio) == pytest.approx((older, newer, ratio))
+    assert (g.factor > 1.0) == factor_above_1
+    s = StratumCounts("ok/freemail", "personal", 100, 10, 1000, 10, post_factor=g.factor)
+    assert s.trend == pytest.approx(g.factor)  # no age slices: the gradient alone
+
+
+def test_post_factor_and_age_trend_are_not_multiplied() -> None:
+    slices = {"age_n": (1000, 1000, 1000, 1000), "age_k": (90, 60, 40, 25), "age_post": 4.5}
+    age = StratumCounts("x", "personal", 4000, 215, 1000, 10, **slices).trend  # type: ignore[arg-type]
+    assert age > 1.5
+    for post in (1.2, age, 2 * age):
+        s = StratumCounts("x", "personal", 4000, 215, 1000, 10, post_factor=post,
+                          **slices)  # type: ignore[arg-type]
+        assert s.trend == pytest.approx(max(age, post)) and s.age_factor == pytest.approx(age)
+    # no baseline, no correction
+    assert StratumCounts("x", "personal", 10, 1, post_factor=3.0).trend == 1.0
 
 
 @pytest.mark.parametrize(("share", "slope"), [(0.0, 0.0), (0.0, -0.4), (0.3, -0.4),

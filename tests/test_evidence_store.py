@@ -385,31 +385,69 @@ def test_a_kind_without_its_own_baseline_is_not_given_another_kinds_rate(
     assert any("fewer than 20 baseline addresses of their kind" in lim for lim in ev["limits"])
 
 
-def saturating_b(w: World, tau_days: float = 150.0, seed: int = 5) -> list[Row]:
+def saturating_b(w: World, tau_days: float = 150.0, seed: int = 5,
+                 f: float = 0.0) -> tuple[list[Row], int]:
     """B collected at A's end, where an address needs a few months to be found and then stays
     as visible: A's later additions are found less often the more recent they are, while
-    its older ones are all found alike."""
+    its older ones are all found alike. With f > 0, a share f of A's valid addresses before
+    the cut-off is copied as well. Returns the rows and how many were taken from A."""
     rng = np.random.default_rng(seed)
     end = max(r.added for r in w.a if r.added)
-    found = {r.raw.strip().lower() for r in w.a if r.added and r.status != "invalid"
-             and rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days))}
-    rows = sorted(found) + [f"web{i}@site{i}.ma" for i in range(1500)]
+    found, taken = set(), set()
+    for r in w.a:
+        if not r.added or r.status == "invalid":
+            continue
+        key = r.raw.strip().lower()
+        if rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days)):
+            found.add(key)
+        if f and r.added <= CUTOFF and rng.random() < f:
+            taken.add(key)
+    rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
     rng.shuffle(rows)
-    return [Row(r) for r in rows]
+    return [Row(r) for r in rows], len(taken)
 
 
 @pytest.mark.parametrize("kind", ["saturating", "plain"])
-def test_a_gradient_among_later_additions_is_stated(store: Store, kind: str) -> None:
-    """Visibility still growing for A's recent additions makes the baseline too low and the
-    slices before the cut-off, levelled off, cannot see it: a limit states the gradient
-    measured among the later additions themselves; a B without it gets no such limit."""
+def test_a_gradient_among_later_additions_corrects_the_baseline(store: Store,
+                                                                kind: str) -> None:
+    """Visibility still growing for A's recent additions makes the baseline too low, and the
+    slices before the cut-off, levelled off, cannot see it: the gradient measured among the
+    later additions themselves raises the baseline of valid-looking strata, and a limit says
+    so. Without the correction this independent B scored 10^6. A B without such a gradient
+    gets neither."""
     w = make_a()
     a = make_base(store, "A", w.a)
-    b = make_base(store, "B", saturating_b(w) if kind == "saturating" else independent_b(w))
+    b = make_base(store, "B", saturating_b(w)[0] if kind == "saturating" else independent_b(w))
     ev = evaluate(store, a, b, OPTS).to_json()["evidence"]
     stated = [lim for lim in ev["limits"] if "older half of A's additions" in lim]
+    gradient = ev["baseline"]["post_gradient"]
     assert bool(stated) == (kind == "saturating")
-    if stated:
-        older, newer = (float(x) for x in re.findall(r"rates ([\d.]+)% and ([\d.]+)%",
-                                                      stated[0])[0])
-        assert older > newer
+    if kind == "plain":
+        assert gradient is None or gradient["factor"] <= 1.05
+        return
+    older, newer = (float(x) for x in re.findall(r"rates ([\d.]+)% and ([\d.]+)%",
+                                                  stated[0])[0])
+    assert older > newer
+    said = float(re.findall(r"at the cut-off \(([\d.]+) times", stated[0])[0])
+    assert gradient["factor"] > 1.5 and said == pytest.approx(gradient["factor"], abs=0.006)
+    plain = {r["variant"]: r["log10_lr"] for r in ev["sensitivity"]}
+    assert plain["without the age-trend correction"] >= 4.0
+    assert ev["log10_lr"] < 1.0
+    assert ev["copied_ci95"][0] == 0
+    ok = [s for s in ev["signals"]["stratified_overlap"]["strata"]
+          if s["stratum"].startswith("ok/") and s["weighed"]]
+    assert ok and all(s["age_trend"] >= gradient["factor"] - 1e-3 for s in ok)
+
+
+def test_a_copy_in_a_saturating_world_keeps_its_support(store: Store) -> None:
+    """The same world with 60% of A's addresses before the cut-off copied: the gradient's
+    correction does not hide it, and the copied count's interval holds the truth. (This
+    world's independent B already holds about half of A's older addresses: a 30% copy adds
+    too few to tell apart, with or without the correction.)"""
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    rows, taken = saturating_b(w, f=0.6)
+    ev = evaluate(store, a, make_base(store, "B", rows), OPTS)
+    assert ev.log10_lr >= 4.0
+    assert ev.copied_ci95 is not None
+    assert ev.copied_ci95[0] <= taken <= ev.copied_ci95[1]

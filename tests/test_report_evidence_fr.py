@@ -17,7 +17,7 @@ import pytest
 from mailhygiene.evidence.data import EvidenceData
 from mailhygiene.evidence.dates import DateFormat
 from mailhygiene.evidence.evaluate import EvidenceOptions, weigh
-from mailhygiene.evidence.model import StratumCounts
+from mailhygiene.evidence.model import PostGradient, StratumCounts
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
 from mailhygiene.evidence.wording import TEMPLATES, en_text, item, template_fields
 from mailhygiene.report import render_compare
@@ -41,7 +41,7 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           post_baseline: int | None = None,
           reference_outside: int | None = None, trend: bool = False,
           role_baseline: bool = True,
-          post_gradient: tuple[float, float, float] | None = None) -> EvidenceData:
+          post_gradient: PostGradient | None = None) -> EvidenceData:
     weighed = source != "assumed"
     rm, rx = (200, 40) if role_baseline else (0, 0)
     strata = [StratumCounts("ok/role/alone", "public", 400, 120, rm, rx, role=True,
@@ -81,7 +81,8 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
     "b-sorted": (_data("post_cutoff", sorted_files=("B",)), CUT),
     "age-trend": (_data("post_cutoff", trend=True), CUT),
     "role-without-baseline": (_data("post_cutoff", role_baseline=False), CUT),
-    "post-gradient": (_data("post_cutoff", post_gradient=(0.137, 0.057, 2.34)), CUT),
+    "post-gradient": (_data("post_cutoff", post_gradient=PostGradient(
+        0.137, 0.057, 2.34, 10.0, 2.0)), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),

@@ -15,7 +15,7 @@ from bench.provenance.generator import (
 )
 from mailhygiene.evidence import EvidenceResult, StratumCounts, weigh_arrays
 from mailhygiene.evidence.data import AGE_SLICES
-from mailhygiene.evidence.model import pooled_baseline, slice_position
+from mailhygiene.evidence.model import pooled_baseline, post_gradient, slice_position
 
 CLS_NAMES = {0: "ok", 1: "inv_syntax", 2: "inv_domain", 3: "inv_mailbox"}
 KIND_NAMES = {0: "role", 1: "freemail", 2: "business"}
@@ -84,6 +84,21 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
             if sel.any():
                 slices[i] = {"age_n": per_slice(sel), "age_k": per_slice(sel & a_in),
                              "age_post": pos}
+    post_factor = 1.0
+    if baseline == "post_cutoff":
+        # the gradient among A's later additions, as evidence.data.post_halves cuts them
+        idx = np.flatnonzero(post_org & (cls == CLS_OK))
+        order = idx[np.lexsort((idx, w.a_day[idx]))]
+        newer = np.zeros(w.a_day.shape, bool)
+        newer[order[(len(order) + 1) // 2:]] = True
+        halves: dict[int, list[int]] = {}
+        for i in range(24):
+            sel = post_org & (cls == CLS_OK) & (cell == i)
+            if sel.any():
+                halves[i] = [int((sel & ~newer).sum()), int((sel & ~newer & a_in).sum()),
+                             int((sel & newer).sum()), int((sel & newer & a_in).sum())]
+        g = post_gradient({str(i): (h[0], h[1], h[2], h[3]) for i, h in halves.items()})
+        post_factor = 1.0 if g is None else g.factor
     if baseline == "post_cutoff":
         m1, x1 = counts(post_org)
     else:  # reference: B's rate on R minus A, by kind (R is not checked)
@@ -122,6 +137,7 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
                         int(n), int(k), mm, xx, invalid=c != CLS_OK,
                         role=kd == KIND_ROLE,
                         in_lr=not is_bulk and not (baseline != "post_cutoff" and c == CLS_OK),
+                        post_factor=post_factor if c == CLS_OK and not is_bulk else 1.0,
                         **({} if is_bulk else slices.get(i, {}))))  # type: ignore[arg-type]
     unusual = w.a_spell != 0
     same = b_spell[w.a_id] == w.a_spell

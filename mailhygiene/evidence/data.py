@@ -6,7 +6,6 @@ shared records' positions (for Kendall tau, subsampled) come back to Python."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,8 +22,10 @@ from mailhygiene.evidence.dates import (
 )
 from mailhygiene.evidence.model import (
     MIN_BASELINE,
+    PostGradient,
     StratumCounts,
     pooled_baseline,
+    post_gradient,
     slice_position,
 )
 from mailhygiene.evidence.stats import FloatArray
@@ -63,10 +64,9 @@ class EvidenceData:
     a_undated: int = 0  # A's addresses without a readable date (period UNDATED)
     undated_in_b: int = 0
     post_baseline: int = 0  # A's organic (non-bulk) additions after the cut-off
-    # In-B rates of the older and the newer half of those additions (valid-looking ones) and
-    # their stratum-adjusted ratio, when the older half is found clearly more often
-    # (`post_gradient`); None otherwise.
-    post_gradient: tuple[float, float, float] | None = None
+    # The gradient between the older and the newer half of those additions (valid-looking
+    # ones; `model.post_gradient`); None when there are too few to measure one.
+    post_gradient: PostGradient | None = None
     reference_outside: int | None = None  # the reference's addresses not in A (None: none)
     # A checked beyond syntax (store.fingerprints.base_checked, `compare`'s a.checked); None
     # for counts built in memory, where only the strata say what is known
@@ -316,7 +316,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
               else "assumed")
 
     trends = _age_trends(store, post_baseline) if source == "post_cutoff" else {}
-    gradient = post_gradient(store) if source == "post_cutoff" else None
+    gradient = post_gradient(post_halves(store)) if source == "post_cutoff" else None
     strata: list[StratumCounts] = []
     for cls in ("ok", *INVALID_CLASSES):
         for kind in ("role/alone", "role/seen", "freemail", "business/alone", "business/seen"):
@@ -333,6 +333,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     # Valid-looking addresses are weighed only against A's own later
                     # additions: a reference's are not A's kind (limit.reference_visibility).
                     in_lr=not bulk and not (source != "post_cutoff" and cls == "ok"),
+                    post_factor=gradient.factor if gradient and cls == "ok" and not bulk
+                    else 1.0,
                     **({} if bulk or (cls, kind) not in trends else trends[(cls, kind)])))
 
     u = sum(v[2] for key, v in cells.items() if key[0] == PRE and not key[1])
@@ -371,19 +373,12 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
 
 
 AGE_SLICES = 4
-# The older half of A's later additions counts as found "clearly more often" than the newer
-# half above this stratum-adjusted ratio and z-score (a one-sided test on the log ratio).
-GRADIENT_RATIO, GRADIENT_Z = 1.25, 3.0
 
 
-def post_gradient(store: Store) -> tuple[float, float, float] | None:
-    """(older-half rate, newer-half rate, ratio) of B's overlap with A's organic valid-looking
-    additions after the cut-off, cut in two halves by date, when the older half is found
-    clearly more often. Visibility still growing for recent addresses makes such a gradient,
-    and the age slices before the cut-off do not see it when it has levelled off there: the
-    baseline then understates how often A's older addresses are found (limit.post_gradient).
-    The ratio compares each half with what the strata's own post-cut-off rates predict, so a
-    different mix of kinds in the two halves does not make one."""
+def post_halves(store: Store) -> dict[str, tuple[int, int, int, int]]:
+    """Per kind, A's organic valid-looking additions after the cut-off cut in two halves by
+    date: (older half's addresses, in B, newer half's addresses, in B), for
+    `model.post_gradient`."""
     rows = store.fetchall(f"""SELECT a.h, {_STRATUM_KIND_SQL}, count(*), count(b.k)
         FROM (SELECT *, ntile(2) OVER (ORDER BY added, row_no) AS h FROM _ev_a
               WHERE period = {POST} AND NOT bulk AND cls = 'ok') a
@@ -393,23 +388,7 @@ def post_gradient(store: Store) -> tuple[float, float, float] | None:
         cell = per.setdefault(str(kind), [0, 0, 0, 0])
         cell[2 * (int(h) - 1)] += int(n)
         cell[2 * (int(h) - 1) + 1] += int(k)
-    obs, exp = [0.0, 0.0], [0.0, 0.0]
-    for n1, k1, n2, k2 in per.values():
-        if n1 + n2 == 0:
-            continue
-        rate = (k1 + k2) / (n1 + n2)
-        obs[0] += k1
-        obs[1] += k2
-        exp[0] += n1 * rate
-        exp[1] += n2 * rate
-    if min(obs) < 5 or min(exp) <= 0:
-        return None
-    ratio = (obs[0] / exp[0]) / (obs[1] / exp[1])
-    z = math.log(ratio) / math.sqrt(1.0 / obs[0] + 1.0 / obs[1])
-    if ratio < GRADIENT_RATIO or z < GRADIENT_Z:
-        return None
-    n_half = [sum(c[0] for c in per.values()), sum(c[2] for c in per.values())]
-    return obs[0] / n_half[0], obs[1] / n_half[1], ratio
+    return {kind: (c[0], c[1], c[2], c[3]) for kind, c in per.items()}
 
 
 def _age_trends(store: Store, post_baseline: int) -> dict[tuple[str, str], dict[str, Any]]:

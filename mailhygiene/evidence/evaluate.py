@@ -305,16 +305,16 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
         out.append(item("limit.reference_too_small", outside_a=data.reference_outside,
                         reference_unique=data.reference_unique, min_baseline=MIN_BASELINE))
     if data.baseline_source == "post_cutoff":
-        corrected = [s for s in data.strata if s.trend > 1.05 and s.m > 0 and s.in_lr]
+        corrected = [s for s in data.strata if s.age_factor > 1.05 and s.m > 0 and s.in_lr]
         if corrected:
             out.append(item("limit.age_trend", strata=[
-                f"{s.name} (x{s.trend:.2f})" for s in corrected],
-                max_factor=round(max(s.trend for s in corrected), 2)))
-    if data.baseline_source == "post_cutoff" and data.post_gradient is not None:
-        older, newer, ratio = data.post_gradient
-        out.append(item("limit.post_gradient", older=round(100 * older, 1),
-                        newer=round(100 * newer, 1),
-                        ratio=round(ratio, 2)))
+                f"{s.name} (x{s.age_factor:.2f})" for s in corrected],
+                max_factor=round(max(s.age_factor for s in corrected), 2)))
+    g = data.post_gradient
+    if data.baseline_source == "post_cutoff" and g is not None and g.factor > 1.05:
+        out.append(item("limit.post_gradient", older=round(100 * g.older, 1),
+                        newer=round(100 * g.newer, 1), ratio=round(g.ratio, 2),
+                        factor=round(g.factor, 2)))
     if data.baseline_source == "reference":
         out.append(item("limit.reference_visibility"))
     if data.baseline_source != "assumed":
@@ -374,9 +374,14 @@ def _baseline_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any]:
     unc = (item("uncertainty.integrated", common_sigma=COMMON_SIGMA,
                 stratum_sigma=DRIFT_SIGMA, drift=DRIFT) if src != "assumed"
            else item("uncertainty.stated_bounds"))
+    g = data.post_gradient
     return {"source": src, "description": en_text(desc), "uncertainty": en_text(unc),
             "drift_sigma_common": COMMON_SIGMA, "drift_sigma_stratum": DRIFT_SIGMA,
-            "description_item": desc, "uncertainty_item": unc}
+            "description_item": desc, "uncertainty_item": unc,
+            # the gradient among A's later additions and the correction it calls for
+            "post_gradient": None if g is None or src != "post_cutoff" else {
+                "older_rate": round(g.older, 5), "newer_rate": round(g.newer, 5),
+                "ratio": round(g.ratio, 3), "z": round(g.z, 2), "factor": round(g.factor, 3)}}
 
 
 def _limits(data: EvidenceData, assumed: bool) -> tuple[list[Item], list[Item]]:

@@ -19,7 +19,7 @@ overlap and the shared errors are one joint model (one f), never two multiplied 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,15 +81,22 @@ class StratumCounts:
     age_n: tuple[int, ...] = ()
     age_k: tuple[int, ...] = ()
     age_post: float = 0.0
-    # Scale of the baseline's rate (on the odds) for A's earlier addresses under independence
-    # (`age_trend_factor`); 1 without slices or baseline. Derived from the fields above once,
-    # at construction: the evaluation reads it many times.
+    # The correction the gradient among A's later additions themselves calls for
+    # (`PostGradient.factor`, given for valid-looking strata); 1 without one.
+    post_factor: float = 1.0
+    # Scale of the baseline's rate (on the odds) for A's earlier addresses under independence:
+    # the larger of the age slices' trend (`age_trend_factor`) and `post_factor`, which
+    # measure the same visibility from two sides (so they are not multiplied); 1 without
+    # baseline. Derived once, at construction: the evaluation reads it many times.
     trend: float = field(init=False, default=1.0)
+    age_factor: float = field(init=False, default=1.0)  # the age slices' own share of it
 
     def __post_init__(self) -> None:
-        if self.age_n and self.m > 0:
-            object.__setattr__(self, "trend",
-                               age_trend_factor(self.age_n, self.age_k, self.age_post))
+        if self.m > 0:
+            age = age_trend_factor(self.age_n, self.age_k, self.age_post) if self.age_n \
+                else 1.0
+            object.__setattr__(self, "age_factor", age)
+            object.__setattr__(self, "trend", max(age, self.post_factor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +187,60 @@ def age_trend_factor(n: Sequence[int], k: Sequence[int], post_position: float) -
         return 1.0
     slope = min(0.0, fit[0] + fit[1])
     return 1.0 if slope == 0.0 else _extend(nn, slope, post_position)
+
+
+@dataclass(frozen=True, slots=True)
+class PostGradient:
+    """How much more often B holds the older half of A's later additions (after the cut-off,
+    valid-looking, cut in two halves by date) than the newer half. `ratio` compares each half
+    with what the kinds' own rates predict, so a different mix of kinds in the halves does
+    not make one; `z` is its log over its standard error."""
+
+    older: float  # in-B rate of the older half
+    newer: float
+    ratio: float
+    z: float
+    factor: float  # `post_gradient_factor`
+
+
+def post_gradient(halves: Mapping[str, tuple[int, int, int, int]]) -> PostGradient | None:
+    """The gradient among A's later additions from per-kind counts (older half: addresses,
+    in B; newer half: addresses, in B); None with fewer than 5 in B in either half.
+
+    Copying at the cut-off cannot make it (A's later additions were not there to copy).
+    Visibility still growing for recent addresses makes it, and the age slices before the
+    cut-off cannot see that once visibility has levelled off there: an independent
+    collection made at A's end then holds A's older addresses more often than the baseline
+    (all later additions, the newer half included) says. Its factor corrects for it."""
+    obs, exp, size = [0.0, 0.0], [0.0, 0.0], [0, 0]
+    for n1, k1, n2, k2 in halves.values():
+        if n1 + n2 == 0:
+            continue
+        rate = (k1 + k2) / (n1 + n2)
+        obs[0] += k1
+        obs[1] += k2
+        exp[0] += n1 * rate
+        exp[1] += n2 * rate
+        size[0] += n1
+        size[1] += n2
+    if min(obs) < 5 or min(exp) <= 0:
+        return None
+    ratio = (obs[0] / exp[0]) / (obs[1] / exp[1])
+    se = math.sqrt(1.0 / obs[0] + 1.0 / obs[1])
+    return PostGradient(obs[0] / size[0], obs[1] / size[1], ratio, math.log(ratio) / se,
+                        post_gradient_factor(ratio, se))
+
+
+def post_gradient_factor(ratio: float, se: float) -> float:
+    """The baseline's scale that the gradient among A's later additions calls for. The two
+    halves' rates sit at a quarter and three quarters of the later additions' span; the log
+    rate's line through them, moved towards zero by one standard error (`se`, of the log
+    ratio: noise alone gives no correction), reaches the cut-off at r_older * sqrt(ratio),
+    against the baseline's (r_older + r_newer) / 2: with equal halves, 2 ratio^1.5 / (1 +
+    ratio). That is the rate of the addresses added just before the cut-off; older ones are
+    left to the age slices (`age_trend_factor`)."""
+    shrunk = math.exp(max(0.0, math.log(max(ratio, 1e-12)) - se))
+    return min(max(2.0 * math.pow(shrunk, 1.5) / (1.0 + shrunk), 1.0), MAX_TREND)
 
 
 def copied_trend_factor(s: StratumCounts, p0: float) -> float:

@@ -47,13 +47,17 @@ TEMPLATES: dict[str, str] = {
         "does: then the LR without the correction, in the sensitivity table, is the one that "
         "applies, and the copied count's interval covers both readings.",
     "limit.post_gradient":
-        "B holds the older half of A's additions after the cut-off clearly more often than "
-        "the newer half ({ratio} times, kinds of addresses taken into account; rates "
-        "{older}% and {newer}%). If recent addresses are still being published, the baseline "
-        "understates how often an independent collector finds A's older addresses, and the "
-        "LR overstates the support for derivation; the age slices before the cut-off cannot "
-        "correct it once visibility has levelled off there. Weigh the findings with that "
-        "in mind, or use a cut-off long before B was collected.",
+        "B holds the older half of A's additions after the cut-off more often than the "
+        "newer half ({ratio} times, kinds of addresses taken into account; rates "
+        "{older}% and {newer}%). Copying at the cut-off cannot make this gradient; "
+        "visibility still growing for recent addresses does, and then the baseline "
+        "understates how often an independent collector finds A's older addresses. The "
+        "baseline of A's valid-looking addresses is therefore raised to the rate the "
+        "gradient reaches at the cut-off ({factor} times, after moving the gradient towards "
+        "none by one standard error); the LR without the correction is in the sensitivity "
+        "table. If visibility kept growing for longer than A's later additions span, the LR "
+        "may still overstate the support for derivation: a cut-off long before B was "
+        "collected avoids the question.",
     "limit.reference_visibility":
         "The reference's addresses outside A are not A's kind of addresses: B finds them more "
         "or less often than A's own depending on how each collection was made (a B that "

@@ -55,15 +55,19 @@ EVIDENCE_FR: dict[str, str] = {
         "RV sans la correction, dans le tableau de sensibilité, qui s'applique, et "
         "l'intervalle du nombre d'adresses copiées couvre les deux lectures.",
     "limit.post_gradient":
-        "B contient nettement plus souvent la moitié la plus ancienne des adresses ajoutées "
+        "B contient plus souvent la moitié la plus ancienne des adresses ajoutées "
         "à A après la date de départ que la plus récente ({ratio} fois, genres d'adresses "
-        "pris en compte ; taux de {older} % et {newer} %). Si les adresses récentes sont encore "
-        "en train d'être publiées, la référence sous-estime la fréquence à laquelle une "
-        "collecte indépendante trouve les adresses anciennes de A, et le RV surestime "
-        "l'appui à la thèse de la dérivation ; les tranches d'âge antérieures à la date de "
-        "départ ne peuvent pas le corriger une fois la visibilité stabilisée. Les "
-        "constatations doivent être pesées en conséquence, ou une date de départ bien "
-        "antérieure à la collecte de B utilisée.",
+        "pris en compte ; taux de {older} % et {newer} %). Une copie faite à la date de "
+        "départ ne peut pas créer cet écart ; une visibilité encore croissante des adresses "
+        "récentes le crée, et la référence sous-estime alors la fréquence à laquelle une "
+        "collecte indépendante trouve les adresses anciennes de A. La référence des "
+        "adresses de A d'apparence valide est donc relevée au taux que cet écart atteint à "
+        "la date de départ ({factor} fois, après avoir rapproché l'écart de zéro d'un "
+        "écart-type) ; le RV sans la correction figure dans le tableau de sensibilité. Si la "
+        "visibilité a continué de croître plus longtemps que la période couverte par les "
+        "ajouts postérieurs de A, le RV peut encore surestimer l'appui à la thèse de la "
+        "dérivation : une date de départ bien antérieure à la collecte de B évite la "
+        "question.",
     "limit.reference_visibility":
         "Les adresses de la référence absentes de A ne sont pas du même genre que celles de "
         "A : B les trouve plus ou moins souvent que celles de A selon la façon dont chaque "
