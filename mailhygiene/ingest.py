@@ -248,12 +248,18 @@ def find_address_column(header: list[str], rows: list[list[str]],
     # A cleaned file's own columns (mh_address) are never taken for the address column.
     own = own_columns(header)
     names = ["" if i in own else norm_header(h) for i, h in enumerate(header)]
-    for wanted in _ADDRESS_HEADERS:
-        if wanted in names:
-            return names.index(wanted), True
-    for i, n in enumerate(names):
-        if "mail" in n or "courriel" in n:
-            return i, True
+    # Columns whose header names an address column, best first: exact names in
+    # ADDRESS_HEADERS' order, then names holding "mail" or "courriel" in column order. A name
+    # can mislead ("Adresse" is often the postal address, "Mailing Street", Google Contacts'
+    # "E-mail 1 - Type"): the one whose sample holds the most cells with an '@' wins, the
+    # better-named on a tie, and the first of all when no sample holds one (or none was given).
+    named = [names.index(w) for w in _ADDRESS_HEADERS if w in names]
+    named += [i for i, n in enumerate(names)
+              if ("mail" in n or "courriel" in n) and i not in named]
+    if named:
+        sample = rows[:200]
+        found = [sum(1 for r in sample if i < len(r) and "@" in r[i]) for i in named]
+        return named[found.index(max(found))], True
     # No recognisable header: the column where most values look like addresses.
     candidates = [header, *rows[:200]]
     best, best_hits = -1, 0

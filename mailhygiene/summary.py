@@ -63,6 +63,9 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
     return {
         "base": base.name,
         "base_id": b,
+        # the column the addresses were read from (its header, or its generated name)
+        "address_column": (base.fmt.columns[base.fmt.address_index]
+                           if 0 <= base.fmt.address_index < len(base.fmt.columns) else None),
         "input_sha256": base.sha256,
         "level": level,
         "rows": rows,

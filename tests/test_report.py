@@ -28,6 +28,7 @@ from mailhygiene.checker import library_versions
 from mailhygiene.cli import main
 from mailhygiene.compare import compare_inputs
 from mailhygiene.evidence import EvidenceOptions, evaluate
+from mailhygiene.ingest import InputFormat
 from mailhygiene.keys import load_key
 from mailhygiene.report import (
     render_check,
@@ -190,7 +191,8 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def _base_ref(store: Store, base_id: int) -> Any:
     name, sha = store.fetchone("SELECT name, sha256 FROM bases WHERE base_id = ?", [base_id])
-    return SimpleNamespace(base_id=base_id, name=name, sha256=sha, unparseable=0)
+    return SimpleNamespace(base_id=base_id, name=name, sha256=sha, unparseable=0,
+                           fmt=InputFormat(kind="csv", columns=["email"], address_index=0))
 
 
 def _enrich_like_a_network_run(store: Store, base_id: int) -> None:

@@ -136,6 +136,8 @@ def print_summary(s: dict[str, Any]) -> None:
     out = click.echo
     lo, hi = s["invalid_rate_ci95"]
     out(f"base        {strip_terminal_escapes(str(s['base']))}  (level {s['level']})")
+    if s.get("address_column") is not None:
+        out(f"addresses   column {strip_terminal_escapes(str(s['address_column']))!r}")
     out(f"rows        {s['rows']:>10,}")
     out(f"unique      {s['unique']:>10,}")
     out(f"duplicates  {s['duplicates']:>10,}")
