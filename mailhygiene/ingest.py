@@ -327,6 +327,12 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if not sample.strip("\ufeff \r\n\t"):
         raise InputError(f"input file has no records: {path}")
     newline = line_ending(sample)
+    first_line = sample.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if re.fullmatch(r"sep=.", first_line, flags=re.IGNORECASE):
+        # Excel's delimiter directive: read as the header, it made every record a ragged
+        # (unparseable) row and the file looked 0% invalid.
+        raise InputError(f"{path.name} starts with Excel's delimiter line {first_line!r}, "
+                         "which is not a header: delete that line (the delimiter is detected)")
     if suffix == ".txt" and delimiter is None and not _tab_separated(sample):
         return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
@@ -390,7 +396,10 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
     if not rows:
         raise InputError(f"worksheet has no rows: {path}")
     header = rows[0]
-    idx, has_header = find_address_column(header, rows[1:], column)
+    # A first row narrower than the sheet (a title above the header, merged or not) must not
+    # hide the columns to its right from --column N or from the search for addresses.
+    idx, has_header = find_address_column(header + [""] * (width - len(header)), rows[1:],
+                                          column)
     named = header if has_header else []
     columns = [*named, *(f"column{i + 1}" for i in range(len(named), width))]
     return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet)

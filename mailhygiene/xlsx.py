@@ -104,6 +104,10 @@ def sized_rows(path: Path, sheet: str | None) -> Iterator[tuple[list[str], int |
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(f"sheet {sheet!r} not found; sheets: {', '.join(wb.sheetnames)}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
+        if not hasattr(ws, "iter_rows"):  # a chart sheet holds a chart, no cells
+            tables = ", ".join(w.title for w in wb.worksheets)
+            raise InputError(f"sheet {sheet!r} is a chart sheet, not a table of contacts; "
+                             f"worksheets: {tables}")
         bound = ws.max_column
         # iter_rows starts at row 1 (its rows are numbered from there, missing ones filled).
         for r, row in enumerate(ws.iter_rows(values_only=True), 1):

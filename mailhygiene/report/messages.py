@@ -149,6 +149,10 @@ _EN: dict[str, str] = {
                       "columns {columns}.",
     "chk_use_2": "Send to valid and unknown (deliverable domain) addresses; remove invalid "
                  "addresses and duplicates.",
+    "chk_use_2_syntax": "Only the syntax was checked: an unknown address has a well-formed "
+                        "address but its domain was not asked whether it receives mail (run "
+                        "the check with --level mx before sending); remove invalid addresses "
+                        "and duplicates.",
     "chk_use_3": "Never send to do_not_mail addresses (opt-outs, complaints).",
     "chk_use_4": "Review risky addresses (role, possible typo, disposable, full mailbox) "
                  "before a campaign; catch_all domains accept everything and cannot be "
@@ -162,7 +166,7 @@ _EN: dict[str, str] = {
                 "{unique:address|addresses} and {dups} {dups:duplicate|duplicates}. {invalid} "
                 "{invalid:address is|addresses are} invalid, an invalid rate of {rate} (95% "
                 "interval {lo} to {hi}).",
-    "chk_lead_empty": "{empty} of these {empty:row has|rows have} an empty address cell, "
+    "chk_lead_empty": "{empty} of these rows {empty:has|have} an empty address cell, "
                       "counted above as invalid: of the {addresses} non-empty "
                       "{addresses:address|addresses}, {invalid} {invalid:is|are} invalid, a "
                       "rate of {rate} (95% interval {lo} to {hi}).",
@@ -410,6 +414,10 @@ _FR: dict[str, str] = {
                       "les colonnes {columns}.",
     "chk_use_2": "Envoyer aux adresses valides et inconnues (domaine délivrable) ; retirer les "
                  "invalides et les doublons.",
+    "chk_use_2_syntax": "Seule la syntaxe a été vérifiée : une adresse inconnue est bien "
+                        "formée, mais on n'a pas demandé si son domaine reçoit du courrier "
+                        "(relancer la vérification avec --level mx avant l'envoi) ; retirer "
+                        "les invalides et les doublons.",
     "chk_use_3": "Ne jamais écrire aux adresses do_not_mail (désinscriptions, plaintes).",
     "chk_use_4": "Revoir les adresses à risque (génériques, fautes probables, jetables, "
                  "boîtes pleines) avant une campagne ; les domaines catch_all acceptent tout "
