@@ -87,7 +87,7 @@ def _new_file_mode(target: Path) -> int:
 def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
     """A path to write the output to; when the block succeeds it becomes `out`, and when it
     fails `out` is as it was. Temp files beside a regular target are named
-    `.<name>.<random><suffix>`."""
+    `.<name>.<random><suffix>`, and the first is locked (flock) until the rename."""
     fd = descriptor(out)
     target = real_target(out)
     if fd is None and target.is_dir():
@@ -111,7 +111,10 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
                                             dir=out_dir)
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from e
-    os.close(fd_tmp)
+    # Locked while this run writes it: the clean-up of killed runs' temp files (another run
+    # writing the same target, through another store, may finish first) leaves a live
+    # run's files alone (output._remove_stale_parts); the kernel drops the lock of a killed one.
+    fcntl.flock(fd_tmp, fcntl.LOCK_EX)
     part = Path(tmp_name)
     try:
         yield part
@@ -120,6 +123,25 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd_tmp)
+
+
+def in_use(path: Path) -> bool:
+    """True when `path` is the temp file of a live `replacing` block (its flock is held)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
 
 
 def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:

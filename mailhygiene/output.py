@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import glob
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import InputFormat, column_key, own_columns
-from mailhygiene.outfile import real_target, replacing
+from mailhygiene.outfile import in_use, real_target, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
 from mailhygiene.store.core import sql_path
@@ -182,12 +182,22 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     return int(written)
 
 
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
+
+
 @contextmanager
 def _atomic_part(out_path: Path) -> Iterator[Path]:
     """The file to write, which replaces `out_path` when the block succeeds (outfile.py);
-    leftovers of earlier killed runs beside it are removed after a success."""
-    with replacing(out_path) as part:
-        yield part
+    leftovers of earlier killed runs beside it are removed after a success. A file system
+    that refuses the data (full, over quota, read-only, failing) is an error of the output,
+    said in one line (exit 2) as check_writable says the others, not an internal error."""
+    try:
+        with replacing(out_path) as part:
+            yield part
+    except OSError as e:
+        if e.errno not in _WRITE_FAILURES:
+            raise
+        raise InputError(f"cannot write {out_path}: {e.strerror or e}") from e
     target = real_target(out_path)
     if target.is_file():
         _remove_stale_parts(target.parent, target.name)
@@ -248,7 +258,7 @@ def _append(src: BinaryIO, out: BinaryIO) -> None:
         shutil.copyfileobj(src, out, 8 * 1024 * 1024)
 
 
-def _piece(target: Path, k: int) -> Path:
+def _piece(target: Path, k: int | str) -> Path:
     """Piece k of a ranged write: `.out.csv.X1b2.part` -> `.out.csv.X1b2.1.part`, a name the
     clean-up of a killed run's temp files (_remove_stale_parts) matches."""
     return target.with_name(f"{target.stem}.{k}{target.suffix}")
@@ -274,9 +284,12 @@ def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], colu
                      newline: str, enc: str, bom: bool, neutralize_formulas: bool, *,
                      strict: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
-    output encoding is not UTF-8, into `target`."""
-    with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
-        body = Path(tmp) / "body.csv"
+    output encoding is not UTF-8, into `target`. The body is a temp file beside `target`
+    (`.out.csv.X1b2.body.part`), never in the system temp directory: a run killed while it
+    writes (kill -9, SIGTERM from a scheduler's timeout) leaves it where the next successful
+    run removes it (_remove_stale_parts), not a copy of the whole list in /tmp for good."""
+    body = _piece(target, "body")
+    try:
         if n > WIDE_COLUMNS:
             _write_body_python(store, [e for e, _ in cells], source_of(None), body, delim,
                                newline, neutralize_formulas)
@@ -291,6 +304,8 @@ def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], colu
                     shutil.copyfileobj(src, f, 8 * 1024 * 1024)
                 else:
                     _transcode(src, f, enc, strict)
+    finally:
+        body.unlink(missing_ok=True)
 
 
 def _plain_header(header: list[str]) -> bool:
@@ -326,9 +341,15 @@ def _write_body_python(store: Store, cells: list[str], source: str, body: Path, 
 
 def _remove_stale_parts(out_dir: Path, name: str) -> None:
     """Temp files of earlier runs that were killed before their rename (kill -9, power loss),
-    DuckDB's `tmp_` files of versions that let it make them included."""
-    for pattern in (f".{glob.escape(name)}.*.part", f"tmp_.{glob.escape(name)}.*.part"):
-        for stale in out_dir.glob(pattern):
+    DuckDB's `tmp_` files of versions that let it make them included. The files of a run
+    still writing the same target (another process, through another store) are kept: its
+    main temp file `.<name>.<random>.part`, which every piece's name starts with, is locked
+    while it writes (outfile.replacing)."""
+    for prefix in (f".{name}.", f"tmp_.{name}."):
+        for stale in out_dir.glob(f"{glob.escape(prefix)}*.part"):
+            token = stale.name[len(prefix):].split(".", 1)[0]
+            if in_use(out_dir / f".{name}.{token}.part"):
+                continue
             stale.unlink(missing_ok=True)
 
 

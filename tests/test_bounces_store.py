@@ -71,3 +71,28 @@ def test_import_shared_maildir_has_no_crash(tmp_path: Path) -> None:
     with Store(tmp_path / "m.duckdb") as store:
         stats = import_paths(store, [BOUNCES_DIR / "maildir"])
         assert stats.files >= 300 and stats.new_events > 250
+
+
+def test_a_grown_or_rotated_log_adds_only_its_new_events(tmp_path: Path) -> None:
+    """mail.log is appended to all day and rotated to mail.log.N.gz: a daily
+    `check --bounces /var/log/mail.log*` must not store its earlier events again (each run
+    added the whole log once more: the store, the history join's memory and its time grew with
+    every run)."""
+    import gzip
+
+    log = tmp_path / "mail.log"
+    shutil.copy(FIX / "postfix-maillog.log", log)
+    with Store(tmp_path / "b.duckdb") as store:
+        first = import_paths(store, [log])
+        with log.open("a") as f:
+            f.write("Nov 21 10:00:00 mx1 postfix/smtp[9]: 9ABCDEF0123: to=<late@example.org>, "
+                    "relay=none, dsn=5.1.1, status=bounced (host said: 550 5.1.1 User unknown "
+                    "(in reply to RCPT TO command))\n")
+        grown = import_paths(store, [log])
+        rotated = tmp_path / "mail.log.2.gz"
+        rotated.write_bytes(gzip.compress(log.read_bytes()))
+        again = import_paths(store, [rotated])
+        assert (first.events, first.new_events) == (7, 7)
+        assert (grown.events, grown.new_events) == (8, 1)
+        assert (again.events, again.new_events) == (8, 0)
+        assert store.scalar("SELECT count(*) FROM bounces") == 8

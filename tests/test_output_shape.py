@@ -204,3 +204,29 @@ def test_leftovers_of_killed_runs_are_removed(tmp_path: Path) -> None:
     check(src, out, tmp_path / "s.duckdb")
     assert not any(p.exists() for p in stale) and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if "out.csv" in p.name) == ["out.csv"]
+
+
+def test_a_live_runs_temp_files_are_not_removed(tmp_path: Path) -> None:
+    """Two runs writing the same -o through different stores: the one that ends first removes
+    killed runs' temp files, not those the other is still writing (it then failed with
+    FileNotFoundError, exit 1)."""
+    import fcntl
+    import os
+
+    src = tmp_path / "in.csv"
+    src.write_text("email\na@example.com\n")
+    out = tmp_path / "out.csv"
+    live = [tmp_path / ".out.csv.live1234.part", tmp_path / ".out.csv.live1234.1.part"]
+    dead = [tmp_path / ".out.csv.dead5678.part", tmp_path / ".out.csv.dead5678.1.part"]
+    for p in [*live, *dead]:
+        p.write_text("email\nleft@example.com\n")
+    fd = os.open(live[0], os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as outfile.replacing holds it while writing
+        check(src, out, tmp_path / "s.duckdb")
+        assert all(p.exists() for p in live)
+        assert not any(p.exists() for p in dead)
+    finally:
+        os.close(fd)
+    check(src, out, tmp_path / "s.duckdb")  # the lock gone (a killed run): removed
+    assert not any(p.exists() for p in live)

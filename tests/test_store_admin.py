@@ -322,3 +322,18 @@ def test_bases_used_as_b_or_reference_count_as_used(stocked: tuple[Path, Path, P
     assert r.exit_code == 0, r.output
     data = json.loads(run("store", "info", "--db", str(db), "--json").output)
     assert [b["runs"] for b in data["bases"]] == [2, 2, 2]
+
+
+def test_a_killed_compactions_copy_is_removed_by_the_next(stocked: tuple[Path, Path, Path]
+                                                          ) -> None:
+    """kill -9 during `store compact` leaves its partial copy (the store's data) beside the
+    store; the next compaction removes it instead of leaving it for good."""
+    db, _, _ = stocked
+    stale = [db.parent / f".{db.name}.k1ll3d00.compact",
+             db.parent / f".{db.name}.k1ll3d00.compact.wal"]
+    for p in stale:
+        p.write_bytes(b"partial copy")
+    other = db.parent / ".other.duckdb.k1ll3d00.compact"  # another store's: kept
+    other.write_bytes(b"x")
+    assert run("store", "compact", "--db", str(db)).exit_code == 0
+    assert not any(p.exists() for p in stale) and other.exists()

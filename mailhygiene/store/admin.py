@@ -8,6 +8,7 @@ audit trail), the DNS cache, SMTP probes, bounce history and suppression lists."
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -142,11 +143,16 @@ def compact(store: Store, *, compress: bool = False) -> dict[str, Any]:
     same row counts) before the rename. The caller closes `store` and must not use it again.
     With `compress`, columns stored uncompressed for import speed (contacts' address strings)
     are compressed in the copy: about half the size, for a store kept as an archive; later
-    imports into it are slower (0.35 s per million rows). Returns the sizes before and
-    after."""
+    imports into it are slower (0.35 s per million rows). Copies left beside the store by a
+    killed compaction are removed first. Returns the sizes before and after."""
     path = store.path
     if not path.exists():
         raise StoreError(f"no store file at {path}")
+    # Copies left by a compaction killed before its rename (kill -9, a scheduler's timeout):
+    # each holds the store's data, deleted rows included until then. No other compaction of
+    # this store can be running while this connection holds it.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.compact*"):
+        stale.unlink(missing_ok=True)
     store.execute("CHECKPOINT")
     before = _file_size(path)
     src = str(store.scalar("SELECT current_database()"))

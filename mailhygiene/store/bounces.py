@@ -2,7 +2,8 @@
 
 Idempotent import: each event is identified by the SHA-256 of its source file's bytes, the
 message number inside that file (mbox) and the recipient index, so importing the same file again
-(under any name) adds nothing."""
+(under any name) adds nothing; and an event already stored from another file (the same log grown
+since, or rotated and compressed) is not stored again (_EVENT_IDENTITY)."""
 
 from __future__ import annotations
 
@@ -132,14 +133,27 @@ def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | Non
 # 10,000-line import, ~500 events/s).
 _TYPES = {"event_time": "TIMESTAMP", "hard": "BOOLEAN", "message_no": "INTEGER",
           "recipient_index": "INTEGER", "imported_at": "TIMESTAMP"}
+# What one event is, whatever file it was read from: a log that grew since its last import
+# (mail.log is appended to all day) or was rotated and compressed (mail.log.2.gz) has other
+# bytes but holds the same events, which must not be stored again on every run.
+_EVENT_IDENTITY = ("address", "event_time", "status", "replycode", "reason", "hard", "action",
+                   "remote_mta", "diagnostic", "feedback_type", "message_id")
 _INSERT_SQL = (
-    f"INSERT OR IGNORE INTO bounces ({', '.join(_COLUMNS)}) SELECT "
-    + ", ".join(f"unnest($c{i}::{_TYPES.get(c, 'VARCHAR')}[])" for i, c in enumerate(_COLUMNS)))
+    f"INSERT OR IGNORE INTO bounces ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
+    "FROM (SELECT "
+    + ", ".join(f'unnest($c{i}::{_TYPES.get(c, "VARCHAR")}[]) AS "{c}"'
+                for i, c in enumerate(_COLUMNS))
+    + ") n WHERE NOT EXISTS (SELECT 1 FROM bounces b WHERE "
+    + " AND ".join(f'b."{c}" IS NOT DISTINCT FROM n."{c}"' for c in _EVENT_IDENTITY)
+    + ") QUALIFY row_number() OVER (PARTITION BY "
+    + ", ".join(f'n."{c}"' for c in _EVENT_IDENTITY)
+    + " ORDER BY n.source_sha256, n.message_no, n.recipient_index) = 1")
 
 
 def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:
     """One INSERT OR IGNORE of `rows` (tuples in _COLUMNS order): an event already stored (same
-    file bytes, message and recipient) is left as it is."""
+    file bytes, message and recipient, or the same event read from another file) is left as
+    it is."""
     if not rows:
         return
     columns = zip(*rows, strict=True)

@@ -175,7 +175,14 @@ class Store:
             raise StoreError(f"store write failed: {e}") from e
 
     def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = self.execute(sql, params).fetchall()
+        result = self.execute(sql, params)
+        try:
+            # A statement that writes in autocommit (nextval, INSERT ... RETURNING) commits
+            # when its result is read: a WAL that cannot be written (a read-only directory, a
+            # full disk) fails here, not in execute().
+            rows: list[tuple[Any, ...]] = result.fetchall()
+        except duckdb.Error as e:
+            raise StoreError(f"store query failed: {e}") from e
         return rows
 
     def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
