@@ -715,3 +715,25 @@ def test_empty_address_cells_are_counted_apart(tmp_path: Path, db: str) -> None:
     page = html.read_text(encoding="utf-8")
     assert "2 of these rows have an empty address cell" in page
     assert 'data-k="empty_cells" data-v="2"' in page
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["check", "{dir}"], "Invalid value for 'INPUT': File '{dir}' is a directory."),
+    (["check", "{csv}", "--lang", "de"], "Invalid value for '--lang'"),
+    (["check", "{csv}", "--levl", "mx"], "No such option '--levl'"),
+    (["check"], "Missing argument 'INPUT'."),
+    (["check", "{csv}", "--dns-timeout", "abc"], "'abc' is not a number of seconds"),
+    (["suppress", "import", "{dir}/none.csv"], "does not exist"),
+    (["nocmd"], "No such command 'nocmd'."),
+])
+def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], said: str) -> None:
+    """A bad option or argument is bad input like any other: one line on stderr, exit 2, not
+    click's four-line usage block."""
+    src = tmp_path / "c.csv"
+    src.write_text("email\na@example.com\n")
+    fill = {"dir": str(tmp_path), "csv": str(src)}
+    r = CliRunner().invoke(main, [a.format(**fill) for a in args])
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mailhygiene: error: "), r.output
+    assert said.format(**fill) in lines[0] and "--help')" in lines[0]

@@ -52,6 +52,13 @@ class MainGroup(click.Group):
             # Error texts may quote input lines (DuckDB's CSV errors do): mask addresses.
             click.echo(f"mailhygiene: error: {_clean(str(e))}", err=True)
             sys.exit(e.exit_code)
+        except click.exceptions.UsageError as e:
+            # A bad option or argument of a command: one line, as every other bad input, not
+            # click's usage block (the help is one command away).
+            where = e.ctx.command_path if e.ctx is not None else "mailhygiene"
+            click.echo(f"mailhygiene: error: {_clean(e.format_message())} "
+                       f"(see '{where} --help')", err=True)
+            sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
