@@ -300,6 +300,21 @@ def decide_cells(store: Store, raw_table: str, out_table: str, region: str) -> N
         store.execute("DROP TABLE IF EXISTS _mh_phone_fast")
 
 
+def _holding_digits(store: Store, table: str, indices: list[int]) -> list[int]:
+    """The header-detected columns that can hold numbers: one whose cells are filled but none
+    holds a digit is a column about phones ("Phone 1 - Type": Mobile, "Fax consent": Oui), not
+    of them, and was reported as 100% invalid numbers. A column with no value at all stays
+    (its rows are reported empty)."""
+    if not indices:
+        return []
+    aggs = ", ".join(f"count(c{i + 1}) FILTER (WHERE c{i + 1} <> ''), "
+                     f"bool_or(regexp_matches(c{i + 1}, '[0-9]'))" for i in indices)
+    row = store.fetchone(f"SELECT {aggs} FROM {table}")
+    assert row is not None
+    return [i for n, i in enumerate(indices)
+            if not row[2 * n] or bool(row[2 * n + 1])]
+
+
 def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = None,
                  default_region: str = config.DEFAULT_PHONE_REGION, *,
                  summary: bool = True) -> dict[str, PhoneColumnSummary]:
@@ -310,8 +325,8 @@ def apply_phones(store: Store, base_id: int, columns: Sequence[str] | None = Non
     region = phone_region(default_region)
     table, header, address_index = _base_info(store, base_id)
     exclude = [] if address_index is None else [address_index]
-    indices = (detect_phone_columns(header, exclude) if columns is None
-               else resolve_columns(header, columns))
+    indices = (_holding_digits(store, table, detect_phone_columns(header, exclude))
+               if columns is None else resolve_columns(header, columns))
     if address_index is not None and address_index in indices:
         raise InputError(f"--phone-columns: {header[address_index]!r} is the address column")
     out_table = phones_table(base_id)

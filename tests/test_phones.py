@@ -181,6 +181,19 @@ def test_apply_phones_detects_columns_and_writes_table(store: Store) -> None:
     assert tel.to_json()["invalid_rate_ci95"] == list(tel.invalid_rate_ci95)
 
 
+def test_detected_columns_without_digits_are_not_phone_columns(store: Store) -> None:
+    """Columns about phones, not of them ("Phone 1 - Type": Mobile; "Fax consent": Oui/Non)
+    were reported as 100% invalid numbers; named with --phone-column they are still checked,
+    and a detected column with no value at all is still reported (all empty)."""
+    header = ["Email", "Phone 1 - Type", "Phone 1 - Value", "Fax consent", "Fax"]
+    rows = [["a@x.ma", "Mobile", "06 61 12 34 56", "Oui", ""],
+            ["b@x.ma", "Work", "", "Non", ""]]
+    base_id = build_base(store, header, rows)
+    assert list(apply_phones(store, base_id, None, "MA")) == ["Phone 1 - Value", "Fax"]
+    named = apply_phones(store, base_id, ["Fax consent"], "MA")
+    assert named["Fax consent"].invalid == 2
+
+
 def test_apply_phones_explicit_columns_and_region(store: Store) -> None:
     base_id = build_base(store, ["mail", "Numéro"], [["x@a.fr", "01 42 68 53 00"],
                                                      ["y@a.fr", "06 12 34 56 78"],
