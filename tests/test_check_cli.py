@@ -737,3 +737,13 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], said: str) -
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mailhygiene: error: "), r.output
     assert said.format(**fill) in lines[0] and "--help')" in lines[0]
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "adir", "empty.csv"])
+def test_bad_input_leaves_no_store_behind(tmp_path: Path, name: str) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "empty.csv").write_bytes(b"")
+    db = tmp_path / "new.duckdb"
+    r = CliRunner().invoke(main, ["check", str(tmp_path / name), "--db", str(db)])
+    assert r.exit_code == 2, r.output
+    assert not db.exists() and not any(tmp_path.glob("new.duckdb*"))

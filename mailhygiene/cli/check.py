@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from mailhygiene.cli.common import (
     refuse_overwrites,
     warn_without_events,
 )
+from mailhygiene.ingest import check_input_file
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.phones import phone_region
 from mailhygiene.store import open_store
@@ -95,6 +97,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     out_delimiter = parse_delimiter(out_delimiter, "--out-delimiter")
     out_encoding = parse_encoding(out_encoding, "--out-encoding")
     phone_region(default_region)
+    # before the store is opened: a missing input must not leave an empty store file behind
+    check_input_file(Path(input_path))
     opts = CheckOptions(
         input=input_path, level=level, output=output, only=parse_only(only), column=column,
         sheet=sheet, delimiter=delimiter, out_delimiter=out_delimiter,
