@@ -65,6 +65,16 @@ def test_info_lists_bases_and_counts(stocked: tuple[Path, Path, Path]) -> None:
     assert data["bytes"] == db.stat().st_size
     text = run("store", "info", "--db", str(db)).output
     assert "shared" in text and "3,000" in text and "last run" in text
+    assert data["unfinished_runs"] == 0 and "unfinished" not in text
+    # a run killed before its end leaves its record without finished_at: said, not hidden
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE runs SET finished_at = NULL WHERE run_id = (SELECT max(run_id) "
+                "FROM runs)")
+    con.close()
+    assert json.loads(run("store", "info", "--db", str(db), "--json").output)[
+        "unfinished_runs"] == 1
+    assert "(1 unfinished: killed, interrupted or still running)" in run(
+        "store", "info", "--db", str(db)).output
 
 
 def test_drop_removes_a_base_and_what_derives_from_it(stocked: tuple[Path, Path, Path],

@@ -51,7 +51,10 @@ def info_cmd(db: str, as_json: bool) -> None:
                    f"{b['runs']:>4}  {(b['last_run'] or '-')[:19]:<19}  "
                    f"{strip_terminal_escapes(b['name'])}")
     for table, n in data["counts"].items():
-        click.echo(f"{table:<14}{n:>12,}")
+        unfinished = data["unfinished_runs"] if table == "runs" else 0
+        click.echo(f"{table:<14}{n:>12,}" + (f"  ({unfinished:,} unfinished: killed, "
+                                              "interrupted or still running)"
+                                              if unfinished else ""))
 
 
 @store.command("drop")

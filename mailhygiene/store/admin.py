@@ -63,11 +63,15 @@ def info(store: Store) -> dict[str, Any]:
     tables (0 for a table no command has created yet)."""
     counts = {t: int(store.scalar(f'SELECT count(*) FROM "{t}"')) if store.table_exists(t)
               else 0 for t in _COUNTED}
+    # runs that never recorded their end: killed, interrupted, or still going
+    unfinished = int(store.scalar("SELECT count(*) FROM runs WHERE finished_at IS NULL")) \
+        if store.table_exists("runs") else 0
     return {
         "path": str(store.path),
         "bytes": _file_size(store.path),
         "bases": [asdict(b) for b in bases(store)],
         "counts": counts,
+        "unfinished_runs": unfinished,
     }
 
 
