@@ -747,3 +747,21 @@ def test_bad_input_leaves_no_store_behind(tmp_path: Path, name: str) -> None:
     r = CliRunner().invoke(main, ["check", str(tmp_path / name), "--db", str(db)])
     assert r.exit_code == 2, r.output
     assert not db.exists() and not any(tmp_path.glob("new.duckdb*"))
+
+
+def test_top_level_help_lists_every_command_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    from mailhygiene.cli import COMMANDS, SUMMARIES
+
+    assert set(SUMMARIES) == set(COMMANDS)
+    code = ("import sys; from click.testing import CliRunner; from mailhygiene.cli import main; "
+            "r = CliRunner().invoke(main, ['--help']); print(r.output); "
+            "print(sorted(m for m in sys.modules if m.startswith('mailhygiene.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    for name, summary in SUMMARIES.items():
+        assert f"{name}" in out and summary in out
+    loaded = out.strip().splitlines()[-1]
+    assert not any(f"'mailhygiene.cli.{m}'" in loaded for m in set(COMMANDS.values()))

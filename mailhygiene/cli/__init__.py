@@ -28,12 +28,33 @@ COMMANDS = {
 }
 
 
+# What `mailhygiene --help` lists: written here so that the listing imports no command's
+# module (it took a second: datasketch, scipy and jinja2); tests/test_check_cli.py keeps the
+# keys equal to COMMANDS'.
+SUMMARIES = {
+    "bounces": "Import or print bounce history (DSNs, logs, ESPs).",
+    "check": "Validate a list's addresses; summary and cleaned list.",
+    "compare": "Overlap of two bases and the provenance evidence.",
+    "fingerprint": "MinHash fingerprint of a base (no address in it).",
+    "fingerprint-import": "Load a fingerprint file made elsewhere.",
+    "report": "HTML report (French or English) of a recorded run.",
+    "retry": "Probe the SMTP retry queue's due items again.",
+    "search": "Rank stored bases by their share of a base's addresses.",
+    "store": "Store upkeep: info, drop, compact.",
+    "suppress": "Opt-out lists (emails, phones, domains, hashes).",
+}
+
+
 class MainGroup(click.Group):
     """Loads each command's module on first use, and turns tool errors into one clear line
     and exit code 2, never a traceback."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES[name]) for name in self.list_commands(ctx)])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
