@@ -37,8 +37,9 @@ _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # here reads some file differently, so that a store does not reuse an import made by the
 # earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs;
 # 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text;
-# 5: tab-delimited .txt files read as tables).
-READER_VERSION = 5
+# 5: tab-delimited .txt files read as tables; 6: Excel's `sep=X` first line read as the
+# delimiter, not as the header).
+READER_VERSION = 6
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
@@ -74,6 +75,10 @@ class InputFormat:
     address_index: int = 0  # 0-based
     sheet: str | None = None
     newline: str = "\n"  # the input's line ending, kept in the cleaned CSV
+    # Excel's delimiter line (`sep=;`) before the header: skipped when reading, written again
+    # (with the output's delimiter) before the cleaned CSV's header so Excel still opens it
+    # right. "" without one.
+    preamble: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -327,13 +332,16 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if not sample.strip("\ufeff \r\n\t"):
         raise InputError(f"input file has no records: {path}")
     newline = line_ending(sample)
-    first_line = sample.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    if re.fullmatch(r"sep=.", first_line, flags=re.IGNORECASE):
+    preamble = ""
+    first_line, _, rest = sample.lstrip("\ufeff").partition("\n")
+    if (m := _SEP_LINE.fullmatch(first_line.rstrip("\r"))) is not None:
         # Excel's delimiter directive: read as the header, it made every record a ragged
-        # (unparseable) row and the file looked 0% invalid.
-        raise InputError(f"{path.name} starts with Excel's delimiter line {first_line!r}, "
-                         "which is not a header: delete that line (the delimiter is detected)")
-    if suffix == ".txt" and delimiter is None and not _tab_separated(sample):
+        # (unparseable) row and the file looked 0% invalid. It names the delimiter.
+        preamble, sample = m.group(0), rest
+        delimiter = delimiter or m.group(1)
+        if not sample.strip("\r\n\t "):
+            raise InputError(f"input file has no records after its {preamble!r} line: {path}")
+    elif suffix == ".txt" and delimiter is None and not _tab_separated(sample):
         return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
     records: list[list[str]] = []
@@ -350,10 +358,15 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         raise InputError(f"input file has no records: {path}")
     header = records[0]
     idx, has_header = find_address_column(header, records[1:], column)
-    if len(header) == 1 and not has_header and suffix != ".csv":
+    if len(header) == 1 and not has_header and suffix != ".csv" and not preamble:
         return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0, newline=newline)
     columns = header if has_header else [f"column{i + 1}" for i in range(len(header))]
-    return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline)
+    return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline,
+                       preamble=preamble)
+
+
+# Excel's first-line delimiter directive ("sep=;", "sep=,", "sep=\t", "sep=|")
+_SEP_LINE = re.compile(r"sep=([;,\t|])", re.IGNORECASE)
 
 
 def _tab_separated(sample: str) -> bool:
@@ -454,7 +467,7 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
     # cells starting with a control or space.)
     store.con.execute(
         f'CREATE TEMP TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
-        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, "
+        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, skip={1 if fmt.preamble else 0}, "
         f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "
         f"escape='\"', strict_mode=true, null_padding=false, max_line_size={MAX_RECORD_BYTES}, "
         f"allow_quoted_nulls={str(n > 1).lower()}, columns={{{cols}}})",
@@ -508,6 +521,8 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
                         continue
                     yield [text], line
             return
+        if fmt.preamble:
+            f.readline()  # the `sep=X` line
         n, optional = len(fmt.columns), _optional_tail(fmt)
         first = True
         for rec, raw in split_records(f, fmt.delimiter,

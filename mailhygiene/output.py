@@ -156,7 +156,8 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     select[0] = _aligned(select[0])
     # In the common case (UTF-8 without BOM, distinct plain header names) DuckDB writes the
     # final file itself, header included; otherwise a body is written and assembled.
-    direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header))
+    direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header)
+              and not fmt.preamble)
     names = header if direct else [f"o{k}" for k in range(1, len(select) + 1)]
     select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
     columns = ", ".join(select)
@@ -172,8 +173,11 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         if direct:
             _copy_rows(store, base.rows, columns, source_of, part, opts, header=True)
         else:
-            _write_assembled(store, base.rows, cells, columns, source_of, n, header, part,
-                             opts, delim, newline, enc, bom, neutralize_formulas,
+            # Excel's delimiter line, if the input had one, names the output's delimiter
+            preamble = f"sep={delim}{newline}" if fmt.preamble else ""
+            _write_assembled(store, base.rows, cells, columns, source_of, n,
+                             preamble + _header_line(header, delim, newline), part, opts,
+                             delim, newline, enc, bom, neutralize_formulas,
                              strict=encoding is not None)
     written = store.scalar(
         f"SELECT count(*) FROM contacts c WHERE c.base_id = {base.base_id} "
@@ -280,10 +284,11 @@ _OPEN = 2**62  # beyond any row number
 
 def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], columns: str,
                      source_of: Callable[[tuple[int, int] | None], str], n: int,
-                     header: list[str], target: Path, copy_opts: str, delim: str,
+                     head: str, target: Path, copy_opts: str, delim: str,
                      newline: str, enc: str, bom: bool, neutralize_formulas: bool, *,
                      strict: bool) -> None:
-    """Body by DuckDB (or Python for wide files), then BOM + header + body, transcoded if the
+    """Body by DuckDB (or Python for wide files), then BOM + `head` (the header line, after
+    Excel's delimiter line when the input had one) + body, transcoded if the
     output encoding is not UTF-8, into `target`. The body is a temp file beside `target`
     (`.out.csv.X1b2.body.part`), never in the system temp directory: a run killed while it
     writes (kill -9, SIGTERM from a scheduler's timeout) leaves it where the next successful
@@ -298,7 +303,7 @@ def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], colu
         with target.open("wb") as f:
             if bom:
                 f.write(_BOMS.get(enc, b""))
-            f.write(_encode(_header_line(header, delim, newline), enc, strict))
+            f.write(_encode(head, enc, strict))
             with body.open("rb") as src:
                 if enc in ("utf-8", "utf-8-sig"):
                     shutil.copyfileobj(src, f, 8 * 1024 * 1024)

@@ -231,8 +231,9 @@ def test_english_text_equals_the_text_made_from_its_items(data: EvidenceData,
                  id="no-post-cutoff"),
     pytest.param(*CASES["assumed"], "description",
                  "no baseline source: stated upper bounds on how often an independent "
-                 "collector finds invalid addresses {'inv_syntax': 0.02, 'inv_domain': 0.05, "
-                 "'inv_mailbox': 0.05}; valid addresses not weighed", id="assumed-bounds"),
+                 "collector finds invalid addresses {'inv_syntax': 0.02, 'inv_domain': 0.05}; "
+                 "valid addresses not weighed, nor bounced mailboxes (mostly people who left, "
+                 "published as often as valid addresses)", id="assumed-bounds"),
     pytest.param(*CASES["post-cutoff-all-weighed"], "description",
                  "A's 500 addresses added after 2023-01-01 (column 'date_ajout'): copying at "
                  "the cut-off cannot reach them", id="post-cutoff"),

@@ -111,9 +111,9 @@ EVIDENCE_FR: dict[str, str] = {
     "baseline.assumed":
         "Aucune source de référence : bornes supérieures posées pour la fréquence à laquelle "
         "un collecteur indépendant trouve des adresses invalides ({inv_syntax} pour les "
-        "adresses mal formées, {inv_domain} pour les domaines inexistants ou sans courrier, "
-        "{inv_mailbox} pour les boîtes inexistantes ou en rebond définitif) ; les adresses "
-        "valides ne sont pas prises en compte.",
+        "adresses mal formées, {inv_domain} pour les domaines inexistants ou sans courrier) ; "
+        "les adresses valides ne sont pas prises en compte, ni les boîtes en rebond définitif "
+        "(surtout des personnes parties, publiées aussi souvent que des adresses valides).",
     "uncertainty.integrated":
         "Loi a posteriori de Jeffreys x dérive log-normale (écart type {common_sigma} commun, "
         "{stratum_sigma} par strate) ; sensibilité : borne supérieure à 95 % de Jeffreys x "
