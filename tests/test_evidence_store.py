@@ -233,6 +233,11 @@ def test_option_errors(store: Store) -> None:
         evaluate(store, a, b, EvidenceOptions(cutoff=CUTOFF))
     with pytest.raises(InputError, match="no stored base"):
         evaluate(store, a, 999, OPTS)
+    # a cut-off before A's first date (a typo in the year) is refused, not "copied 0 (0-0)"
+    with pytest.raises(InputError, match=r"no address of A was added on or before the "
+                                         r"cut-off 1990-01-01 \(A's dates run from 2020-"):
+        evaluate(store, a, b, EvidenceOptions(date_column="date_added",
+                                              cutoff=date(1990, 1, 1)))
 
 
 def test_bulk_import_left_out_of_lr(store: Store) -> None:

@@ -218,6 +218,15 @@ def _mark_periods(store: Store, a_base_id: int, date_column: str | None,
     if cutoff is not None:
         store.execute(f"UPDATE _ev_a SET period = {POST} WHERE added > ?", [cutoff])
         store.execute(f"UPDATE _ev_a SET period = {UNDATED} WHERE added IS NULL")
+        first, last, before = store.fetchone(
+            f"SELECT min(added), max(added), count(*) FILTER (WHERE period = {PRE}) "
+            "FROM _ev_a") or (None, None, 0)
+        if first is not None and not before:
+            # Nothing of A existed then: "copied 0 (0-0)" would read as a finding, while it
+            # is almost always a typo in the year.
+            raise InputError(f"no address of A was added on or before the cut-off {cutoff} "
+                             f"(A's dates run from {first} to {last}): nothing of A could "
+                             "have been copied then; check --cutoff")
     store.execute("""UPDATE _ev_a SET bulk = true WHERE added IN (
         WITH per AS (SELECT added, count(*) AS n FROM _ev_a WHERE added IS NOT NULL
                      GROUP BY added)
