@@ -173,6 +173,13 @@ def test_unreadable_dates_are_neither_before_nor_after_the_cutoff(tmp_path: Path
     assert (ev["dates"]["unreadable"], ev["dates"]["read"]) == (bad, N - bad)
     undated = [it for it in ev["limit_items"] if it["code"] == "limit.undated"]
     assert undated and undated[0]["undated"] == bad
+    # the undated addresses B holds may all have been copied: the interval's upper end
+    # holds them (B took every third address before the cut-off: some are undated)
+    assert undated[0]["in_b"] > 0
+    taken = sum(1 for i, d in enumerate(_dates(date.isoformat))
+                if i % 3 == 0 and date.fromisoformat(d) <= CUT)
+    lo, hi = ev["copied_ci95"]
+    assert lo <= taken <= hi
     # the strata weighed hold only dated addresses before the cut-off
     strata = ev["signals"]["stratified_overlap"]["strata"]
     assert sum(s["a_addresses"] for s in strata) == c["a_before_cutoff"]

@@ -197,6 +197,9 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     ci: tuple[int, int] | None = None
     if not assumed and not reference:
         copied, ci = _copied(strata, plain_grid, spread_grid, plain_point)
+        # A's addresses without a readable date that B holds are in no stratum: any of them
+        # may have been copied, so the interval's upper end takes them all (limit.undated).
+        ci = (ci[0], ci[1] + data.undated_in_b)
 
     valid_only = [replace(s, in_lr=not s.invalid) for s in lr_strata]
     errors_only = [replace(s, in_lr=s.invalid) for s in lr_strata]

@@ -35,7 +35,8 @@ TEMPLATES: dict[str, str] = {
     "limit.undated":
         "{undated} of A's addresses have no date that can be read in column {column!r} "
         "({in_b} of them in B): neither before nor after the cut-off, they are left out of "
-        "the LR, the baseline and the copied count.",
+        "the LR, the baseline and the copied estimate; the copied count's interval adds the "
+        "{in_b} to its upper end, as any of them may have been copied.",
     "limit.age_trend":
         "Among A's additions before the cut-off, older addresses are in B more often than "
         "newer ones ({strata}): any collector finds addresses published for longer more "

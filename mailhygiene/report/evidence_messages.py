@@ -41,7 +41,8 @@ EVIDENCE_FR: dict[str, str] = {
         "{undated} adresses de A n'ont pas de date lisible dans la colonne « {column} » "
         "(dont {in_b} présentes dans B) : ni antérieures ni postérieures à la date de départ, "
         "elles sont écartées du RV, de la référence et de l'estimation du nombre d'adresses "
-        "copiées.",
+        "copiées ; l'intervalle de ce nombre ajoute les {in_b} à sa borne haute, chacune "
+        "ayant pu être copiée.",
     "limit.age_trend":
         "Parmi les adresses ajoutées à A avant la date de départ, les plus anciennes sont plus "
         "souvent dans B que les récentes ({strata}) : toute collecte trouve plus souvent les "
