@@ -133,7 +133,8 @@ def test_json_keys_and_wording(store: Store) -> None:
     assert set(ev["signals"]) >= {"stratified_overlap", "shared_errors", "raw_form", "order"}
     assert ev["baseline"]["source"] == "post_cutoff"
     assert {row["variant"] for row in ev["sensitivity"]} >= {
-        "point baseline", "upper baseline (Jeffreys 95% x 1.2)", "without role addresses",
+        "point baseline, no uncertainty or drift", "upper baseline (Jeffreys 95% x 1.2)",
+        "without role addresses",
         "invalid retention 0", "invalid retention 1"}
     assert "copied" not in ev["verbal"]
     json.dumps(out)  # serializable as is

@@ -245,8 +245,11 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
         upper = point_grid(trend_rates(baseline_rates(lr_strata, "upper"), lr_strata))
         table = [
             row("main (baseline integrated over its uncertainty)", total),
-            row("point baseline", _counts_lr(lr_strata, table=likelihood_table(
-                lr_strata, point_grid(p_point[lr_idx]), common_sigma=0.0)) + aux_total),
+            # a point rate and no drift allowance: the label says both (read alone, it looked
+            # like "even the point estimate" for independent B's scoring 6 on this row only)
+            row("point baseline, no uncertainty or drift", _counts_lr(
+                lr_strata, table=likelihood_table(lr_strata, point_grid(p_point[lr_idx]),
+                                                  common_sigma=0.0)) + aux_total),
             row("upper baseline (Jeffreys 95% x 1.2)",
                 _counts_lr(lr_strata, table=likelihood_table(lr_strata, upper,
                                                              common_sigma=0.0))

@@ -685,7 +685,7 @@ _DNS_DETAILS_FR = {
 _VARIANTS_FR = {
     "main (baseline integrated over its uncertainty)":
         "principale (référence intégrée sur son incertitude)",
-    "point baseline": "référence ponctuelle",
+    "point baseline, no uncertainty or drift": "référence ponctuelle, sans incertitude ni dérive",
     "upper baseline (Jeffreys 95% x 1.2)": "référence haute (Jeffreys 95 % x 1,2)",
     "without role addresses": "sans les adresses génériques",
     "invalid retention 0": "aucune adresse invalide conservée",
