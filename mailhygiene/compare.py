@@ -35,7 +35,7 @@ from mailhygiene.fingerprint import (
     resolve_base,
 )
 from mailhygiene.keys import HmacKey
-from mailhygiene.privacy import mask_address
+from mailhygiene.privacy import NO_DOMAIN, mask_address
 from mailhygiene.report.fmt import counted
 from mailhygiene.store import Store
 from mailhygiene.store import fingerprints as fpsql
@@ -424,5 +424,5 @@ def distinct_masks(domains: list[str]) -> list[str]:
 def mask_domain(domain: str) -> str:
     """`example.ma` -> `e***.ma`, as `mask_address` masks the domain of an address."""
     if not domain:
-        return "(no valid domain)"  # syntax-invalid addresses have no domain to group by
+        return NO_DOMAIN
     return mask_address(f"x@{domain}").split("@", 1)[1]

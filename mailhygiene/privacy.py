@@ -30,3 +30,8 @@ def mask_text(text: str) -> str:
 def strip_terminal_escapes(text: str) -> str:
     """Removes ANSI escape sequences, control and bidi-override characters before printing."""
     return _CTRL_RE.sub("", _ANSI_RE.sub("", text))
+
+
+# What a table of masked domains shows for syntax-invalid addresses, which have no domain to
+# group by (reports word it in their language).
+NO_DOMAIN = "(no valid domain)"

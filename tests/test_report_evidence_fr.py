@@ -179,6 +179,16 @@ def test_the_cases_emit_every_code_and_french_words_each_item() -> None:
                  id="decimal-comma"),
     pytest.param(item("note.raw_few_baseline", min_baseline=20), "Moins de 20 paires",
                  id="note"),
+    pytest.param(item("limit.age_trend", strata=["ok/freemail (x1.24)",
+                                                 "inv_domain/business/seen (x12.50)"],
+                      max_factor=12.5),
+                 "(non reconnues invalides, messagerie gratuite (\u00d71,24) ; domaine "
+                 "invalide, professionnelles, d'autres adresses du domaine dans B "
+                 "(\u00d712,50))", id="strata-words-and-decimal-comma"),
+    pytest.param(item("limit.kind_without_baseline", strata=["ok/role/alone"],
+                      min_baseline=20),
+                 "non reconnues invalides, génériques, aucune autre adresse du domaine dans B "
+                 ": moins de 20", id="strata-without-factor"),
 ])
 def test_french_parameters_are_formatted_for_the_reader(it: dict[str, Any],
                                                          french: str) -> None:
@@ -356,3 +366,18 @@ def test_methods_state_both_caps_of_the_evaluation() -> None:
         text = MESSAGES[lang]["cmp_method_4"]
         for cap in (MAX_LOG10_LR, ASSUMED_MAX_LOG10_LR):
             assert "10" + str(int(cap)).translate(sup) in text, (lang, cap)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("fr", "(pas de domaine valide)"),
+                                             ("en", "(no valid domain)")])
+def test_the_domain_table_words_addresses_without_a_domain(lang: str, words: str) -> None:
+    from mailhygiene.privacy import NO_DOMAIN
+    from mailhygiene.report.compare_data import build
+    from mailhygiene.report.messages import Catalogue
+
+    summary = {"by_domain": [{"domain": NO_DOMAIN, "overlap": 3, "a_unique": 9,
+                              "b_unique": 4},
+                             {"domain": "e***.ma", "overlap": 2, "a_unique": 5,
+                              "b_unique": 2}]}
+    c = build(summary, Catalogue(lang), number_format(lang), show_addresses=False)
+    assert [r["domain"] for r in c.by_domain] == [words, "e***.ma"]

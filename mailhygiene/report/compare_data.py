@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from mailhygiene.evidence.stats import ENFSI_BANDS, enfsi_words
-from mailhygiene.privacy import mask_text
+from mailhygiene.privacy import NO_DOMAIN, mask_text
 from mailhygiene.report.fmt import NumberFormat, side_names
 from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import lr_chart, overlap_figure
@@ -134,7 +134,9 @@ def build(summary: dict[str, Any], cat: Catalogue, fmt: NumberFormat, *,
                             "a_unique": _i(row.get("a_unique")), "in_b": _i(row.get("in_b")),
                             "share": _f(row.get("share_in_b"))})
     for row in s.get("by_domain") or []:
-        c.by_domain.append({"domain": text(row.get("domain", "")),
+        domain = str(row.get("domain", ""))
+        c.by_domain.append({"domain": cat.t("cmp_no_domain") if domain == NO_DOMAIN
+                            else text(domain),
                             "overlap": _i(row.get("overlap")),
                             "a_unique": _i(row.get("a_unique")),
                             "b_unique": _i(row.get("b_unique"))})

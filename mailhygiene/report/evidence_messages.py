@@ -7,6 +7,7 @@ NumberFormat, dates are written out, lists of file names are joined with "et".""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -269,6 +270,8 @@ def _value(name: str, v: Any, fmt: NumberFormat) -> str:
         return fmt.integer(v)
     if isinstance(v, float):
         return fmt.number(v, _decimals(v))
+    if isinstance(v, list) and name == "strata":
+        return " ; ".join(_stratum_item_fr(str(x), fmt) for x in v)
     if isinstance(v, list):
         return " et ".join(map(str, v))
     return "\u2014" if v is None else str(v)
@@ -284,6 +287,18 @@ def word_fr(it: Any, fmt: NumberFormat) -> str | None:
         return EVIDENCE_FR[str(it["code"])].format(**values)
     except (KeyError, IndexError, ValueError):
         return None
+
+
+_FACTOR_RE = re.compile(r"(\S+) \(x([0-9]+(?:\.[0-9]+)?)\)")
+
+
+def _stratum_item_fr(text: str, fmt: NumberFormat) -> str:
+    """A stratum of a limit's list ("ok/freemail", or "ok/freemail (x1.24)" with its factor)
+    in French words and numbers: « non reconnues invalides, messagerie gratuite (×1,24) »."""
+    m = _FACTOR_RE.fullmatch(text)
+    if m is None:
+        return stratum_fr(text)
+    return f"{stratum_fr(m[1])} (\u00d7{fmt.number(float(m[2]), 2)})"
 
 
 def stratum_fr(name: str) -> str:
