@@ -197,7 +197,8 @@ async def _gather_facts(store: Store, base: BaseRef, level: Level, opts: CheckOp
     domains = _distinct_domains(store, base)
     dns_opts = mx.DnsOptions(
         nameservers=tuple(opts.nameservers),
-        concurrency=opts.dns_concurrency or config.DNS_CONCURRENCY,
+        concurrency=(config.DNS_CONCURRENCY if opts.dns_concurrency is None
+                     else opts.dns_concurrency),
         timeout=opts.dns_timeout or config.DNS_TIMEOUT,
         allow_loopback=opts.allow_loopback, refresh=opts.refresh_dns)
     tick = progress.counter("DNS domains", len(domains)) if progress else None

@@ -374,6 +374,7 @@ def _row(facts: DomainFacts, result: DomainResult) -> domain_cache.DomainRow:
         mx_hosts=result.mx_hosts, mx_addresses=result.mx_addresses,
         null_mx=v.reason is Reason.NULL_MX, fallback=Flag.MX_FALLBACK in v.flags,
         error=",".join(errors) or None, ttl=cache_ttl(facts, v), facts_json=facts_to_json(facts),
+        resolved_at=now(),
     )
 
 

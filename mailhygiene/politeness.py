@@ -21,6 +21,12 @@ from mailhygiene.errors import ConfigError
 
 __all__ = ["Politeness", "TokenBucket", "parse_rate"]
 
+
+def _host_key(host: str) -> str:
+    """The pause key of an MX address; brackets keep it apart from every domain name."""
+    return f"[{host}]"
+
+
 _RATE_RE = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*$", re.I
 )
@@ -105,17 +111,27 @@ class Politeness:
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.per_host)
-        async with sem, self._global:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-            n = self.active_per_host.get(host, 0) + 1
-            self.active_per_host[host] = n
-            self.max_active_per_host[host] = max(self.max_active_per_host.get(host, 0), n)
-            try:
-                yield
-            finally:
-                self.active -= 1
-                self.active_per_host[host] -= 1
+        async with sem:
+            # A host that said "slow down" (421, 4.7.x) is left alone for the pause whatever
+            # domain the next session is for: providers host thousands of domains on one MX,
+            # and its limit is on our IP. Waiting holds only this host's slot.
+            await self.wait_domain(_host_key(host))
+            async with self._global:
+                self.active += 1
+                self.max_active = max(self.max_active, self.active)
+                n = self.active_per_host.get(host, 0) + 1
+                self.active_per_host[host] = n
+                self.max_active_per_host[host] = max(self.max_active_per_host.get(host, 0), n)
+                try:
+                    yield
+                finally:
+                    self.active -= 1
+                    self.active_per_host[host] -= 1
+
+    def pause_host(self, host: str, seconds: float) -> None:
+        """After a "slow down" from the MX address `host`: no new connection to it for
+        `seconds`, for any domain."""
+        self.pause_domain(_host_key(host), seconds)
 
     async def token(self) -> None:
         await self.bucket.acquire()

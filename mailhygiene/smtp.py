@@ -62,6 +62,9 @@ _HELO_RE = re.compile(
     r"[A-Za-z0-9-]{0,61}|\[[0-9A-Fa-f:.]+\])$"
 )
 _MAIL_FROM_RE = re.compile(r"^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$")
+# The longest first retry delay: beyond it a retry time (doubling per attempt) would be past
+# what a date can hold, and a greylisting server has long forgotten the first attempt.
+_MAX_GREYLIST_DELAY = 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class SmtpOptions:
         for name in ("greylist_delay", "greylist_max_age", "domain_pause", "reprobe_after"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative")
+        if self.greylist_delay > _MAX_GREYLIST_DELAY:
+            raise ConfigError(f"--greylist-delay must be at most {_MAX_GREYLIST_DELAY:.0f} "
+                              f"seconds (a year), got {self.greylist_delay:g}")
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,8 @@ async def probe_domains(store: Store | None, targets: Sequence[ProbeTarget], opt
         db.ensure(store)
     run = _Run(opts, Politeness(concurrency=opts.concurrency,
                                 per_host=opts.per_host_concurrency, rate=opts.rate),
-               SessionConfig(opts.helo, opts.mail_from, opts.port, opts.timeout, opts.starttls),
+               SessionConfig(opts.helo, opts.mail_from, opts.port, opts.timeout, opts.starttls,
+                             opts.domain_pause),
                set())
     results = _cached(store, [a for t in targets for a in t.addresses], opts)
     if progress and results:

@@ -139,6 +139,17 @@ def _v(status: Status, reason: Reason, detail: str, evidence: Evidence = Evidenc
     return Verdict(status=status, reason=reason, evidence=evidence, detail=detail)
 
 
+# Addresses a server echoes back ("550 5.1.1 <abuse@spamfree.example>: ... User unknown", as
+# Postfix, Exim and Sendmail write it) are data, not wording: a local part or domain such as
+# "spam", "abuse" or "helo" must not turn a refusal into a policy block.
+_ECHOED_ADDRESS_RE = re.compile(r"<[^<>]*@[^<>]*>|[^\s<>()\[\]\"',;]+@[^\s<>()\[\]\"',;]+")
+
+
+def _wording(text: str) -> str:
+    """The reply text without the addresses it quotes: what the regexes below read."""
+    return _ECHOED_ADDRESS_RE.sub(" ", text)
+
+
 def _detail(code: int, enhanced: str, text: str) -> str:
     head = f"{code} {enhanced}".strip()
     return f"{head} {text}".strip()[:300]
@@ -147,6 +158,7 @@ def _detail(code: int, enhanced: str, text: str) -> str:
 def classify_reply(code: int, enhanced: str, text: str) -> Verdict:
     """The verdict that one reply to `RCPT TO` gives about that recipient."""
     detail = _detail(code, enhanced, text)
+    text = _wording(text)
     cls = code // 100
     if cls == 2:
         return _v(Status.VALID, Reason.ACCEPTED, detail)
@@ -207,10 +219,17 @@ def is_too_many_recipients(code: int, enhanced: str, text: str) -> bool:
     return code == 503  # "bad sequence" after a first RCPT: server wants one per session
 
 
-def is_domain_pause(code: int, enhanced: str) -> bool:
+_GREYLIST_RE = re.compile(r"gr[ae]y[\s-]?list", re.I)
+
+
+def is_domain_pause(code: int, enhanced: str, text: str = "") -> bool:
     """421 (service closing, RFC 5321 §3.8) and 4.7.x (temporary policy, e.g. rate limit)
-    mean "slow down": pause the whole domain before the next session."""
-    return code == 421 or enhanced.startswith("4.7.")
+    mean "slow down": pause the whole domain before the next session. A greylisting deferral
+    sent with 4.7.1 (milter-greylist, sqlgrey, Exchange: "451 4.7.1 Greylisting in action")
+    is about that one recipient, like postgrey's 450 4.2.0: not a reason to stop asking."""
+    if code == 421:
+        return True
+    return enhanced.startswith("4.7.") and not _GREYLIST_RE.search(text)
 
 
 def needs_retry(verdict: Verdict) -> bool:

@@ -43,6 +43,7 @@ class SessionConfig:
     port: int
     timeout: float
     starttls: bool = True
+    host_pause: float = 0.0  # seconds a host that said "slow down" is left alone
 
 
 @dataclass(slots=True)
@@ -95,6 +96,8 @@ async def run_session(hosts: Sequence[str], batch: Sequence[str], cfg: SessionCo
                 except TimeoutError:
                     report.failure, report.failure_detail = Failure.TIMEOUT, "session deadline"
                     connected = bool(report.answers)
+                if report.pause:  # before the slot is released to the next session
+                    politeness.pause_host(ip, cfg.host_pause)
             if connected:
                 return report
             last = report
@@ -117,7 +120,8 @@ async def _session_on_host(ip: str, batch: Sequence[str], cfg: SessionConfig,
             return False
         except aiosmtplib.SMTPConnectResponseError as e:
             reply = parse_reply(e.code, e.message)
-            report.stop_reply, report.pause = reply, is_domain_pause(reply.code, reply.enhanced)
+            report.stop_reply = reply
+            report.pause = is_domain_pause(reply.code, reply.enhanced, reply.text)
             return False
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError) as e:
             report.failure, report.failure_detail = Failure.REFUSED, str(e)
@@ -156,7 +160,8 @@ async def _talk(smtp: aiosmtplib.SMTP, batch: Sequence[str], cfg: SessionConfig,
     r = await smtp.execute_command(b"MAIL", f"FROM:<{cfg.mail_from}>".encode(), *params)
     if r.code != 250:
         reply = parse_reply(r.code, r.message)
-        report.stop_reply, report.pause = reply, is_domain_pause(reply.code, reply.enhanced)
+        report.stop_reply = reply
+        report.pause = is_domain_pause(reply.code, reply.enhanced, reply.text)
         return
     for i, address in enumerate(todo):
         await politeness.token()
@@ -173,7 +178,7 @@ async def _talk(smtp: aiosmtplib.SMTP, batch: Sequence[str], cfg: SessionConfig,
             break
         report.answers.append((address, reply))
         report.unprocessed = list(todo[i + 1:])
-        if is_domain_pause(reply.code, reply.enhanced):
+        if is_domain_pause(reply.code, reply.enhanced, reply.text):
             report.pause = True  # 4.7.x: slow down, ask the rest in a later session
             break
     await _close_politely(smtp, cfg)
@@ -185,12 +190,18 @@ async def _greet(smtp: aiosmtplib.SMTP, cfg: SessionConfig, report: SessionRepor
         return True
     except aiosmtplib.SMTPHeloError as e:
         first = e
+    if first.code == 421:
+        # "Service not available, closing transmission channel" (RFC 5321 §3.8): the server
+        # has hung up, so no HELO on it; like a 421 greeting, a reason to slow down.
+        report.stop_reply, report.pause = parse_reply(first.code, first.message), True
+        return False
     try:  # RFC 5321 §3.2: fall back to HELO when EHLO is not understood
         await smtp.helo(hostname=cfg.helo)
         return True
     except aiosmtplib.SMTPHeloError as e:
         reply = parse_reply(e.code or first.code, e.message or first.message)
-        report.stop_reply, report.pause = reply, is_domain_pause(reply.code, reply.enhanced)
+        report.stop_reply = reply
+        report.pause = is_domain_pause(reply.code, reply.enhanced, reply.text)
         return False
 
 

@@ -47,7 +47,7 @@ from mailhygiene.store import open_store
               help="Do not neutralize cells starting with = + - @ (spreadsheet formulas).")
 @click.option("--nameserver", multiple=True, metavar="HOST[:PORT]",
               help="DNS resolver to query (repeatable; default: the system's).")
-@click.option("--dns-concurrency", type=int, help="Concurrent DNS queries.")
+@click.option("--dns-concurrency", type=click.IntRange(min=1), help="Concurrent DNS queries.")
 @click.option("--dns-timeout", type=SECONDS, help="Seconds per DNS query attempt.")
 @click.option("--refresh-dns", is_flag=True, help="Ignore cached DNS answers.")
 @click.option("--allow-loopback", is_flag=True,

@@ -38,6 +38,8 @@ class DomainRow:
     error: str | None
     ttl: int
     facts_json: str
+    # When the answers were received; the TTL counts from there. None: the time of `save`.
+    resolved_at: datetime | None = None
 
 
 def _ensure(store: Store) -> None:
@@ -64,14 +66,17 @@ def save(store: Store, rows: Sequence[DomainRow], resolved_at: datetime) -> None
     if not rows:
         return
     _ensure(store)
-    expires = [resolved_at + timedelta(seconds=r.ttl) for r in rows]
+    # A row is stamped with the time its answers arrived, not the time of the batch write:
+    # a slow run (timeouts, a large batch) must not stretch a TTL it received long before.
+    stamps = [r.resolved_at or resolved_at for r in rows]
+    expires = [t + timedelta(seconds=r.ttl) for t, r in zip(stamps, rows, strict=True)]
     store.execute(
         "INSERT OR REPLACE INTO domains (domain, status, reason, flags, detail, mx_hosts, "
         "mx_addresses, null_mx, fallback, error, resolved_at, ttl, expires_at, answer) "
         "SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), "
         "unnest($4::VARCHAR[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[][]), "
         "unnest($7::VARCHAR[][]), unnest($8::BOOLEAN[]), unnest($9::BOOLEAN[]), "
-        "unnest($10::VARCHAR[]), $11::TIMESTAMP, unnest($12::INTEGER[]), "
+        "unnest($10::VARCHAR[]), unnest($11::TIMESTAMP[]), unnest($12::INTEGER[]), "
         "unnest($13::TIMESTAMP[]), unnest($14::VARCHAR[])::JSON",
         [
             [r.domain for r in rows],
@@ -84,7 +89,7 @@ def save(store: Store, rows: Sequence[DomainRow], resolved_at: datetime) -> None
             [r.null_mx for r in rows],
             [r.fallback for r in rows],
             [r.error for r in rows],
-            resolved_at,
+            stamps,
             [r.ttl for r in rows],
             expires,
             [r.facts_json for r in rows],
