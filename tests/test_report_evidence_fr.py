@@ -381,3 +381,11 @@ def test_the_domain_table_words_addresses_without_a_domain(lang: str, words: str
                               "b_unique": 2}]}
     c = build(summary, Catalogue(lang), number_format(lang), show_addresses=False)
     assert [r["domain"] for r in c.by_domain] == [words, "e***.ma"]
+
+
+def test_grouped_english_for_the_terminal_keeps_the_json_text() -> None:
+    it = item("baseline.post_cutoff", a_post=30466, cutoff="2017-12-17", column="date_ajout")
+    assert en_text(it).startswith("A's 30466 addresses added after 2017-12-17")  # JSON: stable
+    assert en_text(it, grouped=True).startswith("A's 30,466 addresses added after 2017-12-17")
+    bounds = item("limit.undated", undated=1200, in_b=3, column="d")
+    assert "1,200 of A's addresses" in en_text(bounds, grouped=True)

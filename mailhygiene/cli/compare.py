@@ -18,6 +18,7 @@ from mailhygiene import config
 from mailhygiene.cli.common import db_option, refuse_overwrites
 from mailhygiene.compare import Comparison, FingerprintComparison, compare_fingerprint_files
 from mailhygiene.compare import compare_inputs as run_compare
+from mailhygiene.evidence.wording import en_text
 from mailhygiene.fingerprint import (
     Fingerprint,
     ImportOutcome,
@@ -161,15 +162,26 @@ def _print_evidence(ev: dict[str, Any]) -> None:
             f"(95% {lo:,.0f}–{hi:,.0f})")
     baseline = ev.get("baseline")
     if isinstance(baseline, dict):
-        baseline = baseline.get("description") or baseline.get("source")
+        baseline = _grouped(baseline.get("description_item"),
+                            baseline.get("description") or baseline.get("source"))
     out(f"  baseline: {strip_terminal_escapes(str(baseline))[:200]}")
     dates = ev.get("dates")
     if isinstance(dates, dict) and dates.get("description"):
-        out(f"  {strip_terminal_escapes(str(dates['description']))}")
+        said = _grouped(dates.get("description_item"), dates["description"])
+        out(f"  {strip_terminal_escapes(said)}")
     # Why a given baseline source was not used, and A's addresses left out for want of a date.
     for text, it in zip(ev.get("limits") or [], ev.get("limit_items") or [], strict=False):
         if isinstance(it, dict) and it.get("code") in _SHOWN_LIMITS:
-            out(f"  note: {strip_terminal_escapes(str(text))}")
+            out(f"  note: {strip_terminal_escapes(_grouped(it, text))}")
+
+
+def _grouped(it: Any, text: Any) -> str:
+    """An evidence sentence for the terminal: from its item, counts written 30,466 as in the
+    tables; the stored text when there is no item this version can word."""
+    try:
+        return en_text(it, grouped=True) if isinstance(it, dict) else str(text)
+    except (KeyError, IndexError, ValueError):
+        return str(text)
 
 
 _SHOWN_LIMITS = ("limit.no_post_cutoff", "limit.small_post_cutoff", "limit.reference_too_small",

@@ -174,10 +174,13 @@ def params(it: Item) -> dict[str, Any]:
     return {k: v for k, v in it.items() if k != "code"}
 
 
-def en_text(it: Item) -> str:
-    """The English sentence of an item, as the JSON's text fields hold it."""
-    values = {k: " and ".join(map(str, v)) if isinstance(v, list) else v
-              for k, v in params(it).items()}
+def en_text(it: Item, *, grouped: bool = False) -> str:
+    """The English sentence of an item, as the JSON's text fields hold it (a stable interface:
+    counts as plain integers). `grouped`: counts with thousands separators ("A's 30,466
+    addresses"), for the terminal, whose tables write them so."""
+    values = {k: " and ".join(map(str, v)) if isinstance(v, list)
+              else f"{v:,}" if grouped and isinstance(v, int) and not isinstance(v, bool)
+              else v for k, v in params(it).items()}
     return TEMPLATES[str(it["code"])].format(**values)
 
 
