@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-DB     ?= mailhygiene.duckdb
+DB     ?= $(or $(MAILHYGIENE_DB),mailhygiene.duckdb)
 LEVEL  ?= mx
 DEMO   := demo-out
 

@@ -52,7 +52,12 @@ def _event(source: str, index: int, address: str, status: str, diagnostic: str, 
     dtype, sep, dtext = diagnostic.partition(";")
     text = dtext.strip() if sep and dtype.strip().lower() in ("smtp", "x-postfix", "x-unix") \
         else diagnostic
-    status = reasons.find_status(status) or reasons.find_status(text)
+    field, quoted = reasons.find_status(status), reasons.find_status(text)
+    # A field holding only the class (SendGrid writes 5.0.0 for every permanent bounce) says
+    # less than the remote server's own enhanced code quoted in the text (550 5.1.1 ...).
+    if field.endswith(".0.0") and quoted[:1] == field[:1] and quoted != field:
+        field = quoted
+    status = field or quoted
     replycode = replycode or reasons.find_replycode(text)
     reason = reasons.classify(status, text, replycode=replycode, action=action, hint=hint)
     return BounceEvent(

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from mailhygiene.bounces.detect import FORMATS, iter_bytes, iter_files, read_file
-from mailhygiene.cli.common import warn_without_events
-from mailhygiene.config import DEFAULT_DB
+from mailhygiene.cli.common import db_option, warn_without_events
 from mailhygiene.privacy import mask_address
 from mailhygiene.store import open_store
 from mailhygiene.store.bounces import import_paths
@@ -25,8 +24,7 @@ def bounces() -> None:
 @click.option("--base", "base_name", default=None, help="Label: where this history came from.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Force the input format instead of detecting it.")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(),
-              help="DuckDB store.")
+@db_option
 def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, db: str) -> None:
     """Store the bounce events of PATH... (files, maildir folders, mbox). Idempotent."""
     with open_store(db) as store:
