@@ -17,6 +17,7 @@ from mailhygiene.errors import ConfigError
 from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import BaseRef, import_base, reset_statuses
 from mailhygiene.store import Store
+from mailhygiene.store.admin import state_counts
 from mailhygiene.store.core import merged_flags_sql
 from mailhygiene.summary import summarize
 from mailhygiene.types import Level, Reason, Status, Verdict
@@ -107,9 +108,9 @@ def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = 
                        delimiter=opts.delimiter, fold_providers=opts.fold_providers,
                        reuse=not opts.restart, progress=progress.message if progress else None)
     # The working directory makes the recorded command reproducible with relative paths.
-    run_id = store.start_run("check", opts.params() | {"command": list(command),
-                                                       "cwd": os.getcwd()},
-                             library_versions(), base.sha256)
+    run_id = store.start_run("check", opts.params() | {
+        "command": list(command), "cwd": os.getcwd(),
+        "store_before_run": state_counts(store)}, library_versions(), base.sha256)
     # Network stages commit their caches as they go (an interrupted run keeps what it learnt);
     # the verdicts are applied to the base in one transaction.
     extra: dict[str, Any] = {}

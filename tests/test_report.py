@@ -359,6 +359,11 @@ def test_check_evidentiary_metadata(checked: Checked, lang: str) -> None:
     assert shown == {k: str(v) for k, v in versions.items()}
     names = {r.attrs["data-param"] for r in doc.find("tr", data_param=None)}
     assert names == set(params) - {"command"}
+    # what the store held is an input too (bounce history, opt-out lists, caches): recorded
+    assert set(params["store_before_run"]) == {"bounce_events", "suppression_entries",
+                                               "dns_cache_domains", "smtp_probes"}
+    assert "store_before_run" in names
+    assert any("store_before_run" in p.text for p in doc.find("p", class_="intro"))
     assert doc.one(data_k="run_id").text == str(checked.run_id)
     assert doc.one(data_k="started_at").text and doc.one(data_k="finished_at").text
 

@@ -31,6 +31,7 @@ from mailhygiene.privacy import strip_terminal_escapes
 from mailhygiene.report.fmt import counted, side_names
 from mailhygiene.search import SearchResult, search_input
 from mailhygiene.store import Store, open_store
+from mailhygiene.store.admin import state_counts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,7 +123,8 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
                       "a_bounces": list(a_bounces), "date_column": date_column,
                       "cutoff": cutoff, "reference": reference,
                       "reference_base_id": ref_id, "key_id": key.key_id,
-                      "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd()}
+                      "command": ["mailhygiene", *sys.argv[1:]], "cwd": os.getcwd(),
+                      "store_before_run": state_counts(store)}
             started = now()
             result = run_compare(store, a, b, key=key, params=MinHashParams(num_perm=num_perm),
                                  column=col_a, column_b=col_b, evidence=evidence_hook(ev))

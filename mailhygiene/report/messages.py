@@ -51,7 +51,9 @@ _EN: dict[str, str] = {
     "meta_intro": "Everything needed to reproduce this report: the input files with their "
                   "SHA-256 digests, the software versions, every parameter and the command "
                   "line. Running the command on files with the same digests and the same "
-                  "versions gives the same figures.",
+                  "versions gives the same figures from a store in the same state: the "
+                  "bounce history, opt-out lists and cached DNS and SMTP answers it held are "
+                  "inputs too (their counts at the start of the run: store_before_run).",
     "meta_inputs": "Input files",
     "meta_role": "Role",
     "meta_name": "Name",
@@ -315,7 +317,11 @@ _FR: dict[str, str] = {
     "meta_intro": "Tout ce qu'il faut pour reproduire ce rapport : les fichiers d'entrée et "
                   "leur empreinte SHA-256, les versions des logiciels, tous les paramètres "
                   "et la ligne de commande. La même commande, sur des fichiers de même "
-                  "empreinte et avec les mêmes versions, donne les mêmes chiffres.",
+                  "empreinte et avec les mêmes versions, donne les mêmes chiffres à partir "
+                  "d'un stockage (fichier DuckDB) dans le même état : l'historique des "
+                  "rebonds, les listes d'opposition et les réponses DNS et SMTP en cache "
+                  "qu'il contenait sont aussi des entrées (leur nombre au début de "
+                  "l'exécution : store_before_run).",
     "meta_inputs": "Fichiers d'entrée",
     "meta_role": "Rôle",
     "meta_name": "Nom",

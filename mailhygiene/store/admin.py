@@ -58,6 +58,19 @@ def bases(store: Store) -> list[BaseInfo]:
                 "GROUP BY ALL ORDER BY b.base_id")]
 
 
+# The store-wide tables a run's verdicts read besides its input files.
+_STATE = {"bounce_events": "bounces", "suppression_entries": "suppressions",
+          "dns_cache_domains": "domains", "smtp_probes": "probes"}
+
+
+def state_counts(store: Store) -> dict[str, int]:
+    """How much history the store held when a run started: its verdicts depend on these
+    tables as much as on its input files, so a run records them (params "store_before_run")
+    and its report's record names them."""
+    return {k: int(store.scalar(f'SELECT count(*) FROM "{t}"')) if store.table_exists(t)
+            else 0 for k, t in _STATE.items()}
+
+
 def info(store: Store) -> dict[str, Any]:
     """What the store holds: its file size, its bases, and row counts of the store-wide
     tables (0 for a table no command has created yet)."""
