@@ -100,6 +100,9 @@ def test_only_rejects_unknown_status(tmp_path: Path, db: str) -> None:
     r = run("check", str(src), "--level", "syntax", "--only", "valid,nonsense", "--db", db)
     assert r.exit_code == 2
     assert "nonsense" in r.output
+    # without -o there is no list to filter: said, not silently ignored
+    r = run("check", str(src), "--level", "syntax", "--only", "valid", "--db", db)
+    assert r.exit_code == 2 and "--only selects the rows of the cleaned list" in r.output
 
 
 def test_cp1252_input_detected_and_written_back(tmp_path: Path, db: str) -> None:

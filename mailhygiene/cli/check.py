@@ -20,6 +20,7 @@ from mailhygiene.cli.common import (
     refuse_overwrites,
     warn_without_events,
 )
+from mailhygiene.errors import InputError
 from mailhygiene.ingest import check_input_file
 from mailhygiene.output import parse_delimiter, parse_encoding, parse_only
 from mailhygiene.phones import phone_region
@@ -110,6 +111,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         rate=rate, greylist_delay=greylist_delay, bounces=bounces,
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
+    if opts.only is not None and output is None:
+        raise InputError("--only selects the rows of the cleaned list: give it -o FILE")
     show = make_progress(progress)
     try:
         with open_store(db) as store:
