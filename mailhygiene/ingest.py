@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import hashlib
 import io
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections import Counter, deque
@@ -28,6 +30,7 @@ from typing import IO, Any
 
 from mailhygiene import config
 from mailhygiene.errors import InputError
+from mailhygiene.privacy import mask_text
 from mailhygiene.store import Store
 from mailhygiene.xlsx import sized_rows
 
@@ -249,7 +252,9 @@ def find_address_column(header: list[str], rows: list[list[str]],
             return names.index(want), True
         if column.isdigit() and 1 <= int(column) <= len(header):
             return int(column) - 1, True
-        raise InputError(f"column {column!r} not found; columns are: {', '.join(header)[:300]}")
+        # masked before it is cut: a cut address ("karim.ben...") no longer looks like one
+        shown = mask_text(", ".join(header))[:300]
+        raise InputError(f"column {column!r} not found; columns are: {shown}")
     # A cleaned file's own columns (mh_address) are never taken for the address column.
     own = own_columns(header)
     names = ["" if i in own else norm_header(h) for i, h in enumerate(header)]
@@ -443,7 +448,8 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
             store.execute(f'DROP TABLE IF EXISTS "{table}"')
         if store.table_exists(table):
             store.execute(f'DROP TABLE "{table}"')
-    with tempfile.TemporaryDirectory(prefix="mh-ingest-") as tmp:
+    prefix, where = _ingest_temp(store)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=where) as tmp:
         canon = Path(tmp) / "canonical.csv"
         rows, bad = _write_canonical(path, fmt, canon)
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1))
@@ -456,6 +462,28 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
             [str(canon)],
         )
     return LoadResult(rows, bad, "python")
+
+
+def _ingest_temp(store: Store) -> tuple[str, str | None]:
+    """Where the canonical copy of an input (every row of it) is written: beside the store,
+    never in the system temp directory, where a run killed while it reads (kill -9) would
+    leave a copy of the whole list for good, out of reach of `store drop` and `store
+    compact`. Copies left there by killed runs are removed by `remove_stale_copies`."""
+    path = Path(str(store.path))
+    if str(store.path) == ":memory:" or not path.parent.is_dir():
+        return "mh-ingest-", None
+    return f".{path.name}.ingest-", str(path.parent)
+
+
+def remove_stale_copies(store: Store) -> None:
+    """Removes the canonical copies of inputs left beside the store by killed runs. Called
+    before any import of this process starts (pipeline.drop_orphan_inputs): the store is held
+    by one process, and `import_pair`'s two imports, which run at once, come after it."""
+    prefix, where = _ingest_temp(store)
+    if where is None:
+        return
+    for stale in Path(where).glob(f"{glob.escape(prefix)}*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int) -> int:

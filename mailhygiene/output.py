@@ -264,8 +264,15 @@ def _append(src: BinaryIO, out: BinaryIO) -> None:
 
 def _piece(target: Path, k: int | str) -> Path:
     """Piece k of a ranged write: `.out.csv.X1b2.part` -> `.out.csv.X1b2.1.part`, a name the
-    clean-up of a killed run's temp files (_remove_stale_parts) matches."""
-    return target.with_name(f"{target.stem}.{k}{target.suffix}")
+    clean-up of a killed run's temp files (_remove_stale_parts) matches. The piece is created
+    empty and private (0600), as mkstemp makes the main temp file: it holds the list's
+    addresses, and DuckDB's COPY (or Python) then writes into it keeping that mode, instead of
+    creating it with the umask's (0644: readable by every local user while it is written, and
+    after a kill -9 until the next run)."""
+    piece = target.with_name(f"{target.stem}.{k}{target.suffix}")
+    os.close(os.open(piece, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(piece, 0o600)  # an older leftover of that name keeps its mode otherwise
+    return piece
 
 
 def _row_ranges(store: Store, rows: int) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from mailhygiene.ingest import (
     check_input_file,
     detect_format,
     load_input,
+    remove_stale_copies,
     sha256_file,
 )
 from mailhygiene.normalize import folded_key_sql
@@ -177,7 +178,8 @@ def import_pair(store: Store, a: str | Path, b: str | Path, *, column: str | Non
 
 def drop_orphan_inputs(store: Store) -> None:
     """Input tables and contacts of imports that never committed (crash, kill -9) are
-    removed."""
+    removed, and so are the copies of their inputs beside the store."""
+    remove_stale_copies(store)
     for (name,) in store.fetchall(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'input_%' "
         "AND table_name NOT IN (SELECT table_name FROM bases WHERE table_name IS NOT NULL)"):
