@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -313,26 +313,34 @@ def test_order_sample_does_not_depend_on_storage_order(store: Store) -> None:
         assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1]), order
 
 
-def age_graded_b(w: World, f: float = 0.0, seed: int = 4) -> tuple[list[Row], int]:
-    """B collected from the web where A's older addresses are easier to find (published for
-    longer): an A address added on day d is found with a probability falling from 0.6 to 0.05
-    over A's dates; plus, with f > 0, a share f of A's valid addresses before the cut-off.
-    Returns the rows and how many addresses were taken from A (some also found)."""
+def _crawled_b(w: World, found_p: Callable[[date], float], f: float,
+               seed: int) -> tuple[list[Row], int]:
+    """B from the web: each valid A address added on day d is found with probability
+    found_p(d); plus, with f > 0, a share f of A's valid addresses before the cut-off, and
+    1,500 addresses of B's own. Returns the rows and how many were taken from A (some also
+    found)."""
     rng = np.random.default_rng(seed)
-    span = 1640
     found, taken = set(), set()
     for r in w.a:
         if r.added is None or r.status == "invalid":
             continue
-        age = 1.0 - (r.added - START).days / span
         key = r.raw.strip().lower()
-        if rng.random() < 0.05 + 0.55 * age ** 2:
+        if rng.random() < found_p(r.added):
             found.add(key)
         if f and r.added <= CUTOFF and rng.random() < f:
             taken.add(key)
     rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
     rng.shuffle(rows)
     return [Row(r) for r in rows], len(taken)
+
+
+def age_graded_b(w: World, f: float = 0.0, seed: int = 4) -> tuple[list[Row], int]:
+    """B collected from the web where A's older addresses are easier to find (published for
+    longer): an A address added on day d is found with a probability falling from 0.6 to 0.05
+    over A's dates; plus, with f > 0, a share f of A's valid addresses before the cut-off."""
+    span = 1640
+    return _crawled_b(w, lambda d: 0.05 + 0.55 * (1.0 - (d - START).days / span) ** 2, f,
+                      seed)
 
 
 def test_age_trend_before_the_cut_off_is_not_read_as_copying(store: Store) -> None:
@@ -396,21 +404,9 @@ def saturating_b(w: World, tau_days: float = 150.0, seed: int = 5,
     """B collected at A's end, where an address needs a few months to be found and then stays
     as visible: A's later additions are found less often the more recent they are, while
     its older ones are all found alike. With f > 0, a share f of A's valid addresses before
-    the cut-off is copied as well. Returns the rows and how many were taken from A."""
-    rng = np.random.default_rng(seed)
+    the cut-off is copied as well."""
     end = max(r.added for r in w.a if r.added)
-    found, taken = set(), set()
-    for r in w.a:
-        if not r.added or r.status == "invalid":
-            continue
-        key = r.raw.strip().lower()
-        if rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days)):
-            found.add(key)
-        if f and r.added <= CUTOFF and rng.random() < f:
-            taken.add(key)
-    rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
-    rng.shuffle(rows)
-    return [Row(r) for r in rows], len(taken)
+    return _crawled_b(w, lambda d: 0.6 * (1.0 - np.exp(-(end - d).days / tau_days)), f, seed)
 
 
 @pytest.mark.parametrize("kind", ["saturating", "plain"])

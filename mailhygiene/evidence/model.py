@@ -31,6 +31,7 @@ from mailhygiene.evidence.stats import (
     kendall_tau_null_sd,
     log10_mean_exp10,
 )
+from mailhygiene.evidence.strata import BOUNCED
 from mailhygiene.evidence.wording import Item, en_text, item
 
 GROUPS = ("public", "personal", "invalid")
@@ -351,7 +352,6 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
 
 
 MIN_BASELINE = 20
-BOUNCED = "inv_mailbox"  # the class of A's addresses its bounce history shows invalid
 
 
 def pooled_baseline(cells: dict[tuple[str, str], tuple[int, int]], cls: str, kind: str,

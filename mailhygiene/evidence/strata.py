@@ -7,6 +7,9 @@ business addresses are published on web pages, personal freemail addresses much 
 from __future__ import annotations
 
 INVALID_CLASSES = ("inv_syntax", "inv_domain", "inv_mailbox")
+# The class of A's addresses its bounce history (or an SMTP probe) shows unknown: mostly people
+# who left, as visible as valid addresses (model.pooled_baseline, ASSUMED_BOUNDS below).
+BOUNCED = "inv_mailbox"
 CLASS_GROUP = {"ok": "public", "inv_syntax": "invalid", "inv_domain": "invalid",
                "inv_mailbox": "invalid"}
 
