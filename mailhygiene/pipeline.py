@@ -195,7 +195,7 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     email-validator for the rest (each distinct undecided cell once). The dedup pass is the
     caller's (`dedupe`, in its own transaction: see import_base)."""
     c = f"c{address_col}"
-    t_expr = syntax_fast.trim_sql(c, _TRIM_SQL) if trim else c
+    t_expr = syntax_fast.trim_sql("raw", _TRIM_SQL) if trim else "raw"
     key = "key"
     if fold_providers:
         key = folded_key_sql("key", "domain")
@@ -208,10 +208,13 @@ def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,
     # DuckDB's function catalog is shared by all connections: a name per call lets two
     # imports run at once (import_pair).
     udf = f"mh_validate_{next(_UDF_IDS)}"
-    # The trimmed cell is computed once in an inner projection, then tested.
-    src = (f"(SELECT row_no, raw, t, mh_parse_error, CASE WHEN mh_parse_error IS NULL AND "
-           f"{syntax_fast.needs_validator_sql('t')} THEN {udf}(raw) END AS s FROM "
-           f'(SELECT row_no, {c} AS raw, {t_expr} AS t, mh_parse_error FROM "{table}"))')
+    # Inner projections compute each costly value once: the shortcut for plain valid cells,
+    # then the trimmed cell and the validator's verdict only for the other cells.
+    src = (f"(SELECT row_no, raw, t, mh_parse_error, fast, CASE WHEN NOT fast AND "
+           f"mh_parse_error IS NULL AND {syntax_fast.needs_validator_sql('t')} THEN {udf}(raw) "
+           f"END AS s FROM (SELECT row_no, raw, mh_parse_error, fast, CASE WHEN fast THEN raw "
+           f"ELSE {t_expr} END AS t FROM (SELECT row_no, {c} AS raw, mh_parse_error, "
+           f'{syntax_fast.fast_sql(c)} AS fast FROM "{table}")))')
     # One pass: rule verdicts, and email-validator (a Python function DuckDB calls only for
     # the cells the rules leave undecided). Rows are stored in input order so the writer can
     # join them positionally.
