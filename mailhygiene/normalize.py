@@ -24,6 +24,41 @@ def clean_cell(raw: str | None) -> str:
     return raw.strip()
 
 
+# What exports put in an address cell that has no address: "not available" in English and
+# French, dashes and dots, Excel's error values. Such a cell is empty, not a malformed
+# address: it has no dedup key (two "N/A" rows are two contacts without an address, not
+# duplicates) and no part in provenance (independent bases share "N/A" by habit, not by
+# copying). Compared after trimming and casefolding; none can be an address (no '@').
+PLACEHOLDERS: frozenset[str] = frozenset({
+    "-", "--", "---", ".", "..", "...", "/", "?", "??", "0", "x", "xx", "xxx",
+    "n/a", "na", "n.a", "n.a.", "n/d", "nd", "n.d.", "nc", "n.c", "n.c.", "n/c",
+    "none", "null", "nil", "nan", "unknown", "tbd", "no email", "no mail", "noemail", "nomail",
+    "néant", "neant", "aucun", "aucune", "inconnu", "inconnue", "vide", "sans",
+    "non communiqué", "non communique", "non renseigné", "non renseigne", "à compléter",
+    "a completer", "pas de mail", "pas d'email", "pas d'e-mail", "pas de courriel",
+    "#n/a", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "#num!",
+    "#valeur!", "#nom?", "#nombre!", "#nul!",
+})
+
+
+_PLACEHOLDER_MAX = max(map(len, PLACEHOLDERS))
+
+
+def is_placeholder(text: str) -> bool:
+    """A cell (already trimmed) that stands for "no address" (PLACEHOLDERS)."""
+    return (len(text) <= _PLACEHOLDER_MAX
+            and unicodedata.normalize("NFC", text).casefold() in PLACEHOLDERS)
+
+
+def placeholders_sql(lowered: str) -> str:
+    """SQL twin of is_placeholder for a cell already trimmed and lower-cased (the bulk syntax
+    rules only see ASCII cells; the others take email-validator's path, where is_placeholder
+    decides). A list function, not IN (...): DuckDB plans IN lists as a join, which need not
+    keep row order."""
+    items = ", ".join("'" + p.replace("'", "''") + "'" for p in sorted(PLACEHOLDERS))
+    return f"list_contains([{items}], {lowered})"
+
+
 def ascii_domain(domain: str) -> str:
     """IDNA ASCII form of a domain, lowercase; falls back to a plain lowercase on IDNA errors
     (such domains are syntax-invalid anyway; the key must still be defined)."""
@@ -39,10 +74,11 @@ def ascii_domain(domain: str) -> str:
 def dedup_key(address: str | None, *, fold_providers: bool = False) -> str | None:
     """NFC, trimmed, domain in lowercase IDNA-ASCII form, local part casefolded.
 
-    Returns None for an empty cell (empty cells are never duplicates of each other). For a cell
-    without an @ the whole casefolded text is the key, so identical garbage still dedupes."""
+    Returns None for an empty cell or a placeholder such as "N/A" (never duplicates of each
+    other). For a cell without an @ the whole casefolded text is the key, so identical garbage
+    still dedupes."""
     text = unicodedata.normalize("NFC", clean_cell(address))
-    if not text:
+    if not text or is_placeholder(text):
         return None
     if "@" not in text:
         return text.casefold()

@@ -9,13 +9,14 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from mailhygiene.normalize import clean_cell
+from mailhygiene.normalize import clean_cell, is_placeholder
 from mailhygiene.types import Reason, SyntaxResult
 
 # Part of an import's reuse signature (pipeline._params_signature): raised whenever verdicts,
 # reasons or keys change, so that a store does not reuse rows decided by earlier rules
-# (2: reasons follow the address's shape on both paths).
-RULES_VERSION = 2
+# (2: reasons follow the address's shape on both paths; 3: placeholders such as "N/A" are
+# empty cells).
+RULES_VERSION = 3
 
 # email-validator's messages -> our reason families (checked in order; first match wins). Only
 # consulted for addresses that `shape_reason` leaves undecided: those have an '@' and no quote
@@ -46,7 +47,7 @@ def shape_reason(text: str) -> Reason | None:
     first '@' is a quoted local part or a display-name form (`"jean"@x.com`,
     `Jean <jean@x.com>`), refused by email-validator's default options: that is the first thing
     to fix, whatever else is wrong inside. None: the reason follows the message."""
-    if not text:
+    if not text or is_placeholder(text):
         return Reason.SYNTAX_EMPTY
     if "@" not in text:
         return Reason.SYNTAX_MISSING_AT
@@ -91,6 +92,8 @@ def check_syntax(raw: str | None, *, fold_providers: bool = False,
     text = clean_cell(raw) if trim else (raw or "")
     if not text:
         return SyntaxResult(False, Reason.SYNTAX_EMPTY, None, None, None, detail="empty")
+    if is_placeholder(text):  # "N/A", "-", "#N/A": no address, so no key (normalize.py)
+        return SyntaxResult(False, Reason.SYNTAX_EMPTY, None, None, None, detail="placeholder")
     try:
         v = validate_email(text, check_deliverability=False)
     except EmailNotValidError as e:

@@ -15,6 +15,7 @@ import re
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
+from mailhygiene.normalize import placeholders_sql
 from mailhygiene.types import Reason
 
 _ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
@@ -86,6 +87,7 @@ def verdict_select_sql(source: str) -> str:
     # all-NULL columns.)
     ci_names = " OR ".join(f"starts_with(lt, {_sql_str(n + '@')})"
                            for n in CASE_INSENSITIVE_MAILBOX_NAMES)
+    placeholder = placeholders_sql("lt")
     valid_re = _sql_str(VALID_RE)
     local_re = _sql_str(LOCAL_RE)
     r = Reason
@@ -94,6 +96,7 @@ def verdict_select_sql(source: str) -> str:
         CASE
             WHEN t IS NULL OR t = '' THEN '{r.SYNTAX_EMPTY}'
             WHEN ok THEN NULL
+            WHEN {placeholder} THEN '{r.SYNTAX_EMPTY}'
             -- syntax.shape_reason, then the part email-validator checks first: the local
             -- part (before the first '@'), then the domain; a domain in brackets is a
             -- literal, refused by default. Keep both in step (tests/test_syntax_reasons.py).
@@ -111,7 +114,8 @@ def verdict_select_sql(source: str) -> str:
              WHEN {ci_names} THEN lt
              ELSE split_part(t, '@', 1) || '@' || split_part(lt, '@', 2)
         END AS normalized,
-        CASE WHEN t IS NULL OR t = '' THEN NULL WHEN ok THEN lt ELSE '!' || lt END AS key,
+        CASE WHEN t IS NULL OR t = '' THEN NULL WHEN ok THEN lt WHEN {placeholder} THEN NULL
+             ELSE '!' || lt END AS key,
         CASE WHEN ok THEN split_part(lt, '@', 2) END AS domain
     FROM (
         SELECT *, CASE WHEN fast THEN true ELSE

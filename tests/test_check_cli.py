@@ -61,6 +61,21 @@ def test_json_summary_keys_and_counts(tmp_path: Path, db: str) -> None:
     assert s["by_reason"]["syntax_missing_at"] == 1 and s["by_reason"]["syntax_empty"] == 1
 
 
+def test_placeholders_are_empty_cells_not_duplicates(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", "nom;email\nA;N/A\nB;n/a\nC; - \nD;#N/A\nE;néant\n"
+                "F;jean@exemple.fr\nG;h.elgmail.com\nH;h.elgmail.com\n")
+    out = tmp_path / "out.csv"
+    r = run("check", str(src), "--level", "syntax", "--json", "--db", db, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert s["by_reason"]["syntax_empty"] == 5 and s["empty_cells"] == 5
+    assert s["duplicates"] == 1  # the repeated broken address only
+    assert s["addresses"] == 2 and s["invalid_rate_addresses"] == pytest.approx(1 / 2)
+    rows = read_csv(out, delimiter=";")
+    assert [r[3] for r in rows[1:6]] == ["syntax_empty"] * 5
+    assert [r[7] for r in rows[1:]] == [""] * 7 + ["7"]
+
+
 def test_cleaned_output_keeps_rows_columns_and_format(tmp_path: Path, db: str) -> None:
     src = write(tmp_path, "base.csv", "\ufeff" + FRENCH)
     out = tmp_path / "cleaned.csv"

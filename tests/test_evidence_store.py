@@ -453,3 +453,25 @@ def test_a_copy_in_a_saturating_world_keeps_its_support(store: Store) -> None:
     assert ev.log10_lr >= 4.0
     assert ev.copied_ci95 is not None
     assert ev.copied_ci95[0] <= taken <= ev.copied_ci95[1]
+
+
+def test_placeholders_shared_by_independent_bases_are_not_shared_errors(tmp_path: Path) -> None:
+    """A CRM export and a collection of one's own both write "N/A" or "-" where there is no
+    address. Such cells are empty (syntax_empty, no key), so sharing them says nothing: they
+    once made an independent B score log10 LR 4.7 (four "shared errors" against a baseline
+    of 0 in 161)."""
+    from mailhygiene.pipeline import import_base
+
+    placeholders = ["N/A"] * 5 + ["-"] * 3 + ["#N/A"] * 2 + ["néant"] * 2
+    a_lines = ["email,date_added"]
+    a_lines += [f"p{i}@firm{i % 50}.ma,{START + timedelta(days=2 * i)}" for i in range(800)]
+    a_lines += [f"{p},{START + timedelta(days=60 + i)}" for i, p in enumerate(placeholders)]
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
+    b_cells = [f"q{i}@other{i % 40}.ma" for i in range(400)] + placeholders
+    (tmp_path / "b.csv").write_text("email\n" + "\n".join(b_cells) + "\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        a = import_base(store, tmp_path / "a.csv")
+        b = import_base(store, tmp_path / "b.csv")
+        res = evaluate(store, a.base_id, b.base_id, OPTS)
+    assert res.signals["shared_errors"]["strata"] == []
+    assert res.log10_lr < 0

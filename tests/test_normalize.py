@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailhygiene.normalize import clean_cell, dedup_key, fold_provider
+from mailhygiene.normalize import (
+    PLACEHOLDERS,
+    clean_cell,
+    dedup_key,
+    fold_provider,
+    is_placeholder,
+)
 from mailhygiene.privacy import mask_address, mask_text, strip_terminal_escapes
 from mailhygiene.syntax import check_syntax, invalid_key
 
@@ -21,6 +27,10 @@ from mailhygiene.syntax import check_syntax, invalid_key
         pytest.param("", None, id="empty"),
         pytest.param("   ", None, id="blank"),
         pytest.param("no-at-sign", "no-at-sign", id="garbage"),
+        pytest.param(" N/A ", None, id="placeholder"),
+        pytest.param("#N/A", None, id="excel-error"),
+        pytest.param("NÉANT", None, id="placeholder-fr"),
+        pytest.param("n/a@x.com", "n/a@x.com", id="placeholder-inside-an-address"),
     ],
 )
 def test_dedup_key(raw: str, key: str | None) -> None:
@@ -80,3 +90,21 @@ def test_mask_address(address: str, masked: str) -> None:
 def test_mask_text_and_escapes() -> None:
     assert mask_text("bounce for jean@example.ma today") == "bounce for j***@e***.ma today"
     assert strip_terminal_escapes("\x1b[31mred\x1b[0m\u202eevil") == "redevil"
+
+
+@pytest.mark.parametrize(
+    ("cell", "placeholder"),
+    [
+        ("N/A", True), ("n/a", True), ("-", True), ("--", True), ("...", True), ("0", True),
+        ("#N/A", True), ("#VALEUR!", True), ("Néant", True), ("NE\u0301ANT", True),
+        ("Non communiqué", True), ("pas d'email", True), ("x", True),
+        ("N/A.", False), ("n/a@x.com", False), ("jean", False), ("00", False), ("", False),
+        ("néant néant", False),
+    ],
+)
+def test_is_placeholder(cell: str, placeholder: bool) -> None:
+    assert is_placeholder(cell) is placeholder
+
+
+def test_placeholders_are_never_addresses() -> None:
+    assert PLACEHOLDERS and all("@" not in p and p == p.casefold() for p in PLACEHOLDERS)

@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from mailhygiene.normalize import is_placeholder
 from mailhygiene.pipeline import syntax_of_values
 from mailhygiene.store import Store
 from mailhygiene.syntax import check_syntax
@@ -190,8 +191,8 @@ def test_random_padded_strings_keep_their_reason(store: Store) -> None:
     pairs = []
     for short in random_strings(4000, seed=17):
         runs = list(re.finditer("[a-zA-Z]+", short))
-        if "--" in short or not runs:
-            continue
+        if "--" in short or not runs or is_placeholder(short.strip()):
+            continue  # (a padded "x" is no longer a placeholder)
         at = rng.choice(runs).start() + 1
         pad = "q" * (MAX_FAST_LENGTH + 1 - len(short))
         pairs.append((short, short[:at] + pad + short[at:]))
@@ -204,3 +205,14 @@ def test_random_padded_strings_keep_their_reason(store: Store) -> None:
             differences.append((short, reason, result.reason, result.detail))
     assert len(pairs) > 2000
     assert not differences, differences[:20]
+
+
+@pytest.mark.parametrize("cell", ["N/A", " n/a ", "-", "--", "#N/A", "néant", "NÉANT", "x",
+                                  "Non communiqué", "0"])
+def test_placeholders_are_empty_cells_on_both_paths(store: Store, cell: str) -> None:
+    """"N/A" and the like stand for no address: syntax_empty without a key (so two of them are
+    not duplicates), whether the bulk rules ("N/A") or email-validator's path ("néant", "--")
+    decide."""
+    r = check_syntax(cell)
+    assert (r.ok, r.reason, r.key) == (False, Reason.SYNTAX_EMPTY, None)
+    assert syntax_of_values(store, [cell]) == [(False, Reason.SYNTAX_EMPTY.value, None, None)]

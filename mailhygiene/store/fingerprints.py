@@ -236,10 +236,12 @@ def base_checked(store: Store, base_id: int) -> bool:
 
 
 def address_cells(store: Store, base_id: int) -> tuple[int, int]:
-    """(non-empty address cells, of them syntactically valid) of a base."""
+    """(non-empty address cells, of them syntactically valid) of a base. A placeholder such
+    as "N/A" is an empty cell (syntax_empty)."""
     row = store.fetchone(
-        "SELECT count(*) FILTER (WHERE coalesce(trim(raw), '') <> ''), count(*) FILTER "
-        "(WHERE syntax_ok) FROM contacts WHERE base_id = ?", [base_id])
+        "SELECT count(*) FILTER (WHERE coalesce(trim(raw), '') <> '' AND syntax_reason IS "
+        "DISTINCT FROM 'syntax_empty'), count(*) FILTER (WHERE syntax_ok) FROM contacts "
+        "WHERE base_id = ?", [base_id])
     return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
 
