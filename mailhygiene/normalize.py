@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import idna
@@ -53,10 +54,10 @@ def is_placeholder(text: str) -> bool:
 def placeholders_sql(lowered: str) -> str:
     """SQL twin of is_placeholder for a cell already trimmed and lower-cased (the bulk syntax
     rules only see ASCII cells; the others take email-validator's path, where is_placeholder
-    decides). A list function, not IN (...): DuckDB plans IN lists as a join, which need not
-    keep row order."""
-    items = ", ".join("'" + p.replace("'", "''") + "'" for p in sorted(PLACEHOLDERS))
-    return f"list_contains([{items}], {lowered})"
+    decides). One regex, not IN (...) nor list_contains: DuckDB plans those as a join, which
+    runs on every row and need not keep row order."""
+    pattern = "|".join(re.escape(p) for p in sorted(PLACEHOLDERS))
+    return f"regexp_full_match({lowered}, '{pattern.replace(chr(39), chr(39) * 2)}')"
 
 
 def ascii_domain(domain: str) -> str:

@@ -12,6 +12,7 @@ from mailhygiene.normalize import (
     dedup_key,
     fold_provider,
     is_placeholder,
+    placeholders_sql,
 )
 from mailhygiene.privacy import mask_address, mask_text, strip_terminal_escapes
 from mailhygiene.syntax import check_syntax, invalid_key
@@ -108,3 +109,13 @@ def test_is_placeholder(cell: str, placeholder: bool) -> None:
 
 def test_placeholders_are_never_addresses() -> None:
     assert PLACEHOLDERS and all("@" not in p and p == p.casefold() for p in PLACEHOLDERS)
+
+
+def test_placeholders_sql_is_is_placeholder() -> None:
+    import duckdb
+
+    cells = [*sorted(PLACEHOLDERS), "n/a.", "nxa", "a-", "xxxx", "0.", "pas d email", "?!"]
+    sql = placeholders_sql("lower(c)")
+    got = [duckdb.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS c)", [c]).fetchone()
+           for c in cells]
+    assert [g[0] if g else None for g in got] == [is_placeholder(c) for c in cells]

@@ -169,3 +169,16 @@ def test_agreement_property_addressish(store: Store, values: list[str]) -> None:
     assert not _agreement(store, values, trim=False)
 
 
+
+
+def test_bulk_verdicts_are_one_ordered_projection(store: Store) -> None:
+    """No join in the bulk syntax SELECT: DuckDB turns IN lists and list_contains into hash
+    joins, which run on every row and lose the batch insert that keeps input order."""
+    from mailhygiene import syntax_fast
+
+    store.execute("CREATE OR REPLACE TEMP TABLE _plan AS SELECT 1::BIGINT AS row_no, "
+                  "'a@b.fr' AS raw, 'a@b.fr' AS t, NULL::VARCHAR AS mh_parse_error, true AS fast, "
+                  "NULL::VARCHAR AS s")
+    plan = "\n".join(str(r[1]) for r in store.fetchall(
+        f"EXPLAIN {syntax_fast.verdict_select_sql('_plan')}"))
+    assert "PROJECTION" in plan.upper() and "JOIN" not in plan.upper()
