@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -60,11 +61,46 @@ def _event(source: str, index: int, address: str, status: str, diagnostic: str, 
     status = field or quoted
     replycode = replycode or reasons.find_replycode(text)
     reason = reasons.classify(status, text, replycode=replycode, action=action, hint=hint)
+    if reason == "filtered" and action == "failed" and _no_such_mailbox(status, replycode, text):
+        reason = "userunknown"
     return BounceEvent(
         source=source, index=index, address=address.strip(), reason=reason, status=status,
         replycode=replycode, hard=reasons.is_hard(reason, status, replycode, text),
         action=action, event_time=when, remote_mta=remote_mta, diagnostic=text[:1000],
         message_id=message_id, feedback_type=feedback_type)
+
+
+# Wording that says only that the mailbox does not exist (the meaning of RFC 3463 X.1.1). Not
+# RFC 5321's stock "mailbox unavailable", which servers also send for policy refusals.
+_NO_SUCH_MAILBOX = re.compile(
+    r"\b(?:user unknown|recipient unknown|unknown (?:user|recipient|mailbox|local[ -]part|"
+    r"e-?mail address)|no such (?:user|recipient|mailbox|address)|"
+    r"(?:user|recipient|mailbox) not found|invalid (?:recipient|mailbox)|"
+    r"(?:user|recipient|mailbox|address|account) (?:does not|doesn't) exist|"
+    r"non-?existent user|utilisateur inconnu|adresse inconnue)\b")
+
+
+def _no_such_mailbox(status: str, replycode: str, text: str) -> bool:
+    """A permanent failure whose codes give only its class (status 5.0.0 or none, a 5xx reply)
+    and whose reply says in so many words that the mailbox does not exist, and nothing else.
+
+    The shared rules read unknown-user wording as the recipient's filter (sisimai: filtered)
+    unless the reply answered RCPT TO, and an ESP never says which command it answered: without
+    this, SendGrid's "550 5.0.0 unknown recipient" could never be a hard bounce. A reply that
+    also speaks of spam, policy, blocking, relaying, the sender, quota... or says it answered
+    DATA keeps the shared reading (a policy refusal is never invalid: DESIGN.md)."""
+    if status not in ("", "5.0.0") or replycode[:1] not in ("", "5") or not (
+            status or replycode):
+        return False
+    t = reasons.normalize_text(text)
+    if any(c != "5.0.0" for c in reasons.quoted_statuses(t)) or \
+            reasons.find_command(t) not in ("", "RCPT") or not _NO_SUCH_MAILBOX.search(t):
+        return False
+    # Postfix's "Recipient address rejected: User unknown" is about the recipient, not the
+    # sender the "rejected" phrases are about.
+    rest = t.replace("recipient address rejected", "")
+    return not any(reasons.matches(r, rest) for r in reasons.TEXT
+                   if not r.startswith("userunknown"))
 
 
 def _obj(value: Any) -> dict[str, Any]:
