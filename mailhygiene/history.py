@@ -28,6 +28,13 @@ SENDER_SIDE = frozenset({
 })
 EXISTS = frozenset({"delivered", "vacation"})  # the mailbox answered or accepted
 COMPLAINT = frozenset({"feedback"})
+# The ESP refused to send because of its own lists (bounces/esp.py): `hard` when its bounce
+# list says the address failed permanently before; action `unsubscribed` when the person opted
+# out; action `cleaned` (Mailchimp) after a hard bounce or repeated soft bounces, not saying
+# which.
+ESP_LIST = "suppressed"
+OPTED_OUT = "unsubscribed"
+CLEANED = "cleaned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +53,7 @@ def _is_hard(e: HistoryEvent) -> bool:
     # 4.x.x is a persistent *transient* failure (RFC 3463 section 3.1): never final.
     if e.status.startswith("4") or (not e.status and e.replycode.startswith("4")):
         return False
-    return e.hard and e.reason in RECIPIENT_INVALID
+    return e.hard and (e.reason in RECIPIENT_INVALID or e.reason == ESP_LIST)
 
 
 def _when(e: HistoryEvent) -> str:
@@ -54,6 +61,8 @@ def _when(e: HistoryEvent) -> str:
 
 
 def _describe(e: HistoryEvent) -> str:
+    if e.reason == ESP_LIST:
+        return f"(on the sending service's bounce list) on {_when(e)}"
     return " ".join(x for x in (e.status or e.replycode, e.reason, "on", _when(e)) if x)
 
 
@@ -61,8 +70,9 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
     """The verdict this address's history supports, or None when history says nothing new.
 
     Order of strength: a complaint (do_not_mail) > the latest of {hard bounce, proof of
-    existence} > repeated soft bounces across SOFT_BOUNCE_MIN_DAYS. Events are taken in time
-    order (unknown times first). Sender-side failures are ignored."""
+    existence} > an opt-out at the ESP (do_not_mail, but never over invalid, as opt-out lists:
+    suppress.py) > the ESP cleaned it or soft bounces repeated across SOFT_BOUNCE_MIN_DAYS.
+    Events are taken in time order (unknown times first). Sender-side failures are ignored."""
     if not events:
         return None
     evs = sorted(events, key=lambda e: (e.event_time is not None, e.event_time or datetime.min))
@@ -79,6 +89,19 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
     if last_hard > last_ok:
         e = evs[last_hard]
         return verdict(Status.INVALID, Reason.HARD_BOUNCED, f"hard bounce {_describe(e)}")
+    opt_out = [e for e in evs if e.reason == ESP_LIST and e.action == OPTED_OUT]
+    if opt_out:
+        if current.status == Status.INVALID:
+            return None
+        return verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED,
+                       f"opted out (the sending service's list) on {_when(opt_out[-1])}")
+    # A cleaned address: one event says what repeated soft bounces say (or a hard bounce the
+    # export does not tell apart), unless the mailbox worked since.
+    cleaned = [e for e in evs[last_ok + 1:] if e.action == CLEANED]
+    if cleaned and current.status != Status.INVALID:  # weaker than what DNS says today
+        return verdict(Status.RISKY, Reason.SOFT_BOUNCED,
+                       f"cleaned by the sending service on {_when(cleaned[-1])} (a hard "
+                       "bounce or repeated soft bounces)")
     # Soft events only count after the last proof that the mailbox works.
     soft = [e for e in evs[last_ok + 1:]
             if e.reason not in SENDER_SIDE | EXISTS | COMPLAINT and not _is_hard(e)]

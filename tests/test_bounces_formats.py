@@ -63,7 +63,7 @@ def test_sendgrid_events() -> None:
     assert got[0] == ("gone@example.org", "userunknown", "5.1.1", True, "failed")
     assert got[1][1] == "blocked" and not got[1][3]
     assert got[2][4] == "delayed" and not got[2][3]  # deferred: 4.x.x is never hard
-    assert got[3][1] == "suppressed" and not got[3][3]
+    assert got[3][1] == "suppressed" and got[3][3]  # dropped, "Bounced Address"
     assert got[4][1] == "delivered" and got[5][1] == "feedback"
     assert len(got) == 6  # "open" events are not delivery outcomes
 
@@ -151,7 +151,7 @@ def test_mailgun_webhook_and_events_api() -> None:
         ("alice@example.com", "userunknown", "5.1.1", True, "failed")]
     got = summary(FIX / "mailgun-events.json")
     assert [g[1] for g in got] == ["mailboxfull", "suppressed", "delivered", "feedback"]
-    assert not any(g[3] for g in got)
+    assert [g[3] for g in got] == [False, True, False, False]  # suppress-bounce: bounced before
 
 
 def test_mailchimp_cleaned_csv() -> None:

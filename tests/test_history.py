@@ -26,11 +26,25 @@ DNS_INVALID = Verdict(Status.INVALID, Reason.DOMAIN_NOT_FOUND, Evidence.DNS)
 
 
 def ev(reason: str, day: int | None = 0, *, hard: bool | None = None,
-       status: str = "") -> HistoryEvent:
+       status: str = "", action: str = "") -> HistoryEvent:
     if hard is None:
         hard = reason in ("userunknown", "hostunknown", "hasmoved", "notaccept")
-    return HistoryEvent(reason=reason, hard=hard, status=status,
+    return HistoryEvent(reason=reason, hard=hard, status=status, action=action,
                         event_time=None if day is None else T0 + timedelta(days=day))
+
+
+# What an ESP's own lists say (bounces/esp.py): SendGrid "Bounced Address" / Mailgun
+# suppress-bounce, SendGrid "Unsubscribed Address", a Mailchimp cleaned row.
+def esp_bounced(day: int = 0) -> HistoryEvent:
+    return ev("suppressed", day, hard=True, status="5.0.0", action="failed")
+
+
+def esp_opt_out(day: int = 0) -> HistoryEvent:
+    return ev("suppressed", day, status="5.0.0", action="unsubscribed")
+
+
+def cleaned(day: int = 0) -> HistoryEvent:
+    return ev("suppressed", day, action="cleaned")
 
 
 @pytest.mark.parametrize(
@@ -77,6 +91,28 @@ def ev(reason: str, day: int | None = 0, *, hard: bool | None = None,
         pytest.param([ev("mailboxfull", None), ev("mailboxfull", None)], SKIPPED, None,
                      id="undated-soft-cannot-span-30-days"),
         pytest.param([], SKIPPED, None, id="no-events"),
+        pytest.param([esp_bounced()], SKIPPED, (Status.INVALID, Reason.HARD_BOUNCED),
+                     id="esp-bounce-list"),
+        pytest.param([esp_bounced(0), ev("delivered", 30)], SKIPPED,
+                     (Status.VALID, Reason.DELIVERED), id="delivered-after-esp-bounce-list"),
+        pytest.param([esp_opt_out()], SKIPPED, (Status.DO_NOT_MAIL, Reason.SUPPRESSED),
+                     id="esp-opt-out"),
+        pytest.param([esp_opt_out(0), ev("delivered", 30)], SKIPPED,
+                     (Status.DO_NOT_MAIL, Reason.SUPPRESSED), id="opt-out-outlives-delivery"),
+        pytest.param([esp_opt_out()], DNS_INVALID, None, id="opt-out-never-over-invalid"),
+        pytest.param([cleaned()], SKIPPED, (Status.RISKY, Reason.SOFT_BOUNCED),
+                     id="cleaned-once"),
+        pytest.param([cleaned(None)], SKIPPED, (Status.RISKY, Reason.SOFT_BOUNCED),
+                     id="cleaned-no-date"),
+        pytest.param([ev("delivered", 0), cleaned(30)], SKIPPED,
+                     (Status.RISKY, Reason.SOFT_BOUNCED), id="cleaned-after-delivery"),
+        pytest.param([cleaned()], DNS_INVALID, None, id="cleaned-never-over-invalid"),
+        pytest.param([cleaned(0), ev("delivered", 30)], SKIPPED,
+                     (Status.VALID, Reason.DELIVERED), id="delivered-after-cleaned"),
+        pytest.param([cleaned(0), ev("userunknown", 5, status="5.1.1")], SKIPPED,
+                     (Status.INVALID, Reason.HARD_BOUNCED), id="hard-beats-cleaned"),
+        pytest.param([ev("suppressed", 0, action="failed")], SKIPPED, None,
+                     id="list-of-unknown-cause-is-one-soft-event"),
     ],
 )
 def test_decide_history(events: list[HistoryEvent], current: Verdict,

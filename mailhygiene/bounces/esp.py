@@ -30,6 +30,20 @@ _SES_SUBTYPES = {
     "contentrejected": "contenterror", "attachmentrejected": "policyviolation",
 }
 _MAILCHIMP_EMAIL_COLUMNS = ("email address", "email", "e-mail address", "email_address")
+# Why the ESP refused to send (its own suppression lists), as SendGrid's dropped reasons and
+# Mailgun's suppress-* reasons say it -> (reason, hard, action). Its bounce and invalid lists
+# hold addresses that failed permanently before: a hard bounce it remembers. An opt-out or a
+# complaint on record is the person's objection; spam content is about the message.
+_LIST_DROPS: dict[str, tuple[str, bool, str]] = {
+    "bounced address": ("suppressed", True, "failed"),
+    "invalid": ("suppressed", True, "failed"),
+    "suppress-bounce": ("suppressed", True, "failed"),
+    "unsubscribed address": ("suppressed", False, "unsubscribed"),
+    "suppress-unsubscribe": ("suppressed", False, "unsubscribed"),
+    "spam reporting address": ("feedback", False, "feedback"),
+    "suppress-complaint": ("feedback", False, "feedback"),
+    "spam content": ("spamdetected", False, "failed"),
+}
 
 
 def _time(value: Any) -> datetime | None:
@@ -101,6 +115,22 @@ def _no_such_mailbox(status: str, replycode: str, text: str) -> bool:
     rest = t.replace("recipient address rejected", "")
     return not any(reasons.matches(r, rest) for r in reasons.TEXT
                    if not r.startswith("userunknown"))
+
+
+def _list_drop(why: str, source: str, index: int, address: str, status: str, text: str,
+               when: datetime | None, message_id: str) -> BounceEvent | None:
+    """The event of a send the ESP refused because of its own lists, when `why` (its stated
+    reason) says which list; None otherwise."""
+    # "Spam Content (if spam checker app enabled)": the list's name is before any remark.
+    known = _LIST_DROPS.get(why.lower().partition(" (")[0].strip())
+    if known is None:
+        return None
+    reason, hard, action = known
+    return BounceEvent(source=source, index=index, address=address.strip(), reason=reason,
+                       status="" if reason == "feedback" else reasons.find_status(status),
+                       hard=hard, action=action, event_time=when, diagnostic=text[:1000],
+                       message_id=message_id,
+                       feedback_type="abuse" if reason == "feedback" else "")
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -196,6 +226,10 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
                       when=when, message_id=mid)
     if ev not in ("bounce", "dropped", "deferred", "blocked"):
         return None
+    if ev == "dropped":
+        known = _list_drop(reason_text, source, index, addr, status, reason_text, when, mid)
+        if known is not None:
+            return known
     # Dropped = SendGrid refused to send (its suppression lists), not a remote reply.
     hint = "suppressed" if ev == "dropped" else ""
     if ev == "deferred" and not reasons.find_status(status):
@@ -237,6 +271,10 @@ def _mailgun_event(it: dict[str, Any], addr: str, source: str,
         return None
     severity = str(it.get("severity", "permanent")).lower()
     why = str(it.get("reason", "")).lower()
+    known = _list_drop(why, source, index, addr, str(ds.get("enhanced-code", "") or ""),
+                       f"{code} {text}".strip(), when, mid)
+    if known is not None:
+        return known
     # Mailgun's suppress-* reasons: it did not even try (address on a suppression list).
     hint = "suppressed" if why.startswith("suppress") else ""
     status = str(ds.get("enhanced-code", "") or "")
@@ -338,7 +376,8 @@ def looks_like_mailchimp_csv(head: bytes) -> bool:
 
 def parse_mailchimp_csv(text: str, source: str) -> list[BounceEvent]:
     """Mailchimp cleans an address after a hard bounce or repeated soft bounces; the export
-    does not say which, so the event is `suppressed` (not hard): the ESP stopped mailing it."""
+    does not say which, so the event is `suppressed` (not hard) with action `cleaned`: the ESP
+    stopped mailing it after bounces (history.py makes that `risky/soft_bounced`)."""
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     col = next((header.index(c) for c in _MAILCHIMP_EMAIL_COLUMNS if c in header), -1)

@@ -1,0 +1,94 @@
+"""An ESP that refused to send because of its own lists (SendGrid `dropped`, Mailgun
+`suppress-*`, a Mailchimp cleaned row) says why: one such event keeps the address out of the
+send list, with the verdict its reason supports (DESIGN.md "Result taxonomy")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailhygiene.bounces import parse_bytes
+from mailhygiene.cli import main
+
+
+def _dropped(reason: str) -> bytes:
+    return json.dumps([{"email": "x@example.com", "event": "dropped", "reason": reason,
+                        "status": "5.0.0", "timestamp": 1763630300}]).encode()
+
+
+def _mailgun(reason: str) -> bytes:
+    return json.dumps([{"event": "failed", "severity": "permanent", "reason": reason,
+                        "recipient": "x@example.com", "timestamp": 1763630300,
+                        "delivery-status": {"code": 605, "message": ""}}]).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "want"),
+    [
+        pytest.param(_dropped("Bounced Address"), "sendgrid", ("suppressed", True, "failed"),
+                     id="sendgrid-bounce-list"),
+        pytest.param(_dropped("Invalid"), "sendgrid", ("suppressed", True, "failed"),
+                     id="sendgrid-invalid-list"),
+        pytest.param(_dropped("Unsubscribed Address"), "sendgrid",
+                     ("suppressed", False, "unsubscribed"), id="sendgrid-unsubscribed"),
+        pytest.param(_dropped("Spam Reporting Address"), "sendgrid",
+                     ("feedback", False, "feedback"), id="sendgrid-spam-report-list"),
+        pytest.param(_dropped("Spam Content (if spam checker app enabled)"), "sendgrid",
+                     ("spamdetected", False, "failed"), id="sendgrid-spam-content"),
+        pytest.param(_dropped("Invalid SMTPAPI header"), "sendgrid",
+                     ("suppressed", False, "failed"), id="sendgrid-other-reason-as-before"),
+        pytest.param(_mailgun("suppress-bounce"), "mailgun", ("suppressed", True, "failed"),
+                     id="mailgun-bounce-list"),
+        pytest.param(_mailgun("suppress-unsubscribe"), "mailgun",
+                     ("suppressed", False, "unsubscribed"), id="mailgun-unsubscribed"),
+        pytest.param(_mailgun("suppress-complaint"), "mailgun", ("feedback", False, "feedback"),
+                     id="mailgun-complaint-list"),
+    ],
+)
+def test_list_drop_reasons(data: bytes, fmt: str, want: tuple[str, bool, str]) -> None:
+    (ev,) = parse_bytes(data, "x.json", fmt)
+    assert (ev.reason, ev.hard, ev.action) == want
+
+
+MAILCHIMP = ('"Email Address","First Name",CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID\r\n'
+             'cleaned@example.org,Jean,"2026-10-02 14:22:05","Newsletter octobre",a1b2c3\r\n')
+SENDGRID = [
+    {"email": "bounced@example.com", "event": "dropped", "reason": "Bounced Address",
+     "status": "5.0.0", "timestamp": 1763630300, "sg_message_id": "m1"},
+    {"email": "unsub@example.com", "event": "dropped", "reason": "Unsubscribed Address",
+     "status": "5.0.0", "timestamp": 1763630301, "sg_message_id": "m2"},
+    {"email": "spamrep@example.com", "event": "dropped", "reason": "Spam Reporting Address",
+     "status": "5.0.0", "timestamp": 1763630302, "sg_message_id": "m3"},
+    {"email": "content@example.com", "event": "dropped", "reason": "Spam Content",
+     "status": "5.0.0", "timestamp": 1763630303, "sg_message_id": "m4"},
+]
+WANT = {
+    "cleaned@example.org": "risky,soft_bounced",
+    "bounced@example.com": "invalid,hard_bounced",
+    "unsub@example.com": "do_not_mail,suppressed",
+    "spamrep@example.com": "do_not_mail,complained",
+    "content@example.com": "unknown,syntax_ok",  # the message's content, not the address
+}
+
+
+def test_one_list_event_keeps_the_address_out_of_the_send_list(tmp_path: Path) -> None:
+    (tmp_path / "cleaned.csv").write_text(MAILCHIMP)
+    (tmp_path / "events.json").write_text(json.dumps(SENDGRID))
+    (tmp_path / "list.csv").write_text("email\n" + "\n".join(WANT) + "\n")
+    db = str(tmp_path / "s.duckdb")
+    common = ["--level", "syntax", "--db", db, "--no-progress", "--bounces",
+              str(tmp_path / "cleaned.csv"), "--bounces", str(tmp_path / "events.json")]
+    runner = CliRunner()
+    full = runner.invoke(main, ["check", str(tmp_path / "list.csv"), "-o",
+                                str(tmp_path / "all.csv"), *common])
+    assert full.exit_code == 0, full.output
+    rows = [line.split(",") for line in (tmp_path / "all.csv").read_text().splitlines()[1:]]
+    assert {r[0]: f"{r[1]},{r[2]}" for r in rows} == WANT
+    send = runner.invoke(main, ["check", str(tmp_path / "list.csv"), "-o",
+                                str(tmp_path / "send.csv"), "--only", "valid,unknown", *common])
+    assert send.exit_code == 0, send.output
+    lines = (tmp_path / "send.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["content@example.com"]
