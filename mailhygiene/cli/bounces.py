@@ -24,12 +24,18 @@ def bounces() -> None:
 @click.option("--base", "base_name", default=None, help="Label: where this history came from.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Force the input format instead of detecting it.")
+@click.option("--restart", is_flag=True,
+              help="Read PATH... again and replace what earlier imports stored for them "
+                   "(after an upgrade that reads them differently, or a wrong --format).")
 @db_option
-def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, db: str) -> None:
+def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, restart: bool,
+               db: str) -> None:
     """Store the bounce events of PATH... (files, maildir folders, mbox). Idempotent."""
     with open_store(db) as store:
-        stats = import_paths(store, paths, base_name=base_name, fmt=fmt)
-    click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}")
+        stats = import_paths(store, paths, base_name=base_name, fmt=fmt, restart=restart)
+    replaced = f"  removed: {stats.removed}" if restart else ""
+    click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}"
+               f"{replaced}")
     warn_without_events(stats.without_events)
 
 

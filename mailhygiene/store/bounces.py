@@ -3,7 +3,8 @@
 Idempotent import: each event is identified by the SHA-256 of its source file's bytes, the
 message number inside that file (mbox) and the recipient index, so importing the same file again
 (under any name) adds nothing; and an event already stored from another file (the same log grown
-since, or rotated and compressed) is not stored again (_EVENT_IDENTITY)."""
+since, or rotated and compressed) is not stored again (_EVENT_IDENTITY). A restarted import
+replaces what earlier imports stored for its files (_SOURCE_IDENTITY)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from mailhygiene import config
 from mailhygiene.bounces.model import BounceEvent
 from mailhygiene.normalize import dedup_key
 from mailhygiene.store.core import Store, key_of_base_sql, now
+from mailhygiene.store.txn import atomic
 
 BOUNCES_DDL = (
     """CREATE TABLE IF NOT EXISTS bounces (
@@ -64,8 +66,9 @@ _COLUMNS = ("address", "key", "event_time", "status", "replycode", "reason", "ha
 class ImportStats:
     files: int
     events: int
-    new_events: int
+    new_events: int  # rows this import stored
     without_events: tuple[str, ...] = ()  # files in which no event was found
+    removed: int = 0  # rows of earlier imports a restarted import replaced
 
 
 def ensure(store: Store) -> None:
@@ -91,25 +94,49 @@ def _row(ev: BounceEvent, file: Path, sha: str, base_name: str | None,
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | None = None,
-                 fmt: str | None = None) -> ImportStats:
-    """Parse every file under `paths` and store its events; returns counts (new_events excludes
-    events already stored by an earlier import of the same bytes). Events are stored in batches
+                 fmt: str | None = None, *, restart: bool = False) -> ImportStats:
+    """Parse every file under `paths` and store its events; returns counts (new_events: the rows
+    stored, none for an event an earlier import already stored). Events are stored in batches
     of config.BOUNCE_INSERT_BATCH as they are parsed: a 600,000-line log is never held as events
-    in memory."""
+    in memory.
+
+    `restart`: the files' events replace what earlier imports stored for them, the rows of the
+    same bytes and the same events stored from another file, in one transaction: the store then
+    holds what the files say under the rules of today, once (an import is otherwise never
+    redone, so rules that changed since, or a wrong `fmt`, stay in the store)."""
     ensure(store)
-    files = events = 0
+    if restart:
+        with atomic(store):
+            return _import(store, paths, base_name, fmt, restart)
+    return _import(store, paths, base_name, fmt, restart)
+
+
+def _import(store: Store, paths: Iterable[str | Path], base_name: str | None, fmt: str | None,
+            restart: bool) -> ImportStats:
+    files = events = removed = 0
     at = now()
     before = int(store.scalar("SELECT count(*) FROM bounces"))
     pending: list[tuple[Any, ...]] = []
+    restarted: list[str] = []  # files (bytes) whose earlier rows are gone already
     from mailhygiene.bounces.detect import iter_bytes, iter_files, read_file
 
     empty: list[str] = []
+
+    def flush(rows: list[tuple[Any, ...]]) -> int:
+        gone = _remove_earlier(store, rows, restarted) if restart else 0
+        _insert(store, rows)
+        return gone
 
     for path in paths:
         for file in iter_files(Path(path)):
             raw, data = read_file(file)
             files += 1
             sha = hashlib.sha256(raw).hexdigest()
+            if restart and sha not in restarted:
+                removed += int(store.scalar(
+                    "SELECT count(*) FROM bounces WHERE source_sha256 = ?", [sha]))
+                store.execute("DELETE FROM bounces WHERE source_sha256 = ?", [sha])
+                restarted.append(sha)
             found = 0
             for ev in iter_bytes(data, str(file), fmt):
                 if not ev.address:
@@ -117,15 +144,15 @@ def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | Non
                 pending.append(_row(ev, file, sha, base_name, at))
                 found += 1
                 if len(pending) >= config.BOUNCE_INSERT_BATCH:
-                    _insert(store, pending)
+                    removed += flush(pending)
                     pending = []
             events += found
             if not found:
                 empty.append(str(file))
-    _insert(store, pending)
+    removed += flush(pending)
     after = int(store.scalar("SELECT count(*) FROM bounces"))
-    return ImportStats(files=files, events=events, new_events=after - before,
-                       without_events=tuple(empty))
+    return ImportStats(files=files, events=events, new_events=after - before + removed,
+                       without_events=tuple(empty), removed=removed)
 
 
 # One list parameter per column, unnested side by side in the statement itself: one statement
@@ -148,6 +175,33 @@ _INSERT_SQL = (
     + ") QUALIFY row_number() OVER (PARTITION BY "
     + ", ".join(f'n."{c}"' for c in _EVENT_IDENTITY)
     + " ORDER BY n.source_sha256, n.message_no, n.recipient_index) = 1")
+
+
+# What the source said of one event, before any rule read it: an event a restarted import reads
+# again matches its earlier row from another file (a log since grown or rotated) even where
+# today's rules give it another status, reason, hard or action.
+_SOURCE_IDENTITY = ("address", "event_time", "remote_mta", "diagnostic", "message_id")
+_REMOVE_SQL = (
+    "DELETE FROM bounces b USING (SELECT "
+    + ", ".join(f'unnest($c{i}::{_TYPES.get(c, "VARCHAR")}[]) AS "{c}"'
+                for i, c in enumerate(_SOURCE_IDENTITY))
+    + ") n WHERE "
+    + " AND ".join(f'b."{c}" IS NOT DISTINCT FROM n."{c}"' for c in _SOURCE_IDENTITY)
+    # Rows of files this import already restarted are its own: two events of one file may
+    # share a source identity (a delivery and a complaint in the same second).
+    + " AND NOT list_contains($restarted::VARCHAR[], b.source_sha256)")
+
+
+def _remove_earlier(store: Store, rows: list[tuple[Any, ...]], restarted: list[str]) -> int:
+    """Delete the rows other files stored for the events of `rows`; returns how many."""
+    if not rows:
+        return 0
+    idx = [_COLUMNS.index(c) for c in _SOURCE_IDENTITY]
+    params: dict[str, Any] = {f"c{i}": [r[k] for r in rows] for i, k in enumerate(idx)}
+    params["restarted"] = restarted
+    before = int(store.scalar("SELECT count(*) FROM bounces"))
+    store.execute(_REMOVE_SQL, params)
+    return before - int(store.scalar("SELECT count(*) FROM bounces"))
 
 
 def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:
