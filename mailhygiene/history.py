@@ -12,6 +12,7 @@ from itertools import groupby
 from typing import Any
 
 from mailhygiene import config
+from mailhygiene.history_detail import EventNote, HistoryDetail
 from mailhygiene.store import Store
 from mailhygiene.store import bounces as bounce_store
 from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
@@ -56,14 +57,12 @@ def _is_hard(e: HistoryEvent) -> bool:
     return e.hard and (e.reason in RECIPIENT_INVALID or e.reason == ESP_LIST)
 
 
-def _when(e: HistoryEvent) -> str:
-    return e.event_time.date().isoformat() if e.event_time else "unknown date"
+def _day(e: HistoryEvent) -> str:
+    return e.event_time.date().isoformat() if e.event_time else ""
 
 
-def _describe(e: HistoryEvent) -> str:
-    if e.reason == ESP_LIST:
-        return f"(on the sending service's bounce list) on {_when(e)}"
-    return " ".join(x for x in (e.status or e.replycode, e.reason, "on", _when(e)) if x)
+def _note(e: HistoryEvent) -> EventNote:
+    return EventNote(e.status or e.replycode, e.reason, _day(e))
 
 
 def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict | None:
@@ -77,47 +76,48 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
         return None
     evs = sorted(events, key=lambda e: (e.event_time is not None, e.event_time or datetime.min))
 
-    def verdict(status: Status, reason: Reason, detail: str) -> Verdict:
-        return Verdict(status, reason, Evidence.HISTORY, current.flags, detail)
+    def verdict(status: Status, reason: Reason, detail: HistoryDetail) -> Verdict:
+        return Verdict(status, reason, Evidence.HISTORY, current.flags, detail.text())
 
     complaint = [e for e in evs if e.reason in COMPLAINT]
     if complaint:
-        return verdict(Status.DO_NOT_MAIL, Reason.COMPLAINED,
-                       f"complaint ({len(complaint)}) on {_when(complaint[-1])}")
+        return verdict(Status.DO_NOT_MAIL, Reason.COMPLAINED, HistoryDetail(
+            "complaint", EventNote(day=_day(complaint[-1])), count=len(complaint)))
     last_hard = max((i for i, e in enumerate(evs) if _is_hard(e)), default=-1)
     last_ok = max((i for i, e in enumerate(evs) if e.reason in EXISTS), default=-1)
     if last_hard > last_ok:
         e = evs[last_hard]
-        return verdict(Status.INVALID, Reason.HARD_BOUNCED, f"hard bounce {_describe(e)}")
+        if e.reason == ESP_LIST:
+            return verdict(Status.INVALID, Reason.HARD_BOUNCED,
+                           HistoryDetail("listed", EventNote(day=_day(e))))
+        return verdict(Status.INVALID, Reason.HARD_BOUNCED, HistoryDetail("hard", _note(e)))
     opt_out = [e for e in evs if e.reason == ESP_LIST and e.action == OPTED_OUT]
     if opt_out:
         if current.status == Status.INVALID:
             return None
         return verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED,
-                       f"opted out (the sending service's list) on {_when(opt_out[-1])}")
+                       HistoryDetail("opted_out", EventNote(day=_day(opt_out[-1]))))
     # A cleaned address: one event says what repeated soft bounces say (or a hard bounce the
     # export does not tell apart), unless the mailbox worked since.
     cleaned = [e for e in evs[last_ok + 1:] if e.action == CLEANED]
     if cleaned and current.status != Status.INVALID:  # weaker than what DNS says today
         return verdict(Status.RISKY, Reason.SOFT_BOUNCED,
-                       f"cleaned by the sending service on {_when(cleaned[-1])} (a hard "
-                       "bounce or repeated soft bounces)")
+                       HistoryDetail("cleaned", EventNote(day=_day(cleaned[-1]))))
     # Soft events only count after the last proof that the mailbox works.
     soft = [e for e in evs[last_ok + 1:]
             if e.reason not in SENDER_SIDE | EXISTS | COMPLAINT and not _is_hard(e)]
     times = [e.event_time for e in soft if e.event_time is not None]
     if len(soft) >= config.SOFT_BOUNCE_MIN_EVENTS and times and \
             max(times) - min(times) >= timedelta(days=config.SOFT_BOUNCE_MIN_DAYS):
-        return verdict(Status.RISKY, Reason.SOFT_BOUNCED,
-                       f"{len(soft)} soft bounces from {_when(soft[0])} to {_when(soft[-1])} "
-                       f"(last: {_describe(soft[-1])})")
+        return verdict(Status.RISKY, Reason.SOFT_BOUNCED, HistoryDetail(
+            "soft", _note(soft[-1]), count=len(soft), first_day=_day(soft[0])))
     if last_ok >= 0:
         # A past delivery does not revive a domain that DNS now says is gone.
         if current.status == Status.INVALID:
             return None
-        e = evs[last_ok]
-        return Verdict(Status.VALID, Reason.DELIVERED, Evidence.HISTORY, current.flags,
-                       f"{e.reason} on {_when(e)}")
+        return verdict(Status.VALID, Reason.DELIVERED,
+                       HistoryDetail("delivered", EventNote(reason=evs[last_ok].reason,
+                                                            day=_day(evs[last_ok]))))
     return None
 
 

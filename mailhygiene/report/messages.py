@@ -17,7 +17,8 @@ from mailhygiene.report.evidence_messages import (
     stratum_fr,
     word_fr,
 )
-from mailhygiene.report.fmt import Count, NumberFormat
+from mailhygiene.report.fmt import Count, NumberFormat, number_format
+from mailhygiene.report.history_messages import history_detail_fr
 
 LANGS = ("en", "fr")
 
@@ -733,10 +734,12 @@ class Catalogue:
         return _LABELS[self.lang].get(v, v)
 
     def detail(self, text: str, evidence: str) -> str:
-        """A verdict's detail: DNS details this tool writes are worded in the report's
-        language; replies quoted from servers stay as they were received."""
+        """A verdict's detail: DNS and bounce-history details this tool writes are worded in
+        the report's language; replies quoted from servers stay as they were received."""
         if self.lang == "fr" and evidence == "dns":
             return _DNS_DETAILS_FR.get(text, text)
+        if self.lang == "fr" and evidence == "history":
+            return history_detail_fr(text, number_format(self.lang)) or text
         return text
 
     def evidence_meaning(self, value: object) -> str:

@@ -1,0 +1,120 @@
+"""The detail a bounce-history verdict stores (`contacts.detail`): one grammar, written here
+and read back here.
+
+The store keeps the English sentence (`hard bounce 5.1.1 userunknown on 2024-01-05`): it is
+what every store written so far holds and what the terminal and the English report show. A
+report in another language needs the facts behind it, and the contacts table has no column
+for them, so `read_detail` reads the sentence back; it accepts a text only if writing what
+it read gives that very text again, so a wording changed in `HistoryDetail.text` without its
+reader makes `read_detail` return None (the report then keeps the text as stored, and
+tests/test_history_detail.py fails), never a misreading."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+UNKNOWN_DATE = "unknown date"
+KINDS = ("complaint", "hard", "soft", "delivered", "listed", "opted_out", "cleaned")
+
+
+@dataclass(frozen=True, slots=True)
+class EventNote:
+    """What a detail says of one bounce event: its status code (RFC 3463 enhanced status,
+    else the SMTP reply code), its reason (sisimai's vocabulary) and its day (ISO date, ""
+    when the event has no time)."""
+
+    code: str = ""
+    reason: str = ""
+    day: str = ""
+
+    def text(self) -> str:
+        return " ".join(x for x in (self.code, self.reason, "on", self.day or UNKNOWN_DATE)
+                        if x)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryDetail:
+    """`kind` is one of KINDS. `last` is the event the verdict rests on (the latest complaint,
+    hard bounce, soft bounce or proof of delivery); `count` and `first_day` are those of the
+    complaints or soft bounces counted."""
+
+    kind: str
+    last: EventNote
+    count: int = 1
+    first_day: str = ""
+
+    def text(self) -> str:
+        """The English sentence stored in `contacts.detail` (unchanged since issue 5)."""
+        day = self.last.day or UNKNOWN_DATE
+        if self.kind == "complaint":
+            return f"complaint ({self.count}) on {day}"
+        if self.kind == "hard":
+            return f"hard bounce {self.last.text()}"
+        if self.kind == "soft":
+            return (f"{self.count} soft bounces from {self.first_day or UNKNOWN_DATE} to "
+                    f"{day} (last: {self.last.text()})")
+        if self.kind == "delivered":
+            return f"{self.last.reason} on {day}"
+        # The sending service's own lists (bounces/esp.py): it would not send, and said why.
+        if self.kind == "listed":
+            return f"hard bounce (on the sending service's bounce list) on {day}"
+        if self.kind == "opted_out":
+            return f"opted out (the sending service's list) on {day}"
+        if self.kind == "cleaned":
+            return (f"cleaned by the sending service on {day} (a hard bounce or repeated soft "
+                    "bounces)")
+        raise ValueError(f"unknown history detail kind {self.kind!r}")
+
+
+_DAY = rf"(\d{{4}}-\d{{2}}-\d{{2}}|{UNKNOWN_DATE})"
+# A code is numeric (5.1.1, 550), a reason a sisimai word: neither can pass for the other.
+_NOTE = rf"(?:([0-9][0-9.]*) )?(?:([a-z]+) )?on {_DAY}"
+_FORMS = (
+    ("listed", re.compile(rf"hard bounce \(on the sending service's bounce list\) on {_DAY}")),
+    ("opted_out", re.compile(rf"opted out \(the sending service's list\) on {_DAY}")),
+    ("cleaned", re.compile(rf"cleaned by the sending service on {_DAY} \(a hard bounce or "
+                           r"repeated soft bounces\)")),
+    ("complaint", re.compile(rf"complaint \((\d+)\) on {_DAY}")),
+    ("hard", re.compile(rf"hard bounce {_NOTE}")),
+    ("soft", re.compile(rf"(\d+) soft bounces from {_DAY} to {_DAY} \(last: {_NOTE}\)")),
+    ("delivered", re.compile(rf"([a-z]+) on {_DAY}")),
+)
+
+
+def _day(text: str) -> str:
+    if text == UNKNOWN_DATE:
+        return ""
+    date.fromisoformat(text)  # ValueError for 2024-13-45: not a day this module wrote
+    return text
+
+
+def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
+    g = m.groups()
+    if kind in ("listed", "opted_out", "cleaned"):
+        return HistoryDetail(kind, EventNote(day=_day(g[0])))
+    if kind == "complaint":
+        return HistoryDetail(kind, EventNote(day=_day(g[1])), count=int(g[0]))
+    if kind == "hard":
+        return HistoryDetail(kind, EventNote(g[0] or "", g[1] or "", _day(g[2])))
+    if kind == "soft":
+        return HistoryDetail(kind, EventNote(g[3] or "", g[4] or "", _day(g[5])),
+                             count=int(g[0]), first_day=_day(g[1]))
+    return HistoryDetail(kind, EventNote(reason=g[0], day=_day(g[1])))
+
+
+def read_detail(text: str) -> HistoryDetail | None:
+    """The facts of a history verdict's stored detail, or None for a text this version did
+    not write (another stage's detail, a later wording)."""
+    for kind, form in _FORMS:
+        m = form.fullmatch(text)
+        if m is None:
+            continue
+        try:
+            detail = _parse(kind, m)
+        except ValueError:
+            return None
+        # The soft form's "last" day is written twice: both must agree, as for every field.
+        return detail if detail.text() == text else None
+    return None

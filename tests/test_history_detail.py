@@ -1,0 +1,168 @@
+"""The detail a bounce-history verdict stores: the English sentence is unchanged (it is what
+stores hold), it reads back into the facts it was written from, and the French report words
+those facts (issue 9: everything a French reader sees is French)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailhygiene.cli import main
+from mailhygiene.history import HistoryEvent, decide_history
+from mailhygiene.history_detail import KINDS, EventNote, HistoryDetail, read_detail
+from mailhygiene.report.fmt import number_format
+from mailhygiene.report.history_messages import REASONS_FR, history_detail_fr
+from mailhygiene.report.messages import Catalogue
+from mailhygiene.types import Evidence, Reason, Status, Verdict
+
+FR = number_format("fr")
+NNBSP = "\u202f"
+T0 = datetime(2024, 1, 5, 9, 0)
+SKIPPED = Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS)
+
+
+def ev(reason: str, day: int | None = 0, status: str = "", hard: bool = False) -> HistoryEvent:
+    return HistoryEvent(reason=reason, hard=hard, status=status,
+                        event_time=None if day is None else T0 + timedelta(days=day))
+
+
+# -- the stored English: as every store written so far holds it -----------------------------
+@pytest.mark.parametrize(("events", "text"), [
+    pytest.param([ev("userunknown", 0, "5.1.1", hard=True)],
+                 "hard bounce 5.1.1 userunknown on 2024-01-05", id="hard"),
+    pytest.param([ev("hostunknown", None, hard=True)], "hard bounce hostunknown on unknown date",
+                 id="hard-no-code-no-date"),
+    pytest.param([ev("mailboxfull", 0, "4.2.2"), ev("mailboxfull", 70, "4.2.2")],
+                 "2 soft bounces from 2024-01-05 to 2024-03-15 (last: 4.2.2 mailboxfull on "
+                 "2024-03-15)", id="soft"),
+    pytest.param([ev("", None), ev("", 0), ev("", 40)],
+                 "3 soft bounces from unknown date to 2024-02-14 (last: on 2024-02-14)",
+                 id="soft-without-reason"),
+    pytest.param([ev("feedback", 0), ev("feedback", 3)], "complaint (2) on 2024-01-08",
+                 id="complaint"),
+    pytest.param([ev("delivered", 0)], "delivered on 2024-01-05", id="delivered"),
+    pytest.param([ev("vacation", None)], "vacation on unknown date", id="vacation"),
+])
+def test_history_details_are_written_as_before(events: list[HistoryEvent], text: str) -> None:
+    v = decide_history(events, SKIPPED)
+    assert v is not None and v.detail == text
+    assert read_detail(text) is not None
+
+
+# -- written, then read back ----------------------------------------------------------------
+_DAYS = st.one_of(st.just(""), st.dates(date(1990, 1, 1), date(2100, 1, 1)).map(str))
+_CODES = st.one_of(st.just(""), st.integers(200, 599).map(str),  # a reply code, 5.1.10...
+                   st.tuples(st.sampled_from("245"), st.integers(0, 9), st.integers(0, 999))
+                   .map(lambda t: "{}.{}.{}".format(*t)))
+_REASONS = st.sampled_from(["", *sorted(REASONS_FR)])
+_NOTES = st.builds(EventNote, _CODES, _REASONS, _DAYS)
+
+
+@st.composite
+def _details(draw: st.DrawFn) -> HistoryDetail:
+    kind = draw(st.sampled_from(KINDS))
+    count = draw(st.integers(1, 10**6))
+    if kind in ("listed", "opted_out", "cleaned"):
+        return HistoryDetail(kind, EventNote(day=draw(_DAYS)))
+    if kind == "complaint":
+        return HistoryDetail(kind, EventNote(day=draw(_DAYS)), count=count)
+    if kind == "delivered":
+        return HistoryDetail(kind, EventNote(reason=draw(st.sampled_from(["delivered",
+                                                                          "vacation"])),
+                                             day=draw(_DAYS)))
+    if kind == "soft":
+        return HistoryDetail(kind, draw(_NOTES), count=count, first_day=draw(_DAYS))
+    return HistoryDetail(kind, draw(_NOTES))
+
+
+@given(_details())
+def test_a_detail_reads_back_into_its_facts(d: HistoryDetail) -> None:
+    assert read_detail(d.text()) == d
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("MX mx1.example.com (+1)", id="dns"),
+    pytest.param("550 5.1.1 <j***@e***.ma>: user unknown", id="smtp-reply"),
+    pytest.param("did you mean gmail.com", id="typo"),
+    pytest.param("hard bounce 5.1.1 userunknown on 2024-13-45", id="impossible-day"),
+    pytest.param("2 soft bounces from 2024-01-05 to 2024-03-15 (last: 4.2.2 mailboxfull on "
+                 "2024-03-16)", id="last-day-disagrees"),
+    pytest.param("hard bounce 5.1.1 userunknown, 2024-01-05", id="other-wording"),
+])
+def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
+    assert read_detail(text) is None
+
+
+# -- the French report -----------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "french"), [
+    pytest.param("hard bounce 5.1.1 userunknown on 2024-01-05",
+                 "rebond définitif le 5 janvier 2024 (5.1.1, destinataire inconnu)", id="hard"),
+    pytest.param("hard bounce hostunknown on unknown date",
+                 "rebond définitif à une date inconnue (domaine inconnu)", id="hard-no-date"),
+    pytest.param("2 soft bounces from 2024-01-01 to 2024-03-15 (last: 4.2.2 mailboxfull on "
+                 "2024-03-15)",
+                 "2 rebonds temporaires du 1er janvier 2024 au 15 mars 2024 (dernier le "
+                 "15 mars 2024 : 4.2.2, boîte pleine)", id="soft"),
+    pytest.param("1234 soft bounces from unknown date to 2024-02-14 (last: on 2024-02-14)",
+                 f"1{NNBSP}234 rebonds temporaires d'une date inconnue au 14 février 2024 "
+                 "(dernier le 14 février 2024)", id="soft-count-grouped"),
+    pytest.param("complaint (1) on 2024-01-08", "plainte le 8 janvier 2024", id="complaint"),
+    pytest.param("complaint (3) on unknown date",
+                 "3 plaintes, la dernière à une date inconnue", id="complaints"),
+    pytest.param("delivered on 2024-04-02", "délivrée le 2 avril 2024", id="delivered"),
+    pytest.param("vacation on 2024-04-02", "réponse d'absence reçue le 2 avril 2024",
+                 id="vacation"),
+    pytest.param("hard bounce (on the sending service's bounce list) on 2024-05-06",
+                 "rebond définitif (liste de rebonds de la plateforme d'envoi) le 6 mai 2024",
+                 id="esp-bounce-list"),
+    pytest.param("opted out (the sending service's list) on unknown date",
+                 "désinscription (liste de la plateforme d'envoi) à une date inconnue",
+                 id="esp-opt-out"),
+    pytest.param("cleaned by the sending service on 2024-05-06 (a hard bounce or repeated "
+                 "soft bounces)", "écartée par la plateforme d'envoi le 6 mai 2024 (un rebond "
+                 "définitif ou des rebonds temporaires répétés)", id="esp-cleaned"),
+])
+def test_history_details_are_worded_in_french(text: str, french: str) -> None:
+    assert history_detail_fr(text, FR) == french
+    assert Catalogue("fr").detail(text, "history") == french
+    assert Catalogue("en").detail(text, "history") == text
+
+
+POSTFIX = ("{t} mx1 postfix/smtp[2210]: 3F1A82A000{i}: to=<{to}>, relay=mx.example.org"
+           "[198.51.100.7]:25, delay=1.2, delays=0.1/0/0.6/0.5, dsn={dsn}, status={status} "
+           "(host mx.example.org[198.51.100.7] said: {reply} (in reply to RCPT TO command))\n")
+
+
+def test_the_french_report_words_bounce_history(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("email\nghost@example.org\nfull@example.org\nalice@example.org\n",
+                   encoding="utf-8")
+    events = [("2024-01-05", "ghost", "5.1.1", "bounced", "550 5.1.1 User unknown"),
+              ("2024-01-05", "full", "4.2.2", "deferred", "452 4.2.2 Mailbox full"),
+              ("2024-03-15", "full", "4.2.2", "deferred", "452 4.2.2 Mailbox full"),
+              ("2024-04-02", "alice", "2.0.0", "sent", "250 2.0.0 Ok")]
+    log = tmp_path / "maillog"
+    log.write_text("".join(POSTFIX.format(t=f"{d}T09:00:03+00:00", i=i, to=f"{u}@example.org",
+                                          dsn=dsn, status=s, reply=r)
+                           for i, (d, u, dsn, s, r) in enumerate(events)), encoding="utf-8")
+    out = tmp_path / "rapport.html"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--bounces", str(log),
+                                  "--html", str(out), "--lang", "fr", "--json", "--db",
+                                  str(tmp_path / "s.duckdb")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["from_history"] == 3
+    page = out.read_text(encoding="utf-8")
+    for french in ("rebond définitif le 5 janvier 2024 (5.1.1, destinataire inconnu)",
+                   "2 rebonds temporaires du 5 janvier 2024 au 15 mars 2024 (dernier le "
+                   "15 mars 2024 : 4.2.2, boîte pleine)",
+                   "délivrée le 2 avril 2024"):
+        assert french.replace("'", "&#39;") in page, french
+    for english in ("hard bounce", "soft bounces", "userunknown", "mailboxfull", " on 2024",
+                    "delivered on"):
+        assert english not in page, english
