@@ -19,11 +19,17 @@ from mailhygiene.evidence.dates import DateFormat
 from mailhygiene.evidence.evaluate import EvidenceOptions, weigh
 from mailhygiene.evidence.model import PostGradient, StratumCounts
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
-from mailhygiene.evidence.wording import TEMPLATES, en_text, item, template_fields
+from mailhygiene.evidence.wording import (
+    TEMPLATES,
+    en_text,
+    item,
+    stratum_factor,
+    template_fields,
+)
 from mailhygiene.report import render_compare
 from mailhygiene.report.evidence_messages import EVIDENCE_FR, french_date, word_fr
 from mailhygiene.report.fmt import number_format
-from mailhygiene.report.messages import MESSAGES
+from mailhygiene.report.messages import MESSAGES, Catalogue
 from mailhygiene.store import open_store
 
 FR = number_format("fr")
@@ -179,8 +185,9 @@ def test_the_cases_emit_every_code_and_french_words_each_item() -> None:
                  id="decimal-comma"),
     pytest.param(item("note.raw_few_baseline", min_baseline=20), "Moins de 20 paires",
                  id="note"),
-    pytest.param(item("limit.age_trend", strata=["ok/freemail (x1.24)",
-                                                 "inv_domain/business/seen (x12.50)"],
+    pytest.param(item("limit.age_trend", strata=[stratum_factor("ok/freemail", 1.24),
+                                                 stratum_factor("inv_domain/business/seen",
+                                                                12.5)],
                       max_factor=12.5),
                  "(non reconnues invalides, messagerie gratuite (\u00d71,24) ; domaine "
                  "invalide, professionnelles, d'autres adresses du domaine dans B "
@@ -389,3 +396,51 @@ def test_grouped_english_for_the_terminal_keeps_the_json_text() -> None:
     assert en_text(it, grouped=True).startswith("A's 30,466 addresses added after 2017-12-17")
     bounds = item("limit.undated", undated=1200, in_b=3, column="d")
     assert "1,200 of A's addresses" in en_text(bounds, grouped=True)
+
+
+# -- the age-trend limit's strata and factors come from the model, not from its English -----
+def _age_trend(ev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return next((t, it) for t, it in zip(ev["limits"], ev["limit_items"], strict=True)
+                if it["code"] == "limit.age_trend")
+
+
+def test_age_trend_item_holds_each_stratum_and_its_factor_as_data() -> None:
+    data, opts = CASES["age-trend"]
+    english, it = _age_trend(_evidence(data, opts))
+    corrected = [s for s in data.strata if s.age_factor > 1.05]
+    assert it["strata"] == [{"stratum": s.name, "factor": round(s.age_factor, 2)}
+                            for s in corrected]
+    # the JSON's English is as before: `ok/freemail (x2.02)`
+    assert all(f"{s.name} (x{s.age_factor:.2f})" in english for s in corrected)
+
+
+def test_french_report_writes_the_age_trend_factors_in_french(tmp_path: Path) -> None:
+    ev = _evidence(*CASES["age-trend"])
+    _, it = _age_trend(ev)
+    factor = it["strata"][0]["factor"]
+    fr = _report_text(_store_run(tmp_path, ev), "fr")
+    worded = f"non reconnues invalides, messagerie gratuite (\u00d7{FR.number(factor, 2)})"
+    assert worded in fr and "," in FR.number(factor, 2)
+    assert f"(x{factor:.2f})" not in fr and "(certains passages en anglais)" not in fr
+    assert _norm(word_fr(it, FR) or "?") in fr
+
+
+def test_a_run_recorded_with_the_factors_in_text_is_worded_alike(tmp_path: Path) -> None:
+    """Runs recorded before the factors were data hold `ok/freemail (x2.02)`: that frozen form
+    is read once, into the same data, so their reports say the same."""
+    _, it = _age_trend(_evidence(*CASES["age-trend"]))
+    recorded = it | {"strata": [f"{e['stratum']} (x{e['factor']:.2f})" for e in it["strata"]]}
+    for lang in ("fr", "en"):
+        cat = Catalogue(lang)
+        fmt = number_format(lang)
+        assert cat.evidence(recorded, fmt) == cat.evidence(it, fmt)
+    assert "messagerie gratuite (\u00d7" in (Catalogue("fr").evidence(recorded, FR) or "")
+
+
+def test_a_stratum_entry_the_report_cannot_read_keeps_the_english(tmp_path: Path) -> None:
+    ev = _evidence(*CASES["age-trend"])
+    english, it = _age_trend(ev)
+    i = ev["limit_items"].index(it)
+    ev["limit_items"][i] = it | {"strata": ["ok/freemail [factor 2.02]"]}
+    fr = _report_text(_store_run(tmp_path, ev), "fr")
+    assert _norm(english) in fr and "(certains passages en anglais)" in fr

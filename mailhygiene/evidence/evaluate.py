@@ -38,7 +38,7 @@ from mailhygiene.evidence.model import (
 )
 from mailhygiene.evidence.stats import FloatArray, enfsi_words, kendall_tau
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
-from mailhygiene.evidence.wording import Item, en_text, en_texts, item
+from mailhygiene.evidence.wording import Item, en_text, en_texts, item, stratum_factor
 from mailhygiene.store import Store
 
 MAX_LOG10_LR = 6.0  # DESIGN.md: 10^6 at most
@@ -314,7 +314,7 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
         corrected = [s for s in data.strata if s.age_factor > 1.05 and s.m > 0 and s.in_lr]
         if corrected:
             out.append(item("limit.age_trend", strata=[
-                f"{s.name} (x{s.age_factor:.2f})" for s in corrected],
+                stratum_factor(s.name, s.age_factor) for s in corrected],
                 max_factor=round(max(s.age_factor for s in corrected), 2)))
     g = data.post_gradient
     if data.baseline_source == "post_cutoff" and g is not None and g.factor > 1.05:

@@ -4,10 +4,13 @@ The JSON keeps each sentence's English text (a stable interface) and, next to it
 `{"code": ..., **params}`, so a report can word the same finding in another language. The
 text is always produced from the item, so the two cannot drift. Codes are stored: never
 rename one, add a new code instead. Parameters are JSON scalars, or a list of names (joined
-with "and"), so a reader can word them without knowing the code."""
+with "and"), so a reader can word them without knowing the code. A list of strata may also
+name each with a factor that applies to it (`stratum_factor`: `ok/freemail (x1.86)` in the
+English): the number stays a number, so a report writes it in its own format."""
 
 from __future__ import annotations
 
+import re
 from string import Formatter
 from typing import Any
 
@@ -170,6 +173,28 @@ def item(code: str, **params: Any) -> Item:
     return {"code": code, **params}
 
 
+def stratum_factor(stratum: str, factor: float) -> dict[str, Any]:
+    """A list entry naming a stratum and a factor applied to it (limit.age_trend)."""
+    return {"stratum": stratum, "factor": round(factor, 2)}
+
+
+# How runs recorded before `stratum_factor` existed wrote such an entry: one string, frozen.
+_RECORDED_FACTOR = re.compile(r"([a-z_]+(?:/[a-z_]+)*) \(x([0-9]+\.[0-9]{2})\)")
+
+
+def recorded_entry(entry: Any) -> Any:
+    """A list entry as `stratum_factor` makes it, also from a run recorded before it existed
+    (`"ok/freemail (x1.86)"`); any other entry as it is."""
+    m = _RECORDED_FACTOR.fullmatch(entry) if isinstance(entry, str) else None
+    return entry if m is None else stratum_factor(m[1], float(m[2]))
+
+
+def _entry_text(entry: Any) -> str:
+    if isinstance(entry, dict):
+        return f"{entry['stratum']} (x{float(entry['factor']):.2f})"
+    return str(entry)
+
+
 def params(it: Item) -> dict[str, Any]:
     return {k: v for k, v in it.items() if k != "code"}
 
@@ -178,7 +203,7 @@ def en_text(it: Item, *, grouped: bool = False) -> str:
     """The English sentence of an item, as the JSON's text fields hold it (a stable interface:
     counts as plain integers). `grouped`: counts with thousands separators ("A's 30,466
     addresses"), for the terminal, whose tables write them so."""
-    values = {k: " and ".join(map(str, v)) if isinstance(v, list)
+    values = {k: " and ".join(map(_entry_text, v)) if isinstance(v, list)
               else f"{v:,}" if grouped and isinstance(v, int) and not isinstance(v, bool)
               else v for k, v in params(it).items()}
     return TEMPLATES[str(it["code"])].format(**values)

@@ -271,7 +271,7 @@ def _value(name: str, v: Any, fmt: NumberFormat) -> str:
     if isinstance(v, float):
         return fmt.number(v, _decimals(v))
     if isinstance(v, list) and name == "strata":
-        return " ; ".join(_stratum_item_fr(str(x), fmt) for x in v)
+        return " ; ".join(_stratum_item_fr(x, fmt) for x in v)
     if isinstance(v, list):
         return " et ".join(map(str, v))
     return "\u2014" if v is None else str(v)
@@ -282,23 +282,27 @@ def word_fr(it: Any, fmt: NumberFormat) -> str | None:
     knows (older or newer JSON), so the caller keeps the English text."""
     if not isinstance(it, dict) or str(it.get("code")) not in EVIDENCE_FR:
         return None
-    values = {str(k): _value(str(k), v, fmt) for k, v in it.items() if k != "code"}
     try:
+        values = {str(k): _value(str(k), v, fmt) for k, v in it.items() if k != "code"}
         return EVIDENCE_FR[str(it["code"])].format(**values)
     except (KeyError, IndexError, ValueError):
         return None
 
 
-_FACTOR_RE = re.compile(r"(\S+) \(x([0-9]+(?:\.[0-9]+)?)\)")
+_STRATUM_CODE = re.compile(r"[a-z_]+(?:/[a-z_]+)*")
 
 
-def _stratum_item_fr(text: str, fmt: NumberFormat) -> str:
-    """A stratum of a limit's list ("ok/freemail", or "ok/freemail (x1.24)" with its factor)
-    in French words and numbers: « non reconnues invalides, messagerie gratuite (×1,24) »."""
-    m = _FACTOR_RE.fullmatch(text)
-    if m is None:
-        return stratum_fr(text)
-    return f"{stratum_fr(m[1])} (\u00d7{fmt.number(float(m[2]), 2)})"
+def _stratum_item_fr(entry: Any, fmt: NumberFormat) -> str:
+    """A stratum of a limit's list (its code, or `evidence.wording.stratum_factor`'s code and
+    factor) in French words and numbers: « non reconnues invalides, messagerie gratuite
+    (×1,24) ». Anything else is a ValueError: the sentence is then kept in English, and
+    labelled so, rather than worded with a piece of English inside."""
+    if isinstance(entry, dict):
+        factor = fmt.number(float(entry["factor"]), 2)
+        return f"{stratum_fr(str(entry['stratum']))} (\u00d7{factor})"
+    if not isinstance(entry, str) or not _STRATUM_CODE.fullmatch(entry):
+        raise ValueError(f"not a stratum: {entry!r}")
+    return stratum_fr(entry)
 
 
 def stratum_fr(name: str) -> str:

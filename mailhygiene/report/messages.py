@@ -758,23 +758,27 @@ class Catalogue:
         """An evidence sentence (`evidence.wording` item) in this language, strata named in
         words rather than by their JSON codes; None for an item this catalogue does not know
         (the JSON's English text is then kept)."""
-        if isinstance(item, dict) and isinstance(item.get("strata"), list):
-            item = item | {"strata": [self._worded_stratum(str(v)) for v in item["strata"]]}
-        if self.lang == "fr":
-            return word_fr(item, fmt)
         # Here, not at the top: importing the evidence package loads numpy (0.25 s), which
         # the commands that only format counts do not need.
-        from mailhygiene.evidence.wording import en_text
+        from mailhygiene.evidence.wording import en_text, recorded_entry
 
+        if isinstance(item, dict) and isinstance(item.get("strata"), list):
+            item = item | {"strata": [recorded_entry(v) for v in item["strata"]]}
+        if self.lang == "fr":
+            return word_fr(item, fmt)
+        if isinstance(item, dict) and isinstance(item.get("strata"), list):
+            item = item | {"strata": [self._worded_stratum(v) for v in item["strata"]]}
         try:
             return en_text(item) if isinstance(item, dict) else None
         except (KeyError, IndexError, ValueError):
             return None
 
-    def _worded_stratum(self, value: str) -> str:
-        """`ok/freemail (x1.86)` -> its words, the factor kept."""
-        name, sep, rest = value.partition(" (")
-        return f"{self.stratum(name)}{sep}{rest}"
+    def _worded_stratum(self, entry: Any) -> Any:
+        """A stratum of a limit's list in words (`ok/freemail` -> `not found invalid, free
+        webmail`), its factor kept as a number."""
+        if isinstance(entry, dict) and "stratum" in entry:
+            return entry | {"stratum": self.stratum(str(entry["stratum"]))}
+        return self.stratum(str(entry))
 
     def baseline_source(self, source: str) -> str:
         return (SOURCES_FR if self.lang == "fr" else SOURCES_EN).get(source, source)
