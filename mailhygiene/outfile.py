@@ -15,6 +15,7 @@ pipe (`pipe:[N]`) has no path to open at all. The shell already chose `>` (trunc
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import re
 import shutil
@@ -29,6 +30,13 @@ from pathlib import Path
 from mailhygiene.errors import InputError
 
 STDOUT = "-"  # the common CLI convention: `-o -` writes to stdout
+PART_SUFFIX = ".part"  # the cleaned CSV's temp files (output.py)
+# write_text's temp files (reports, fingerprint files). Reports are often written under a new
+# name each time (rapport-2024-06.html), so a killed write's file is removed by the next
+# write in the folder, whatever its name: the suffix says the file is this tool's. Not
+# ".tmp": the clean-up of versions that used `.<name>.<random>.tmp` must not take these.
+TEXT_SUFFIX = ".mailhygiene-tmp"
+_TEXT_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEXT_SUFFIX))  # mkstemp's 8 chars
 _COPY_CHUNK = 8 * 1024 * 1024
 _MAX_LINKS = 40  # as the kernel's limit on nested symlinks (ELOOP)
 
@@ -113,7 +121,7 @@ def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from e
     # Locked while this run writes it: the clean-up of killed runs' temp files (another run
     # writing the same target, through another store, may finish first) leaves a live
-    # run's files alone (output._remove_stale_parts); the kernel drops the lock of a killed one.
+    # run's files alone (remove_stale_temps); the kernel drops the lock of a killed one.
     fcntl.flock(fd_tmp, fcntl.LOCK_EX)
     part = Path(tmp_name)
     try:
@@ -142,6 +150,31 @@ def in_use(path: Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def remove_stale_temps(out_dir: Path, name: str, suffix: str) -> None:
+    """Temp files of earlier writes of `name` that were killed before their rename (kill -9,
+    power loss): `replacing`'s `.<name>.<random><suffix>`, the pieces named after it
+    (`.<name>.<random>.1<suffix>`) and DuckDB's `tmp_` files of versions that let it make
+    them. The files of a write still in progress (another process, through another store)
+    are kept: its main temp file, which every piece's name starts with, is locked while it
+    writes."""
+    for prefix in (f".{name}.", f"tmp_.{name}."):
+        for stale in out_dir.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+            token = stale.name[len(prefix):].split(".", 1)[0]
+            if in_use(out_dir / f".{name}.{token}{suffix}"):
+                continue
+            stale.unlink(missing_ok=True)
+
+
+def remove_stale_text_temps(out_dir: Path, name: str) -> None:
+    """Temp files of `write_text` calls killed before their rename: every one in `out_dir`
+    that no live write holds (one file each, locked while written), and, for `name`, those
+    of versions that named them `.<name>.<random>.tmp`."""
+    for stale in out_dir.glob(f".*{TEXT_SUFFIX}"):
+        if _TEXT_TEMP.fullmatch(stale.name) and not in_use(stale):
+            stale.unlink(missing_ok=True)
+    remove_stale_temps(out_dir, name, ".tmp")
 
 
 def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:
@@ -182,17 +215,22 @@ def output_dir(out: str | Path) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """`text` as UTF-8 into `path`, through `replacing` (reports, fingerprint files). Called
-    from Python, it creates a missing directory; the CLI refuses one before any work
+    """`text` as UTF-8 into `path`, through `replacing` (reports, fingerprint files); then
+    removes what killed writes left in that folder (remove_stale_text_temps). Called from
+    Python, it creates a missing directory; the CLI refuses one before any work
     (check_writable), as for every output."""
-    if descriptor(path) is None:
+    stream = descriptor(path) is not None
+    if not stream:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # The file is closed before the rename: contexts end in reverse order.
-    with replacing(path, suffix=".tmp") as part, part.open("w", encoding="utf-8",
-                                                          newline="\n") as f:
+    with replacing(path, suffix=TEXT_SUFFIX) as part, part.open("w", encoding="utf-8",
+                                                                newline="\n") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
+    target = real_target(path)
+    if not stream and target.is_file():
+        remove_stale_text_temps(target.parent, target.name)
     return Path(path)
 
 

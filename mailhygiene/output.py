@@ -6,7 +6,6 @@ from __future__ import annotations
 import codecs
 import csv
 import errno
-import glob
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ from typing import Any, BinaryIO
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import InputFormat, column_key, own_columns
-from mailhygiene.outfile import in_use, real_target, replacing
+from mailhygiene.outfile import PART_SUFFIX, real_target, remove_stale_temps, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
 from mailhygiene.store.core import sql_path
@@ -204,7 +203,7 @@ def _atomic_part(out_path: Path) -> Iterator[Path]:
         raise InputError(f"cannot write {out_path}: {e.strerror or e}") from e
     target = real_target(out_path)
     if target.is_file():
-        _remove_stale_parts(target.parent, target.name)
+        remove_stale_temps(target.parent, target.name, PART_SUFFIX)
 
 
 def _copy_rows(store: Store, rows: int, columns: str,
@@ -264,7 +263,7 @@ def _append(src: BinaryIO, out: BinaryIO) -> None:
 
 def _piece(target: Path, k: int | str) -> Path:
     """Piece k of a ranged write: `.out.csv.X1b2.part` -> `.out.csv.X1b2.1.part`, a name the
-    clean-up of a killed run's temp files (_remove_stale_parts) matches. The piece is created
+    clean-up of a killed run's temp files (outfile.remove_stale_temps) matches. The piece is created
     empty and private (0600), as mkstemp makes the main temp file: it holds the list's
     addresses, and DuckDB's COPY (or Python) then writes into it keeping that mode, instead of
     creating it with the umask's (0644: readable by every local user while it is written, and
@@ -299,7 +298,7 @@ def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], colu
     output encoding is not UTF-8, into `target`. The body is a temp file beside `target`
     (`.out.csv.X1b2.body.part`), never in the system temp directory: a run killed while it
     writes (kill -9, SIGTERM from a scheduler's timeout) leaves it where the next successful
-    run removes it (_remove_stale_parts), not a copy of the whole list in /tmp for good."""
+    run removes it (outfile.remove_stale_temps), not a copy of the whole list in /tmp for good."""
     body = _piece(target, "body")
     try:
         if n > WIDE_COLUMNS:
@@ -349,20 +348,6 @@ def _write_body_python(store: Store, cells: list[str], source: str, body: Path, 
         for row in store.stream(sql):
             cells_out = ["" if v is None else fix(str(v)) for v in row]
             (quoted if any("\r" in c for c in cells_out) else plain).writerow(cells_out)
-
-
-def _remove_stale_parts(out_dir: Path, name: str) -> None:
-    """Temp files of earlier runs that were killed before their rename (kill -9, power loss),
-    DuckDB's `tmp_` files of versions that let it make them included. The files of a run
-    still writing the same target (another process, through another store) are kept: its
-    main temp file `.<name>.<random>.part`, which every piece's name starts with, is locked
-    while it writes (outfile.replacing)."""
-    for prefix in (f".{name}.", f"tmp_.{name}."):
-        for stale in out_dir.glob(f"{glob.escape(prefix)}*.part"):
-            token = stale.name[len(prefix):].split(".", 1)[0]
-            if in_use(out_dir / f".{name}.{token}.part"):
-                continue
-            stale.unlink(missing_ok=True)
 
 
 def _aligned(first_cell: str) -> str:
