@@ -35,7 +35,7 @@ from mailhygiene.fingerprint import (
     resolve_base,
 )
 from mailhygiene.keys import HmacKey
-from mailhygiene.privacy import NO_DOMAIN, mask_address
+from mailhygiene.privacy import distinct_masks
 from mailhygiene.report.fmt import counted
 from mailhygiene.store import Store
 from mailhygiene.store import fingerprints as fpsql
@@ -405,24 +405,3 @@ def compare_fingerprint_files(path_a: str | Path, path_b: str | Path) -> Fingerp
     (both files must carry the same key id and parameters)."""
     return compare_fingerprints(load_fingerprint_file(path_a), load_fingerprint_file(path_b),
                                 (f"fingerprint file {path_a}", f"fingerprint file {path_b}"))
-
-
-def distinct_masks(domains: list[str]) -> list[str]:
-    """Masked domains, numbered where masking makes different ones look alike (orange.fr and
-    outlook.fr are both o***.fr): `o***.fr (1)`, `o***.fr (2)` in the list's order, so a
-    reader does not take two rows for one domain."""
-    masks = [mask_domain(d) for d in domains]
-    total = {m: masks.count(m) for m in masks}
-    seen: dict[str, int] = {}
-    out = []
-    for m in masks:
-        seen[m] = seen.get(m, 0) + 1
-        out.append(f"{m} ({seen[m]})" if total[m] > 1 else m)
-    return out
-
-
-def mask_domain(domain: str) -> str:
-    """`example.ma` -> `e***.ma`, as `mask_address` masks the domain of an address."""
-    if not domain:
-        return NO_DOMAIN
-    return mask_address(f"x@{domain}").split("@", 1)[1]

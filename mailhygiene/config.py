@@ -72,6 +72,12 @@ FINGERPRINT_SEED = 1  # datasketch's default seed
 # datasketch 2 "affine64": 64-bit inputs and permutations, no 32-bit saturation on large bases
 FINGERPRINT_SCHEME = "affine64"
 COMPARE_TOP_DOMAINS = 20
+# Hygiene reports and check's terminal summary name a domain only when at least this many of
+# the base's unique addresses hold it: gmail.com or a large firm's domain says nothing about
+# anyone, but jean-dupont.fr held by one or two addresses names a family. Below it the domain
+# is masked (j***.fr) as the addresses are. 10 is the smallest count statistical offices
+# usually publish in a table cell.
+SHOWN_DOMAIN_MIN_ADDRESSES = 10
 SEARCH_TOP = 10
 SEARCH_THRESHOLD = 0.05  # LSH Ensemble containment threshold for candidates (see search.py)
 

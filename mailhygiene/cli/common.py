@@ -14,7 +14,7 @@ import click
 from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
-from mailhygiene.privacy import strip_terminal_escapes
+from mailhygiene.privacy import shown_domains, strip_terminal_escapes
 from mailhygiene.report.fmt import counted
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,8 +166,12 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"top domains ({s.get('domains', 0):,} distinct"
             + (f", {s['dns_queries']:,} DNS queries this run" if "dns_queries" in s else "")
             + ")")
-        for d in s["top_domains"][:10]:
-            out(f"  {strip_terminal_escapes(d['domain'])[:40]:<40}{d['rows']:>9,}  "
+        top = s["top_domains"][:10]
+        # Logs and cron mail are read by others: a domain few addresses hold names a person.
+        names = shown_domains([(str(d["domain"]), int(d["rows"])) for d in top],
+                              config.SHOWN_DOMAIN_MIN_ADDRESSES)
+        for d, name in zip(top, names, strict=True):
+            out(f"  {strip_terminal_escapes(name)[:40]:<40}{d['rows']:>9,}  "
                 f"invalid {_pct(d['invalid_share'])}")
     for key, section in s.get("phones", {}).items():
         if isinstance(section, dict) and "invalid_rate" in section:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailhygiene import config
-from mailhygiene.privacy import mask_address, mask_text
+from mailhygiene.privacy import mask_address, mask_hosts, mask_text, shown_domains
 from mailhygiene.report.fmt import NumberFormat
 from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
@@ -83,6 +83,7 @@ class CheckContent:
     only: list[str] = field(default_factory=list)  # statuses kept by --only (empty: all rows)
     output_rows_text: str = ""  # after the number of rows written
     use_text: str = ""  # what the cleaned file keeps and adds
+    domains_note: str = ""  # which domains are masked (empty with --show-addresses)
 
 
 def _int(x: Any) -> int:
@@ -193,11 +194,17 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
                for k, n in sorted(flags.items(), key=lambda kv: (-kv[1], kv[0]))]
     c.typos = _typos(store, row_base, show_addresses=show_addresses)
 
-    for d in s.get("top_domains") or []:
+    top = [d for d in s.get("top_domains") or [] if isinstance(d, dict)]
+    names = _domain_names([(str(d.get("domain", "")), _int(d.get("rows"))) for d in top],
+                          show_addresses)
+    for d, name in zip(top, names, strict=True):
         n, inv = _int(d.get("rows")), _int(d.get("invalid"))
         share = d.get("invalid_share")
-        c.domains.append({"domain": str(d.get("domain", "")), "rows": n, "invalid": inv,
+        c.domains.append({"domain": name, "rows": n, "invalid": inv,
                           "share": float(share) if share is not None else _share(inv, n)})
+    if not show_addresses:
+        c.domains_note = cat.t("chk_domains_masked", n=cat.count(
+            config.SHOWN_DOMAIN_MIN_ADDRESSES, fmt))
     phones = s.get("phones") or {}
     if isinstance(phones, dict):
         for key, p in phones.items():
@@ -259,6 +266,14 @@ def _masked(address: str, show: bool) -> str:
     return address if show else mask_address(address)
 
 
+def _domain_names(counts: list[tuple[str, int]], show: bool) -> list[str]:
+    """Domains as the report names them: a domain few of the base's addresses hold points at
+    a person (jean-dupont.fr), so it is masked like an address (README "Privacy")."""
+    if show:
+        return [d for d, _ in counts]
+    return shown_domains(counts, config.SHOWN_DOMAIN_MIN_ADDRESSES)
+
+
 def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]:
     """Counts per suggested domain (contacts.detail of possible-typo rows), with the typed
     domains and a few masked samples."""
@@ -277,7 +292,10 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
         typed.setdefault(sug, []).append((str(domain or ""), int(n)))
         kept = samples_of.setdefault(sug, [])
         kept += [_masked(str(a), show_addresses) for a in samples or []]
-    out = [TypoRow(sug, doms, sum(n for _, n in doms), samples_of[sug][:TYPO_SAMPLES])
+    # The suggestion is a provider of the tool's list; the typed domain comes from the base.
+    out = [TypoRow(sug, list(zip(_domain_names(doms, show_addresses), [n for _, n in doms],
+                                 strict=True)),
+                   sum(n for _, n in doms), samples_of[sug][:TYPO_SAMPLES])
            for sug, doms in typed.items()]
     return sorted(out, key=lambda r: (-r.count, r.suggestion))[:MAX_TYPO_SUGGESTIONS]
 
@@ -295,9 +313,13 @@ def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[Detail
         " GROUP BY reason, evidence, detail) WHERE rk <= ? ORDER BY n DESC, reason, detail "
         "LIMIT ?", [int(base_id), MAX_DETAILS_PER_REASON, MAX_DETAIL_ROWS])
     # Masking can make distinct replies equal (they differed only by the address): merge them.
+    # A text few addresses share may name their own domain (`MX mx.jean-dupont.fr`, a
+    # server's banner): its host names are masked as the domain table's are.
     merged: dict[tuple[str, str, str], int] = {}
     for r, e, d, n in rows:
         text = str(d) if show_addresses else mask_text(str(d))
+        if not show_addresses and int(n) < config.SHOWN_DOMAIN_MIN_ADDRESSES:
+            text = mask_hosts(text)
         merged[(str(r), str(e), text)] = merged.get((str(r), str(e), text), 0) + int(n)
     return [DetailRow(r, e, d, n) for (r, e, d), n
             in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -110,6 +110,9 @@ _EN: dict[str, str] = {
     "chk_domains_title": "Top domains",
     "chk_domains_intro": "The domains holding the most unique addresses, with the share of "
                          "their addresses found invalid.",
+    "chk_domains_masked": "A domain that fewer than {n} of the base's unique addresses hold is "
+                          "masked (j***.fr), in this table, the typo table and the replies "
+                          "above, as addresses are: it often names a person or a family.",
     "chk_domain": "Domain",
     "chk_invalid_share": "Invalid share",
     "chk_dup_title": "Duplicates",
@@ -378,6 +381,10 @@ _FR: dict[str, str] = {
     "chk_domains_title": "Principaux domaines",
     "chk_domains_intro": "Les domaines qui regroupent le plus d'adresses uniques, avec la "
                          "part de leurs adresses jugées invalides.",
+    "chk_domains_masked": "Un domaine que moins de {n} adresses uniques de la base partagent "
+                          "est masqué (j***.fr), dans ce tableau, celui des fautes de frappe "
+                          "et les réponses ci-dessus, comme les adresses : il désigne souvent "
+                          "une personne ou une famille.",
     "chk_domain": "Domaine",
     "chk_invalid_share": "Part d'invalides",
     "chk_dup_title": "Doublons",
