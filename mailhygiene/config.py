@@ -31,6 +31,10 @@ OUTPUT_COLUMNS = (
     "mh_duplicate_of",
 )
 
+# Rows above a table's header that may be titles (a title, a date, a filter; titles.py):
+# the header is looked for among the first MAX_TITLE_ROWS + 1 non-blank rows.
+MAX_TITLE_ROWS = 10
+
 # Header names recognised as the address column (compared casefolded, accents stripped).
 ADDRESS_HEADERS = (
     "email",

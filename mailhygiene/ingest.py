@@ -32,6 +32,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.privacy import mask_text
 from mailhygiene.store import Store
+from mailhygiene.titles import title_rows
 from mailhygiene.xlsx import sized_rows
 
 SAMPLE_BYTES = 256 * 1024
@@ -41,8 +42,9 @@ _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # earlier rules (2: runaway quotes, trailing delimiters, XLSX cells beyond the header, NULs;
 # 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text;
 # 5: tab-delimited .txt files read as tables; 6: Excel's `sep=X` first line read as the
-# delimiter, not as the header).
-READER_VERSION = 6
+# delimiter, not as the header; 7: title rows and blank lines above the header skipped, not
+# read as the header).
+READER_VERSION = 7
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
@@ -82,6 +84,14 @@ class InputFormat:
     # (with the output's delimiter) before the cleaned CSV's header so Excel still opens it
     # right. "" without one.
     preamble: str = ""
+    # Rows above the header (titles.py: "Export clients 2024", a date): not data, so not in
+    # the store's rows; written again, as they were read, between the preamble and the
+    # cleaned CSV's header, so the cleaned file keeps every line but blank ones.
+    titles: list[list[str]] = field(default_factory=list)
+    # Records the readers skip before the header (after the preamble): the titles and any
+    # blank line among or before them (split_records' count; DuckDB's `skip` counts the same
+    # while each is one line, see load_input).
+    above: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -350,24 +360,53 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
         return replace(_detect_txt(sample, encoding, bom, column), newline=newline)
     delim = delimiter or sniff_delimiter(sample)
     records: list[list[str]] = []
-    for rec, _ in split_records(io.StringIO(sample, newline=""), delim):
+    at: list[int] = []  # each record's place among all of split_records' (blank lines too)
+    whole = -1  # how many records come before the first ill-formed one (-1: none seen)
+    for place, (rec, raw) in enumerate(split_records(io.StringIO(sample, newline=""), delim)):
         if rec is None and not records:
             # (Its text is not shown: it may hold an address, and messages mask them.)
             raise InputError(f"cannot read {path} as CSV: its first record has an unbalanced "
                              "quote")
+        if whole < 0 and (rec is None or not _strict(io.StringIO(raw, newline="").readlines(),
+                                                     delim)):
+            whole = len(records)
         if rec:
             records.append(rec)
-        if len(records) > 200:
+            at.append(place)
+        if len(records) > 200 + config.MAX_TITLE_ROWS:
             break
     if not records:
         raise InputError(f"input file has no records: {path}")
-    header = records[0]
-    idx, has_header = find_address_column(header, records[1:], column)
+    # Titles must be well-formed records (csv's strict mode): DuckDB's `skip` counts the
+    # lines of a stray quote (`"a"b`) otherwise than split_records does, and both readers
+    # must skip the same records.
+    k = title_rows(records[:config.MAX_TITLE_ROWS + 1][:whole if whole >= 0 else None],
+                   _header_test(column))
+    header = records[k]
+    idx, has_header = find_address_column(header, records[k + 1:k + 201], column)
     if len(header) == 1 and not has_header and suffix != ".csv" and not preamble:
         return InputFormat("txt", encoding, bom, "\n", False, ["email"], 0, newline=newline)
     columns = header if has_header else [f"column{i + 1}" for i in range(len(header))]
+    # Blank lines before the header are skipped with it; without a header they are not
+    # records, as everywhere else.
     return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline,
-                       preamble=preamble)
+                       preamble=preamble, titles=[r for r in records[:k] if not _blank(r)],
+                       above=at[k] if has_header else 0)
+
+
+def _header_test(column: str | None) -> Callable[[Sequence[str]], bool]:
+    """Whether a row can be the header (titles.title_rows): it holds the name given with
+    --column or, without one (or with an index), a name find_address_column takes for the
+    address column's."""
+    if column is not None and not column.isdigit():
+        want = norm_header(column)
+        return lambda row: any(norm_header(c) == want for c in row)
+
+    def named(row: Sequence[str]) -> bool:
+        names = [norm_header(c) for c in row]
+        return any(n in _ADDRESS_HEADERS or "mail" in n or "courriel" in n for n in names)
+
+    return named
 
 
 # Excel's first-line delimiter directive ("sep=;", "sep=,", "sep=\t", "sep=|")
@@ -407,20 +446,24 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
     width = 0
     for cells, bound in sized_rows(path, sheet):
         width = max(width, len(cells))
-        if len(rows) < 201:
+        if len(rows) < 201 + config.MAX_TITLE_ROWS:
             rows.append(cells)
         elif bound is not None and width >= bound:
             break
     if not rows:
         raise InputError(f"worksheet has no rows: {path}")
-    header = rows[0]
-    # A first row narrower than the sheet (a title above the header, merged or not) must not
-    # hide the columns to its right from --column N or from the search for addresses.
-    idx, has_header = find_address_column(header + [""] * (width - len(header)), rows[1:],
-                                          column)
+    k = title_rows(rows[:config.MAX_TITLE_ROWS + 1], _header_test(column))
+    header = rows[k]
+    # A header narrower than the sheet (a row with an empty last cell, or no header at all
+    # but a title) must not hide the columns to its right from --column N or from the search
+    # for addresses.
+    idx, has_header = find_address_column(header + [""] * (width - len(header)),
+                                          rows[k + 1:k + 201], column)
     named = header if has_header else []
     columns = [*named, *(f"column{i + 1}" for i in range(len(named), width))]
-    return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet)
+    # sized_rows leaves empty rows out: the titles are all the rows the reader skips.
+    return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet,
+                       titles=rows[:k], above=k)
 
 
 def xlsx_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
@@ -440,7 +483,10 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
     """Creates the temp table `table` (row_no, c1..cN, mh_parse_error) with one row per input
     record. It lives in memory (spilled to disk if large): the caller persists what it keeps."""
     n = len(fmt.columns)
-    if fmt.kind == "csv" and fmt.encoding == "utf-8":
+    # DuckDB's `skip` counts a line break inside a quoted title (a lone CR at least) as the
+    # end of a row: such a file is left to the Python reader.
+    one_line = not any("\r" in c or "\n" in c for row in fmt.titles for c in row)
+    if fmt.kind == "csv" and fmt.encoding == "utf-8" and one_line:
         try:
             rows = _load_duckdb(store, path, fmt, table, n)
             return LoadResult(rows, 0, "duckdb")
@@ -495,7 +541,7 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
     # cells starting with a control or space.)
     store.con.execute(
         f'CREATE TEMP TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
-        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, skip={1 if fmt.preamble else 0}, "
+        f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, skip={bool(fmt.preamble) + fmt.above}, "
         f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "
         f"escape='\"', strict_mode=true, null_padding=false, max_line_size={MAX_RECORD_BYTES}, "
         f"allow_quoted_nulls={str(n > 1).lower()}, columns={{{cols}}})",
@@ -530,9 +576,10 @@ def _has_delimiter_only_line(path: Path, fmt: InputFormat) -> bool:
 
 def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, str]]:
     """Yields (fields or None if unparseable, raw text) for each record after the header."""
+    skip = fmt.above + fmt.header  # titles (and blank lines among them), then the header
     if fmt.kind == "xlsx":
         it = xlsx_rows(path, fmt.sheet)
-        if fmt.header:
+        for _ in range(skip):
             next(it, None)
         for cells in it:
             yield cells, ""
@@ -552,18 +599,20 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
         if fmt.preamble:
             f.readline()  # the `sep=X` line
         n, optional = len(fmt.columns), _optional_tail(fmt)
-        first = True
         for rec, raw in split_records(f, fmt.delimiter,
                                        lambda r: _aligned(r, n, optional) is not None,
-                                       header=fmt.header):
-            if first and fmt.header:
-                first = False
+                                       unchecked=skip):
+            if skip:
+                skip -= 1
                 continue
-            first = False
-            if rec is not None and (not rec or (len(rec) == 1 and rec[0] != ""
-                                                and not rec[0].strip())):
-                continue  # a blank line (or spaces and tabs) is not a record; a quoted "" is
+            if rec is not None and _blank(rec):
+                continue
             yield rec, raw
+
+
+def _blank(rec: list[str]) -> bool:
+    """A blank line (or spaces and tabs), which is not a record; a quoted "" is one."""
+    return not rec or (len(rec) == 1 and rec[0] != "" and not rec[0].strip())
 
 
 # A quoted field may hold line breaks (addresses, notes), but one stray quote would then swallow
@@ -574,12 +623,12 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
 # unparseable row and reading resumes at its second line: a stray quote costs one row. A line
 # whose quote is still open at the end of the file is unparseable too.
 def split_records(f: IO[str], delimiter: str, fits: Callable[[list[str]], bool] | None = None,
-                   *, header: bool = False) -> Iterator[tuple[list[str] | None, str]]:
-    """Yields (fields, or None if unparseable, raw text) for every record, the first included
-    (`fits` is not asked about it when it is a `header`) and blank lines too."""
+                   *, unchecked: int = 0) -> Iterator[tuple[list[str] | None, str]]:
+    """Yields (fields, or None if unparseable, raw text) for every record, the first included,
+    and blank lines too. `fits` is not asked about the first `unchecked` records (titles and
+    the header: they need not have the header's width)."""
     tap = _LineTap(f)
     reader = csv.reader(tap, delimiter=delimiter, strict=False)
-    check = not header
     while True:
         tap.start()
         rec: list[str] | None
@@ -594,12 +643,12 @@ def split_records(f: IO[str], delimiter: str, fits: Callable[[list[str]], bool] 
             yield rec, lines[0]
         elif tap.starved or rec is None or tap.size - _eol(lines[-1]) > MAX_RECORD_BYTES \
                 or not _strict(lines, delimiter) \
-                or (check and fits is not None and not fits(rec)):
+                or (unchecked <= 0 and fits is not None and not fits(rec)):
             tap.replay(lines[1:])
             yield None, lines[0]
         else:
             yield rec, "".join(lines)
-        check = True
+        unchecked -= 1
 
 
 def _eol(line: str) -> int:

@@ -156,7 +156,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     # In the common case (UTF-8 without BOM, distinct plain header names) DuckDB writes the
     # final file itself, header included; otherwise a body is written and assembled.
     direct = (n <= WIDE_COLUMNS and enc == "utf-8" and not bom and _plain_header(header)
-              and not fmt.preamble)
+              and not fmt.preamble and not fmt.titles)
     names = header if direct else [f"o{k}" for k in range(1, len(select) + 1)]
     select = [f'{e} AS "{_ident(a)}"' for e, a in zip(select, names, strict=True)]
     columns = ", ".join(select)
@@ -172,10 +172,12 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
         if direct:
             _copy_rows(store, base.rows, columns, source_of, part, opts, header=True)
         else:
-            # Excel's delimiter line, if the input had one, names the output's delimiter
+            # Excel's delimiter line, if the input had one, names the output's delimiter;
+            # the rows above the header (a title) come back where they were.
             preamble = f"sep={delim}{newline}" if fmt.preamble else ""
+            head = preamble + "".join(_header_line(t, delim, newline) for t in fmt.titles)
             _write_assembled(store, base.rows, cells, columns, source_of, n,
-                             preamble + _header_line(header, delim, newline), part, opts,
+                             head + _header_line(header, delim, newline), part, opts,
                              delim, newline, enc, bom, neutralize_formulas,
                              strict=encoding is not None)
     written = store.scalar(
@@ -294,8 +296,8 @@ def _write_assembled(store: Store, rows: int, cells: list[tuple[str, str]], colu
                      newline: str, enc: str, bom: bool, neutralize_formulas: bool, *,
                      strict: bool) -> None:
     """Body by DuckDB (or Python for wide files), then BOM + `head` (the header line, after
-    Excel's delimiter line when the input had one) + body, transcoded if the
-    output encoding is not UTF-8, into `target`. The body is a temp file beside `target`
+    Excel's delimiter line and the title rows when the input had them) + body, transcoded if
+    the output encoding is not UTF-8, into `target`. The body is a temp file beside `target`
     (`.out.csv.X1b2.body.part`), never in the system temp directory: a run killed while it
     writes (kill -9, SIGTERM from a scheduler's timeout) leaves it where the next successful
     run removes it (outfile.remove_stale_temps), not a copy of the whole list in /tmp for good."""
@@ -435,9 +437,14 @@ _BOMS = {"utf-8": codecs.BOM_UTF8, "utf-8-sig": codecs.BOM_UTF8,
 def _header_line(header: list[str], delim: str, newline: str) -> str:
     import io
 
+    cells = [neutralize(h) for h in header]
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delim, lineterminator=newline).writerow(
-        [neutralize(h) for h in header])
+    # csv quotes a lone CR only when the line ending holds one, and readers break lines there
+    if any("\r" in c for c in cells):
+        csv.writer(buf, delimiter=delim, lineterminator=newline,
+                   quoting=csv.QUOTE_ALL).writerow(cells)
+    else:
+        csv.writer(buf, delimiter=delim, lineterminator=newline).writerow(cells)
     return buf.getvalue()
 
 

@@ -56,7 +56,7 @@ def _params_signature(fmt: InputFormat, fold_providers: bool) -> dict[str, Any]:
     when all of it matches (the reader's rules included)."""
     return {"address_index": fmt.address_index, "delimiter": fmt.delimiter,
             "header": fmt.header, "sheet": fmt.sheet, "fold_providers": fold_providers,
-            "columns": len(fmt.columns), "reader": READER_VERSION,
+            "columns": len(fmt.columns), "above": fmt.above, "reader": READER_VERSION,
             "syntax": SYNTAX_RULES_VERSION}
 
 

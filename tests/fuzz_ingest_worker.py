@@ -43,6 +43,7 @@ def check_file(data: bytes, workdir: Path, store: Store) -> None:
     text = out.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
     delim = base.fmt.delimiter if base.fmt.kind == "csv" else ","
     rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
+    rows = rows[len(base.fmt.titles):]  # rows above the header come back above it
     assert len(rows) - 1 == base.rows, (len(rows), base.rows)
     for r in rows[1:]:
         assert r[-6] != "", r  # every row has a status

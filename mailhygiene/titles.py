@@ -1,0 +1,32 @@
+"""Rows above a table's header: a title such as "Export clients 2024" (often merged across the
+header in a spreadsheet, padded with delimiters in Excel's CSV export), a date, a filter.
+Read as the header, such a row hid the real one, which became a data row (an invalid
+address) and could misname the address column.
+
+Pure: `title_rows` decides from a table's first rows and a test of whether a row can be the
+header (`ingest` gives one that knows the address column's names)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+__all__ = ["title_rows"]
+
+
+def title_rows(rows: Sequence[Sequence[str]], is_header: Callable[[Sequence[str]], bool]) -> int:
+    """How many of `rows` (a table's first rows, blank lines left out) are titles above its
+    header. The header is the widest row that `is_header` accepts (the first of the widest),
+    among the rows before the first one holding an '@': an address is data, so nothing from
+    there down is a title. The rows above it are titles when each one is narrower than it
+    (fewer non-blank cells), as a title, a date or a note is; otherwise, or when no row looks
+    like a header, there is none (0) and the first row stays the header, as before."""
+    width = [sum(1 for c in row if c.strip()) for row in rows]
+    best = -1
+    for k, row in enumerate(rows):
+        if any("@" in c for c in row):
+            break
+        if is_header(row) and (best < 0 or width[k] > width[best]):
+            best = k
+    if best <= 0 or any(width[j] >= width[best] for j in range(best)):
+        return 0
+    return best
