@@ -743,10 +743,17 @@ def test_empty_address_cells_are_counted_apart(tmp_path: Path, db: str) -> None:
     (["check", "{csv}", "--dns-timeout", "abc"], "'abc' is not a number of seconds"),
     (["suppress", "import", "{dir}/none.csv"], "does not exist"),
     (["nocmd"], "No such command 'nocmd'."),
+    (["bogus-command", "--bogus"], "No such command 'bogus-command'."),
+    (["--bogus"], "No such option '--bogus'."),
+    (["--bogus", "check", "{csv}"], "No such option '--bogus'."),
+    (["--bogus", "--help"], "No such option '--bogus'."),
+    (["store", "--bogus"], "No such option '--bogus'."),
+    (["store", "bogus"], "No such command 'bogus'."),
 ])
 def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], said: str) -> None:
     """A bad option or argument is bad input like any other: one line on stderr, exit 2, not
-    click's four-line usage block."""
+    click's four-line usage block; the tool's own options too (`mailhygiene --bogus` was
+    parsed before the group's error handling ran)."""
     src = tmp_path / "c.csv"
     src.write_text("email\na@example.com\n")
     fill = {"dir": str(tmp_path), "csv": str(src)}
@@ -755,6 +762,16 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], said: str) -
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mailhygiene: error: "), r.output
     assert said.format(**fill) in lines[0] and "--help')" in lines[0]
+
+
+@pytest.mark.parametrize("args", [[], ["store"], ["suppress"]], ids=["tool", "store", "suppress"])
+def test_a_group_without_a_command_shows_its_help(args: list[str]) -> None:
+    """`mailhygiene store` alone prints the group's help, as `mailhygiene` alone does, not
+    its help squeezed into an error line."""
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Usage: ") and "mailhygiene: error" not in r.output
+    assert "Commands:" in r.output
 
 
 @pytest.mark.parametrize("name", ["missing.csv", "adir", "empty.csv"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -16,6 +16,15 @@ from mailhygiene.privacy import mask_text, strip_terminal_escapes
 
 def _clean(text: str) -> str:
     return mask_text(strip_terminal_escapes(text))
+
+
+def _usage_error(e: click.exceptions.UsageError) -> NoReturn:
+    """A bad option, argument or command name: one line, as every other bad input, not
+    click's usage block (the help is one command away)."""
+    where = e.ctx.command_path if e.ctx is not None else "mailhygiene"
+    click.echo(f"mailhygiene: error: {_clean(e.format_message())} (see '{where} --help')",
+               err=True)
+    sys.exit(e.exit_code)
 
 
 # Command name -> module of mailhygiene.cli defining it (as a function of the same name, with
@@ -66,6 +75,15 @@ class MainGroup(click.Group):
         command: click.Command = getattr(mod, cmd_name.replace("-", "_"))
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The group's own options (`mailhygiene --bogus`) are parsed before invoke runs.
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `mailhygiene` alone: the help, from click
+        except click.exceptions.UsageError as e:
+            _usage_error(e)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -73,13 +91,11 @@ class MainGroup(click.Group):
             # Error texts may quote input lines (DuckDB's CSV errors do): mask addresses.
             click.echo(f"mailhygiene: error: {_clean(str(e))}", err=True)
             sys.exit(e.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a group alone (`mailhygiene store`): its help, as `mailhygiene` gives
         except click.exceptions.UsageError as e:
-            # A bad option or argument of a command: one line, as every other bad input, not
-            # click's usage block (the help is one command away).
-            where = e.ctx.command_path if e.ctx is not None else "mailhygiene"
-            click.echo(f"mailhygiene: error: {_clean(e.format_message())} "
-                       f"(see '{where} --help')", err=True)
-            sys.exit(e.exit_code)
+            # A bad option or argument of a command, or an unknown command.
+            _usage_error(e)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
