@@ -44,10 +44,16 @@ ENV = {"MAILHYGIENE_KEY": "testkey1234567890abcdef"}
                  "conflicting", 3, id="conflicting-majority-month-first"),
     pytest.param(["25/12/2015", "12/25/2015"], "dmy", "conflicting", 1,
                  id="conflicting-tie-goes-day-first"),
-    pytest.param(["2015-01-02", "2015-01-03", "25/12/2015"], "ymd", "year_first", 2,
+    # Each year-first date is read as such beside year-last ones, whichever family is larger
+    # (the smaller one was unreadable); the year-last ones' order is decided among them alone.
+    pytest.param(["2015-01-02", "2015-01-03", "25/12/2015"], "dmy", "day_first", 3,
                  id="mixed-families-majority-year-first"),
-    pytest.param(["2015-01-02", "25/12/2015", "26/12/2015"], "dmy", "day_first", 2,
+    pytest.param(["2015-01-02", "25/12/2015", "26/12/2015"], "dmy", "day_first", 3,
                  id="mixed-families-majority-year-last"),
+    pytest.param(["2015-01-02", "2015-01-03", "12/25/2015"], "mdy", "month_first", 3,
+                 id="mixed-families-month-first"),
+    pytest.param(["2015-01-02", "01/02/2015", "2015-02-30", "31/02/2015"], "dmy", "ambiguous",
+                 2, id="mixed-families-ambiguous-impossible-days-unreadable"),
     pytest.param(["2015-01-02", "garbage", "", None, "2015-02-30", "01/02/15"], "ymd",
                  "year_first", 1, id="garbage-invalid-day-two-digit-year-unreadable"),
     pytest.param(["Alice", "Bob", "12345", "2015-13-01"], "none", "none", 0, id="text-column"),
@@ -81,8 +87,25 @@ def test_month_first_column_reads_every_value_month_first() -> None:
 
 def test_counts_and_other_values_from_the_store_layer() -> None:
     f = detect_date_format({"2015-01-02": 5, "25/12/2015": 2}, other=3, empty=4)
-    assert (f.order, f.values, f.read, f.unreadable, f.empty) == ("ymd", 10, 5, 5, 4)
+    assert (f.order, f.values, f.read, f.unreadable, f.empty) == ("dmy", 10, 7, 3, 4)
     assert (f.year_first, f.day_first, f.month_first, f.either) == (5, 2, 0, 0)
+
+
+def test_mixed_column_reads_each_date_in_its_own_format() -> None:
+    f = detect_date_format(["2015-01-02", "03/04/2015", "25/12/2015", "2016/7/8 10:00"])
+    assert f.dates == {"2015-01-02": date(2015, 1, 2), "03/04/2015": date(2015, 4, 3),
+                       "25/12/2015": date(2015, 12, 25), "2016/7/8 10:00": date(2016, 7, 8)}
+    assert (f.mixed, f.label, f.unreadable) == (True, "yyyy-mm-dd and dd/mm/yyyy", 0)
+    single = detect_date_format(["03/04/2015", "25/12/2015"])
+    assert (single.mixed, single.label) == (False, "dd/mm/yyyy")
+    assert not detect_date_format(["2015-01-02"]).mixed
+
+
+def test_year_first_dates_never_flip() -> None:
+    """Only year-last dates that read both ways can change side of the cut-off."""
+    f = detect_date_format({"2017-01-12": 5, "12/01/2017": 4, "25/12/2017": 1},
+                           cutoff=date(2017, 6, 1))
+    assert (f.order, f.flips) == ("dmy", 4)
 
 
 @pytest.mark.parametrize(("values", "cutoff", "flips"), [
@@ -189,6 +212,34 @@ def test_unreadable_dates_are_neither_before_nor_after_the_cutoff(tmp_path: Path
     assert r.exit_code == 0, r.output
     assert f"{bad} of A's addresses have no date that can be read" in r.stdout
     assert "read as yyyy-mm-dd" in r.stdout
+
+
+def test_a_column_mixing_iso_and_day_first_dates_is_read_whole(tmp_path: Path) -> None:
+    """A column mixing yyyy-mm-dd and dd/mm/yyyy dates (lists merged from several exports):
+    every date is read, in its own format, and the periods are those of the ISO column. The
+    minority format was unreadable: 200 of 600 addresses undated, and since B took every
+    third address (the day-first ones here) the copy was not seen (log10 LR -0.39, "copied
+    0"). The count of unreadable dates is still reported where it was."""
+    iso = _dates(date.isoformat)
+    dates = [d if i % 3 else f"{d[8:10]}/{d[5:7]}/{d[:4]}" for i, d in enumerate(iso)]
+    dates[1] = "2016-02-30"  # impossible: unreadable in either family
+    a = _a(tmp_path, "mixed.csv", dates)
+    ev = _evidence(tmp_path, a)
+    c = ev["counts"]
+    assert c["a_undated"] == 1
+    assert c["a_before_cutoff"] + c["a_undated"] == ISO_BEFORE
+    d = ev["dates"]
+    assert (d["format"], d["basis"], d["read"], d["unreadable"]) == (
+        "yyyy-mm-dd and dd/mm/yyyy", "day_first", N - 1, 1)
+    assert d["year_first"] == N - N // 3 - 1 and d["description_item"]["code"] == (
+        "dates.mixed_detected")
+    assert "1 a date that cannot be read in them" in d["description"]
+    assert ev["copied_estimate"] > 0 and ev["log10_lr"] > 1
+    r = _compare(tmp_path, str(a), str(tmp_path / "b.csv"), "--date-column", "date_added",
+                 "--cutoff", CUT.isoformat(), db="mixed.duckdb", json_out=False)
+    assert r.exit_code == 0, r.output
+    assert "1 of A's addresses have no date that can be read" in r.stdout
+    assert f"read each in its own format: {d['year_first']} year-first" in r.stdout
 
 
 def test_a_column_without_any_date_fails_with_one_line(tmp_path: Path) -> None:

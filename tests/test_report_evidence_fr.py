@@ -106,6 +106,17 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
     "dates-ambiguous": (
         _data("post_cutoff", dates=DateFormat("dmy", "ambiguous", 1900, 1900, either=1900,
                                               flips=37)), CUT),
+    # a column mixing year-first dates (read as such) with year-last ones
+    "dates-mixed-detected": (
+        _data("post_cutoff", dates=DateFormat("dmy", "day_first", 1900, 1880, year_first=1200,
+                                              day_first=300, either=380)), CUT),
+    "dates-mixed-conflicting": (
+        _data("post_cutoff", dates=DateFormat("mdy", "conflicting", 1900, 1850,
+                                              year_first=1000, day_first=100,
+                                              month_first=300, either=550)), CUT),
+    "dates-mixed-ambiguous": (
+        _data("post_cutoff", dates=DateFormat("dmy", "ambiguous", 1900, 1900, year_first=900,
+                                              either=1000, flips=12)), CUT),
     "small-post-cutoff": (_data("assumed", a_post=12), CUT),
     "reference-too-small": (
         _data("assumed", a_post=0, reference_unique=2000, reference_outside=0),
@@ -310,6 +321,9 @@ ENGLISH = ("not weighed", "baseline", "sorted on the address", "bulk import", "J
                                                    "cutoff-after-everything", "reference",
                                                    "dates-detected-some-undated",
                                                    "dates-conflicting", "dates-ambiguous",
+                                                   "dates-mixed-detected",
+                                                   "dates-mixed-conflicting",
+                                                   "dates-mixed-ambiguous",
                                                    "small-post-cutoff", "reference-too-small"))
 def test_french_report_has_no_english_tool_text(tmp_path: Path, data: EvidenceData,
                                                 opts: EvidenceOptions) -> None:

@@ -174,8 +174,9 @@ def _date_column(store: Store, base_id: int, column: str) -> tuple[str, str]:
 
 def _read_dates(store: Store, a_base_id: int, column: str,
                 cutoff: date | None) -> DateFormat:
-    """Sets _ev_a.added from A's date column, read in the one format its values allow
-    (`evidence.dates`); a value that does not fit it stays NULL. Only the date parts of values
+    """Sets _ev_a.added from A's date column, each value read in its family's format, the
+    year-last ones in the one order their values allow (`evidence.dates`); a value that does
+    not fit stays NULL. Only the date parts of values
     shaped like dates come back to Python, grouped (a few thousand distinct days at most)."""
     table, col = _date_column(store, a_base_id, column)
     store.execute("ALTER TABLE _ev_a ADD COLUMN d VARCHAR")

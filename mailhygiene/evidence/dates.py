@@ -1,18 +1,20 @@
-"""How A's date-added column is read: one date format for the whole column, detected from its
-values, so that no date is read day-first in one row and month-first in the next.
+"""How A's date-added column is read: each date in its family's format, year-first dates as
+such and year-last ones in one order for the whole column, detected from its values, so that
+no date is read day-first in one row and month-first in the next.
 
 Pure: `detect_date_format` takes the column's values (or their date parts with counts, as the
 store layer aggregates them) and returns the format with the counts that justify it and, for
-each value read, its date. A value that does not fit the chosen format is unreadable: it is
-neither before nor after the cut-off (`evidence.data` leaves it out and reports it).
+each value read, its date. A value that does not fit (garbage, an impossible day, a year-last
+date only the other order reads) is unreadable: it is neither before nor after the cut-off
+(`evidence.data` leaves it out and reports it).
 
 Rules (the expert must be able to state them):
   - a value is a date part, optionally followed by a time (`10:30`, `10:30:00.5`, a zone);
     the date part is year-first (yyyy-mm-dd, also with / or .) or year-last (dd/mm/yyyy or
     mm/dd/yyyy, also with - or .); two-digit years and anything else are unreadable;
-  - the family (year-first or year-last) holding more readable values is the column's
-    (a tie goes to year-first, which cannot be misread); the other family's values are
-    unreadable;
+  - a year-first date reads one way only: it is read whatever the other values are (a column
+    mixing yyyy-mm-dd and dd/mm/yyyy dates, as lists merged from several exports do, left
+    the smaller family unreadable);
   - for year-last values: a date whose first component is above 12 can only be day-first, one
     whose second is above 12 only month-first. Only day-first ones seen: dd/mm/yyyy; only
     month-first ones: mm/dd/yyyy; both: the order of the larger group (a tie goes day-first)
@@ -43,10 +45,11 @@ _YF, _YL = re.compile(YEAR_FIRST_RE), re.compile(YEAR_LAST_RE)
 
 @dataclass(frozen=True, slots=True)
 class DateFormat:
-    """order: ymd | dmy | mdy | none (no value readable). basis: year_first | day_first |
-    month_first (the only order the values allow) | conflicting | ambiguous (see the module
-    docstring) | none. Counts are of values (with their multiplicity): `values` non-empty,
-    `read` read in the chosen format, `unreadable` = values - read; `year_first`,
+    """order: ymd | dmy | mdy | none (no value readable); dmy or mdy as soon as one year-last
+    value is read, the year-first ones being read too (`mixed`). basis: year_first | day_first
+    | month_first (the only order the year-last values allow) | conflicting | ambiguous (see
+    the module docstring) | none. Counts are of values (with their multiplicity): `values`
+    non-empty, `read` read, `unreadable` = values - read; `year_first`,
     `day_first` (only day-first), `month_first` (only month-first) and `either` (both) classify
     the readable ones. `flips`: values read whose date would fall on the other side of the
     cut-off if read in the other order (0 without a cut-off or for year-first).
@@ -65,7 +68,15 @@ class DateFormat:
     dates: dict[str, date] = field(default_factory=dict, repr=False)
 
     @property
+    def mixed(self) -> bool:
+        """Year-first dates read beside year-last ones."""
+        return self.order in ("dmy", "mdy") and self.year_first > 0
+
+    @property
     def label(self) -> str:
+        """The column's format, both when mixed: `yyyy-mm-dd and dd/mm/yyyy`."""
+        if self.mixed:
+            return f"{LABELS['ymd']} and {LABELS[self.order]}"
         return LABELS[self.order]
 
     @property
@@ -124,7 +135,7 @@ def detect_date_format(values: Mapping[str, int] | Iterable[str | None], *, othe
         return DateFormat("none", "none", total, 0, empty)
     common = {"values": total, "empty": empty, "year_first": yf, "day_first": df,
               "month_first": mf, "either": either}
-    if yf >= year_last:
+    if not year_last:
         return DateFormat("ymd", "year_first", read=yf, dates=ymd, **common)
     if df and not mf:
         order, basis = "dmy", "day_first"
@@ -139,5 +150,5 @@ def detect_date_format(values: Mapping[str, int] | Iterable[str | None], *, othe
     if cutoff is not None:
         flips = sum(counts[v] for v, d in chosen.items()
                     if v in alt and (d > cutoff) != (alt[v] > cutoff))
-    read = either + (df if order == "dmy" else mf)
-    return DateFormat(order, basis, read=read, flips=flips, dates=chosen, **common)
+    read = yf + either + (df if order == "dmy" else mf)
+    return DateFormat(order, basis, read=read, flips=flips, dates=ymd | chosen, **common)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from mailhygiene.evidence.data import EvidenceData, load_counts
+from mailhygiene.evidence.dates import LABELS
 from mailhygiene.evidence.model import (
     COMMON_SIGMA,
     DRIFT,
@@ -341,14 +342,20 @@ def _dates_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any] | None
     f = data.dates
     if f is None:
         return None
-    tail = {"column": o.date_column, "format": f.label, "read": f.read,
-            "addresses": f.values + f.empty, "unreadable": f.unreadable, "empty": f.empty}
+    tail: dict[str, Any] = {"column": o.date_column, "format": f.label, "read": f.read,
+                            "addresses": f.values + f.empty, "unreadable": f.unreadable,
+                            "empty": f.empty}
+    mixed = ""
+    if f.mixed:  # the year-first dates, then the year-last ones' format and its basis
+        mixed = "mixed_"
+        tail |= {"format": LABELS[f.order], "year_first": f.year_first}
     if f.basis == "conflicting":
-        it = item("dates.conflicting", day_first=f.day_first, month_first=f.month_first, **tail)
+        it = item(f"dates.{mixed}conflicting", day_first=f.day_first,
+                  month_first=f.month_first, **tail)
     elif f.basis == "ambiguous":
-        it = item("dates.ambiguous", flips=f.flips, **tail)
+        it = item(f"dates.{mixed}ambiguous", flips=f.flips, **tail)
     else:
-        it = item("dates.detected", **tail)
+        it = item(f"dates.{mixed}detected", **tail)
     return {"column": o.date_column, "format": f.label, "basis": f.basis,
             "addresses": f.values + f.empty, "read": f.read, "unreadable": f.unreadable,
             "empty": f.empty, "year_first": f.year_first, "day_first_only": f.day_first,

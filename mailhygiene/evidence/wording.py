@@ -122,6 +122,26 @@ TEMPLATES: dict[str, str] = {
         "fall on the other side of the cut-off. {read} of A's {addresses} addresses have a "
         "date in that format, {unreadable} a date that cannot be read in it and {empty} an "
         "empty cell.",
+    # ... a column mixing year-first dates (read as such) and year-last ones
+    "dates.mixed_detected":
+        "Dates of column {column!r} read each in its own format: {year_first} year-first "
+        "(yyyy-mm-dd, which reads one way only) and the others as {format}, the order they "
+        "show. {read} of A's {addresses} addresses have a date in one of these formats, "
+        "{unreadable} a date that cannot be read in them and {empty} an empty cell.",
+    "dates.mixed_conflicting":
+        "Dates of column {column!r} read each in its own format: {year_first} year-first "
+        "(yyyy-mm-dd, which reads one way only) and the others as {format}, the order of most "
+        "of those that read only one way ({day_first} only day-first, {month_first} only "
+        "month-first): they mix both orders, so dates that read both ways may be misread. "
+        "{read} of A's {addresses} addresses have a date in one of these formats, "
+        "{unreadable} a date that cannot be read in them and {empty} an empty cell.",
+    "dates.mixed_ambiguous":
+        "Dates of column {column!r} read each in its own format: {year_first} year-first "
+        "(yyyy-mm-dd, which reads one way only) and the others as {format}, day first as in "
+        "French and Moroccan usage: none of those reads only one way; read month first, "
+        "{flips} addresses would fall on the other side of the cut-off. {read} of A's "
+        "{addresses} addresses have a date in one of these formats, {unreadable} a date that "
+        "cannot be read in them and {empty} an empty cell.",
     # -- signals: assumptions, notes, combination --------------------------------------------
     "assumption.overlap_independent":
         "Under independence an address of A is in B at its stratum's independent rate, "

@@ -139,6 +139,29 @@ EVIDENCE_FR: dict[str, str] = {
         "premier, {flips} adresses passeraient de l'autre côté de la date de départ. {read} "
         "des {addresses} adresses de A ont une date dans ce format, {unreadable} une date "
         "illisible dans ce format et {empty} une cellule vide.",
+    # ... une colonne mêlant dates année en premier (lues comme telles) et année en dernier
+    "dates.mixed_detected":
+        "Dates de la colonne « {column} » lues chacune dans son format : {year_first} avec "
+        "l'année en premier (aaaa-mm-jj, qui ne se lit que d'une façon) et les autres au "
+        "format {format}, celui qu'elles montrent. {read} des {addresses} adresses de A ont "
+        "une date dans l'un de ces formats, {unreadable} une date illisible dans ces formats "
+        "et {empty} une cellule vide.",
+    "dates.mixed_conflicting":
+        "Dates de la colonne « {column} » lues chacune dans son format : {year_first} avec "
+        "l'année en premier (aaaa-mm-jj, qui ne se lit que d'une façon) et les autres au "
+        "format {format}, l'ordre de la plupart de celles qui ne se lisent que d'une façon "
+        "({day_first} seulement jour en premier, {month_first} seulement mois en premier) : "
+        "elles mêlent les deux ordres, et les dates lisibles dans les deux sens peuvent être "
+        "mal lues. {read} des {addresses} adresses de A ont une date dans l'un de ces formats, "
+        "{unreadable} une date illisible dans ces formats et {empty} une cellule vide.",
+    "dates.mixed_ambiguous":
+        "Dates de la colonne « {column} » lues chacune dans son format : {year_first} avec "
+        "l'année en premier (aaaa-mm-jj, qui ne se lit que d'une façon) et les autres au "
+        "format {format}, jour en premier selon l'usage français et marocain : aucune de "
+        "celles-ci ne se lit d'une seule façon ; lues mois en premier, {flips} adresses "
+        "passeraient de l'autre côté de la date de départ. {read} des {addresses} adresses de "
+        "A ont une date dans l'un de ces formats, {unreadable} une date illisible dans ces "
+        "formats et {empty} une cellule vide.",
     # -- indices : hypothèses, remarques, combinaison ----------------------------------------
     "assumption.overlap_independent":
         "Sous l'hypothèse d'une collecte indépendante, une adresse de A figure dans B au taux "
