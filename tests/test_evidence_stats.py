@@ -10,10 +10,12 @@ import pytest
 from mailhygiene.evidence.evaluate import verbal
 from mailhygiene.evidence.model import (
     AUX_CAP,
+    CURVATURE_SIGMA,
     F_GRID,
     MAX_TREND,
     RHO_GRID,
     AuxResult,
+    BaselineGrid,
     StratumCounts,
     _rho_prior,
     age_trend_factor,
@@ -22,6 +24,8 @@ from mailhygiene.evidence.model import (
     copied_trend_factor,
     count_model,
     likelihood_table,
+    near_growth,
+    near_strata,
     order_lr,
     point_grid,
     pooled_baseline,
@@ -32,11 +36,13 @@ from mailhygiene.evidence.model import (
 from mailhygiene.evidence.stats import (
     beta_quantile,
     betainc,
+    binom_cell_log10_ratio,
     binom_log10_ratio,
     enfsi_words,
     jeffreys_interval,
     kendall_tau,
     kendall_tau_null_sd,
+    log_norm_cdf,
 )
 
 # -- beta, Jeffreys ---------------------------------------------------------------------------
@@ -374,3 +380,164 @@ def test_copied_trend_factor_recovers_the_trend_under_a_copy(share: float,
     assert got == pytest.approx(min(max(truth, 1.0), MAX_TREND), rel=0.02)
     if share and slope:
         assert s.trend < got
+
+
+# -- the likelihood integrated over each cell of the rate's prior ------------------------------
+
+
+@pytest.mark.parametrize("u", [-40.0, -12.0, -5.0, -1.0, 0.0, 0.7, 3.0, 9.0])
+def test_log_norm_cdf(u: float) -> None:
+    if u > -8.0:
+        expected = math.log(0.5 * math.erfc(-u / math.sqrt(2.0)))
+    else:  # the asymptotic series of Mills' ratio: erfc itself underflows at -40
+        expected = (-0.5 * u * u - math.log(-u) - 0.5 * math.log(2.0 * math.pi)
+                    + math.log(1.0 - 1.0 / u**2 + 3.0 / u**4 - 15.0 / u**6))
+    assert float(log_norm_cdf(np.array(u))) == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+def _cell_by_quadrature(k: int, n: int, lo: float, hi: float) -> float:
+    q = np.linspace(lo, hi, 200_001)
+    ll = binom_log10_ratio(float(k), float(n), q, np.full_like(q, 0.5)) * math.log(10.0)
+    top = float(ll.max())
+    return (top + math.log(float(np.trapezoid(np.exp(ll - top), q)) / (hi - lo))) / math.log(10)
+
+
+@pytest.mark.parametrize(("k", "n", "lo", "hi", "tol"), [
+    # a stratum of 10,000 against cells of a small baseline: the peak inside, at an edge,
+    # in either tail
+    (766, 10241, 0.026, 0.078, 0.005),
+    (766, 10241, 0.078, 0.13, 0.005),
+    (766, 10241, 0.0, 0.05, 0.005),
+    (766, 10241, 0.09, 0.125, 0.005),
+    (5000, 100000, 0.3, 0.6, 0.005),
+    (5, 100000, 0.001, 0.002, 0.005),
+    # none or all in B: the maximum at an end of [0, 1]
+    (0, 652, 0.0, 0.02, 0.005),
+    (0, 652, 0.02, 0.04, 0.005),
+    (652, 652, 0.9, 1.0, 0.005),
+    # small strata, cells as wide as the likelihood: the quadratic is rougher
+    (30, 100, 0.2, 0.9, 0.01),
+    (4, 7, 0.0, 0.0625, 0.03),
+    (1, 3, 0.0, 1.0, 0.035),
+    (200, 400, 0.0, 0.3, 0.005),
+])
+def test_binom_cell_matches_quadrature(k: int, n: int, lo: float, hi: float,
+                                       tol: float) -> None:
+    got = float(binom_cell_log10_ratio(k, n, np.array(lo), np.array(hi)))
+    assert got == pytest.approx(_cell_by_quadrature(k, n, lo, hi), abs=tol)
+
+
+@pytest.mark.parametrize(("k", "n", "q"), [(3, 10, 0.3), (0, 50, 0.1), (766, 10241, 0.05),
+                                           (0, 0, 0.2)])
+def test_binom_cell_of_a_point_is_the_binomial(k: int, n: int, q: float) -> None:
+    got = binom_cell_log10_ratio(k, n, np.array([q, q]), np.array([q, q + 1e-12]))
+    want = float(binom_log10_ratio(float(k), float(n), np.array(q), np.array(0.5)))
+    assert got == pytest.approx([want, want], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_late_cut_off_with_an_age_trend_is_not_read_as_copying(seed: int) -> None:
+    """Independent counts: each stratum's slices found log-linearly more often with age,
+    a late cut-off (the baseline 0.6 slices after the last), a baseline of a few hundred
+    addresses against thousands before the cut-off. The trend correction is right, but read
+    at the cells' centres the baseline's grid (widened by the trend) is far coarser than a
+    large stratum's likelihood: Hi could only take the nearest node where a free copied
+    share filled the gap under Hd: these counts scored log10 LR 5.75 to 6 in 5 of these 6
+    draws (16 of 20 above 2 in a longer run). Integrated over the cells: -0.05 to 0.2."""
+    from mailhygiene.evidence.evaluate import weigh_arrays
+
+    rng = np.random.default_rng(seed)
+    strata = []
+    for name, group, p0, n_slice, m in (("ok/freemail", "personal", 0.02, 2500, 430),
+                                        ("ok/business/seen", "public", 0.07, 1200, 180),
+                                        ("ok/role/seen", "public", 0.2, 100, 40)):
+        pos, beta = 3.6, 0.55
+        ks = tuple(int(rng.binomial(n_slice, min(0.95, p0 * math.exp(beta * (pos - q)))))
+                   for q in range(4))
+        strata.append(StratumCounts(name, group, 4 * n_slice, sum(ks), m,
+                                    int(rng.binomial(m, p0)), age_n=(n_slice,) * 4,
+                                    age_k=ks, age_post=pos))
+    none = np.zeros(0)
+    assert weigh_arrays(strata, (0, 0, 0, 0), (none, none), (none, none)).log10_lr < 1.0
+
+
+# -- the near-cut-off reading --------------------------------------------------------------
+
+
+def _growth_by_hand(yp: float, sp: float, yn: float, sn: float) -> tuple[float, float]:
+    """Closed form of the two sides' generalized least squares with a curvature of prior sd
+    tau: log growth = 2 ((b + tau^2/2) yp + (a + tau^2/2) yn) / (a + b + tau^2) and variance
+    (4ab + tau^2 (a + b)) / (a + b + tau^2), with a, b the sides' variances."""
+    a, b, t2 = sp * sp, sn * sn, CURVATURE_SIGMA**2
+    mean = ((b + t2 / 2) * yp + (a + t2 / 2) * yn) / (a + b + t2)
+    return 2.0 * mean, math.sqrt((4 * a * b + t2 * (a + b)) / (a + b + t2))
+
+
+@pytest.mark.parametrize(("post", "near", "yp", "sp", "yn", "sn"), [
+    # later additions: 20 and 10 in B of 100 each (0.5 added); near window flat, 30 and 30
+    ({"k": (100, 20, 100, 10)}, {"k": (100, 30, 100, 30)},
+     math.log(20.5 / 10.5), math.sqrt(1 / 20.5 + 1 / 10.5), 0.0, math.sqrt(2 / 30.5)),
+    # B holds none of the later additions: that side says nothing (ratio 1, sd 2), the near
+    # window's gradient stands in, widened by the curvature
+    ({"k": (100, 0, 100, 0)}, {"k": (100, 60, 100, 30)},
+     0.0, 2.0, math.log(60.5 / 30.5), math.sqrt(1 / 60.5 + 1 / 30.5)),
+    # two kinds each flat, mixed differently in the halves: no gradient once kinds count
+    ({"a": (90, 9, 10, 1), "b": (10, 5, 90, 45)}, {"a": (50, 5, 50, 5)},
+     math.log((14.5 / 14) / (46.5 / 46)), math.sqrt(1 / 14.5 + 1 / 46.5), 0.0,
+     math.sqrt(2 / 5.5)),
+])
+def test_near_growth(post: dict[str, tuple[int, int, int, int]],
+                     near: dict[str, tuple[int, int, int, int]], yp: float, sp: float,
+                     yn: float, sn: float) -> None:
+    g = near_growth(post, near, 200, 200)
+    assert g is not None
+    log_g, sigma = _growth_by_hand(yp, sp, yn, sn)
+    assert g.post_ratio == pytest.approx(math.exp(yp))
+    assert g.near_ratio == pytest.approx(math.exp(yn))
+    assert g.factor == pytest.approx(min(max(math.exp(log_g), 1.0), MAX_TREND))
+    assert g.sigma == pytest.approx(sigma)
+    assert near_growth(post, near, 0, 200) is None
+
+
+def test_near_strata_take_the_window_and_the_growth() -> None:
+    g = near_growth({"k": (100, 40, 100, 10)}, {"k": (100, 30, 100, 30)}, 300, 200)
+    assert g is not None and g.factor > 1.5
+    ok = StratumCounts("ok/freemail", "personal", 1000, 300, 200, 20, near_n=150, near_k=40,
+                       age_n=(250,) * 4, age_k=(90, 80, 70, 60), age_post=4.2)
+    alone = StratumCounts("ok/role/alone", "public", 50, 30, 0, 0, near_n=10, near_k=6)
+    bulk = StratumCounts("ok/freemail/bulk", "personal", 400, 100, 200, 20, in_lr=False)
+    a, b, c = near_strata([ok, alone, bulk], g)
+    assert (a.n, a.k, a.m, a.x, a.age_n) == (150, 40, 200, 20, ())
+    assert a.trend == pytest.approx(g.factor)  # no slices: the growth alone
+    assert (b.n, b.k, b.trend) == (10, 6, 1.0)  # no baseline, nothing to scale
+    assert c == bulk
+
+
+def test_near_copied_count_is_scaled_to_all_earlier_additions() -> None:
+    """A copy at the cut-off takes the same share of every age: the near window's copied
+    count is scaled to the stratum's addresses. p = 0.1 stated: D = (30 - 100 * 0.1) / 0.9
+    = 22.2 in the window of 100, so 111 of the stratum's 500."""
+    near = StratumCounts("a", "personal", 100, 30, p_assumed=0.1)
+    whole = StratumCounts("a", "personal", 500, 150, p_assumed=0.1)
+    est = copied_estimate([near], whole=[whole])
+    assert est.estimate == 111
+    assert est.ci95[0] < 111 < est.ci95[1] <= 150
+    # a stratum with no address in the window: anywhere from none to all it shares
+    empty = StratumCounts("a", "personal", 0, 0, p_assumed=0.1)
+    est = copied_estimate([empty], whole=[whole])
+    assert est.ci95[0] <= 8 and est.ci95[1] >= 142
+
+
+def test_wide_common_drift_shares_one_factor() -> None:
+    """Loadings scale one common factor: two strata whose excess is the same factor on the
+    odds are explained by it under Hi (no support), where an additive copied share would
+    add more to the rarer stratum."""
+    s1 = StratumCounts("ok/freemail", "personal", 5000, 500, 2000, 100)  # 10% vs 5%
+    s2 = StratumCounts("ok/business/seen", "public", 5000, 1500, 2000, 356)  # 30% vs ~18%
+    narrow = count_model([s1, s2]).log10_lr
+    wide = count_model([s1, s2], table=likelihood_table([s1, s2], loadings=[0.6, 0.6]))
+    assert narrow > 4.0
+    assert wide.log10_lr < 1.0
+    grid = BaselineGrid(np.full((1, 1), 0.1), np.ones((1, 1)), np.full((1, 1), 0.1),
+                        np.full((1, 1), 0.1))
+    assert grid.take([0]).p.shape == (1, 1)

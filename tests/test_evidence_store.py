@@ -475,3 +475,57 @@ def test_placeholders_shared_by_independent_bases_are_not_shared_errors(tmp_path
         res = evaluate(store, a.base_id, b.base_id, OPTS)
     assert res.signals["shared_errors"]["strata"] == []
     assert res.log10_lr < 0
+
+
+def _rising_b(w: World, cut: date, f: float, tau_days: float = 365.0,
+              seed: int = 5) -> tuple[list[Row], int]:
+    """B collected at A's end where an address's visibility rises over its first year
+    (0.6 (1 - exp(-age / tau))), plus a share f of A's valid addresses added on or before
+    `cut` (a copy at that cut-off), plus 1,500 of its own."""
+    end = max(r.added for r in w.a if r.added)
+    rng = np.random.default_rng(seed)
+    found, taken = set(), set()
+    for r in w.a:
+        if r.added is None or r.status == "invalid":
+            continue
+        key = r.raw.strip().lower()
+        if rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days)):
+            found.add(key)
+        if r.added <= cut and rng.random() < f:
+            taken.add(key)
+    rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
+    rng.shuffle(rows)
+    return [Row(x) for x in rows], len(taken)
+
+
+def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store) -> None:
+    """A late cut-off (100 days before A's end) and visibility rising over an address's
+    first year: A's later additions are all young, its earlier ones nearly all past the
+    rise, and the age trend among the earlier ones, extended across the cut-off, falls far
+    short (log10 LR 6 for this independent B, the headline before the near-cut-off
+    reading). The additions just before the cut-off, weighed against the growth the two
+    sides' gradients show, say no support; a limit gives both readings. A copy of 90% of
+    A at that cut-off keeps 10^6 and its copied count's interval holds the truth."""
+    w = make_a()
+    a = make_base(store, "A", w.a)
+    cut = START + timedelta(days=1540)
+    late = EvidenceOptions(date_column="date_added", cutoff=cut)
+    ind = evaluate(store, a, make_base(store, "B1", _rising_b(w, cut, 0.0)[0]), late)
+    ev = ind.to_json()["evidence"]
+    both = ev["signals"]["combination"]
+    assert both["all_additions_log10_lr"] >= 4.0
+    assert round(ind.log10_lr, 2) == both["near_cutoff_log10_lr"] < 1.0
+    near = ev["baseline"]["near_cutoff"]
+    assert near["near_additions"] == near["post_additions"] > 200
+    assert near["factor"] > 1.5  # visibility still rising across the cut-off
+    assert ind.copied_ci95 is not None and ind.copied_ci95[0] == 0
+    stated = [lim for lim in ev["limits"] if lim.startswith("The LR is the smaller")]
+    assert stated and f"just before the cut-off (as many as the {near['post_additions']}" \
+        in stated[0]
+    rows = {r["variant"]: r["log10_lr"] for r in ev["sensitivity"]}
+    assert rows["additions just before the cut-off only"] == pytest.approx(ind.log10_lr,
+                                                                           abs=0.01)
+    der_rows, taken = _rising_b(w, cut, 0.9)
+    der = evaluate(store, a, make_base(store, "B2", der_rows), late)
+    assert der.log10_lr >= 5.0
+    assert der.copied_ci95 is not None and der.copied_ci95[0] <= taken <= der.copied_ci95[1]

@@ -17,7 +17,7 @@ import pytest
 from mailhygiene.evidence.data import EvidenceData
 from mailhygiene.evidence.dates import DateFormat
 from mailhygiene.evidence.evaluate import EvidenceOptions, weigh
-from mailhygiene.evidence.model import PostGradient, StratumCounts
+from mailhygiene.evidence.model import NearGrowth, PostGradient, StratumCounts
 from mailhygiene.evidence.strata import ASSUMED_BOUNDS
 from mailhygiene.evidence.wording import (
     TEMPLATES,
@@ -47,12 +47,14 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
           post_baseline: int | None = None,
           reference_outside: int | None = None, trend: bool = False,
           role_baseline: bool = True,
-          post_gradient: PostGradient | None = None) -> EvidenceData:
+          post_gradient: PostGradient | None = None,
+          near_growth: NearGrowth | None = None) -> EvidenceData:
     weighed = source != "assumed"
     rm, rx = (200, 40) if role_baseline else (0, 0)
     strata = [StratumCounts("ok/role/alone", "public", 400, 120, rm, rx, role=True,
-                            in_lr=weighed),
+                            in_lr=weighed, near_n=100, near_k=30),
               StratumCounts("ok/freemail", "personal", 900, 200, 300, 20, in_lr=weighed,
+                            near_n=300, near_k=25,
                             # older addresses in B more often: an age trend
                             **({"age_n": (225,) * 4, "age_k": (90, 55, 35, 20),
                                 "age_post": 4.5} if trend else {}))]
@@ -75,7 +77,8 @@ def _data(source: str, *, bulk: list[dict[str, Any]] | None = None,
         reference_unique=reference_unique, dates=dates, a_undated=a_undated,
         undated_in_b=a_undated // 4,
         post_baseline=a_post if post_baseline is None else post_baseline,
-        reference_outside=reference_outside, post_gradient=post_gradient)
+        reference_outside=reference_outside, post_gradient=post_gradient,
+        near_growth=near_growth)
 
 
 CUT = EvidenceOptions(date_column="date_ajout", cutoff=date(2023, 1, 1))
@@ -89,6 +92,9 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
     "role-without-baseline": (_data("post_cutoff", role_baseline=False), CUT),
     "post-gradient": (_data("post_cutoff", post_gradient=PostGradient(
         0.137, 0.057, 2.34, 10.0, 2.0)), CUT),
+    # the additions just before the cut-off say less than all earlier ones
+    "near-cutoff": (_data("post_cutoff", near_growth=NearGrowth(1.2, 1.1, 1.32, 0.3, 400,
+                                                                500)), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),

@@ -15,7 +15,13 @@ from bench.provenance.generator import (
 )
 from mailhygiene.evidence import EvidenceResult, StratumCounts, weigh_arrays
 from mailhygiene.evidence.data import AGE_SLICES
-from mailhygiene.evidence.model import pooled_baseline, post_gradient, slice_position
+from mailhygiene.evidence.model import (
+    NearGrowth,
+    near_growth,
+    pooled_baseline,
+    post_gradient,
+    slice_position,
+)
 
 CLS_NAMES = {0: "ok", 1: "inv_syntax", 2: "inv_domain", 3: "inv_mailbox"}
 KIND_NAMES = {0: "role", 1: "freemail", 2: "business"}
@@ -68,6 +74,19 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
 
     n0, k0 = counts(pre_org)
     nb, kb = counts(pre_bulk)
+    # the near window, as evidence.data._near_window takes it: the newest organic
+    # pre-cut-off additions (date, then position), as many as the organic later ones
+    near_n = np.zeros(24, np.int64)
+    near_k = np.zeros(24, np.int64)
+    n_post_org = int(post_org.sum())
+    win = np.zeros(w.a_day.shape, bool)
+    win_newer = np.zeros(w.a_day.shape, bool)
+    if baseline == "post_cutoff" and n_post_org:
+        idx = np.flatnonzero(pre_org)
+        order = idx[np.lexsort((idx, w.a_day[idx]))][-n_post_org:]
+        win[order] = True
+        win_newer[order[(len(order) + 1) // 2:]] = True  # as ntile(2) cuts it
+        near_n, near_k = counts(win)
     # age slices of the organic pre-cut-off additions, as evidence.data._age_trends cuts them
     slices: dict[int, dict[str, object]] = {}
     if baseline == "post_cutoff":
@@ -85,6 +104,7 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
                 slices[i] = {"age_n": per_slice(sel), "age_k": per_slice(sel & a_in),
                              "age_post": pos}
     post_factor = 1.0
+    growth: NearGrowth | None = None
     if baseline == "post_cutoff":
         # the gradient among A's later additions, as evidence.data.post_halves cuts them
         idx = np.flatnonzero(post_org & (cls == CLS_OK))
@@ -97,8 +117,17 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
             if sel.any():
                 halves[i] = [int((sel & ~newer).sum()), int((sel & ~newer & a_in).sum()),
                              int((sel & newer).sum()), int((sel & newer & a_in).sum())]
-        g = post_gradient({str(i): (h[0], h[1], h[2], h[3]) for i, h in halves.items()})
+        by_kind = {str(i): (h[0], h[1], h[2], h[3]) for i, h in halves.items()}
+        g = post_gradient(by_kind)
         post_factor = 1.0 if g is None else g.factor
+        near_halves: dict[str, tuple[int, int, int, int]] = {}
+        for i in range(24):
+            sel = win & (cls == CLS_OK) & (cell == i)
+            if sel.any():
+                near_halves[str(i)] = (
+                    int((sel & ~win_newer).sum()), int((sel & ~win_newer & a_in).sum()),
+                    int((sel & win_newer).sum()), int((sel & win_newer & a_in).sum()))
+        growth = near_growth(by_kind, near_halves, int(near_n.sum()), n_post_org)
     if baseline == "post_cutoff":
         m1, x1 = counts(post_org)
     else:  # reference: B's rate on R minus A, by kind (R is not checked)
@@ -138,6 +167,8 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
                         role=kd == KIND_ROLE,
                         in_lr=not is_bulk and not (baseline != "post_cutoff" and c == CLS_OK),
                         post_factor=post_factor if c == CLS_OK and not is_bulk else 1.0,
+                        near_n=0 if is_bulk else int(near_n[i]),
+                        near_k=0 if is_bulk else int(near_k[i]),
                         **({} if is_bulk else slices.get(i, {}))))  # type: ignore[arg-type]
     unusual = w.a_spell != 0
     same = b_spell[w.a_id] == w.a_spell
@@ -158,4 +189,5 @@ def evaluate_pair(w: World, b: PairB, seed: int = 0, *, baseline: str = "post_cu
     return weigh_arrays(strata, raw, positions(pre_org),
                         positions(post_org) if baseline == "post_cutoff" else empty,
                         source=baseline, sorted_files=["B"] if b.sorted_on_key else [],
-                        a_post=int(post.sum()) if baseline == "post_cutoff" else 0)
+                        a_post=int(post.sum()) if baseline == "post_cutoff" else 0,
+                        near_growth=growth)

@@ -22,8 +22,10 @@ from mailhygiene.evidence.dates import (
 )
 from mailhygiene.evidence.model import (
     MIN_BASELINE,
+    NearGrowth,
     PostGradient,
     StratumCounts,
+    near_growth,
     pooled_baseline,
     post_gradient,
     slice_position,
@@ -67,6 +69,9 @@ class EvidenceData:
     # The gradient between the older and the newer half of those additions (valid-looking
     # ones; `model.post_gradient`); None when there are too few to measure one.
     post_gradient: PostGradient | None = None
+    # The growth from A's later additions to its additions just before the cut-off (as many),
+    # for the near-cut-off reading (`model.near_growth`); None without a cut-off baseline.
+    near_growth: NearGrowth | None = None
     reference_outside: int | None = None  # the reference's addresses not in A (None: none)
     # A checked beyond syntax (store.fingerprints.base_checked, `compare`'s a.checked); None
     # for counts built in memory, where only the strata say what is known
@@ -328,7 +333,12 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
               else "assumed")
 
     trends = _age_trends(store, post_baseline) if source == "post_cutoff" else {}
-    gradient = post_gradient(post_halves(store)) if source == "post_cutoff" else None
+    halves = post_halves(store) if source == "post_cutoff" else {}
+    gradient = post_gradient(halves) if source == "post_cutoff" else None
+    near, near_halves = _near_window(store, post_baseline) if source == "post_cutoff" \
+        else ({}, {})
+    growth = near_growth(halves, near_halves, sum(v[0] for v in near.values()),
+                         post_baseline) if source == "post_cutoff" else None
     strata: list[StratumCounts] = []
     for cls in ("ok", *INVALID_CLASSES):
         for kind in ("role/alone", "role/seen", "freemail", "business/alone", "business/seen"):
@@ -347,6 +357,8 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
                     in_lr=not bulk and not (source != "post_cutoff" and cls == "ok"),
                     post_factor=gradient.factor if gradient and cls == "ok" and not bulk
                     else 1.0,
+                    near_n=0 if bulk else near.get((cls, kind), (0, 0))[0],
+                    near_k=0 if bulk else near.get((cls, kind), (0, 0))[1],
                     **({} if bulk or (cls, kind) not in trends else trends[(cls, kind)])))
 
     u = sum(v[2] for key, v in cells.items() if key[0] == PRE and not key[1])
@@ -378,6 +390,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
         a_undated=sum(v[0] for key, v in cells.items() if key[0] == UNDATED),
         undated_in_b=sum(v[1] for key, v in cells.items() if key[0] == UNDATED),
         post_baseline=post_baseline, reference_outside=ref_outside, post_gradient=gradient,
+        near_growth=growth,
         a_checked=base_checked(store, a_base_id))
     for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
         store.execute(f"DROP TABLE IF EXISTS {alias}")
@@ -401,6 +414,31 @@ def post_halves(store: Store) -> dict[str, tuple[int, int, int, int]]:
         cell[2 * (int(h) - 1)] += int(n)
         cell[2 * (int(h) - 1) + 1] += int(k)
     return {kind: (c[0], c[1], c[2], c[3]) for kind, c in per.items()}
+
+
+def _near_window(store: Store, post_baseline: int) -> tuple[
+        dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, int, int, int]]]:
+    """A's organic pre-cut-off additions among the newest `post_baseline` of them (the age
+    slices' order: date, then row), the window just before the cut-off that mirrors the
+    baseline after it: per (class, kind), addresses and how many are in B; and, as
+    `post_halves` cuts the later additions, its valid-looking ones per kind in an older and
+    a newer half."""
+    rows = store.fetchall(f"""SELECT a.h, a.cls, {_STRATUM_KIND_SQL}, count(*), count(b.k)
+        FROM (SELECT *, ntile(2) OVER (ORDER BY added, row_no) AS h FROM (
+                SELECT * FROM _ev_a WHERE period = {PRE} AND NOT bulk AND added IS NOT NULL
+                ORDER BY added DESC, row_no DESC LIMIT {int(post_baseline)})) a
+        LEFT JOIN _ev_b b USING (k) GROUP BY ALL""")
+    cells: dict[tuple[str, str], tuple[int, int]] = {}
+    halves: dict[str, list[int]] = {}
+    for h, cls, kind, n, k in rows:
+        key = (str(cls), str(kind))
+        old = cells.get(key, (0, 0))
+        cells[key] = (old[0] + int(n), old[1] + int(k))
+        if cls == "ok":
+            cell = halves.setdefault(str(kind), [0, 0, 0, 0])
+            cell[2 * (int(h) - 1)] += int(n)
+            cell[2 * (int(h) - 1) + 1] += int(k)
+    return cells, {kind: (c[0], c[1], c[2], c[3]) for kind, c in halves.items()}
 
 
 def _age_trends(store: Store, post_baseline: int) -> dict[tuple[str, str], dict[str, Any]]:

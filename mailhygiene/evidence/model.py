@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from mailhygiene.evidence.stats import (
     FloatArray,
-    binom_log10_ratio,
+    binom_cell_log10_ratio,
     jeffreys_interval,
     kendall_tau_null_sd,
     log10_mean_exp10,
@@ -85,6 +85,11 @@ class StratumCounts:
     # The correction the gradient among A's later additions themselves calls for
     # (`PostGradient.factor`, given for valid-looking strata); 1 without one.
     post_factor: float = 1.0
+    # A's pre-cut-off additions of the stratum among the newest ones, as many (all strata
+    # together) as came after the cut-off, and how many are in B: the near-cut-off reading
+    # (`near_strata`); 0, 0 without dates.
+    near_n: int = 0
+    near_k: int = 0
     # Scale of the baseline's rate (on the odds) for A's earlier addresses under independence:
     # the larger of the age slices' trend (`age_trend_factor`) and `post_factor`, which
     # measure the same visibility from two sides (so they are not multiplied); 1 without
@@ -102,11 +107,17 @@ class StratumCounts:
 
 @dataclass(frozen=True, slots=True)
 class BaselineGrid:
-    """Each stratum's independent rate as a discrete distribution: nodes p[s, j] with
-    weights w[s, j] (rows sum to 1)."""
+    """Each stratum's independent rate as a histogram: cells [lo, hi][s, j] with nodes
+    p[s, j] inside and weights w[s, j] (rows sum to 1). The likelihoods integrate each cell
+    (`binom_cell_log10_ratio`); the copied count reads the nodes. A point rate has lo = hi."""
 
     p: FloatArray
     w: FloatArray
+    lo: FloatArray
+    hi: FloatArray
+
+    def take(self, idx: Sequence[int]) -> BaselineGrid:
+        return BaselineGrid(self.p[idx], self.w[idx], self.lo[idx], self.hi[idx])
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +255,90 @@ def post_gradient_factor(ratio: float, se: float) -> float:
     return min(max(2.0 * math.pow(shrunk, 1.5) / (1.0 + shrunk), 1.0), MAX_TREND)
 
 
+@dataclass(frozen=True, slots=True)
+class NearGrowth:
+    """How much more often an independent collector finds A's additions just before the
+    cut-off (the near window: the newest ones, as many as came after it) than those after
+    it: the growth of visibility from the later additions' centre to the near window's,
+    measured on each side of the cut-off by the gradient between its two halves (valid-
+    looking additions, each kind's own rate taken into account, half an address added to
+    each count). On a log-linear stretch each side's ratio is the growth over half the
+    distance, so the growth is about their product (`near_growth`): the later additions'
+    ratio (copying cannot make it) times the near window's (a copy at the cut-off flattens
+    it, never makes it). Its uncertainty, `sigma` (the standard error of log(factor)), is
+    integrated as a drift common to all strata (one growth raises them all), not moved
+    towards none: an unmeasured gradient is a wide one, not an absent one."""
+
+    post_ratio: float  # older half over newer half of the later additions
+    near_ratio: float  # the same within the near window
+    factor: float  # the estimated growth, at least 1 (the other way corrects nothing)
+    sigma: float
+    near: int
+    post: int
+
+
+def _half_ratio(halves: Mapping[str, tuple[int, int, int, int]]) -> tuple[float, float]:
+    """(ratio, standard error of its log) of B's rates in an older and a newer half, each
+    kind's own rate taken into account, half an address added to each half's count: with no
+    address in B the ratio is 1 and its error 2 (nothing measured)."""
+    obs, exp = [0.5, 0.5], [0.0, 0.0]
+    for n1, k1, n2, k2 in halves.values():
+        if n1 + n2 == 0:
+            continue
+        rate = (k1 + k2) / (n1 + n2)
+        obs[0] += k1
+        obs[1] += k2
+        exp[0] += n1 * rate
+        exp[1] += n2 * rate
+    se = math.sqrt(1.0 / obs[0] + 1.0 / obs[1])
+    return ((obs[0] / exp[0]) / (obs[1] / exp[1]) if min(exp) > 0 else 1.0), se
+
+
+CURVATURE_SIGMA = 1.0
+
+
+def near_growth(post_halves: Mapping[str, tuple[int, int, int, int]],
+                near_halves: Mapping[str, tuple[int, int, int, int]], near: int,
+                post: int) -> NearGrowth | None:
+    """`NearGrowth` from per-kind half counts (older half: addresses, in B; newer half:
+    addresses, in B) of the later additions and of the near window; None without either.
+
+    The two sides' log ratios are taken to differ by a curvature of prior sd
+    `CURVATURE_SIGMA` (a factor e): with both measured, the growth is close to their
+    product (each side's own gradient over its own half of the distance); with one side
+    unmeasured (B holds none of A's later additions: a ratio of 1 +- 2), the other side's
+    gradient, widened by the curvature, stands in for it instead of an unbounded one. The
+    generalized least squares estimate of their common mean, doubled, with its variance."""
+    if near <= 0 or post <= 0:
+        return None
+    rp, sp = _half_ratio(post_halves)
+    rn, sn = _half_ratio(near_halves)
+    t = CURVATURE_SIGMA**2 / 4.0
+    cov = np.array([[sp * sp + t, -t], [-t, sn * sn + t]])
+    w = np.linalg.solve(cov, np.ones(2))
+    mean = float(w @ np.array([math.log(rp), math.log(rn)])) / float(w.sum())
+    sigma = 2.0 / math.sqrt(float(w.sum()))
+    factor = min(max(math.exp(2.0 * mean), 1.0), MAX_TREND)
+    return NearGrowth(rp, rn, factor, sigma, near, post)
+
+
+def near_strata(strata: Sequence[StratumCounts], growth: NearGrowth) -> list[StratumCounts]:
+    """The strata of the near-cut-off reading: each organic stratum's near-window counts,
+    its baseline (A's later additions, as in the main reading) scaled by the growth, and no
+    age slices (the windows are adjacent: what lies between them is the growth). The growth
+    applies to every stratum with a baseline, invalid ones too: an address that bounces now
+    or a dead domain's was published like a valid one (the conservative side). Strata left
+    out of the LR (bulk imports) are kept whole for the copied count."""
+    out = []
+    for s in strata:
+        if not s.in_lr:
+            out.append(s)
+            continue
+        out.append(replace(s, n=s.near_n, k=s.near_k, age_n=(), age_k=(), age_post=0.0,
+                           post_factor=growth.factor if s.m > 0 else 1.0))
+    return out
+
+
 def copied_trend_factor(s: StratumCounts, p0: float) -> float:
     """The age trend's factor consistent with copying, for the copied count: a copy adds a
     share c to every slice's rate, which flattens the trend `age_trend_factor` measures. For
@@ -300,12 +395,15 @@ def trend_rates(p: FloatArray, strata: Sequence[StratumCounts],
 
 def with_trend(grid: BaselineGrid, strata: Sequence[StratumCounts],
                factors: Sequence[float] | None = None) -> BaselineGrid:
-    return BaselineGrid(trend_rates(grid.p, strata, factors), grid.w)
+    # the odds scaling is monotone: a cell's ends map to the scaled cell's ends
+    return BaselineGrid(trend_rates(grid.p, strata, factors), grid.w,
+                        trend_rates(grid.lo, strata, factors),
+                        trend_rates(grid.hi, strata, factors))
 
 
 def point_grid(p: FloatArray) -> BaselineGrid:
     pp = np.clip(np.asarray(p, float), 1e-12, 1.0 - 1e-12)[:, None]
-    return BaselineGrid(pp, np.ones_like(pp))
+    return BaselineGrid(pp, np.ones_like(pp), pp, pp)
 
 
 def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *,
@@ -320,16 +418,20 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
     s_n = len(strata)
     p = np.empty((s_n, _P_NODES))
     lw = np.empty((s_n, _P_NODES))
+    edge_lo = np.empty((s_n, _P_NODES))
+    edge_hi = np.empty((s_n, _P_NODES))
+    cell = np.arange(_P_NODES)
     for i, s in enumerate(strata):
         sig = math.hypot(sigma, 0.5 * math.log(s.trend)) if trend_spread and s.trend > 1.0 \
             else sigma
         theta = np.exp(sig * _DRIFT_NODES)
         if s.m == 0:
             if s.p_assumed is not None:
-                p[i] = s.p_assumed
+                p[i] = edge_lo[i] = edge_hi[i] = s.p_assumed
                 lw[i] = 0.0
             else:
-                p[i] = (np.arange(_P_NODES) + 0.5) / _P_NODES
+                p[i] = (cell + 0.5) / _P_NODES
+                edge_lo[i], edge_hi[i] = cell / _P_NODES, (cell + 1.0) / _P_NODES
                 lw[i] = 0.0
             continue
         a, b = s.x + 0.5, s.m - s.x + 0.5
@@ -337,7 +439,9 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
         sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
         hi = min(1.0, (mean + 9.0 * sd + 6.0 / s.m) * theta[-1])
         lo = max(0.0, (mean - 9.0 * sd) * theta[0])
-        nodes = lo + (hi - lo) * (np.arange(_P_NODES) + 0.5) / _P_NODES
+        nodes = lo + (hi - lo) * (cell + 0.5) / _P_NODES
+        edge_lo[i] = lo + (hi - lo) * cell / _P_NODES
+        edge_hi[i] = lo + (hi - lo) * (cell + 1.0) / _P_NODES
         z = nodes[:, None] / theta[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             dens = (a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - np.log(theta)[None, :]
@@ -348,7 +452,8 @@ def baseline_grid(strata: Sequence[StratumCounts], sigma: float = DRIFT_SIGMA, *
     lw = lw - lw.max(axis=1, keepdims=True)
     w = np.exp(lw)
     w /= w.sum(axis=1, keepdims=True)
-    return BaselineGrid(np.clip(p, 1e-12, 1.0 - 1e-12), w)
+    return BaselineGrid(np.clip(p, 1e-12, 1.0 - 1e-12), w, np.clip(edge_lo, 0.0, 1.0),
+                        np.clip(edge_hi, 0.0, 1.0))
 
 
 MIN_BASELINE = 20
@@ -429,25 +534,53 @@ def _scale_odds(p: FloatArray, theta: FloatArray) -> FloatArray:
     return np.asarray(p * theta / (1.0 - p + p * theta), float)
 
 
+def common_nodes(sigma: float) -> tuple[FloatArray, FloatArray]:
+    """Standard-normal nodes and weights of the drift common to all strata: 5 over +-2 sd
+    for the usual drift (`COMMON_SIGMA`), 7 over +-2.5 sd for a wider one (the uncertain
+    growth of the near-cut-off reading). Each node stands for the interval halfway to its
+    neighbours (`likelihood_table` integrates it), so the steps leave no gap."""
+    if sigma <= COMMON_SIGMA + 1e-12:
+        return _COMMON_NODES, _COMMON_W
+    nodes = np.linspace(-2.5, 2.5, 7)
+    w = np.exp(-0.5 * nodes**2)
+    return nodes, w / w.sum()
+
+
 def likelihood_table(strata: Sequence[StratumCounts], grid: BaselineGrid | None = None,
-                     common_sigma: float = COMMON_SIGMA) -> LikelihoodTable:
+                     common_sigma: float = COMMON_SIGMA,
+                     loadings: Sequence[float] | None = None) -> LikelihoodTable:
+    """`loadings`: each stratum's sd of the common drift (one standard-normal factor shared
+    by all strata, each scaled by its own sd); `common_sigma` for all strata by default."""
     g = grid if grid is not None else baseline_grid(strata)
-    if common_sigma > 0:
-        theta, tw = np.exp(common_sigma * _COMMON_NODES), _COMMON_W
+    sig = np.full(len(strata), common_sigma) if loadings is None \
+        else np.asarray(loadings, float)
+    if common_sigma > 0 and len(sig) and float(sig.max()) > 0:
+        nodes, tw = common_nodes(float(sig.max()))
+        half = 0.5 * float(nodes[1] - nodes[0])
     else:
-        theta, tw = np.ones(1), np.ones(1)
+        nodes, tw, half = np.zeros(1), np.ones(1), 0.0
+    # the drift node's own interval widens each rate cell: the likelihood is integrated
+    # over both, so no value of the common factor between two nodes is left out
+    theta = np.exp(sig[:, None] * nodes[None, :])  # (S, T)
+    theta_lo = np.exp(sig[:, None] * (nodes[None, :] - half))
+    theta_hi = np.exp(sig[:, None] * (nodes[None, :] + half))
     # stated bounds (no baseline) are not subject to drift
     fixed = np.array([s.m == 0 for s in strata])[:, None, None]
-    p = np.where(fixed, g.p[:, None, :], _scale_odds(g.p[:, None, :], theta[None, :, None]))
-    p = np.clip(p, 1e-12, 1.0 - 1e-9)
+
+    def drifted(r: FloatArray, th: FloatArray) -> FloatArray:
+        out = np.where(fixed, r[:, None, :], _scale_odds(r[:, None, :], th[:, :, None]))
+        return np.asarray(np.clip(out, 1e-12, 1.0 - 1e-9), float)
+
+    p, lo, hi_ = drifted(g.p, theta), drifted(g.lo, theta_lo), drifted(g.hi, theta_hi)
     c = (F_GRID[:, None] * RHO_GRID[None, :])[None, None, :, :, None]
     k = np.array([s.k for s in strata], float)
     n = np.array([s.n for s in strata], float)
-    p5 = p[:, :, None, None, :]
-    half = np.full((1, 1, 1, 1, 1), 0.5)
-    hd = binom_log10_ratio(k[:, None, None, None, None], n[:, None, None, None, None],
-                           p5 + (1.0 - p5) * c, half)
-    hi = binom_log10_ratio(k[:, None, None], n[:, None, None], p, np.full((1, 1, 1), 0.5))
+    # Each cell of the rate's histogram is integrated, under both propositions: p + (1 - p) c
+    # maps the cell [lo, hi] onto [lo + (1 - lo) c, hi + (1 - hi) c] linearly.
+    lo5, hi5 = lo[:, :, None, None, :], hi_[:, :, None, None, :]
+    hd = binom_cell_log10_ratio(k[:, None, None, None, None], n[:, None, None, None, None],
+                                lo5 + (1.0 - lo5) * c, hi5 + (1.0 - hi5) * c)
+    hi = binom_cell_log10_ratio(k[:, None, None], n[:, None, None], lo, hi_)
     return LikelihoodTable(hd, hi, p, g.w, tw)
 
 
@@ -499,7 +632,9 @@ class CopiedEstimate:
 
 
 def copied_estimate(strata: Sequence[StratumCounts], grid: BaselineGrid | None = None,
-                    theta_w: FloatArray | None = None) -> CopiedEstimate:
+                    theta_w: FloatArray | None = None, *,
+                    loadings: Sequence[float] | None = None,
+                    whole: Sequence[StratumCounts] | None = None) -> CopiedEstimate:
     """How many of B's addresses derive from A's base, with a 95% interval.
 
     Per stratum, k = D + I: D addresses taken from A and I found independently among the
@@ -509,14 +644,23 @@ def copied_estimate(strata: Sequence[StratumCounts], grid: BaselineGrid | None =
     posterior under Hd from the count model, which the high-rate strata pin down; prior if
     not given). No assumption on f or on which groups the copier kept. The sum is not clipped
     per stratum (that would bias it upwards); the interval is clipped to [0, shared]. Strata
-    left out of the LR (bulk imports) take their group's organic copied share."""
+    left out of the LR (bulk imports) take their group's organic copied share.
+
+    `loadings`: each stratum's sd of the common drift, as in `likelihood_table`. `whole`:
+    when `strata` are the near-cut-off reading's (`near_strata`), the same strata whole, in
+    the same order: each organic stratum's count is scaled from its near window to all its
+    addresses (a copy at the cut-off takes the same share of every age), and one with no
+    near addresses is anywhere in [0, its shared count]."""
     g = grid if grid is not None else baseline_grid(strata)
-    theta = np.exp(COMMON_SIGMA * _COMMON_NODES)
-    tw = _COMMON_W if theta_w is None else np.asarray(theta_w, float) / np.sum(theta_w)
+    sig = np.full(len(strata), COMMON_SIGMA) if loadings is None \
+        else np.asarray(loadings, float)
+    nodes, prior_w = common_nodes(float(sig.max()) if len(sig) else COMMON_SIGMA)
+    theta = np.exp(sig[:, None] * nodes[None, :])  # (S, T)
+    tw = prior_w if theta_w is None else np.asarray(theta_w, float) / np.sum(theta_w)
     k = np.array([s.k for s in strata], float)[:, None, None]
     n = np.array([s.n for s in strata], float)[:, None, None]
     fixed = np.array([s.m == 0 for s in strata])[:, None, None]
-    p = np.where(fixed, g.p[:, None, :], _scale_odds(g.p[:, None, :], theta[None, :, None]))
+    p = np.where(fixed, g.p[:, None, :], _scale_odds(g.p[:, None, :], theta[:, :, None]))
     p = np.clip(p, 0.0, 1.0 - 1e-9)  # (S, T, J)
     d = (k - n * p) / (1.0 - p)
     spread = np.clip(n - d, 0.0, n) * p / (1.0 - p)
@@ -526,27 +670,40 @@ def copied_estimate(strata: Sequence[StratumCounts], grid: BaselineGrid | None =
     for i, s in enumerate(strata):
         if s.m == 0 and s.p_assumed is None:  # no information: anywhere in [0, k]
             mean_s[i], var_s[i] = s.k / 2.0, s.k * s.k / 12.0
+    n_all = n[:, 0, 0].copy()
+    shared = float(k.sum())
+    if whole is not None:
+        for i, (s, w_) in enumerate(zip(strata, whole, strict=True)):
+            if not w_.in_lr:
+                continue
+            if s.n > 0:
+                r = w_.n / s.n
+                mean_s[i], var_s[i] = mean_s[i] * r, var_s[i] * r * r
+            else:
+                mean_s[i], var_s[i] = w_.k / 2.0, w_.k * w_.k / 12.0
+            n_all[i] = w_.n
+        shared = float(sum(w_.k for w_ in whole))
     # Bulk imports (possibly sold to B by the same seller) are not measured directly: each
     # takes the copied share of the organic stratum of the same class and kind, since copying
     # does not choose by import date; without such a stratum, the direct estimate is used.
     organic = {s.name: i for i, s in enumerate(strata) if s.in_lr}
     scale = np.ones(len(strata))
-    mean_t = np.zeros(len(theta))
-    var_t = np.zeros(len(theta))
+    mean_t = np.zeros(theta.shape[1])
+    var_t = np.zeros(theta.shape[1])
     for i, s in enumerate(strata):
         j = organic.get(s.name.removesuffix("/bulk"))
-        if s.in_lr or j is None or strata[j].n == 0:
+        if s.in_lr or j is None or n_all[j] == 0:
             continue
         scale[i] = 0.0
-        ratio = s.n / strata[j].n
+        ratio = s.n / n_all[j]
         scale[j] += ratio
-        frac = np.clip(mean_s[j] / strata[j].n, 0.0, 1.0)
+        frac = np.clip(mean_s[j] / n_all[j], 0.0, 1.0)
         mean_t += np.minimum(s.n * frac, s.k) - ratio * mean_s[j]
         var_t += s.n * frac * (1.0 - frac)
     mean_t += (scale[:, None] * mean_s).sum(axis=0)
     var_t += (scale[:, None] ** 2 * var_s).sum(axis=0)
     sd_t = np.sqrt(np.maximum(var_t, 0.0) + 0.25)
-    total = float(k.sum())
+    total = shared
     est = min(max(float((tw * mean_t).sum()), 0.0), total)
     grid_d = np.linspace(-total - 1.0, 2.0 * total + 1.0, 6001)
     z = (grid_d[:, None] - mean_t[None, :]) / sd_t[None, :]
@@ -601,10 +758,11 @@ def raw_form_lr(u: int, t: int, u0: int, t0: int, *, min_baseline: int = 20) -> 
         return AuxResult(0.0, False, counts,
                          item("note.raw_few_baseline", min_baseline=min_baseline))
     grid = baseline_grid([StratumCounts("raw", "raw", u, t, u0, t0)])
-    b = grid.p[0][:, None]
+    lo, hi_ = grid.lo[0][:, None], grid.hi[0][:, None]
     g = np.linspace(0.0, 1.0, 101)[None, :]
-    hd = binom_log10_ratio(float(t), float(u), b + (1.0 - b) * g, np.full((1, 1), 0.5))
-    hi = binom_log10_ratio(float(t), float(u), b, np.full((1, 1), 0.5))
+    # each cell of b integrated, as in the count model (`binom_cell_log10_ratio`)
+    hd = binom_cell_log10_ratio(float(t), float(u), lo + (1.0 - lo) * g, hi_ + (1.0 - hi_) * g)
+    hi = binom_cell_log10_ratio(float(t), float(u), lo, hi_)
     wg = np.full(101, 0.5 / 101)
     wg[0] += 0.5
     joint_w = grid.w[0][:, None] * wg[None, :]

@@ -62,6 +62,17 @@ TEMPLATES: dict[str, str] = {
         "table. If visibility kept growing for longer than A's later additions span, the LR "
         "may still overstate the support for derivation: a cut-off long before B was "
         "collected avoids the question.",
+    "limit.near_cutoff":
+        "The LR is the smaller of two readings. Weighing only A's {near} additions just "
+        "before the cut-off (as many as the {post} after it) against the baseline raised by "
+        "the gradient among A's later additions, extended to them ({factor} times, uncertain "
+        "by a factor of {spread} either way), gives log10 LR {near_lr}; weighing all of A's "
+        "earlier additions with the age trend measured among them gives {all_lr}. The second "
+        "assumes that trend continues across the cut-off, which the data cannot check: "
+        "visibility rising during an address's first year or two, or a cut-off near either "
+        "end of A's dates, breaks it (independent collections generated that way scored up "
+        "to log10 LR 6 on it). A copy of an older state of A, made well before the cut-off, "
+        "does not show in the first: the second, in the sensitivity table, then applies.",
     "limit.reference_visibility":
         "The reference's addresses outside A are not A's kind of addresses: B finds them more "
         "or less often than A's own depending on how each collection was made (a B that "

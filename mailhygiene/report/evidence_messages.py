@@ -70,6 +70,21 @@ EVIDENCE_FR: dict[str, str] = {
         "ajouts postérieurs de A, le RV peut encore surestimer l'appui à la thèse de la "
         "dérivation : une date de départ bien antérieure à la collecte de B évite la "
         "question.",
+    "limit.near_cutoff":
+        "Le RV retenu est le plus faible de deux lectures. En ne pesant que les {near} "
+        "adresses ajoutées à A juste avant la date de départ (autant que les {post} ajoutées "
+        "après) face à la référence relevée selon le gradient observé parmi les ajouts "
+        "postérieurs de A, prolongé jusqu'à elles ({factor} fois, incertain d'un facteur "
+        "{spread} dans un sens ou dans l'autre), on obtient un log10 RV de {near_lr} ; en "
+        "pesant tous les ajouts antérieurs de A avec la tendance selon l'âge mesurée parmi "
+        "eux, on obtient {all_lr}. La seconde lecture suppose que cette tendance se poursuit "
+        "au-delà de la date de départ, ce que les données ne permettent pas de vérifier : une "
+        "visibilité qui croît pendant la première ou les deux premières années d'une adresse, "
+        "ou une date de départ proche du début ou de la fin des dates de A, la met en défaut "
+        "(des collectes indépendantes générées ainsi y ont atteint un log10 RV de 6). Une "
+        "copie d'un état plus ancien de A, faite bien avant la date de départ, n'apparaît pas "
+        "dans la première : c'est alors la seconde, dans le tableau de sensibilité, qui "
+        "s'applique.",
     "limit.reference_visibility":
         "Les adresses de la référence absentes de A ne sont pas du même genre que celles de "
         "A : B les trouve plus ou moins souvent que celles de A selon la façon dont chaque "

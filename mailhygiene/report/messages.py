@@ -708,6 +708,10 @@ _VARIANTS_FR = {
     "invalid retention 1": "toutes les adresses invalides conservées",
     "counts only": "comptes seuls",
     "without the age-trend correction": "sans la correction de la tendance selon l'âge",
+    "all earlier additions, age trend extended across the cut-off":
+        "tous les ajouts antérieurs, tendance selon l'âge prolongée au-delà de la date de "
+        "départ",
+    "additions just before the cut-off only": "seulement les ajouts juste avant la date de départ",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}
