@@ -529,3 +529,41 @@ def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store
     der = evaluate(store, a, make_base(store, "B2", der_rows), late)
     assert der.log10_lr >= 5.0
     assert der.copied_ci95 is not None and der.copied_ci95[0] <= taken <= der.copied_ci95[1]
+
+
+def test_generic_entries_shared_by_independent_bases_are_left_out(tmp_path: Path) -> None:
+    """test@test, toto@toto, a@a: what people type when a form wants an address. Shared by an
+    independent B, four such malformed entries once scored log10 LR 4.7 as shared errors."""
+    from mailhygiene.pipeline import import_base
+
+    junk = ["test@test", "toto@toto", "a@a", "xxx@xxx", "test@test.com", "email@example.com"]
+    a_lines = ["email,date_added"]
+    a_lines += [f"p{i}@firm{i % 50}.ma,{START + timedelta(days=2 * i)}" for i in range(800)]
+    a_lines += [f"{j},{START + timedelta(days=60 + i)}" for i, j in enumerate(junk)]
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
+    b_cells = [f"q{i}@other{i % 40}.ma" for i in range(400)] + junk
+    (tmp_path / "b.csv").write_text("email\n" + "\n".join(b_cells) + "\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        a = import_base(store, tmp_path / "a.csv")
+        b = import_base(store, tmp_path / "b.csv")
+        res = evaluate(store, a.base_id, b.base_id, OPTS)
+    assert res.log10_lr < 0
+    assert res.counts["shared"] == 0 and res.counts["a_generic"] == len(junk)
+    assert any(it["code"] == "limit.generic" for it in res.to_json()["evidence"]["limit_items"])
+
+
+@pytest.mark.parametrize(("key", "generic"), [
+    ("test@test.com", True), ("toto@toto.fr", True), ("!a@a", True), ("aaa@gmail.com", True),
+    ("votre@email.com", True), ("jean@exemple.fr", True), ("email@example.com", True),
+    ("a@b.fr", True), ("test@gmail.com", True), ("jean@test.ma", True), ("a@example.org", False),
+    ("jean@a.ma", False), ("jean@example.com", False), ("xxx@xxx", True),
+    ("jean.dupont@gmail.com", False), ("contact@firm.ma", False), ("jeantest@gmail.com", False),
+    ("jean@testing.com", False), ("h.elgmail.com", False), ("ab@cd.fr", False),
+    ("totor@firm.ma", False), ("jean@email.com", False),
+])
+def test_generic_entries(store: Store, key: str, generic: bool) -> None:
+    from mailhygiene.evidence.strata import GENERIC_RE, generic_sql
+
+    assert (re.search(GENERIC_RE, key) is not None) is generic
+    assert store.scalar(f"SELECT {generic_sql('c')} FROM (SELECT ?::VARCHAR AS c)",
+                        [key]) is generic

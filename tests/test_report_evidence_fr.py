@@ -4,6 +4,7 @@ Evidence is built in memory (`weigh` on EvidenceData) and rendered through a sto
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -124,6 +125,8 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
         _data("post_cutoff", dates=DateFormat("dmy", "ambiguous", 1900, 1900, year_first=900,
                                               either=1000, flips=12)), CUT),
     "small-post-cutoff": (_data("assumed", a_post=12), CUT),
+    # test@test, toto@toto.fr...: left out of both bases
+    "generic-entries": (dataclasses.replace(_data("post_cutoff"), a_generic=12), CUT),
     "reference-too-small": (
         _data("assumed", a_post=0, reference_unique=2000, reference_outside=0),
         EvidenceOptions(reference_base_id=3)),

@@ -37,6 +37,7 @@ from mailhygiene.evidence.strata import (
     FREEMAIL_DOMAINS,
     INVALID_CLASSES,
     ROLE_LOCAL_PARTS,
+    generic_sql,
 )
 from mailhygiene.store import Store
 from mailhygiene.store.fingerprints import base_checked
@@ -64,6 +65,7 @@ class EvidenceData:
     reference_unique: int = 0
     dates: DateFormat | None = None  # how A's date column was read (None: no column)
     a_undated: int = 0  # A's addresses without a readable date (period UNDATED)
+    a_generic: int = 0  # A's generic entries (test@test.com), left out of everything
     undated_in_b: int = 0
     post_baseline: int = 0  # A's organic (non-bulk) additions after the cut-off
     # The gradient between the older and the newer half of those additions (valid-looking
@@ -82,7 +84,8 @@ def _per_key_sql(alias: str) -> str:
     """One row per dedup key (the first occurrence: duplicates carry the first row's facts);
     cells without a key fall back to their trimmed lower-cased text so malformed addresses
     (the typical copied error) still join, except empty cells and placeholders such as "N/A"
-    (syntax_empty), which stand for no address. Takes $1 = the base.
+    (syntax_empty), which stand for no address. Generic entries (strata.GENERIC_RE: test@test.com)
+    are left out on both sides. Takes $1 = the base.
 
     Keyed rows need no grouping: the import marked every later row of a key (dup_of), so
     `dup_of IS NULL` leaves each key's first row (0.4 s of grouping saved per million rows).
@@ -93,6 +96,7 @@ def _per_key_sql(alias: str) -> str:
         WITH keyed AS (
             SELECT key AS k, {cols} FROM contacts
             WHERE base_id = $1 AND key IS NOT NULL AND key <> '' AND dup_of IS NULL
+              AND NOT {generic_sql('key')}
         ), loose AS (
             SELECT k, min(row_no) AS row_no, arg_min(raw, row_no) AS raw,
                    arg_min(status, row_no) AS status, arg_min(reason, row_no) AS reason,
@@ -100,7 +104,7 @@ def _per_key_sql(alias: str) -> str:
             FROM (SELECT lower(trim(raw)) AS k, {cols} FROM contacts
                   WHERE base_id = $1 AND (key IS NULL OR key = '')
                     AND syntax_reason IS DISTINCT FROM 'syntax_empty')
-            WHERE k IS NOT NULL AND k <> ''
+            WHERE k IS NOT NULL AND k <> '' AND NOT {generic_sql('k')}
             GROUP BY k
         )
         SELECT * FROM keyed f WHERE NOT EXISTS (
@@ -295,6 +299,10 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
     _bounce_keys(store, a_bounce_keys, use_bounces_table)
     store.execute(_per_key_sql("_ev_a"), [a_base_id])
     store.execute(_per_key_sql("_ev_b"), [b_base_id])
+    key_sql = "coalesce(nullif(key, ''), lower(trim(raw)))"
+    a_generic = int(store.scalar(
+        f"SELECT count(DISTINCT {key_sql}) FROM contacts WHERE base_id = ? AND syntax_reason "
+        f"IS DISTINCT FROM 'syntax_empty' AND {generic_sql(key_sql)}", [a_base_id]))
     _classify(store, "_ev_a")
     _mark_neighbours(store)
     dates = _mark_periods(store, a_base_id, date_column, cutoff)
@@ -390,7 +398,7 @@ def load_counts(store: Store, a_base_id: int, b_base_id: int, *,
         a_undated=sum(v[0] for key, v in cells.items() if key[0] == UNDATED),
         undated_in_b=sum(v[1] for key, v in cells.items() if key[0] == UNDATED),
         post_baseline=post_baseline, reference_outside=ref_outside, post_gradient=gradient,
-        near_growth=growth,
+        near_growth=growth, a_generic=a_generic,
         a_checked=base_checked(store, a_base_id))
     for alias in ("_ev_a", "_ev_b", "_ev_r", "_ev_bounce"):
         store.execute(f"DROP TABLE IF EXISTS {alias}")

@@ -300,7 +300,7 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
     baseline = _baseline_json(data, o)
     counts = {"a_unique": data.a_unique, "b_unique": data.b_unique, "shared": data.shared,
               "a_before_cutoff": data.a_pre, "a_after_cutoff": data.a_post,
-              "a_undated": data.a_undated}
+              "a_undated": data.a_undated, "a_generic": data.a_generic}
     return EvidenceResult(total, verbal(total), copied, ci, baseline, signals, table,
                           limits, strengthen, counts, _dates_json(data, o))
 
@@ -399,6 +399,8 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
     if data.a_undated and o.cutoff is not None:
         out.append(item("limit.undated", undated=data.a_undated, in_b=data.undated_in_b,
                         column=o.date_column))
+    if data.a_generic:
+        out.append(item("limit.generic", generic=data.a_generic))
     return out
 
 

@@ -39,3 +39,31 @@ FREEMAIL_DOMAINS = (
     "iam.ma", "protonmail.com", "proton.me", "mail.com", "yandex.com", "yandex.ru",
     "mail.ru", "zoho.com", "tutanota.com",
 )
+
+# Entries people type when a form wants an address they will not give (test@test, toto@toto.fr,
+# a@a, xxx@xxx.com, votre@email.com...): independent bases share them by habit, not by
+# copying, and four such entries shared once made an independent B look copied. Left out of
+# the evidence on both sides (counted in `a_generic`): a mailbox name or a first domain label
+# that is one of these words or one character repeated, or both a single character. (Not
+# RFC 2606's example.com: tests and documentation use it for real-looking addresses.)
+GENERIC_LOCAL_PARTS = (
+    "test", "tests", "testing", "essai", "toto", "tata", "titi", "tutu", "foo", "bar",
+    "foobar", "asdf", "azerty", "qwerty", "abc", "abcd", "xyz", "exemple", "email", "nom",
+    "name", "prenom", "votre", "vous", "your", "you", "user", "dummy", "fake", "nobody",
+    "aucun", "none",
+)
+GENERIC_DOMAIN_LABELS = (
+    "test", "essai", "toto", "tata", "titi", "foo", "bar", "asdf", "azerty", "qwerty",
+    "exemple", "domaine", "domain", "votredomaine", "yourdomain", "fake", "dummy",
+)
+_REPEAT = "(?:" + "|".join(f"{c}{c}+" for c in "abcdefghijklmnopqrstuvwxyz0123456789") + ")"
+GENERIC_RE = (
+    f"^!?(?:{'|'.join(GENERIC_LOCAL_PARTS)}|{_REPEAT})@"
+    f"|@(?:{'|'.join(GENERIC_DOMAIN_LABELS)}|{_REPEAT})(?:\\.[^@]*)?$"
+    "|^!?[a-z0-9]@[a-z0-9](?:\\.[^@]*)?$"
+)
+
+
+def generic_sql(col: str) -> str:
+    """SQL: the lower-cased key `col` is a generic entry (GENERIC_RE)."""
+    return f"coalesce(regexp_matches({col}, '{GENERIC_RE}'), false)"

@@ -35,6 +35,11 @@ TEMPLATES: dict[str, str] = {
     "limit.reference_too_small":
         "The reference collection holds {outside_a} addresses outside A (of "
         "{reference_unique}), fewer than {min_baseline}: it gives no baseline.",
+    "limit.generic":
+        "{generic} of A's entries are generic (test@test.com, toto@toto.fr, a@a.fr, "
+        "votre@email.com, email@example.com...): people type them when a form wants an "
+        "address, and independent bases share them by habit, so they are left out of every "
+        "count of both bases.",
     "limit.undated":
         "{undated} of A's addresses have no date that can be read in column {column!r} "
         "({in_b} of them in B): neither before nor after the cut-off, they are left out of "

@@ -38,6 +38,11 @@ EVIDENCE_FR: dict[str, str] = {
     "limit.reference_too_small":
         "La collecte de référence ne compte que {outside_a} adresse(s) absente(s) de A (sur "
         "{reference_unique}), moins de {min_baseline} : elle ne fournit aucune référence.",
+    "limit.generic":
+        "{generic} entrées de A sont génériques (test@test.com, toto@toto.fr, a@a.fr, "
+        "votre@email.com, email@example.com…) : on les saisit quand un formulaire exige une "
+        "adresse, et des bases indépendantes les partagent par habitude ; elles sont écartées "
+        "de tous les comptes des deux bases.",
     "limit.undated":
         "{undated} adresses de A n'ont pas de date lisible dans la colonne « {column} » "
         "(dont {in_b} présentes dans B) : ni antérieures ni postérieures à la date de départ, "
