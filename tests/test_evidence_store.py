@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from mailhygiene.errors import InputError
-from mailhygiene.evidence import EvidenceOptions, evaluate
+from mailhygiene.evidence import EvidenceOptions, EvidenceResult, evaluate
 from mailhygiene.pipeline import dedupe
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
@@ -455,24 +455,30 @@ def test_a_copy_in_a_saturating_world_keeps_its_support(store: Store) -> None:
     assert ev.copied_ci95[0] <= taken <= ev.copied_ci95[1]
 
 
+def _independent_pair_sharing(tmp_path: Path, cells: list[str]) -> EvidenceResult:
+    """Evidence, through the real import, on an A of 800 addresses (the last fifth after the
+    cut-off) plus `cells` early on, and an independent B of 400 others plus the same cells."""
+    from mailhygiene.pipeline import import_base
+
+    a_lines = ["email,date_added"]
+    a_lines += [f"p{i}@firm{i % 50}.ma,{START + timedelta(days=2 * i)}" for i in range(800)]
+    a_lines += [f"{c},{START + timedelta(days=60 + i)}" for i, c in enumerate(cells)]
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
+    b_cells = [f"q{i}@other{i % 40}.ma" for i in range(400)] + cells
+    (tmp_path / "b.csv").write_text("email\n" + "\n".join(b_cells) + "\n", encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        a = import_base(store, tmp_path / "a.csv")
+        b = import_base(store, tmp_path / "b.csv")
+        return evaluate(store, a.base_id, b.base_id, OPTS)
+
+
 def test_placeholders_shared_by_independent_bases_are_not_shared_errors(tmp_path: Path) -> None:
     """A CRM export and a collection of one's own both write "N/A" or "-" where there is no
     address. Such cells are empty (syntax_empty, no key), so sharing them says nothing: they
     once made an independent B score log10 LR 4.7 (four "shared errors" against a baseline
     of 0 in 161)."""
-    from mailhygiene.pipeline import import_base
-
     placeholders = ["N/A"] * 5 + ["-"] * 3 + ["#N/A"] * 2 + ["néant"] * 2
-    a_lines = ["email,date_added"]
-    a_lines += [f"p{i}@firm{i % 50}.ma,{START + timedelta(days=2 * i)}" for i in range(800)]
-    a_lines += [f"{p},{START + timedelta(days=60 + i)}" for i, p in enumerate(placeholders)]
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
-    b_cells = [f"q{i}@other{i % 40}.ma" for i in range(400)] + placeholders
-    (tmp_path / "b.csv").write_text("email\n" + "\n".join(b_cells) + "\n", encoding="utf-8")
-    with Store(tmp_path / "s.duckdb") as store:
-        a = import_base(store, tmp_path / "a.csv")
-        b = import_base(store, tmp_path / "b.csv")
-        res = evaluate(store, a.base_id, b.base_id, OPTS)
+    res = _independent_pair_sharing(tmp_path, placeholders)
     assert res.signals["shared_errors"]["strata"] == []
     assert res.log10_lr < 0
 
@@ -534,19 +540,8 @@ def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store
 def test_generic_entries_shared_by_independent_bases_are_left_out(tmp_path: Path) -> None:
     """test@test, toto@toto, a@a: what people type when a form wants an address. Shared by an
     independent B, four such malformed entries once scored log10 LR 4.7 as shared errors."""
-    from mailhygiene.pipeline import import_base
-
     junk = ["test@test", "toto@toto", "a@a", "xxx@xxx", "test@test.com", "email@example.com"]
-    a_lines = ["email,date_added"]
-    a_lines += [f"p{i}@firm{i % 50}.ma,{START + timedelta(days=2 * i)}" for i in range(800)]
-    a_lines += [f"{j},{START + timedelta(days=60 + i)}" for i, j in enumerate(junk)]
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n", encoding="utf-8")
-    b_cells = [f"q{i}@other{i % 40}.ma" for i in range(400)] + junk
-    (tmp_path / "b.csv").write_text("email\n" + "\n".join(b_cells) + "\n", encoding="utf-8")
-    with Store(tmp_path / "s.duckdb") as store:
-        a = import_base(store, tmp_path / "a.csv")
-        b = import_base(store, tmp_path / "b.csv")
-        res = evaluate(store, a.base_id, b.base_id, OPTS)
+    res = _independent_pair_sharing(tmp_path, junk)
     assert res.log10_lr < 0
     assert res.counts["shared"] == 0 and res.counts["a_generic"] == len(junk)
     assert any(it["code"] == "limit.generic" for it in res.to_json()["evidence"]["limit_items"])

@@ -215,16 +215,11 @@ class PostGradient:
     factor: float  # `post_gradient_factor`
 
 
-def post_gradient(halves: Mapping[str, tuple[int, int, int, int]]) -> PostGradient | None:
-    """The gradient among A's later additions from per-kind counts (older half: addresses,
-    in B; newer half: addresses, in B); None with fewer than 5 in B in either half.
-
-    Copying at the cut-off cannot make it (A's later additions were not there to copy).
-    Visibility still growing for recent addresses makes it, and the age slices before the
-    cut-off cannot see that once visibility has levelled off there: an independent
-    collection made at A's end then holds A's older addresses more often than the baseline
-    (all later additions, the newer half included) says. Its factor corrects for it."""
-    obs, exp, size = [0.0, 0.0], [0.0, 0.0], [0, 0]
+def _half_sums(halves: Mapping[str, tuple[int, int, int, int]], prior: float,
+               ) -> tuple[list[float], list[float], list[int]]:
+    """B's counts in an older and a newer half (plus `prior` each), what each kind's own rate
+    over both halves expects there, and the halves' sizes."""
+    obs, exp, size = [prior, prior], [0.0, 0.0], [0, 0]
     for n1, k1, n2, k2 in halves.values():
         if n1 + n2 == 0:
             continue
@@ -235,6 +230,19 @@ def post_gradient(halves: Mapping[str, tuple[int, int, int, int]]) -> PostGradie
         exp[1] += n2 * rate
         size[0] += n1
         size[1] += n2
+    return obs, exp, size
+
+
+def post_gradient(halves: Mapping[str, tuple[int, int, int, int]]) -> PostGradient | None:
+    """The gradient among A's later additions from per-kind counts (older half: addresses,
+    in B; newer half: addresses, in B); None with fewer than 5 in B in either half.
+
+    Copying at the cut-off cannot make it (A's later additions were not there to copy).
+    Visibility still growing for recent addresses makes it, and the age slices before the
+    cut-off cannot see that once visibility has levelled off there: an independent
+    collection made at A's end then holds A's older addresses more often than the baseline
+    (all later additions, the newer half included) says. Its factor corrects for it."""
+    obs, exp, size = _half_sums(halves, 0.0)
     if min(obs) < 5 or min(exp) <= 0:
         return None
     ratio = (obs[0] / exp[0]) / (obs[1] / exp[1])
@@ -281,15 +289,7 @@ def _half_ratio(halves: Mapping[str, tuple[int, int, int, int]]) -> tuple[float,
     """(ratio, standard error of its log) of B's rates in an older and a newer half, each
     kind's own rate taken into account, half an address added to each half's count: with no
     address in B the ratio is 1 and its error 2 (nothing measured)."""
-    obs, exp = [0.5, 0.5], [0.0, 0.0]
-    for n1, k1, n2, k2 in halves.values():
-        if n1 + n2 == 0:
-            continue
-        rate = (k1 + k2) / (n1 + n2)
-        obs[0] += k1
-        obs[1] += k2
-        exp[0] += n1 * rate
-        exp[1] += n2 * rate
+    obs, exp, _ = _half_sums(halves, 0.5)
     se = math.sqrt(1.0 / obs[0] + 1.0 / obs[1])
     return ((obs[0] / exp[0]) / (obs[1] / exp[1]) if min(exp) > 0 else 1.0), se
 
