@@ -314,11 +314,11 @@ def test_order_sample_does_not_depend_on_storage_order(store: Store) -> None:
 
 
 def _crawled_b(w: World, found_p: Callable[[date], float], f: float,
-               seed: int) -> tuple[list[Row], int]:
+               seed: int, cut: date = CUTOFF) -> tuple[list[Row], int]:
     """B from the web: each valid A address added on day d is found with probability
-    found_p(d); plus, with f > 0, a share f of A's valid addresses before the cut-off, and
-    1,500 addresses of B's own. Returns the rows and how many were taken from A (some also
-    found)."""
+    found_p(d); plus, with f > 0, a share f of A's valid addresses added on or before `cut`
+    (a copy at that cut-off), and 1,500 addresses of B's own. Returns the rows and how many
+    were taken from A (some also found)."""
     rng = np.random.default_rng(seed)
     found, taken = set(), set()
     for r in w.a:
@@ -327,7 +327,7 @@ def _crawled_b(w: World, found_p: Callable[[date], float], f: float,
         key = r.raw.strip().lower()
         if rng.random() < found_p(r.added):
             found.add(key)
-        if f and r.added <= CUTOFF and rng.random() < f:
+        if f and r.added <= cut and rng.random() < f:
             taken.add(key)
     rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
     rng.shuffle(rows)
@@ -400,13 +400,14 @@ def test_a_kind_without_its_own_baseline_is_not_given_another_kinds_rate(
 
 
 def saturating_b(w: World, tau_days: float = 150.0, seed: int = 5,
-                 f: float = 0.0) -> tuple[list[Row], int]:
+                 f: float = 0.0, cut: date = CUTOFF) -> tuple[list[Row], int]:
     """B collected at A's end, where an address needs a few months to be found and then stays
-    as visible: A's later additions are found less often the more recent they are, while
-    its older ones are all found alike. With f > 0, a share f of A's valid addresses before
-    the cut-off is copied as well."""
+    as visible (0.6 (1 - exp(-age / tau))): A's later additions are found less often the more
+    recent they are, while its older ones are all found alike. With f > 0, a share f of A's
+    valid addresses added on or before `cut` is copied as well."""
     end = max(r.added for r in w.a if r.added)
-    return _crawled_b(w, lambda d: 0.6 * (1.0 - np.exp(-(end - d).days / tau_days)), f, seed)
+    return _crawled_b(w, lambda d: 0.6 * (1.0 - np.exp(-(end - d).days / tau_days)), f, seed,
+                      cut)
 
 
 @pytest.mark.parametrize("kind", ["saturating", "plain"])
@@ -483,27 +484,6 @@ def test_placeholders_shared_by_independent_bases_are_not_shared_errors(tmp_path
     assert res.log10_lr < 0
 
 
-def _rising_b(w: World, cut: date, f: float, tau_days: float = 365.0,
-              seed: int = 5) -> tuple[list[Row], int]:
-    """B collected at A's end where an address's visibility rises over its first year
-    (0.6 (1 - exp(-age / tau))), plus a share f of A's valid addresses added on or before
-    `cut` (a copy at that cut-off), plus 1,500 of its own."""
-    end = max(r.added for r in w.a if r.added)
-    rng = np.random.default_rng(seed)
-    found, taken = set(), set()
-    for r in w.a:
-        if r.added is None or r.status == "invalid":
-            continue
-        key = r.raw.strip().lower()
-        if rng.random() < 0.6 * (1.0 - np.exp(-(end - r.added).days / tau_days)):
-            found.add(key)
-        if r.added <= cut and rng.random() < f:
-            taken.add(key)
-    rows = sorted(found | taken) + [f"web{i}@site{i}.ma" for i in range(1500)]
-    rng.shuffle(rows)
-    return [Row(x) for x in rows], len(taken)
-
-
 def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store) -> None:
     """A late cut-off (100 days before A's end) and visibility rising over an address's
     first year: A's later additions are all young, its earlier ones nearly all past the
@@ -516,7 +496,7 @@ def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store
     a = make_base(store, "A", w.a)
     cut = START + timedelta(days=1540)
     late = EvidenceOptions(date_column="date_added", cutoff=cut)
-    ind = evaluate(store, a, make_base(store, "B1", _rising_b(w, cut, 0.0)[0]), late)
+    ind = evaluate(store, a, make_base(store, "B1", saturating_b(w, 365.0, cut=cut)[0]), late)
     ev = ind.to_json()["evidence"]
     both = ev["signals"]["combination"]
     assert both["all_additions_log10_lr"] >= 4.0
@@ -531,7 +511,7 @@ def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store
     rows = {r["variant"]: r["log10_lr"] for r in ev["sensitivity"]}
     assert rows["additions just before the cut-off only"] == pytest.approx(ind.log10_lr,
                                                                            abs=0.01)
-    der_rows, taken = _rising_b(w, cut, 0.9)
+    der_rows, taken = saturating_b(w, 365.0, f=0.9, cut=cut)
     der = evaluate(store, a, make_base(store, "B2", der_rows), late)
     assert der.log10_lr >= 5.0
     assert der.copied_ci95 is not None and der.copied_ci95[0] <= taken <= der.copied_ci95[1]
