@@ -46,8 +46,9 @@ def shape_reason(text: str) -> Reason | None:
     (`"jean"`, `Jean <jean>`): it is not an address yet. A quote or an angle bracket before the
     first '@' is a quoted local part or a display-name form (`"jean"@x.com`,
     `Jean <jean@x.com>`), refused by email-validator's default options: that is the first thing
-    to fix, whatever else is wrong inside. None: the reason follows the message."""
-    if not text or is_placeholder(text):
+    to fix, whatever else is wrong inside. None: the reason follows the message. (Empty cells
+    and placeholders such as "N/A" never get here: `check_syntax` decides them first.)"""
+    if not text:
         return Reason.SYNTAX_EMPTY
     if "@" not in text:
         return Reason.SYNTAX_MISSING_AT

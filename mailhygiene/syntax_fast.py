@@ -94,9 +94,8 @@ def verdict_select_sql(source: str) -> str:
     return f"""
     SELECT row_no, raw, mh_parse_error, s, ok,
         CASE
-            WHEN t IS NULL OR t = '' THEN '{r.SYNTAX_EMPTY}'
+            WHEN empty THEN '{r.SYNTAX_EMPTY}'
             WHEN ok THEN NULL
-            WHEN {placeholder} THEN '{r.SYNTAX_EMPTY}'
             -- syntax.shape_reason, then the part email-validator checks first: the local
             -- part (before the first '@'), then the domain; a domain in brackets is a
             -- literal, refused by default. Keep both in step (tests/test_syntax_reasons.py).
@@ -114,13 +113,16 @@ def verdict_select_sql(source: str) -> str:
              WHEN {ci_names} THEN lt
              ELSE split_part(t, '@', 1) || '@' || split_part(lt, '@', 2)
         END AS normalized,
-        CASE WHEN t IS NULL OR t = '' THEN NULL WHEN ok THEN lt WHEN {placeholder} THEN NULL
-             ELSE '!' || lt END AS key,
+        CASE WHEN empty THEN NULL WHEN ok THEN lt ELSE '!' || lt END AS key,
         CASE WHEN ok THEN split_part(lt, '@', 2) END AS domain
     FROM (
-        SELECT *, CASE WHEN fast THEN true ELSE
-            coalesce(regexp_full_match(t, {valid_re}) AND NOT ({special}), false) END AS ok
-        FROM (SELECT *, lower(t) AS lt FROM {source})
+        -- An empty cell or a placeholder such as "N/A" (normalize.PLACEHOLDERS): no key.
+        SELECT *, (t IS NULL OR t = '' OR (NOT ok AND {placeholder})) AS empty
+        FROM (
+            SELECT *, CASE WHEN fast THEN true ELSE
+                coalesce(regexp_full_match(t, {valid_re}) AND NOT ({special}), false) END AS ok
+            FROM (SELECT *, lower(t) AS lt FROM {source})
+        )
     )
     """
 
