@@ -13,6 +13,11 @@ from mailhygiene import __version__
 from mailhygiene.errors import MailhygieneError
 from mailhygiene.privacy import mask_text, strip_terminal_escapes
 
+# numpy (loaded for DuckDB's Python functions, MinHash and the evidence model) starts one
+# OpenBLAS thread per core, which spin while the process starts: about 0.1 s of CPU taken
+# from DuckDB's threads. Nothing here multiplies matrices larger than 2 x 2.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def _clean(text: str) -> str:
     return mask_text(strip_terminal_escapes(text))
