@@ -11,6 +11,7 @@ from mailhygiene.evidence.evaluate import verbal
 from mailhygiene.evidence.model import (
     AUX_CAP,
     CURVATURE_SIGMA,
+    CURVATURE_VARIANTS,
     F_GRID,
     MAX_TREND,
     RHO_GRID,
@@ -464,11 +465,12 @@ def test_a_late_cut_off_with_an_age_trend_is_not_read_as_copying(seed: int) -> N
 # -- the near-cut-off reading --------------------------------------------------------------
 
 
-def _growth_by_hand(yp: float, sp: float, yn: float, sn: float) -> tuple[float, float]:
+def _growth_by_hand(yp: float, sp: float, yn: float, sn: float,
+                    tau: float = CURVATURE_SIGMA) -> tuple[float, float]:
     """Closed form of the two sides' generalized least squares with a curvature of prior sd
     tau: log growth = 2 ((b + tau^2/2) yp + (a + tau^2/2) yn) / (a + b + tau^2) and variance
     (4ab + tau^2 (a + b)) / (a + b + tau^2), with a, b the sides' variances."""
-    a, b, t2 = sp * sp, sn * sn, CURVATURE_SIGMA**2
+    a, b, t2 = sp * sp, sn * sn, tau**2
     mean = ((b + t2 / 2) * yp + (a + t2 / 2) * yn) / (a + b + t2)
     return 2.0 * mean, math.sqrt((4 * a * b + t2 * (a + b)) / (a + b + t2))
 
@@ -497,6 +499,14 @@ def test_near_growth(post: dict[str, tuple[int, int, int, int]],
     assert g.factor == pytest.approx(min(max(math.exp(log_g), 1.0), MAX_TREND))
     assert g.sigma == pytest.approx(sigma)
     assert near_growth(post, near, 0, 200) is None
+    # the sensitivity rows' curvature priors, from the same measurements
+    assert g.with_curvature(CURVATURE_SIGMA) == g
+    for tau in CURVATURE_VARIANTS:
+        alt = g.with_curvature(tau)
+        log_g, sigma = _growth_by_hand(yp, sp, yn, sn, tau)
+        assert alt.factor == pytest.approx(min(max(math.exp(log_g), 1.0), MAX_TREND))
+        assert alt.sigma == pytest.approx(sigma)
+        assert alt.curvature == tau and (alt.near, alt.post) == (g.near, g.post)
 
 
 def test_near_strata_take_the_window_and_the_growth() -> None:

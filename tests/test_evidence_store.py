@@ -15,6 +15,8 @@ import pytest
 
 from mailhygiene.errors import InputError
 from mailhygiene.evidence import EvidenceOptions, EvidenceResult, evaluate
+from mailhygiene.evidence.evaluate import near_curvature_variant
+from mailhygiene.evidence.model import CURVATURE_VARIANTS
 from mailhygiene.pipeline import dedupe
 from mailhygiene.store import Store
 from mailhygiene.store.core import now
@@ -511,6 +513,9 @@ def test_a_first_year_rise_at_a_late_cut_off_is_not_read_as_copying(store: Store
     rows = {r["variant"]: r["log10_lr"] for r in ev["sensitivity"]}
     assert rows["additions just before the cut-off only"] == pytest.approx(ind.log10_lr,
                                                                            abs=0.01)
+    # the curvature allowed across the cut-off is an assumption: shown at half and twice it
+    for sd in CURVATURE_VARIANTS:
+        assert rows[near_curvature_variant(sd)] < 2.0
     der_rows, taken = saturating_b(w, 365.0, f=0.9, cut=cut)
     der = evaluate(store, a, make_base(store, "B2", der_rows), late)
     assert der.log10_lr >= 5.0

@@ -95,7 +95,7 @@ CASES: dict[str, tuple[EvidenceData, EvidenceOptions]] = {
         0.137, 0.057, 2.34, 10.0, 2.0)), CUT),
     # the additions just before the cut-off say less than all earlier ones
     "near-cutoff": (_data("post_cutoff", near_growth=NearGrowth(1.2, 1.1, 1.32, 0.3, 400,
-                                                                500)), CUT),
+                                                                500, 0.2, 0.2)), CUT),
     "assumed": (_data("assumed", a_post=0), EvidenceOptions()),
     "cutoff-after-everything": (
         _data("assumed", a_post=0, invalid=False),
@@ -467,3 +467,13 @@ def test_a_stratum_entry_the_report_cannot_read_keeps_the_english(tmp_path: Path
     ev["limit_items"][i] = it | {"strata": ["ok/freemail [factor 2.02]"]}
     fr = _report_text(_store_run(tmp_path, ev), "fr")
     assert _norm(english) in fr and "(certains passages en anglais)" in fr
+
+
+@pytest.mark.parametrize("case", ["near-cutoff", "age-trend", "assumed"])
+def test_every_sensitivity_variant_has_a_french_label(case: str) -> None:
+    """A variant without a French label would stay English in the French report's table."""
+    names = [r["variant"] for r in _evidence(*CASES[case])["sensitivity"]]
+    if case == "near-cutoff":  # both readings, and the near one under other curvatures
+        assert sum("curvature" in n for n in names) == 2
+    fr = Catalogue("fr")
+    assert len(names) >= 7 and [n for n in names if fr.variant(n) == n] == []

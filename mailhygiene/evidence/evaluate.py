@@ -18,6 +18,8 @@ from mailhygiene.evidence.data import EvidenceData, load_counts
 from mailhygiene.evidence.dates import LABELS
 from mailhygiene.evidence.model import (
     COMMON_SIGMA,
+    CURVATURE_SIGMA,
+    CURVATURE_VARIANTS,
     DRIFT,
     DRIFT_SIGMA,
     MIN_BASELINE,
@@ -268,6 +270,14 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
             table += [row("all earlier additions, age trend extended across the cut-off",
                           all_total),
                       row("additions just before the cut-off only", near.total)]
+            # the curvature allowed between the two sides' gradients is an assumption
+            g = data.near_growth
+            assert g is not None
+            for sd in CURVATURE_VARIANTS:
+                alt = _near_reading(replace(data, near_growth=g.with_curvature(sd)), raw,
+                                    order, cap)
+                if alt is not None:
+                    table.append(row(near_curvature_variant(sd), alt.total))
         table += [
             # a point rate and no drift allowance: the label says both (read alone, it looked
             # like "even the point estimate" for independent B's scoring 6 on this row only)
@@ -303,6 +313,12 @@ def weigh(data: EvidenceData, opts: EvidenceOptions | None = None, *,
               "a_undated": data.a_undated, "a_generic": data.a_generic}
     return EvidenceResult(total, verbal(total), copied, ci, baseline, signals, table,
                           limits, strengthen, counts, _dates_json(data, o))
+
+
+def near_curvature_variant(sd: float) -> str:
+    """The sensitivity row of the near-cut-off reading under another curvature prior."""
+    return (f"additions just before the cut-off only, curvature sd {sd:g} "
+            f"(main: {CURVATURE_SIGMA:g})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,6 +263,12 @@ def post_gradient_factor(ratio: float, se: float) -> float:
     return min(max(2.0 * math.pow(shrunk, 1.5) / (1.0 + shrunk), 1.0), MAX_TREND)
 
 
+# The prior sd of the difference between the two sides' log gradients (`near_growth`); the
+# sensitivity table shows the near-cut-off reading at half and twice this value.
+CURVATURE_SIGMA = 1.0
+CURVATURE_VARIANTS = (0.5, 2.0)
+
+
 @dataclass(frozen=True, slots=True)
 class NearGrowth:
     """How much more often an independent collector finds A's additions just before the
@@ -283,6 +289,14 @@ class NearGrowth:
     sigma: float
     near: int
     post: int
+    post_se: float  # standard errors of the two log ratios
+    near_se: float
+    curvature: float = CURVATURE_SIGMA
+
+    def with_curvature(self, curvature: float) -> NearGrowth:
+        """The same measurements combined under another curvature prior (sensitivity)."""
+        return _combined_growth(self.post_ratio, self.post_se, self.near_ratio, self.near_se,
+                                self.near, self.post, curvature)
 
 
 def _half_ratio(halves: Mapping[str, tuple[int, int, int, int]]) -> tuple[float, float]:
@@ -293,8 +307,6 @@ def _half_ratio(halves: Mapping[str, tuple[int, int, int, int]]) -> tuple[float,
     se = math.sqrt(1.0 / obs[0] + 1.0 / obs[1])
     return ((obs[0] / exp[0]) / (obs[1] / exp[1]) if min(exp) > 0 else 1.0), se
 
-
-CURVATURE_SIGMA = 1.0
 
 
 def near_growth(post_halves: Mapping[str, tuple[int, int, int, int]],
@@ -313,13 +325,18 @@ def near_growth(post_halves: Mapping[str, tuple[int, int, int, int]],
         return None
     rp, sp = _half_ratio(post_halves)
     rn, sn = _half_ratio(near_halves)
-    t = CURVATURE_SIGMA**2 / 4.0
+    return _combined_growth(rp, sp, rn, sn, near, post, CURVATURE_SIGMA)
+
+
+def _combined_growth(rp: float, sp: float, rn: float, sn: float, near: int, post: int,
+                     curvature: float) -> NearGrowth:
+    t = curvature**2 / 4.0
     cov = np.array([[sp * sp + t, -t], [-t, sn * sn + t]])
     w = np.linalg.solve(cov, np.ones(2))
     mean = float(w @ np.array([math.log(rp), math.log(rn)])) / float(w.sum())
     sigma = 2.0 / math.sqrt(float(w.sum()))
     factor = min(max(math.exp(2.0 * mean), 1.0), MAX_TREND)
-    return NearGrowth(rp, rn, factor, sigma, near, post)
+    return NearGrowth(rp, rn, factor, sigma, near, post, sp, sn, curvature)
 
 
 def near_strata(strata: Sequence[StratumCounts], growth: NearGrowth) -> list[StratumCounts]:

@@ -712,6 +712,13 @@ _VARIANTS_FR = {
         "tous les ajouts antérieurs, tendance selon l'âge prolongée au-delà de la date de "
         "départ",
     "additions just before the cut-off only": "seulement les ajouts juste avant la date de départ",
+    # evaluate.near_curvature_variant(sd) for each of model.CURVATURE_VARIANTS
+    "additions just before the cut-off only, curvature sd 0.5 (main: 1)":
+        "seulement les ajouts juste avant la date de départ, courbure d'écart-type 0,5 "
+        "(principale : 1)",
+    "additions just before the cut-off only, curvature sd 2 (main: 1)":
+        "seulement les ajouts juste avant la date de départ, courbure d'écart-type 2 "
+        "(principale : 1)",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}
