@@ -119,9 +119,13 @@ def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = 
 
         if progress:
             progress.message("importing bounce history")
-        stats = import_paths(store, opts.bounces, base_name=base.name)
+        # Starting over reads the bounce files again too, as `bounces import --restart` does:
+        # otherwise what an earlier version of the rules (or a wrong format) stored for them
+        # would still decide the verdicts of the new run.
+        stats = import_paths(store, opts.bounces, base_name=base.name, restart=opts.restart)
         extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
                                      "new_events": stats.new_events,
+                                     "removed": stats.removed,
                                      "without_events": list(stats.without_events)}
     facts = Facts()
     if level in (Level.MX, Level.SMTP):

@@ -103,3 +103,36 @@ def test_cli_restart(tmp_path: Path) -> None:
     assert "events: 7  new: 7  removed: 7" in result.output
     with Store(db) as store:
         assert store.fetchall(ROWS) == _fresh(tmp_path, [FIX / "postfix-maillog.log"])
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["resume", "restart"])
+def test_check_restart_reads_its_bounces_again(tmp_path: Path, restart: bool) -> None:
+    """`check --restart --bounces FILE` starts the history over too: the rows an older reading
+    of FILE stored are replaced, in the store and in the verdicts. A check that resumes keeps
+    them (an import is never redone)."""
+    db = str(tmp_path / "c.duckdb")
+    log = str(FIX / "postfix-maillog.log")
+    base = tmp_path / "base.csv"
+    base.write_text("email\nghost@example.org\nsomeone@nxdomain.example\n")
+    common = ["check", str(base), "--level", "syntax", "--db", db, "--bounces", log, "--json",
+              "--no-progress"]
+    runner = CliRunner()
+    first = runner.invoke(main, common)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["by_status"]["invalid"] == 2
+    with Store(db) as store:
+        _older_rules(store)
+    again = runner.invoke(main, [*common, *(["--restart"] if restart else [])])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    imported = summary["bounces_imported"]
+    with Store(db) as store:
+        rows = store.fetchall(ROWS)
+    if restart:
+        assert (imported["new_events"], imported["removed"]) == (7, 7)
+        assert rows == _fresh(tmp_path, [FIX / "postfix-maillog.log"])
+        assert summary["by_status"]["invalid"] == 2
+    else:
+        assert (imported["new_events"], imported["removed"]) == (0, 0)
+        assert not any(r[5] for r in rows)  # the older reading stays: no hard bounce
+        assert summary["by_status"]["invalid"] == 0

@@ -67,7 +67,9 @@ from mailhygiene.store import open_store
               help="Phone/fax column (repeatable; default: detected from headers).")
 @click.option("--default-region", default="MA", show_default=True,
               help="Country for numbers written without a prefix (ISO code).")
-@click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.option("--restart", is_flag=True,
+              help="Start over instead of resuming: import INPUT again and read the "
+                   "--bounces files again, replacing what earlier imports stored.")
 @click.option("--html", "html", type=click.Path(dir_okay=False),
               help="Also write the hygiene report (self-contained HTML) here.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True)
