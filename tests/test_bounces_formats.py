@@ -50,7 +50,7 @@ def test_ses_sns_notification() -> None:
 
 def test_ses_event_publishing_jsonl() -> None:
     assert summary(FIX / "ses-events.jsonl") == [
-        ("suppressed@example.com", "suppressed", "", False, "failed"),
+        ("suppressed@example.com", "suppressed", "", True, "failed"),  # account bounce list
         ("angry@example.com", "feedback", "", False, "feedback"),
         ("happy@example.com", "delivered", "2.6.0", False, "delivered"),
         ("full@example.com", "mailboxfull", "", False, "delayed"),

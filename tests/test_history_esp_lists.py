@@ -1,6 +1,7 @@
 """An ESP that refused to send because of its own lists (SendGrid `dropped`, Mailgun
-`suppress-*`, a Mailchimp cleaned row) says why: one such event keeps the address out of the
-send list, with the verdict its reason supports (DESIGN.md "Result taxonomy")."""
+`suppress-*`, SES's suppression lists, a Mailchimp cleaned row) says why: one such event keeps
+the address out of the send list, with the verdict its reason supports (DESIGN.md "Result
+taxonomy")."""
 
 from __future__ import annotations
 
@@ -23,6 +24,74 @@ def _mailgun(reason: str) -> bytes:
     return json.dumps([{"event": "failed", "severity": "permanent", "reason": reason,
                         "recipient": "x@example.com", "timestamp": 1763630300,
                         "delivery-status": {"code": 605, "message": ""}}]).encode()
+
+
+# Amazon SES's wording for its two lists (SES developer guide; knowledge-center article
+# "ses-suppression-list-sending-quota").
+SES_GLOBAL = ("Amazon SES has suppressed sending to this address because it has a recent history "
+              "of bouncing as an invalid address. For more information about how to remove an "
+              "address from the suppression list, see the Amazon SES Developer Guide: "
+              "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/"
+              "remove-from-suppressionlist.html")
+SES_ACCOUNT = ("Amazon SES did not send the message to this address because it is on the "
+               "suppression list for your account. For more information about removing "
+               "addresses from the suppression list, see the Amazon SES Developer Guide at "
+               "https://docs.aws.amazon.com/ses/latest/DeveloperGuide/"
+               "sending-email-suppression-list.html")
+
+
+def _ses(btype: str, sub: str, diag: str = "", status: str = "", *,
+         address: str = "x@example.com", sns: bool = False) -> dict[str, object]:
+    recipient: dict[str, str] = {"emailAddress": address, "action": "failed"}
+    if status:
+        recipient["status"] = status
+    if diag:
+        recipient["diagnosticCode"] = diag
+    doc: dict[str, object] = {
+        "eventType": "Bounce",
+        "bounce": {"bounceType": btype, "bounceSubType": sub, "bouncedRecipients": [recipient],
+                   "timestamp": "2026-11-21T12:00:00.000Z", "feedbackId": "0102-f-1",
+                   "reportingMTA": "dns; amazonses.com"},
+        "mail": {"timestamp": "2026-11-21T11:59:59.000Z", "source": "news@example.net",
+                 "messageId": "0102-msg-1", "destination": [address]}}
+    if sns:  # SNS notifications name the type notificationType, event publishing eventType
+        doc["notificationType"] = doc.pop("eventType")
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "want"),
+    [
+        pytest.param(_ses("Permanent", "Suppressed", SES_GLOBAL, "5.1.1", sns=True),
+                     ("suppressed", True, "failed"), id="global-list-sns"),
+        pytest.param(_ses("Permanent", "Suppressed", SES_GLOBAL),
+                     ("suppressed", True, "failed"), id="global-list-no-status"),
+        pytest.param(_ses("Permanent", "OnAccountSuppressionList", SES_ACCOUNT),
+                     ("suppressed", True, "failed"), id="account-list"),
+        pytest.param(_ses("Permanent", "OnAccountSuppressionList", SES_ACCOUNT, "5.1.1",
+                          sns=True), ("suppressed", True, "failed"), id="account-list-sns"),
+        pytest.param(_ses("Permanent", "OnAccountSuppressionList"),
+                     ("suppressed", True, "failed"), id="account-list-no-dsn-fields"),
+        # Its complaint side: a send refused for an address listed after a complaint.
+        pytest.param({"eventType": "Complaint", "complaint": {
+                          "complainedRecipients": [{"emailAddress": "x@example.com"}],
+                          "timestamp": "2026-11-21T12:00:00.000Z", "feedbackId": "0102-f-2",
+                          "complaintSubType": "OnAccountSuppressionList"},
+                      "mail": {"timestamp": "2026-11-21T11:59:59.000Z",
+                               "source": "news@example.net", "messageId": "0102-msg-2",
+                               "destination": ["x@example.com"]}},
+                     ("feedback", False, "feedback"), id="account-list-complaint"),
+        pytest.param(_ses("Permanent", "General", "smtp; 550 5.1.1 user unknown", "5.1.1"),
+                     ("userunknown", True, "failed"), id="general-as-before"),
+        pytest.param(_ses("Permanent", "NoEmail"), ("userunknown", True, "failed"),
+                     id="noemail-as-before"),
+        pytest.param(_ses("Transient", "MailboxFull"), ("mailboxfull", False, "failed"),
+                     id="transient-as-before"),
+    ],
+)
+def test_ses_suppression_lists(doc: dict[str, object], want: tuple[str, bool, str]) -> None:
+    (ev,) = parse_bytes(json.dumps(doc).encode(), "ses.json", None)
+    assert (ev.reason, ev.hard, ev.action) == want
 
 
 @pytest.mark.parametrize(
@@ -65,22 +134,29 @@ SENDGRID = [
     {"email": "content@example.com", "event": "dropped", "reason": "Spam Content",
      "status": "5.0.0", "timestamp": 1763630303, "sg_message_id": "m4"},
 ]
+SES = [_ses("Permanent", "Suppressed", SES_GLOBAL, "5.1.1", address="ses-global@example.com"),
+       _ses("Permanent", "OnAccountSuppressionList", SES_ACCOUNT,
+            address="ses-account@example.com")]
 WANT = {
     "cleaned@example.org": "risky,soft_bounced",
     "bounced@example.com": "invalid,hard_bounced",
     "unsub@example.com": "do_not_mail,suppressed",
     "spamrep@example.com": "do_not_mail,complained",
     "content@example.com": "unknown,syntax_ok",  # the message's content, not the address
+    "ses-global@example.com": "invalid,hard_bounced",  # SES: a history of hard bounces
+    "ses-account@example.com": "invalid,hard_bounced",  # SES: the account's bounce list
 }
 
 
 def test_one_list_event_keeps_the_address_out_of_the_send_list(tmp_path: Path) -> None:
     (tmp_path / "cleaned.csv").write_text(MAILCHIMP)
     (tmp_path / "events.json").write_text(json.dumps(SENDGRID))
+    (tmp_path / "ses.jsonl").write_text("".join(json.dumps(d) + "\n" for d in SES))
     (tmp_path / "list.csv").write_text("email\n" + "\n".join(WANT) + "\n")
     db = str(tmp_path / "s.duckdb")
     common = ["--level", "syntax", "--db", db, "--no-progress", "--bounces",
-              str(tmp_path / "cleaned.csv"), "--bounces", str(tmp_path / "events.json")]
+              str(tmp_path / "cleaned.csv"), "--bounces", str(tmp_path / "events.json"),
+              "--bounces", str(tmp_path / "ses.jsonl")]
     runner = CliRunner()
     full = runner.invoke(main, ["check", str(tmp_path / "list.csv"), "-o",
                                 str(tmp_path / "all.csv"), *common])

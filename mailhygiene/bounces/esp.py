@@ -25,19 +25,28 @@ from mailhygiene.bounces.model import BounceEvent
 
 # SES bounceType/bounceSubType -> reason when the DSN fields say nothing more specific.
 _SES_SUBTYPES = {
-    "noemail": "userunknown", "suppressed": "suppressed", "onaccountsuppressionlist": "suppressed",
-    "mailboxfull": "mailboxfull", "messagetoolarge": "emailtoolarge",
+    "noemail": "userunknown", "mailboxfull": "mailboxfull", "messagetoolarge": "emailtoolarge",
     "contentrejected": "contenterror", "attachmentrejected": "policyviolation",
 }
+# SES would not send because the address is on one of its suppression lists (Permanent
+# bounces; table of bounce types, docs.aws.amazon.com/ses/latest/dg/notification-contents.html):
+# `Suppressed`, the global list of addresses with "a recent history of producing hard bounces";
+# `OnAccountSuppressionList`, the account's own list, whose entries each have one reason,
+# BOUNCE or COMPLAINT. A send SES refused because of that list is also reported as a Complaint
+# (complaintSubType OnAccountSuppressionList, read as a complaint below): the Bounce is the
+# list's bounce side, an address that failed permanently before (or that the sender listed as
+# such), as SendGrid's "Bounced Address". Both read as a bounce list, as _LIST_DROPS below.
+_SES_LISTS = frozenset({"suppressed", "onaccountsuppressionlist"})
+_BOUNCE_LIST = ("suppressed", True, "failed")
 _MAILCHIMP_EMAIL_COLUMNS = ("email address", "email", "e-mail address", "email_address")
 # Why the ESP refused to send (its own suppression lists), as SendGrid's dropped reasons and
 # Mailgun's suppress-* reasons say it -> (reason, hard, action). Its bounce and invalid lists
 # hold addresses that failed permanently before: a hard bounce it remembers. An opt-out or a
 # complaint on record is the person's objection; spam content is about the message.
 _LIST_DROPS: dict[str, tuple[str, bool, str]] = {
-    "bounced address": ("suppressed", True, "failed"),
-    "invalid": ("suppressed", True, "failed"),
-    "suppress-bounce": ("suppressed", True, "failed"),
+    "bounced address": _BOUNCE_LIST,
+    "invalid": _BOUNCE_LIST,
+    "suppress-bounce": _BOUNCE_LIST,
     "unsubscribed address": ("suppressed", False, "unsubscribed"),
     "suppress-unsubscribe": ("suppressed", False, "unsubscribed"),
     "spam reporting address": ("feedback", False, "feedback"),
@@ -125,6 +134,12 @@ def _list_drop(why: str, source: str, index: int, address: str, status: str, tex
     known = _LIST_DROPS.get(why.lower().partition(" (")[0].strip())
     if known is None:
         return None
+    return _listed(known, source, index, address, status, text, when, message_id)
+
+
+def _listed(known: tuple[str, bool, str], source: str, index: int, address: str, status: str,
+            text: str, when: datetime | None, message_id: str) -> BounceEvent:
+    """The event of a send refused because of a list, read as `known` (reason, hard, action)."""
     reason, hard, action = known
     return BounceEvent(source=source, index=index, address=address.strip(), reason=reason,
                        status="" if reason == "feedback" else reasons.find_status(status),
@@ -155,16 +170,20 @@ def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
         hint = _SES_SUBTYPES.get(sub, "")
         if btype == "undetermined":
             hint = hint or "onhold"
+        listed = btype == "permanent" and sub in _SES_LISTS
         mta = str(b.get("reportingMTA", "")).partition(";")[2].strip()
         for r in map(_obj, _list(b.get("bouncedRecipients"))):
             action = str(r.get("action") or ("failed" if btype == "permanent" else "delayed"))
             diag = str(r.get("diagnosticCode", ""))
-            # The subtype decides only when the recipient has no DSN fields of its own, or
-            # when SES itself suppressed the send.
-            use_hint = hint if (not diag or hint == "suppressed") else ""
             for addr in _addresses(r.get("emailAddress")):
+                if listed:  # SES itself refused: no remote server was asked
+                    out.append(_listed(_BOUNCE_LIST, source, len(out) + 1, addr,
+                                       str(r.get("status", "")), diag,
+                                       _time(b.get("timestamp")), mid))
+                    continue
+                # The subtype decides only when the recipient has no DSN fields of its own.
                 out.append(_event(source, len(out) + 1, addr, str(r.get("status", "")), diag,
-                                  hint=use_hint, action=action,
+                                  hint=hint if not diag else "", action=action,
                                   when=_time(b.get("timestamp")), remote_mta=mta,
                                   message_id=mid))
     elif kind == "complaint":
