@@ -94,6 +94,51 @@ def test_ses_suppression_lists(doc: dict[str, object], want: tuple[str, bool, st
     assert (ev.reason, ev.hard, ev.action) == want
 
 
+# Opt-outs as the ESPs' webhooks post them (SendGrid Event Webhook reference; Mailgun
+# "unsubscribed" webhook, event-data).
+SG_UNSUBSCRIBE = {"email": "x@example.com", "timestamp": 1763630300, "event": "unsubscribe",
+                  "category": ["newsletter"], "sg_event_id": "zz_BjPgU_5pS-J8vlfB1sg==",
+                  "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"}
+SG_GROUP_UNSUBSCRIBE = {
+    "email": "x@example.com", "timestamp": 1763630300,
+    "smtp-id": "<14c5d75ce93.dfd.64b469@ismtpd-555>", "event": "group_unsubscribe",
+    "category": ["newsletter"], "sg_event_id": "sZROwMGMagFgnOEmSdvhig==",
+    "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0",
+    "useragent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "ip": "192.0.2.55",
+    "url": "https://www.example.net/preferences", "asm_group_id": 10}
+MG_UNSUBSCRIBED = {"signature": {"timestamp": "1763630300", "token": "a8ce0edb2dd8301dee6c",
+                                 "signature": "d2271d12299f6592d9d44cd9d250f070"},
+                   "event-data": {
+                       "event": "unsubscribed", "id": "Ase7i2zsRYeDXztHGENqRA",
+                       "timestamp": 1763630300.873676, "log-level": "info",
+                       "recipient": "x@example.com", "recipient-domain": "example.com",
+                       "tags": ["newsletter"], "ip": "192.0.2.55",
+                       "client-info": {"client-type": "browser", "client-os": "Linux"},
+                       "message": {"headers": {
+                           "message-id": "20261120090000.1.ABCDEF@mg.example.net"}},
+                       "user-variables": {}}}
+
+
+@pytest.mark.parametrize(
+    ("doc", "diagnostic"),
+    [
+        pytest.param(SG_UNSUBSCRIBE, "sendgrid: unsubscribe", id="sendgrid-unsubscribe"),
+        pytest.param(SG_GROUP_UNSUBSCRIBE, "sendgrid: group_unsubscribe (group 10)",
+                     id="sendgrid-group-unsubscribe"),
+        pytest.param(MG_UNSUBSCRIBED, "mailgun: unsubscribed", id="mailgun-unsubscribed"),
+        pytest.param(MG_UNSUBSCRIBED["event-data"], "mailgun: unsubscribed",
+                     id="mailgun-events-api-item"),
+    ],
+)
+def test_opt_out_events(doc: dict[str, object], diagnostic: str) -> None:
+    """An opt-out at the ESP reads as its "Unsubscribed Address" list does (no code: the
+    person said so, no server replied)."""
+    (ev,) = parse_bytes(json.dumps(doc).encode(), "events.json", None)
+    assert (ev.address, ev.reason, ev.hard, ev.action, ev.status) == (
+        "x@example.com", "suppressed", False, "unsubscribed", "")
+    assert ev.diagnostic == diagnostic and ev.event_time is not None and ev.message_id
+
+
 @pytest.mark.parametrize(
     ("data", "fmt", "want"),
     [
@@ -145,18 +190,33 @@ WANT = {
     "content@example.com": "unknown,syntax_ok",  # the message's content, not the address
     "ses-global@example.com": "invalid,hard_bounced",  # SES: a history of hard bounces
     "ses-account@example.com": "invalid,hard_bounced",  # SES: the account's bounce list
+    "sg-unsub@example.com": "do_not_mail,suppressed",  # the person opted out
+    "sg-group@example.com": "do_not_mail,suppressed",
+    "mg-unsub@example.com": "do_not_mail,suppressed",
+    "gone-unsub@example.com": "invalid,hard_bounced",  # an opt-out never hides a hard bounce
 }
+WEBHOOK = [SG_UNSUBSCRIBE | {"email": "sg-unsub@example.com"},
+           SG_GROUP_UNSUBSCRIBE | {"email": "sg-group@example.com"},
+           {"email": "gone-unsub@example.com", "timestamp": 1763630000, "event": "bounce",
+            "reason": "550 5.1.1 The email account that you tried to reach does not exist.",
+            "status": "5.1.1", "type": "bounce"},
+           SG_UNSUBSCRIBE | {"email": "gone-unsub@example.com", "timestamp": 1763630900}]
 
 
 def test_one_list_event_keeps_the_address_out_of_the_send_list(tmp_path: Path) -> None:
     (tmp_path / "cleaned.csv").write_text(MAILCHIMP)
     (tmp_path / "events.json").write_text(json.dumps(SENDGRID))
     (tmp_path / "ses.jsonl").write_text("".join(json.dumps(d) + "\n" for d in SES))
+    (tmp_path / "webhook.jsonl").write_text("".join(json.dumps(d) + "\n" for d in WEBHOOK))
+    mailgun = json.loads(json.dumps(MG_UNSUBSCRIBED))
+    mailgun["event-data"]["recipient"] = "mg-unsub@example.com"
+    (tmp_path / "mailgun.json").write_text(json.dumps(mailgun))
     (tmp_path / "list.csv").write_text("email\n" + "\n".join(WANT) + "\n")
     db = str(tmp_path / "s.duckdb")
     common = ["--level", "syntax", "--db", db, "--no-progress", "--bounces",
               str(tmp_path / "cleaned.csv"), "--bounces", str(tmp_path / "events.json"),
-              "--bounces", str(tmp_path / "ses.jsonl")]
+              "--bounces", str(tmp_path / "ses.jsonl"), "--bounces",
+              str(tmp_path / "webhook.jsonl"), "--bounces", str(tmp_path / "mailgun.json")]
     runner = CliRunner()
     full = runner.invoke(main, ["check", str(tmp_path / "list.csv"), "-o",
                                 str(tmp_path / "all.csv"), *common])

@@ -4,10 +4,11 @@ and bounce-list JSON, Mailgun events (webhook or Events API), Mailchimp "cleaned
 Field names follow each vendor's documentation:
 - SES: docs.aws.amazon.com/ses/latest/dg/notification-contents.html (notificationType or
   eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery);
-- SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type)
-  and the legacy bounces API (email, created, reason, status);
-- Mailgun: documentation.mailgun.com events (event-data.event failed/delivered/complained,
-  severity, recipient, delivery-status.code / enhanced-code / message / description);
+- SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type,
+  asm_group_id) and the legacy bounces API (email, created, reason, status);
+- Mailgun: documentation.mailgun.com events (event-data.event failed/delivered/complained/
+  unsubscribed, severity, recipient, delivery-status.code / enhanced-code / message /
+  description);
 - Mailchimp: audience export of cleaned contacts (Email Address, CLEAN_TIME...)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -243,6 +245,12 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
     if ev == "delivered":
         return _event(source, index, addr, "2.0.0", reason_text, action="delivered",
                       when=when, message_id=mid)
+    if ev in ("unsubscribe", "group_unsubscribe"):
+        # The person opted out (of every mail, or of one unsubscribe group): as the
+        # "Unsubscribed Address" list a later send is dropped for.
+        group = it.get("asm_group_id")
+        return _opted_out(source, index, addr, when, mid, f"sendgrid: {ev}" + (
+            f" (group {group})" if isinstance(group, (int, str)) and group != "" else ""))
     if ev not in ("bounce", "dropped", "deferred", "blocked"):
         return None
     if ev == "dropped":
@@ -257,6 +265,14 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
     return _event(source, index, addr, status, reason_text, hint=hint,
                   action="delayed" if ev == "deferred" else "failed", when=when,
                   replycode=replycode, message_id=mid)
+
+
+def _opted_out(source: str, index: int, address: str, when: datetime | None, message_id: str,
+               diagnostic: str) -> BounceEvent:
+    """The person unsubscribed at the ESP (history.py: do_not_mail, never over invalid)."""
+    return BounceEvent(source=source, index=index, address=address.strip(), reason="suppressed",
+                       action="unsubscribed", event_time=when, diagnostic=diagnostic,
+                       message_id=message_id)
 
 
 def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
@@ -286,6 +302,8 @@ def _mailgun_event(it: dict[str, Any], addr: str, source: str,
     if ev == "delivered":
         return _event(source, index, addr, "2.0.0", text, action="delivered", when=when,
                       message_id=mid, replycode=code)
+    if ev == "unsubscribed":
+        return _opted_out(source, index, addr, when, mid, "mailgun: unsubscribed")
     if ev not in ("failed", "bounced", "rejected"):
         return None
     severity = str(it.get("severity", "permanent")).lower()
@@ -384,7 +402,6 @@ def parse_json(data: bytes, source: str, fmt: str = "json") -> list[BounceEvent]
 
 
 def _reindex(events: list[BounceEvent], offset: int) -> list[BounceEvent]:
-    from dataclasses import replace
     return [replace(e, index=e.index + offset) for e in events]
 
 
