@@ -12,6 +12,7 @@ from itertools import groupby
 from typing import Any
 
 from mailhygiene import config
+from mailhygiene.bounces import reasons
 from mailhygiene.history_detail import EventNote, HistoryDetail
 from mailhygiene.store import Store
 from mailhygiene.store import bounces as bounce_store
@@ -19,14 +20,8 @@ from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
 
 # RFC 3463 X.1.1 / X.1.2 / X.1.3 / X.1.6 and RFC 7505 X.1.10 (null MX), or their wording.
 RECIPIENT_INVALID = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"})
-# Failures about the sender, the message or the path, not the recipient's address: they never
-# count against it (DESIGN.md: a policy or reputation reply is never invalid).
-SENDER_SIDE = frozenset({
-    "blocked", "spamdetected", "rejected", "norelaying", "policyviolation", "authfailure",
-    "requireptr", "securityerror", "badreputation", "ratelimited", "contenterror",
-    "virusdetected", "notcompliantrfc", "failedstarttls", "syntaxerror", "emailtoolarge",
-    "mailererror",
-})
+# Failures about the sender, the message or the path never count against the address.
+SENDER_SIDE = reasons.SENDER_SIDE
 EXISTS = frozenset({"delivered", "vacation"})  # the mailbox answered or accepted
 COMPLAINT = frozenset({"feedback"})
 # The ESP refused to send because of its own lists (bounces/esp.py): `hard` when its bounce

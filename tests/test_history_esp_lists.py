@@ -199,7 +199,7 @@ WEBHOOK = [SG_UNSUBSCRIBE | {"email": "sg-unsub@example.com"},
            SG_GROUP_UNSUBSCRIBE | {"email": "sg-group@example.com"},
            {"email": "gone-unsub@example.com", "timestamp": 1763630000, "event": "bounce",
             "reason": "550 5.1.1 The email account that you tried to reach does not exist.",
-            "status": "5.1.1", "type": "bounce"},
+            "status": "5.1.1", "type": "bounce", "bounce_classification": "Invalid Address"},
            SG_UNSUBSCRIBE | {"email": "gone-unsub@example.com", "timestamp": 1763630900}]
 
 

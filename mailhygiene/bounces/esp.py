@@ -5,7 +5,8 @@ Field names follow each vendor's documentation:
 - SES: docs.aws.amazon.com/ses/latest/dg/notification-contents.html (notificationType or
   eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery);
 - SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type,
-  asm_group_id) and the legacy bounces API (email, created, reason, status);
+  bounce_classification, asm_group_id) and the legacy bounces API (email, created, reason,
+  status);
 - Mailgun: documentation.mailgun.com events (event-data.event failed/delivered/complained/
   unsubscribed, severity, recipient, delivery-status.code / enhanced-code / message /
   description);
@@ -262,9 +263,44 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
     if ev == "deferred" and not reasons.find_status(status):
         status = ""
     replycode = status if status.isdigit() and len(status) == 3 else ""
-    return _event(source, index, addr, status, reason_text, hint=hint,
-                  action="delayed" if ev == "deferred" else "failed", when=when,
-                  replycode=replycode, message_id=mid)
+    event = _event(source, index, addr, status, reason_text, hint=hint,
+                   action="delayed" if ev == "deferred" else "failed", when=when,
+                   replycode=replycode, message_id=mid)
+    if ev in ("bounce", "blocked"):
+        return _classified(event, str(it.get("bounce_classification") or ""))
+    return event
+
+
+# SendGrid's bounce_classification (its "Bounce and Block Classifications": the remote reply
+# mapped to one of seven groups) where it is about the sender or the message, not the address
+# -> the sisimai reason it names.
+_SENDER_CLASSES = {"reputation": "badreputation", "content": "contenterror",
+                   "frequency or volume": "ratelimited"}
+# Readings of the reply that say nothing about the mailbox, which "Invalid Address" decides:
+# the stock "550 mailbox unavailable" (also sent for policy refusals) and the like.
+_UNDECIDED = frozenset({"", "undefined", "onhold", "filtered", "systemerror"})
+
+
+def _classified(ev: BounceEvent, classification: str) -> BounceEvent:
+    """A SendGrid bounce read with its bounce_classification where that decides better than
+    the reply's text; the reading of the text otherwise (and without one). "Invalid Address"
+    (the address is malformed or its mailbox does not exist) makes a permanent failure the
+    text left undecided a hard userunknown; a 4.x.x is still never final and a sender-side
+    reading of the text (blocked, spam...) stays, as a policy reply is never invalid.
+    "Reputation", "Content" and "Frequency or Volume ..." are about the sender: never a hard
+    bounce of the address, whatever the text. Mailbox Unavailable, Technical Failure and
+    Unclassified keep the text's reading."""
+    c = " ".join(classification.lower().split())
+    transient = ev.status.startswith("4") or (not ev.status and ev.replycode.startswith("4"))
+    if c == "invalid address":
+        if transient or ev.hard or ev.reason not in _UNDECIDED:
+            return ev
+        return replace(ev, reason="userunknown", hard=True)
+    sender = next((r for k, r in _SENDER_CLASSES.items() if c.startswith(k)), "")
+    if not sender:
+        return ev
+    return replace(ev, hard=False,
+                   reason=ev.reason if ev.reason in reasons.SENDER_SIDE else sender)
 
 
 def _opted_out(source: str, index: int, address: str, when: datetime | None, message_id: str,

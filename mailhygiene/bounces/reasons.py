@@ -57,6 +57,14 @@ VAGUE = frozenset({"", "undefined", "onhold", "systemerror", "securityerror", "e
                    "networkerror", "hostunknown", "userunknown"})
 # Recipient-invalid reasons: the address itself is wrong (RFC 3463 X.1.1, X.1.2, X.1.6).
 RECIPIENT_INVALID = frozenset({"userunknown", "hostunknown", "hasmoved"})
+# Failures about the sender, the message or the path, not the recipient's address: they never
+# count against it (DESIGN.md: a policy or reputation reply is never invalid).
+SENDER_SIDE = frozenset({
+    "blocked", "spamdetected", "rejected", "norelaying", "policyviolation", "authfailure",
+    "requireptr", "securityerror", "badreputation", "ratelimited", "contenterror",
+    "virusdetected", "notcompliantrfc", "failedstarttls", "syntaxerror", "emailtoolarge",
+    "mailererror",
+})
 # SMTP commands issued before DATA: a rejection there cannot be about the message content.
 BEFORE_DATA = frozenset({"CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT"})
 
