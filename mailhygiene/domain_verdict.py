@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from mailhygiene import config
+from mailhygiene.dns_detail import DnsDetail
 from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
 
 __all__ = [
@@ -136,40 +137,36 @@ def mail_addresses(facts: DomainFacts, *, allow_loopback: bool = False) -> tuple
     return tuple(out)
 
 
-def _transient_verdict(answers: list[Answer], what: str) -> Verdict:
+def _transient_verdict(answers: list[Answer], stage: str) -> Verdict:
     timed_out = any(a.outcome is Outcome.TIMEOUT for a in answers)
-    kinds = sorted({a.outcome.value for a in answers if a.outcome.transient})
-    details = sorted({a.detail for a in answers if a.outcome.transient and a.detail})
-    detail = f"{what}: {', '.join(kinds)}" + (f" ({'; '.join(details)})" if details else "")
+    kinds = tuple(sorted({a.outcome.value for a in answers if a.outcome.transient}))
+    notes = tuple(sorted({a.detail for a in answers if a.outcome.transient and a.detail}))
+    detail = DnsDetail("failed", stage, failures=kinds, notes=notes).text()
     return Verdict(Status.UNKNOWN, Reason.TIMEOUT if timed_out else Reason.DNS_ERROR,
                    Evidence.DNS, detail=detail)
 
 
 def _hosts_verdict(facts: DomainFacts, hosts: tuple[str, ...], *, allow_loopback: bool,
                    fallback: bool) -> Verdict:
-    what = "address of the domain (no MX)" if fallback else "MX host address"
+    stage = "domain" if fallback else "hosts"
     usable = mail_addresses(facts, allow_loopback=allow_loopback)
     if usable:
-        shown = hosts[0] + (f" (+{len(hosts) - 1})" if len(hosts) > 1 else "")
-        detail = f"no MX, mail goes to {shown}" if fallback else f"MX {shown}"
+        detail = DnsDetail("deliverable", stage, host=hosts[0], others=len(hosts) - 1).text()
         # RFC 5321 §5.1 implicit MX: flagged because many senders and filters distrust it.
         flags = frozenset({Flag.MX_FALLBACK}) if fallback else frozenset()
         return Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS, flags, detail)
     answers = [a for h in hosts if (hf := facts.hosts.get(h)) for a in (hf.a, hf.aaaa)]
     if any(a.outcome.transient for a in answers):
         # No usable address yet, but a lookup failed: the missing answer might have given one.
-        return _transient_verdict(answers, what)
+        return _transient_verdict(answers, stage)
     if not answers:
         # Nothing was looked up (the lookup stage did not run for these hosts): cannot decide.
         return Verdict(Status.UNKNOWN, Reason.DNS_ERROR, Evidence.DNS,
-                       detail=f"{what}: not looked up")
+                       detail=DnsDetail("not_looked_up", stage).text())
     found = [addr for a in answers for addr in a.addresses]
-    if found:
-        detail = ("no MX; the domain's addresses are not public" if fallback
-                  else "MX hosts resolve only to non-public addresses")
-    else:
-        detail = "no MX and no address" if fallback else "MX hosts have no address"
-    return Verdict(Status.INVALID, Reason.NO_MAIL_HOST, Evidence.DNS, detail=detail)
+    kind = "not_public" if found else "no_address"
+    return Verdict(Status.INVALID, Reason.NO_MAIL_HOST, Evidence.DNS,
+                   detail=DnsDetail(kind, stage).text())
 
 
 def decide(facts: DomainFacts, *, allow_loopback: bool = False) -> Verdict:
@@ -178,12 +175,12 @@ def decide(facts: DomainFacts, *, allow_loopback: bool = False) -> Verdict:
     mx = facts.mx
     if mx.outcome is Outcome.NXDOMAIN:
         return Verdict(Status.INVALID, Reason.DOMAIN_NOT_FOUND, Evidence.DNS,
-                       detail="NXDOMAIN")
+                       detail=DnsDetail("nxdomain").text())
     if mx.outcome.transient:
-        return _transient_verdict([mx], "MX lookup")
+        return _transient_verdict([mx], "mx")
     if _is_null_mx(mx):
         return Verdict(Status.INVALID, Reason.NULL_MX, Evidence.DNS,
-                       detail="null MX (RFC 7505): the domain accepts no mail")
+                       detail=DnsDetail("null_mx").text())
     hosts = mx_hosts(facts)
     if mx.outcome is Outcome.ANSWER and hosts:
         return _hosts_verdict(facts, hosts, allow_loopback=allow_loopback, fallback=False)

@@ -35,6 +35,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mailhygiene import config
+from mailhygiene import dns_detail as notes
 from mailhygiene.domain_verdict import (
     Answer,
     DomainFacts,
@@ -248,7 +249,7 @@ class _Client:
         try:
             question = _question(name, rdtype)
         except (ValueError, UnicodeError):
-            return Reply(Answer(Outcome.ERROR, detail="not a DNS name"), False)
+            return Reply(Answer(Outcome.ERROR, detail=notes.NOT_A_NAME), False)
         reply = Reply(Answer(Outcome.NO_NAMESERVER), False)
         start = self._turn
         self._turn += 1
@@ -266,7 +267,7 @@ class _Client:
                    question: bytes) -> Reply:
         protos = self._socks[index]
         if not protos:
-            return Reply(Answer(Outcome.NO_NAMESERVER, detail="resolver unreachable"), False)
+            return Reply(Answer(Outcome.NO_NAMESERVER, detail=notes.UNREACHABLE), False)
         proto = protos[self.sent % len(protos)]
         self.sent += 1
         qid = secrets.randbits(16)
@@ -284,8 +285,7 @@ class _Client:
         except TimeoutError:
             return Reply(Answer(Outcome.TIMEOUT), False)
         except OSError as e:
-            return Reply(Answer(Outcome.NO_NAMESERVER, detail=e.strerror or type(e).__name__),
-                         False)
+            return Reply(Answer(Outcome.NO_NAMESERVER, detail=notes.os_error_note(e)), False)
         finally:
             proto.pending.pop(qid, None)
         reply = _parse(data, rdtype)
@@ -300,11 +300,13 @@ class _Client:
         try:
             msg = await dns.asyncquery.tcp(query, host, timeout=self.timeout, port=port)
         except dns.exception.Timeout:
-            return Reply(Answer(Outcome.TIMEOUT, detail="tcp"), False)
+            return Reply(Answer(Outcome.TIMEOUT, detail=notes.TCP), False)
         except OSError as e:
-            return Reply(Answer(Outcome.NO_NAMESERVER, detail=f"tcp: {e.strerror or e}"), False)
+            return Reply(Answer(Outcome.NO_NAMESERVER,
+                                detail=notes.tcp_note(notes.os_error_note(e))), False)
         except dns.exception.DNSException as e:
-            return Reply(Answer(Outcome.ERROR, detail=f"tcp: {type(e).__name__}"), False)
+            return Reply(Answer(Outcome.ERROR,
+                                detail=notes.tcp_note(notes.exception_note(e))), False)
         reply = _parse(msg.to_wire(), rdtype)
         return reply._replace(truncated=False)
 
@@ -313,7 +315,7 @@ def _parse(data: bytes, rdtype: dns.rdatatype.RdataType) -> Reply:
     try:
         return parse_reply(data, rdtype)
     except MalformedReply as e:
-        return Reply(Answer(Outcome.ERROR, detail=f"malformed reply: {e}"), False)
+        return Reply(Answer(Outcome.ERROR, detail=notes.malformed_note(str(e))), False)
 
 
 class _Lookups:
@@ -435,7 +437,8 @@ async def check_domains(
             try:
                 facts = await lookups.domain(name)
             except Exception as e:  # a bug must not lose the other domains' answers
-                facts = DomainFacts(name, Answer(Outcome.ERROR, detail=type(e).__name__))
+                facts = DomainFacts(name, Answer(Outcome.ERROR,
+                                                 detail=notes.exception_note(e)))
             verdict = decide(facts, allow_loopback=opts.allow_loopback)
             result = _result(name, facts, verdict, opts.allow_loopback, False)
             finish(name, result)

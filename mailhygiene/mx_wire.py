@@ -16,6 +16,7 @@ from typing import NamedTuple
 import dns.ipv4
 import dns.ipv6
 
+from mailhygiene.dns_detail import ANSWER_FOR_NXDOMAIN, CHAIN_TOO_LONG, rcode_note
 from mailhygiene.domain_verdict import Answer, Outcome
 
 __all__ = ["MalformedReply", "Reply", "parse_reply"]
@@ -137,7 +138,7 @@ def parse_reply(data: bytes, rdtype: int) -> Reply:
     if rcode == 5:
         return Reply(Answer(Outcome.REFUSED), truncated)
     if rcode not in (0, 3):
-        return Reply(Answer(Outcome.ERROR, detail=f"rcode {_RCODES.get(rcode, rcode)}"),
+        return Reply(Answer(Outcome.ERROR, detail=rcode_note(_RCODES.get(rcode, str(rcode)))),
                      truncated)
 
     min_ttl = 0x7FFFFFFF
@@ -155,9 +156,9 @@ def parse_reply(data: bytes, rdtype: int) -> Reply:
         # CNAME is a singleton type (RFC 2181 §10.1); with several, dnspython keeps the last.
         name, _ = _read_name(data, cnames[-1][1])
     else:
-        return Reply(Answer(Outcome.ERROR, detail="ChainTooLong"), truncated)
+        return Reply(Answer(Outcome.ERROR, detail=CHAIN_TOO_LONG), truncated)
     if rcode == 3 and found:
-        return Reply(Answer(Outcome.ERROR, detail="AnswerForNXDOMAIN"), truncated)
+        return Reply(Answer(Outcome.ERROR, detail=ANSWER_FOR_NXDOMAIN), truncated)
     if not found:
         chase: tuple[str, int] | None = None
         # RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM), from the closest SOA.

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from mailhygiene.devtools.unbound import LocalDns, free_port, synthetic_records
+from mailhygiene.dns_detail import read_dns_detail
 from mailhygiene.errors import ConfigError
 from mailhygiene.mx import DnsOptions, DomainResult, check_domains, parse_nameservers
+from mailhygiene.report.dns_messages import note_fr
+from mailhygiene.report.messages import Catalogue
 from mailhygiene.store import Store
 from mailhygiene.types import Reason, Status
 from tests.conftest import IDN, IDN_UNICODE, NEGATIVE_TTL, ZONE, ZONE_TTL, ZoneCase
@@ -153,6 +156,12 @@ def test_unreachable_resolver_gives_dns_error(store: Store) -> None:
                      DnsOptions(nameservers=(dead,), **FAST))  # type: ignore[arg-type]
     for r in results.values():
         assert (r.verdict.status, r.verdict.reason) == (Status.UNKNOWN, Reason.DNS_ERROR)
+        # The socket's error (this system's wording) reaches the French report in French.
+        d = read_dns_detail(r.verdict.detail)
+        assert d is not None and d.notes, r.verdict.detail
+        assert all(note_fr(n) for n in d.notes), d.notes
+        assert Catalogue("fr").detail(r.verdict.detail, "dns").startswith(
+            "recherche MX : aucun résolveur joignable ("), r.verdict.detail
 
 
 def test_retry_goes_to_the_next_resolver(local_dns: LocalDns, store: Store) -> None:

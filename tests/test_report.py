@@ -714,7 +714,8 @@ def render_in_chromium(html_path: Path, profile: Path) -> Rendered:
           scripts: document.scripts.length,
           resources: performance.getEntriesByType('resource').map(r => r.name),
           height: document.documentElement.scrollHeight,
-          title: document.title})"""
+          title: document.title,
+          details: [...document.querySelectorAll('[data-detail]')].map(td => td.innerText)})"""
         dom = json.loads(cdp.send("Runtime.evaluate", {"expression": probe,
                                                        "returnByValue": True},
                                   session=sid)["result"]["value"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mailhygiene.report.dns_messages import dns_detail_fr
 from mailhygiene.report.evidence_messages import (
     COUNTS_EN,
     COUNTS_FR,
@@ -685,19 +686,6 @@ _ENFSI_FR = {
     "no support": "aucun appui",
 }
 
-# The fixed details of domain_verdict.decide (DNS), in French.
-_DNS_DETAILS_FR = {
-    "NXDOMAIN": "NXDOMAIN (le domaine n'existe pas)",
-    "null MX (RFC 7505): the domain accepts no mail":
-        "MX nul (RFC 7505) : le domaine n'accepte aucun courrier",
-    "no MX and no address": "ni MX ni adresse",
-    "MX hosts have no address": "les serveurs MX n'ont pas d'adresse",
-    "no MX; the domain's addresses are not public":
-        "pas de MX ; les adresses du domaine ne sont pas publiques",
-    "MX hosts resolve only to non-public addresses":
-        "les serveurs MX ne pointent que vers des adresses non publiques",
-}
-
 _VARIANTS_FR = {
     "main (baseline integrated over its uncertainty)":
         "principale (référence intégrée sur son incertitude)",
@@ -755,7 +743,7 @@ class Catalogue:
         """A verdict's detail: DNS and bounce-history details this tool writes are worded in
         the report's language; replies quoted from servers stay as they were received."""
         if self.lang == "fr" and evidence == "dns":
-            return _DNS_DETAILS_FR.get(text, text)
+            return dns_detail_fr(text, number_format(self.lang)) or text
         if self.lang == "fr" and evidence == "history":
             return history_detail_fr(text, number_format(self.lang)) or text
         return text
