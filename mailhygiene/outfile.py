@@ -3,7 +3,8 @@
 A regular file (or a new one) is written to a temp file beside it and renamed over it: a
 reader sees the old file or the complete new one. A symlink is followed (the file it points
 to is replaced, the link stays). A device or a FIFO (`-o /dev/null`, a named pipe) cannot be
-renamed over: the output is written to a temp file elsewhere and then copied into it.
+renamed over: the output is written to a temp file elsewhere and then copied into it
+(`write_text`, whose text is already in memory, writes a stream straight from it).
 
 A path that names one of this process's open descriptors (`-` for stdout, /dev/stdout,
 /dev/stderr, /dev/fd/N, /proc/self/fd/N) is written through that descriptor, never reopened
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import io
 import os
 import re
 import shutil
@@ -26,6 +28,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from mailhygiene.errors import InputError
 
@@ -177,23 +180,55 @@ def remove_stale_text_temps(out_dir: Path, name: str) -> None:
     remove_stale_temps(out_dir, name, ".tmp")
 
 
-def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:
-    """`part` written through descriptor `fd` at its current offset (or at the end, with
-    O_APPEND), after what this process has printed to it so far."""
+def _flush_printed(fd: int) -> None:
+    """What this process printed to descriptor `fd` so far goes out before the output."""
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None and stream.fileno() == fd:
                 stream.flush()
         except (OSError, ValueError):  # a replaced stream (tests' capture) has no fileno
             continue
+
+
+def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:
+    """`part` written through descriptor `fd` at its current offset (or at the end, with
+    O_APPEND), after what this process has printed to it so far."""
+    with part.open("rb") as src:
+        _write_into_descriptor(src, fd, out)
+
+
+def _write_into_descriptor(src: BinaryIO, fd: int, out: str | Path) -> None:
+    _flush_printed(fd)
     try:
         # A duplicate, so that closing the copy leaves the process's descriptor open.
-        with part.open("rb") as src, os.fdopen(os.dup(fd), "wb") as dst:
+        with os.fdopen(os.dup(fd), "wb") as dst:
             shutil.copyfileobj(src, dst, _COPY_CHUNK)
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI ends quietly, as for its prints
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from e
+
+
+def _write_into_stream(path: str | Path, data: bytes) -> bool:
+    """`data` written straight into the stream `path` names (an open descriptor, a device, a
+    FIFO), with no temp file: a stream cannot be replaced atomically anyway, and a temp copy
+    of a report (personal data, even masked) is what a kill would leave behind. False for a
+    path that is not a stream (a regular file, or a new one)."""
+    fd = descriptor(path)
+    if fd is not None:
+        _write_into_descriptor(io.BytesIO(data), fd, path)
+        return True
+    target = real_target(path)
+    if target.is_dir():
+        raise InputError(f"output is a directory: {path}")
+    if not target.exists() or target.is_file():
+        return False
+    try:
+        with target.open("wb") as dst:
+            dst.write(data)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from e
+    return True
 
 
 def real_target(out: str | Path) -> Path:
@@ -215,21 +250,22 @@ def output_dir(out: str | Path) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """`text` as UTF-8 into `path`, through `replacing` (reports, fingerprint files); then
-    removes what killed writes left in that folder (remove_stale_text_temps). Called from
+    """`text` as UTF-8 into `path` (reports, fingerprint files): a stream (descriptor, device,
+    FIFO) is written straight from memory, a file through `replacing`, after which what
+    killed writes left in its folder is removed (remove_stale_text_temps). Called from
     Python, it creates a missing directory; the CLI refuses one before any work
     (check_writable), as for every output."""
-    stream = descriptor(path) is not None
-    if not stream:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")  # newlines as written: "\n"
+    if _write_into_stream(path, data):
+        return Path(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     # The file is closed before the rename: contexts end in reverse order.
-    with replacing(path, suffix=TEXT_SUFFIX) as part, part.open("w", encoding="utf-8",
-                                                                newline="\n") as f:
-        f.write(text)
+    with replacing(path, suffix=TEXT_SUFFIX) as part, part.open("wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     target = real_target(path)
-    if not stream and target.is_file():
+    if target.is_file():
         remove_stale_text_temps(target.parent, target.name)
     return Path(path)
 

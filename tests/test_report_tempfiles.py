@@ -5,16 +5,23 @@ leaves alone what is not a dead temp file of this tool (outfile.remove_stale_tex
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from mailhygiene.cli import main
 from mailhygiene.outfile import TEXT_SUFFIX, replacing, write_text
+from mailhygiene.report import render_check
+from mailhygiene.store import open_store
 
 # Writes a report through the CLI and stalls once its temp file is complete, before the
 # rename: the moment a kill leaves the whole report behind.
@@ -93,3 +100,49 @@ def test_a_report_on_a_stream_touches_no_folder(tmp_path: Path) -> None:
     with (tmp_path / "log").open("w") as f:
         write_text(f"/dev/fd/{f.fileno()}", "report\n")
     assert dead.exists() and (tmp_path / "log").read_text() == "report\n"
+
+
+@pytest.mark.parametrize("stream", ["-", "fd", "fifo"])
+def test_a_report_on_a_stream_makes_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfdbinary: pytest.CaptureFixture[bytes],
+        stream: str) -> None:
+    """`--html -` (or a descriptor, or a named pipe) is written from memory: no copy of the
+    report in the temp folder, where a kill would leave it; the bytes are the file's."""
+    db = _checked(tmp_path)
+    with open_store(db, read_only=True) as store:
+        run_id = int(store.scalar("SELECT max(run_id) FROM runs"))
+        page = render_check(store, run_id, lang="fr", show_addresses=True)
+    temp = tmp_path / "tmpdir"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    seen: list[list[str]] = []
+    real_copy = shutil.copyfileobj
+
+    def copy(*args: Any, **kw: Any) -> None:  # the moment the stream is written into
+        seen.append([str(p) for p in temp.rglob("*")])
+        real_copy(*args, **kw)
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy)
+    if stream == "-":
+        capfdbinary.readouterr()
+        write_text("-", page)
+        sent = capfdbinary.readouterr().out
+    elif stream == "fd":
+        with (tmp_path / "log").open("wb") as f:
+            write_text(f"/dev/fd/{f.fileno()}", page)
+        sent = (tmp_path / "log").read_bytes()
+    else:
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+        reader.start()
+        write_text(fifo, page)
+        reader.join(10)
+        sent = got[0]
+    assert all(files == [] for files in seen), seen  # nothing there while it was written
+    assert seen or stream == "fifo"  # (a named pipe is written without copyfileobj)
+    assert list(temp.iterdir()) == []
+    write_text(tmp_path / "r.html", page)
+    assert sent == (tmp_path / "r.html").read_bytes()
