@@ -1,8 +1,9 @@
 """The MX stage's network edge: DNS lookups per distinct domain, cached in the store.
 
 Each distinct domain is asked for its MX once; each distinct MX host for its A and AAAA once
-across all domains (providers share a few thousand hosts); a domain without MX is asked for its
-own A/AAAA (implicit MX, RFC 5321 §5.1). Decisions are in `domain_verdict` (pure); this module
+across all domains (providers share a few thousand hosts), and each CNAME target the client
+follows itself once however many aliases lead to it; a domain without MX is asked for its own
+A/AAAA (implicit MX, RFC 5321 §5.1). Decisions are in `domain_verdict` (pure); this module
 only moves bytes: a bounded worker pool, a timeout on every query, one retry with backoff for
 transient failures (issue 4).
 
@@ -203,6 +204,10 @@ class _Client:
         self._sem = asyncio.Semaphore(max(1, concurrency))
         self._socks: list[list[_Protocol]] = []
         self._turn = 0
+        # CNAME targets' replies, asked once per run: providers alias many customers' MX
+        # hosts (or domains) to one name. Results only, as _Lookups keeps them.
+        self._chasing: dict[tuple[str, int], asyncio.Task[Reply]] = {}
+        self._chased: dict[tuple[str, int], Reply] = {}
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -225,6 +230,8 @@ class _Client:
             self._socks.append(protos)
 
     def close(self) -> None:
+        for task in list(self._chasing.values()):
+            task.cancel()
         for protos in self._socks:
             for p in protos:
                 if p.transport is not None:
@@ -239,10 +246,31 @@ class _Client:
             if reply.chase is None or reply.answer.outcome is not Outcome.NODATA:
                 break
             target, ttl = reply.chase
-            reply = await self._query(target, rdtype)
+            reply = await self._chase(target, rdtype)
             if reply.answer.ttl is not None and reply.answer.ttl > ttl:
                 reply = reply._replace(answer=dataclasses.replace(reply.answer, ttl=ttl))
         return reply.answer
+
+    async def _chase(self, target: str, rdtype: dns.rdatatype.RdataType) -> Reply:
+        """The reply for a CNAME target, asked once per run however many aliases lead to it;
+        each alias's answer still takes its own chain's minimum TTL (`query`)."""
+        key = (target, int(rdtype))
+        done = self._chased.get(key)
+        if done is not None:
+            return done
+        task = self._chasing.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._chase_once(key, target, rdtype))
+            self._chasing[key] = task
+        # Shielded: one waiting alias being cancelled must not cancel the shared query.
+        return await asyncio.shield(task)
+
+    async def _chase_once(self, key: tuple[str, int], target: str,
+                          rdtype: dns.rdatatype.RdataType) -> Reply:
+        reply = await self._query(target, rdtype)
+        self._chased[key] = reply
+        del self._chasing[key]
+        return reply
 
     async def _query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         """One question, asked up to 1 + retries times (rotating resolvers), with backoff."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mailhygiene.devtools.unbound import LocalDns, free_port, synthetic_records
+from mailhygiene.devtools.unbound import LocalDns, Record, free_port, synthetic_records
 from mailhygiene.dns_detail import read_dns_detail
 from mailhygiene.errors import ConfigError
 from mailhygiene.mx import DnsOptions, DomainResult, check_domains, parse_nameservers
@@ -84,6 +84,38 @@ def test_distinct_domains_and_shared_hosts_are_asked_once(local_dns: LocalDns,
                            opts(local_dns, allow_loopback=True))
     assert set(results) == {"normal.test", "alias.test"}
     assert queries == 5
+
+
+def test_a_cname_target_is_asked_once_for_all_its_aliases(store: Store) -> None:
+    """Providers alias their customers' MX hosts (or domains) to one name, and unbound leaves
+    the chain to the stub: the target's records are asked once per run, not once per alias,
+    and each alias's answer keeps its own chain's minimum TTL."""
+    n = 6
+    hosted = [f"d{i}.example" for i in range(n)]  # MX host mx.dI.example -> the provider's
+    aliased = [f"a{i}.example" for i in range(n)]  # the domain itself -> a provider domain
+    records: list[Record] = [("mx.provider.example", "A", "127.0.0.50"),
+                             ("hosted.example", "MX", "10 mx.provider.example.")]
+    for d in hosted[1:]:
+        records += [(d, "MX", f"10 mx.{d}."), (f"mx.{d}", "CNAME", "mx.provider.example.")]
+    records += [(d, "CNAME", "hosted.example.") for d in aliased]
+    short = (f"{hosted[0]}. 300 IN MX 10 mx.{hosted[0]}.\n"  # an alias with a 30 s CNAME
+             f"mx.{hosted[0]}. 30 IN CNAME mx.provider.example.")
+    with LocalDns(records, zone_text=short) as address:
+        results, queries = run(store, hosted + aliased,
+                               DnsOptions(nameservers=(address,), allow_loopback=True,
+                                          **FAST))  # type: ignore[arg-type]
+    for d in hosted:
+        assert results[d].mx_addresses == ("127.0.0.50",), d
+    for d in aliased:
+        assert results[d].mx_hosts == ("mx.provider.example",), d
+        assert results[d].mx_addresses == ("127.0.0.50",), d
+    # hosted: an MX each, A and AAAA of each alias, A and AAAA of the target once;
+    # aliased: an MX each, the MX of hosted.example once, then A and AAAA of its host (shared
+    # with no one else: mx.provider.example asked directly, not as a CNAME target).
+    assert queries == (n + 2 * n + 2) + (n + 1 + 2)
+    ttl = dict(store.fetchall("SELECT domain, ttl FROM domains"))
+    assert ttl[hosted[0]] == 30  # its own CNAME's TTL, though the target's reply was shared
+    assert {ttl[d] for d in hosted[1:] + aliased} == {300}
 
 
 def test_idn_unicode_input_is_queried_in_ascii(local_dns: LocalDns, store: Store) -> None:
