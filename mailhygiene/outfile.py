@@ -95,16 +95,19 @@ def _new_file_mode(target: Path) -> int:
 
 
 @contextmanager
-def replacing(out: str | Path, *, suffix: str = ".part") -> Iterator[Path]:
+def replacing(out: str | Path, *, suffix: str = ".part",
+              scratch: tuple[str, str | None] = ("mh-out-", None)) -> Iterator[Path]:
     """A path to write the output to; when the block succeeds it becomes `out`, and when it
     fails `out` is as it was. Temp files beside a regular target are named
-    `.<name>.<random><suffix>`, and the first is locked (flock) until the rename."""
+    `.<name>.<random><suffix>`, and the first is locked (flock) until the rename. For a
+    stream (descriptor, device, FIFO), which is written into, the output is made whole in a
+    temp folder first: `scratch` (name prefix, folder; store.core.scratch) says where."""
     fd = descriptor(out)
     target = real_target(out)
     if fd is None and target.is_dir():
         raise InputError(f"output is a directory: {out}")
     if fd is not None or (target.exists() and not target.is_file()):  # device, FIFO, socket
-        with tempfile.TemporaryDirectory(prefix="mh-out-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=scratch[0], dir=scratch[1]) as tmp:
             part = Path(tmp) / ("output" if fd is not None else target.name)
             yield part
             if fd is not None:

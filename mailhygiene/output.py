@@ -22,7 +22,7 @@ from mailhygiene.ingest import InputFormat, column_key, own_columns
 from mailhygiene.outfile import PART_SUFFIX, real_target, remove_stale_temps, replacing
 from mailhygiene.pipeline import BaseRef
 from mailhygiene.store import Store
-from mailhygiene.store.core import sql_path
+from mailhygiene.store.core import remove_scratch, scratch, sql_path
 from mailhygiene.store.txn import in_transaction
 from mailhygiene.types import Status
 
@@ -168,7 +168,7 @@ def write_cleaned(store: Store, base: BaseRef, out: str | Path, *,
     copy_opts = (f"DELIMITER '{delim.replace(chr(39), chr(39) * 2)}', QUOTE '\"', ESCAPE '\"', "
                  f"NEW_LINE '{_NEW_LINES[newline]}'")
     opts = f"{copy_opts}{force_opt}"
-    with _atomic_part(out_path) as part:
+    with _atomic_part(store, out_path) as part:
         if direct:
             _copy_rows(store, base.rows, columns, source_of, part, opts, header=True)
         else:
@@ -191,13 +191,16 @@ _WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.E
 
 
 @contextmanager
-def _atomic_part(out_path: Path) -> Iterator[Path]:
+def _atomic_part(store: Store, out_path: Path) -> Iterator[Path]:
     """The file to write, which replaces `out_path` when the block succeeds (outfile.py);
-    leftovers of earlier killed runs beside it are removed after a success. A file system
-    that refuses the data (full, over quota, read-only, failing) is an error of the output,
-    said in one line (exit 2) as check_writable says the others, not an internal error."""
+    leftovers of earlier killed runs beside it are removed after a success. A stream's copy
+    is made beside the store, not in the system temp directory (store.core.scratch), where
+    killed runs' copies are removed first. A file system that refuses the data (full, over
+    quota, read-only, failing) is an error of the output, said in one line (exit 2) as
+    check_writable says the others, not an internal error."""
+    remove_scratch(store, "out")
     try:
-        with replacing(out_path) as part:
+        with replacing(out_path, scratch=scratch(store, "out")) as part:
             yield part
     except OSError as e:
         if e.errno not in _WRITE_FAILURES:

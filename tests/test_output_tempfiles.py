@@ -47,3 +47,38 @@ def test_body_is_written_beside_the_target(tmp_path: Path, monkeypatch: pytest.M
     # ... and a successful run leaves none of them.
     assert sorted(p.name for p in work.iterdir()) == ["in.csv", "out.csv"]
     assert list(systmp.iterdir()) == []
+
+
+def test_a_stream_target_is_assembled_beside_the_store(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -`, /dev/stdout, a FIFO: the whole list is made in a temp folder and then copied
+    into the stream. That folder is beside the store (removed by the next run if this one is
+    killed), never in the system temp directory; one a killed run left is removed."""
+    systmp = tmp_path / "systmp"
+    systmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systmp))
+    work = tmp_path / "work"
+    work.mkdir()
+    src = tmp_path / "in.csv"
+    src.write_text("email;nom\n" + "".join(f"a{i}@example.com;Lé{i}\n" for i in range(300)),
+                   encoding="cp1252")
+    killed = work / ".s.duckdb.out-x1y2z3"  # a killed run's copy
+    killed.mkdir()
+    (killed / "output").write_text("a0@example.com\n", encoding="utf-8")
+    seen: dict[str, list[str]] = {}
+    real_encode = output._encode
+
+    def spy(text: str, enc: str, strict: bool) -> Any:
+        seen["systmp"] = sorted(str(p.relative_to(systmp)) for p in systmp.rglob("*"))
+        seen["work"] = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
+        return real_encode(text, enc, strict)
+
+    monkeypatch.setattr(output, "_encode", spy)
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "-o", "/dev/null",
+                                  "--db", str(work / "s.duckdb")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert seen["systmp"] == []
+    copies = [p for p in seen["work"] if p.startswith(".s.duckdb.out-")]
+    assert copies and not any(p.startswith(killed.name) for p in copies)
+    assert not any(p.name.startswith(".s.duckdb.out-") for p in work.iterdir())
+    assert list(systmp.iterdir()) == []

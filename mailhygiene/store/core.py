@@ -5,9 +5,11 @@ their own module under `mailhygiene.store` and call `Store.ensure` with it."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -360,6 +362,29 @@ def key_of_base_sql(store: Store, base_id: int, key: str) -> str:
         "SELECT json_extract(format, '$.signature.fold_providers') FROM bases "
         "WHERE base_id = ?", [base_id])
     return folded_key_sql(key) if str(folded).lower() == "true" else key
+
+
+def scratch(store: Store, kind: str) -> tuple[str, str | None]:
+    """(name prefix, folder) of the temp folders in which a run keeps a whole copy of a list
+    (`kind`: "ingest" for an input's canonical copy, "out" for a cleaned list on its way to a
+    stream): beside the store, never in the system temp directory, where a run killed
+    meanwhile (kill -9) would leave the copy for good, out of reach of `store drop` and
+    `store compact`; the next run removes it (`remove_scratch`). In the system temp directory
+    only for a store in memory."""
+    path = Path(str(store.path))
+    if str(store.path) == ":memory:" or not path.parent.is_dir():
+        return f"mh-{kind}-", None
+    return f".{path.name}.{kind}-", str(path.parent)
+
+
+def remove_scratch(store: Store, kind: str) -> None:
+    """Removes what killed runs left in `scratch(store, kind)` folders. Safe while the store is
+    open: a store is held by one process, which calls this before making its own."""
+    prefix, where = scratch(store, kind)
+    if where is None:
+        return
+    for stale in Path(where).glob(f"{glob.escape(prefix)}*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def sql_path(p: Path) -> str:
