@@ -32,7 +32,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.privacy import mask_text
 from mailhygiene.store import Store
-from mailhygiene.titles import title_rows
+from mailhygiene.titles import list_header, title_rows
 from mailhygiene.xlsx import sized_rows
 
 SAMPLE_BYTES = 256 * 1024
@@ -43,8 +43,8 @@ _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 # 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text;
 # 5: tab-delimited .txt files read as tables; 6: Excel's `sep=X` first line read as the
 # delimiter, not as the header; 7: title rows and blank lines above the header skipped, not
-# read as the header).
-READER_VERSION = 7
+# read as the header; 8: the same in one-column lists, above a line such as `email`).
+READER_VERSION = 8
 DELIMITERS = (",", ";", "\t", "|")
 # The longest record that may span several lines, in UTF-8 bytes without its final line break:
 # what DuckDB's max_line_size counts (measured), so both readers draw the line at one place.
@@ -381,7 +381,7 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     # lines of a stray quote (`"a"b`) otherwise than split_records does, and both readers
     # must skip the same records.
     k = title_rows(records[:config.MAX_TITLE_ROWS + 1][:whole if whole >= 0 else None],
-                   _header_test(column))
+                   _header_test(column), _name_test(column))
     header = records[k]
     idx, has_header = find_address_column(header, records[k + 1:k + 201], column)
     if len(header) == 1 and not has_header and suffix != ".csv" and not preamble:
@@ -409,6 +409,21 @@ def _header_test(column: str | None) -> Callable[[Sequence[str]], bool]:
     return named
 
 
+def is_address_name(cell: str) -> bool:
+    """Whether a cell is an address-column name exactly (find_address_column's first rule):
+    `email`, `E-mail`, `Courriel`, not "Liste emailing", a title that holds "mail"."""
+    return norm_header(cell) in _ADDRESS_HEADERS
+
+
+def _name_test(column: str | None) -> Callable[[str], bool]:
+    """Whether a one-column list's line is its header (titles.list_header): an address-column
+    name, exactly, or the name given with --column."""
+    if column is None or column.isdigit():
+        return is_address_name
+    want = norm_header(column)
+    return lambda cell: is_address_name(cell) or norm_header(cell) == want
+
+
 # Excel's first-line delimiter directive ("sep=;", "sep=,", "sep=\t", "sep=|")
 _SEP_LINE = re.compile(r"sep=([;,\t|])", re.IGNORECASE)
 
@@ -426,12 +441,18 @@ def _tab_separated(sample: str) -> bool:
 
 
 def _detect_txt(sample: str, encoding: str, bom: bool, column: str | None) -> InputFormat:
-    """One address per line. A first line that is a known address-column name (exactly, as
-    find_address_column's first rule) and holds no '@' is a header, not an address."""
-    lines = (line.rstrip("\r\n") for line in io.StringIO(sample, newline=""))
-    name = next((line for line in lines if line.strip()), "").lstrip("\ufeff")
-    header = "@" not in name and norm_header(name) in _ADDRESS_HEADERS
-    fmt = InputFormat("txt", encoding, bom, "\n", header, [name if header else "email"], 0)
+    """One address per line. A line that is a known address-column name (exactly, as
+    find_address_column's first rule) and holds no '@' is a header, not an address, if it is
+    the first line or comes after title lines (titles.list_header: no '@' above it)."""
+    lines = [line.rstrip("\r\n") for line in io.StringIO(sample, newline="")]
+    lines = [line for line in lines if line.strip()][:config.MAX_TITLE_ROWS + 1]
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
+    k = list_header([[line] for line in lines], _name_test(column))
+    header = k is not None
+    k = k or 0
+    fmt = InputFormat("txt", encoding, bom, "\n", header, [lines[k] if header else "email"], 0,
+                      titles=[[line] for line in lines[:k]], above=k)
     if column is not None:  # only the file's one column can be named
         find_address_column(fmt.columns, [], column)
     return fmt
@@ -452,7 +473,7 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
             break
     if not rows:
         raise InputError(f"worksheet has no rows: {path}")
-    k = title_rows(rows[:config.MAX_TITLE_ROWS + 1], _header_test(column))
+    k = title_rows(rows[:config.MAX_TITLE_ROWS + 1], _header_test(column), _name_test(column))
     header = rows[k]
     # A header narrower than the sheet (a row with an empty last cell, or no header at all
     # but a title) must not hide the columns to its right from --column N or from the search
@@ -587,12 +608,11 @@ def _records(path: Path, fmt: InputFormat) -> Iterator[tuple[list[str] | None, s
     py_enc, errors = python_decoding(fmt.encoding)
     with path.open("r", encoding=py_enc, errors=errors, newline="") as f:
         if fmt.kind == "txt":
-            header = fmt.header
             for line in f:
                 text = line.rstrip("\r\n")  # NUL bytes kept, as in CSV files: see _LineTap
                 if text.strip():
-                    if header:
-                        header = False
+                    if skip:  # titles, then the header (blank lines are not records)
+                        skip -= 1
                         continue
                     yield [text], line
             return

@@ -146,3 +146,110 @@ def test_title_with_a_lone_carriage_return_stays_one_record(tmp_path: Path) -> N
         rows = list(csv.reader(f, delimiter=";"))
     assert rows[0] == ["Export\rclients", "", ""] and rows[1][:3] == HEADER.split(";")
     assert len(rows) == 2 + len(ROWS)
+
+
+# --- one-column lists ----------------------------------------------------------------------
+# There a title is as wide as the header: the header is a line that is an address-column name
+# exactly, with no '@' above it (titles.list_header).
+def _exact(cell: str) -> bool:
+    return cell.strip().lower() in ("email", "courriel")
+
+
+@pytest.mark.parametrize(("rows", "titles"), [
+    pytest.param([["Export 2024"], ["email"], ["a@b.fr"]], 1, id="title"),
+    pytest.param([["Export 2024"], [""], ["le 05/01"], ["Courriel"], ["a@b.fr"]], 3,
+                 id="title-blank-date"),
+    pytest.param([["Liste emailing"], ["email"], ["a@b.fr"]], 1, id="title-naming-mail"),
+    pytest.param([["Export 2024", ""], ["", "email"], ["", "a@b.fr"]], 1,
+                 id="padded-cells-are-one-wide"),
+    pytest.param([["email"], ["a@b.fr"]], 0, id="plain-header"),
+    pytest.param([["a@b.fr"], ["email"], ["c@d.fr"]], 0, id="no-header-address-first"),
+    pytest.param([["Export 2024"], ["a@b.fr"], ["email"]], 0, id="address-above-it-is-data"),
+    pytest.param([["Export 2024"], ["Contacts"], ["a@b.fr"]], 0, id="no-name-found"),
+    pytest.param([["Export", "2024"], ["email"], ["a@b.fr"]], 0, id="wider-row-above"),
+    pytest.param([["Nom", "Email"], ["A", "a@b.fr"]], 0, id="table-plain-header"),
+])
+def test_title_rows_one_column(rows: list[list[str]], titles: int) -> None:
+    assert title_rows(rows, _named, _exact) == titles
+    assert title_rows(rows, _named) == 0  # without the exact-name test: the first row
+
+
+@pytest.mark.parametrize(("text", "header", "titles", "column"), [
+    pytest.param("Export clients 2024\nemail\na@acme.fr\n", True, [["Export clients 2024"]],
+                 "email", id="title"),
+    pytest.param("Export clients 2024\n\nListe emailing\r\nCourriel\na@acme.fr\n", True,
+                 [["Export clients 2024"], ["Liste emailing"]], "Courriel",
+                 id="titles-and-blank-line"),
+    pytest.param("email\na@acme.fr\n", True, [], "email", id="plain-header"),
+    pytest.param("a@acme.fr\nb@acme.fr\n", False, [], "email", id="no-header"),
+    pytest.param("a@acme.fr\nemail\nb@acme.fr\n", False, [], "email",
+                 id="address-then-name-is-data"),
+    pytest.param("Export clients 2024\na@acme.fr\n", False, [], "email",
+                 id="title-without-header-is-data"),
+])
+def test_one_column_txt_titles(tmp_path: Path, text: str, header: bool,
+                               titles: list[list[str]], column: str) -> None:
+    src = tmp_path / "list.txt"
+    src.write_text(text, encoding="utf-8")
+    fmt = ingest.detect_format(src)
+    assert (fmt.kind, fmt.header, fmt.titles, fmt.columns) == ("txt", header, titles, [column])
+
+
+@pytest.mark.parametrize("name", ["list.csv", "list.lst"])
+@pytest.mark.parametrize(("lines", "columns", "titles"), [
+    pytest.param(["Export clients 2024", "email"], ["email"], [["Export clients 2024"]],
+                 id="title"),
+    pytest.param(["Export clients 2024", "", "E-mail"], ["E-mail"], [["Export clients 2024"]],
+                 id="title-blank"),
+    pytest.param(['"Export clients, 2024"', "email"], ["email"], [["Export clients, 2024"]],
+                 id="quoted-title-with-comma"),
+    pytest.param(["email"], ["email"], [], id="plain-header"),
+])
+def test_one_column_csv_titles(tmp_path: Path, name: str, lines: list[str],
+                               columns: list[str], titles: list[list[str]]) -> None:
+    src = tmp_path / name
+    src.write_text("\n".join([*lines, "a@acme.fr", "b@acme", ""]), encoding="utf-8")
+    fmt = ingest.detect_format(src)
+    assert (fmt.kind, fmt.header, fmt.columns, fmt.titles) == ("csv", True, columns, titles)
+    assert fmt.above == len(lines) - 1
+
+
+def test_one_column_csv_without_header_is_unchanged(tmp_path: Path) -> None:
+    src = tmp_path / "list.csv"
+    src.write_text("a@acme.fr\nemail\nb@acme\n", encoding="utf-8")
+    fmt = ingest.detect_format(src)
+    assert (fmt.header, fmt.columns, fmt.titles, fmt.above) == (False, ["column1"], [], 0)
+
+
+LIST = ["a@acme.fr", "b@acme", "A@ACME.FR", "n/a"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize(("name", "reader"), [
+    ("list.csv", "duckdb"), ("list.csv", "python"), ("list.txt", "python")])
+def test_one_column_title_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     name: str, reader: str, newline: str) -> None:
+    """Rows in == rows out; the title comes back above the header, the header is no row."""
+    if reader == "python":
+        def refuse(*_: object) -> int:
+            raise InputError("read by the Python reader")
+        monkeypatch.setattr(ingest, "_load_duckdb", refuse)
+    src = tmp_path / name
+    src.write_bytes(newline.join(["Export clients 2024", "", "email", *LIST, ""]).encode())
+    out = tmp_path / "out.csv"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--no-progress",
+                                  "--db", str(tmp_path / "s.duckdb"), "-o", str(out),
+                                  "--json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert (s["rows"], s["address_column"]) == (len(LIST), "email")
+    # neither the title nor the header is a row (an invalid address, syntax_no_at)
+    assert s["by_reason"] == {"syntax_ok": 1, "syntax_bad_domain": 1, "duplicate_of": 1,
+                              "syntax_empty": 1}
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Export clients 2024"]
+    assert rows[1][:2] == ["email", "mh_status"]
+    assert [row[0] for row in rows[2:]] == LIST
+    assert [row[1] for row in rows[2:]] == ["unknown", "invalid", "duplicate", "invalid"]
+    assert rows[4][6] == "1"  # A@ACME.FR duplicates the first data row

@@ -74,3 +74,24 @@ def test_title_rows_and_blank_rows_above_header_recheck(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["rows"] == 2
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_one_column_sheet_with_a_title(tmp_path: Path) -> None:
+    """A one-column sheet: the title is as wide as the header, which is known by its name."""
+    src = tmp_path / "list.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for value in ["Export clients 2024", None, "E-mail", "a@acme.fr", "b@acme"]:
+        ws.append([value])
+    wb.save(src)
+    out = tmp_path / "out.csv"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--no-progress",
+                                  "--db", str(tmp_path / "s.duckdb"), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert (s["rows"], s["address_column"], s["by_reason"]) == (
+        2, "E-mail", {"syntax_ok": 1, "syntax_bad_domain": 1})
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Export clients 2024"] and rows[1][:2] == ["E-mail", "mh_status"]
+    assert [row[0] for row in rows[2:]] == ["a@acme.fr", "b@acme"]
