@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from mailhygiene.ingest import (  # read as `check` reads contact files
     OLE2_MAGIC,
     detect_encoding,
     find_address_column,
+    is_address_name,
     is_workbook,
     norm_header,
     python_decoding,
@@ -59,6 +61,7 @@ from mailhygiene.store.suppressions import (
 )
 from mailhygiene.store.txn import atomic
 from mailhygiene.syntax import check_syntax
+from mailhygiene.titles import title_rows
 from mailhygiene.types import Flag, Reason, Status
 
 if TYPE_CHECKING:
@@ -88,6 +91,11 @@ _HASH_WORDS = frozenset({"sha256", "hash", "hashed", "hashes", "digest"})
 # A cell that looks like an entry never names a column: "gmail.com" or "mail.ru" at the top of
 # a domain list is its first domain, not a header.
 _ENTRY_LIKE = re.compile(r"@|\.[^\W\d_]{2,}$")
+# The words that name a column alone (`Téléphone`, `numero`, `sha256`, `email_sha256`): a
+# one-column list's header, as opposed to a title above it ("Liste téléphone Bloctel").
+_NAME_WORDS = frozenset({*_PHONE_NAMES, *config.PHONE_HEADER_WORDS, *_DOMAIN_WORDS,
+                         *_HASH_WORDS,
+                         *(w for h in config.ADDRESS_HEADERS for w in re.findall(r"[a-z]+", h))})
 
 
 # Email entries are judged as `check` judges addresses: stored as the key it gives a valid
@@ -255,11 +263,14 @@ def _text_rows(text: str) -> tuple[list[list[str]], int]:
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         return [], 0
-    first = lines[0]
-    delim = max((",", ";", "\t"), key=first.count)
-    if first.count(delim) == 0:
+    delim = _delimiter(lines)
+    if delim is None:
         cells = (ln.strip() for ln in lines)
         return [[_unquote(c) if c[:1] == '"' else c] for c in cells], 0
+    return _split(lines, delim)
+
+
+def _split(lines: Sequence[str], delim: str) -> tuple[list[list[str]], int]:
     rows: list[list[str]] = []
     bad = 0
     for rec, _ in split_records(io.StringIO("\n".join(lines) + "\n", newline=""), delim):
@@ -268,6 +279,53 @@ def _text_rows(text: str) -> tuple[list[list[str]], int]:
         elif rec:
             rows.append(rec)
     return rows, bad
+
+
+def _delimiter(lines: Sequence[str]) -> str | None:
+    """The delimiter of a delimited file, None for one value per line: the first line's most
+    frequent one. A first line without any is a value, unless it is a title above a table's
+    header ("Désinscrits 2024" above "Nom;Email"): then the delimiter of the first line below
+    it that holds one, above any entry."""
+    def most(line: str) -> str | None:
+        d = max((",", ";", "\t"), key=line.count)
+        return d if d in line else None
+
+    if (d := most(lines[0])) is not None:
+        return d
+    for line in lines[1:config.MAX_TITLE_ROWS + 1]:
+        if _is_entry(line):
+            return None
+        if (d := most(line)) is not None:
+            head = _split(lines[:config.MAX_TITLE_ROWS + 1], d)[0]
+            return d if _title_count(head) else None
+    return None
+
+
+def _is_entry(cell: str) -> bool:
+    """A cell that is data, never a title or a header: an address or a domain, a digest, or a
+    number (six digits or more and no letter: "Désinscrits au 05/01/2024" is a title)."""
+    c = cell.strip()
+    return bool(_ENTRY_LIKE.search(c) or _HEX64.fullmatch(c)) or (
+        sum(ch.isdigit() for ch in c) >= 6 and not any(ch.isalpha() for ch in c))
+
+
+def _title_count(rows: Sequence[Sequence[str]]) -> int:
+    """How many of `rows` are titles above the header: `check`'s rule (titles.title_rows,
+    with a header that names a column as `_cells` reads one), looked for above the first row
+    holding an entry. An opt-out list of numbers or domains has no '@' to stop it, and a data
+    row taken for a title would be an opt-out lost."""
+    head = list(takewhile(lambda row: not any(_is_entry(c) for c in row),
+                          rows[:config.MAX_TITLE_ROWS + 1]))
+    return title_rows(head, lambda row: bool(_named_columns(row)), _is_name)
+
+
+def _is_name(cell: str) -> bool:
+    """A one-column list's header (titles.list_header): a column name alone, as `check` knows
+    address-column names (ingest.is_address_name) or made of _NAME_WORDS only, that also names
+    a column as `_cells` reads one."""
+    words = re.findall(r"[a-z0-9]+", norm_header(cell))
+    alone = is_address_name(cell) or (bool(words) and _NAME_WORDS.issuperset(words))
+    return alone and bool(_named_columns([cell]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +423,7 @@ def read_suppression_file(path: str | Path, kind: str | None = None,
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown suppression kind {kind!r} (one of {', '.join(KINDS)})")
     rows, unreadable = _read_rows(p)
+    rows = rows[_title_count(rows):]  # not entries (nor counted as rejected ones)
     cells, column = _cells(rows, kind, hashed)
     cells = [c for c in cells if c]
     if not cells and not unreadable:

@@ -290,3 +290,54 @@ def test_an_empty_file_leaves_an_existing_list_alone(tmp_path: Path) -> None:
     assert _import(tmp_path, f)[0] == 2
     rows = list_suppressions(Store(tmp_path / "s.duckdb"))
     assert [(r["list"], r["entries"]) for r in rows] == [("crm", 1)]
+
+
+# --- title rows ----------------------------------------------------------------------------
+# A title above the header ("Désinscrits 2024", padded with delimiters or not, a date) is
+# neither an entry nor the header: read by `check`'s rule (titles.title_rows). It was read as
+# the header (a bare title line made a CSV one value per line) or as a rejected entry, and
+# the real header then hid the column: nothing stored.
+@pytest.mark.parametrize(("text", "kind", "values", "counts"), [
+    pytest.param("Désinscrits 2024\nNom;Email;Date\nA;a@acme.fr;2024\nB;B@acme.fr;2024\n",
+                 "email", {"a@acme.fr", "b@acme.fr"}, (2, 0), id="bare-title-csv"),
+    pytest.param("Désinscrits 2024;;\n;;\nExtrait le 05/01/2024;;\nNom;Email;Date\n"
+                 "A;a@acme.fr;2024\nB;B@acme.fr;2024\n", "email", {"a@acme.fr", "b@acme.fr"},
+                 (2, 0), id="padded-title-date-csv"),
+    pytest.param("Liste emailing désinscrits\nemail\na@acme.fr\nnot an address\n", "email",
+                 {"a@acme.fr"}, (2, 1), id="one-column-title-naming-mail"),
+    pytest.param("Bloctel export\nnumero\n0612345678\n0698765432\n", "phone",
+                 {"+33612345678", "+33698765432"}, (2, 0), id="one-column-phones"),
+    pytest.param("Partenaire X\nemail_sha256\n" + "ab" * 32 + "\n", "email", {"ab" * 32},
+                 (1, 0), id="one-column-digests"),
+    # no header below the first line: the first line is an entry (rejected), as before
+    pytest.param("Désinscrits 2024\na@acme.fr\n", "email", {"a@acme.fr"}, (2, 1),
+                 id="title-without-header-is-an-entry"),
+    # a list of numbers has no '@' to end the titles: an entry does
+    pytest.param("0612345678;\nNom;Téléphone;Ville\nA;0698765432;P\n", "phone",
+                 {"+33612345678"}, (3, 2), id="number-above-a-header-is-an-entry"),
+    pytest.param("email\nemail\na@acme.fr\n", "email", {"a@acme.fr"}, (2, 1),
+                 id="repeated-header"),
+])
+def test_title_rows_above_the_header(store: Store, tmp_path: Path, text: str, kind: str,
+                                     values: set[str], counts: tuple[int, int]) -> None:
+    f = tmp_path / "optout.csv"
+    f.write_text(text, encoding="utf-8")
+    st_ = import_suppression(store, f, default_region="FR")
+    assert st_.kind == kind
+    assert _values(store) == values
+    assert (st_.read, st_.rejected) == counts
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param([["Désinscrits 2024"], ["Nom", "Email"], ["A", "a@acme.fr"],
+                  ["B", "b@acme.fr"]], id="table"),
+    pytest.param([["Désinscrits 2024"], [None], ["Adresse e-mail"], ["a@acme.fr"],
+                  ["b@acme.fr"]], id="one-column"),
+])
+def test_xlsx_title_rows_above_the_header(tmp_path: Path, rows: list[list[object]]) -> None:
+    f = _xlsx(tmp_path / "optout.xlsx", rows)
+    code, out, err = _import(tmp_path, f)
+    assert code == 0, err
+    assert "2 read, 2 new" in out, out
+    assert _checked(tmp_path, ["a@acme.fr", "b@acme.fr", "c@acme.fr"]) == {
+        "a@acme.fr": "do_not_mail", "b@acme.fr": "do_not_mail", "c@acme.fr": "unknown"}
