@@ -11,7 +11,7 @@
 | `invalid`  | `invalid_country_code`| +/00 followed by no assigned country calling code          |
 | `invalid`  | `too_short`/`too_long`/`invalid_length` | impossible length for its country        |
 | `invalid`  | `invalid_for_region`  | right length but outside every allocated range             |
-| `empty`    | ""                    | blank cell                                                 |
+| `empty`    | ""                    | blank cell, or a placeholder: N/A, -, néant, #N/A...       |
 
 `apply_phones(store, base_id, ...)` parses each DISTINCT cell once and writes one wide table
 keyed by row_no (see `mailhygiene.store.phones`), registered as extra output columns:
@@ -37,6 +37,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 from mailhygiene import config
 from mailhygiene.errors import InputError
 from mailhygiene.ingest import own_columns
+from mailhygiene.normalize import is_placeholder
 from mailhygiene.phones_fast import decide_fast
 from mailhygiene.stats import rate, wilson_interval
 from mailhygiene.store.phones import (
@@ -135,6 +136,10 @@ def check_phone(raw: str | None, default_region: str = config.DEFAULT_PHONE_REGI
     """The verdict on one phone/fax cell. National numbers are read in `default_region`
     (ISO 3166 alpha-2, e.g. MA or FR); '+' and '00' international forms in any region."""
     if raw is None or not raw.strip():
+        return PhoneResult(PhoneStatus.EMPTY)
+    # What exports write in a cell without a number (normalize.PLACEHOLDERS, as for address
+    # cells): no number was given, so none is wrong, and the invalid rate leaves it out.
+    if is_placeholder(raw.strip()):
         return PhoneResult(PhoneStatus.EMPTY)
     text = _clean(raw)
     if not any(c.isdigit() for c in text):

@@ -12,6 +12,8 @@ The path decides a cell only when libphonenumber's steps reduce to plain digit o
 - the country (of the '+'/'00' code, or the default region) strips a literal national prefix
   or none, has no transform rule and is not a non-geographic entity;
 - a national number does not start with the region's own country code.
+A placeholder cell (normalize.PLACEHOLDERS: "n/a", "-", "0", "#N/A"...) never has that shape
+(at least 3 digits, ending with one), so check_phone decides it (empty) on both paths.
 Leading zeros need no special case: the SQL keeps the national number as a string, which is
 what the library's national_significant_number rebuilds from its italian_leading_zero and
 number_of_leading_zeros fields before matching types and lengths and formatting E.164.

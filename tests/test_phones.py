@@ -8,11 +8,13 @@ import pytest
 
 from mailhygiene.devtools.generate import phone_cells
 from mailhygiene.errors import InputError
+from mailhygiene.normalize import PLACEHOLDERS
 from mailhygiene.phones import (
     PhoneReason,
     PhoneStatus,
     apply_phones,
     check_phone,
+    decide_cells,
     detect_phone_columns,
     output_prefix,
     phone_summary,
@@ -81,10 +83,15 @@ R = PhoneReason
         pytest.param("+999 123 456", "MA", X, R.INVALID_COUNTRY_CODE, None, None,
                      id="unknown-country-code"),
         pytest.param("abc", "MA", X, R.NOT_A_NUMBER, None, None, id="letters"),
-        pytest.param("n/a", "MA", X, R.NOT_A_NUMBER, None, None, id="n-a"),
-        pytest.param("--", "MA", X, R.NOT_A_NUMBER, None, None, id="dashes"),
         pytest.param("jean@example.ma", "MA", X, R.NOT_A_NUMBER, None, None, id="an-email"),
-        # empty
+        pytest.param("n/a 2", "MA", X, R.NOT_A_NUMBER, None, None, id="not-only-a-placeholder"),
+        # empty, and placeholders for it (normalize.PLACEHOLDERS, as for addresses)
+        pytest.param("n/a", "MA", E, R.NONE, None, None, id="n-a"),
+        pytest.param(" N/A ", "MA", E, R.NONE, None, None, id="n-a-padded"),
+        pytest.param("--", "MA", E, R.NONE, None, None, id="dashes"),
+        pytest.param("Néant", "MA", E, R.NONE, None, None, id="neant"),
+        pytest.param("#N/A", "MA", E, R.NONE, None, None, id="excel-error"),
+        pytest.param("0", "MA", E, R.NONE, None, None, id="zero"),
         pytest.param("", "MA", E, R.NONE, None, None, id="empty"),
         pytest.param("   ", "MA", E, R.NONE, None, None, id="blank"),
         pytest.param(None, "MA", E, R.NONE, None, None, id="none"),
@@ -194,6 +201,21 @@ def test_detected_columns_without_digits_are_not_phone_columns(store: Store) -> 
     assert named["Fax consent"].invalid == 2
 
 
+def test_placeholders_are_empty_cells_in_the_summary(store: Store) -> None:
+    """An "N/A" or "-" phone cell counted as an invalid number (not_a_number): now empty, out
+    of the invalid rate, as an address cell holding one is (syntax_empty)."""
+    rows = [["a@x.ma", "N/A"], ["b@x.ma", "06 61 12 34 56"], ["c@x.ma", "-"],
+            ["d@x.ma", "néant"], ["e@x.ma", "abc"], ["f@x.ma", ""]]
+    base_id = build_base(store, ["Email", "Téléphone"], rows)
+    tel = apply_phones(store, base_id, None, "MA")["Téléphone"]
+    assert (tel.rows, tel.filled, tel.valid, tel.invalid) == (6, 2, 1, 1)
+    assert tel.by_reason == {"not_a_number": 1}
+    assert store.fetchall("SELECT mh_telephone_status, mh_telephone_reason FROM mh_phones_1 "
+                          "ORDER BY row_no") == [
+        ("empty", ""), ("valid", ""), ("empty", ""), ("empty", ""), ("invalid", "not_a_number"),
+        ("empty", "")]
+
+
 def test_apply_phones_explicit_columns_and_region(store: Store) -> None:
     base_id = build_base(store, ["mail", "Numéro"], [["x@a.fr", "01 42 68 53 00"],
                                                      ["y@a.fr", "06 12 34 56 78"],
@@ -293,6 +315,19 @@ def test_fast_path_on_written_cells(store: Store) -> None:
                 "+999 123 456", "0412345678"]:
         assert raw in fast, raw
     assert "0522123456789" in fast  # too long (nsn of 12 digits) is decided too
+
+
+@pytest.mark.parametrize("region", ["MA", "FR", "IT"])
+def test_placeholders_agree_on_both_paths(store: Store, region: str) -> None:
+    """Every placeholder, in any case and padded, is empty whichever path decides it: the bulk
+    path leaves them all to check_phone (none has its shape), and decide_cells, which runs
+    both, gives check_phone's verdict."""
+    cells = sorted({c for p in PLACEHOLDERS for c in (p, p.upper(), f" {p} ", f"\t{p}")})
+    assert _fast_verdicts(store, cells, region) == {}
+    decide_cells(store, "cells", "verdicts", region)
+    got = {r[0]: tuple(r[1:]) for r in store.fetchall("SELECT * FROM verdicts")}
+    assert got == {c: _reference(c, region) for c in cells}
+    assert {v[:2] for v in got.values()} == {("empty", "")}
 
 
 def test_fast_path_unsupported_region_defers_everything(store: Store) -> None:
