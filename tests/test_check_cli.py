@@ -644,7 +644,7 @@ def test_utf16_output_has_one_bom_and_every_row(tmp_path: Path, db: str, source_
     ("email\na@b.ma\n", None),
 ])
 def test_utf8_is_not_taken_for_utf16(text: str, expected: str | None) -> None:
-    from mailhygiene.ingest import _utf16_without_bom
+    from mailhygiene.ingest.encoding import _utf16_without_bom
 
     assert _utf16_without_bom(text.encode("utf-8")) is expected
     assert _utf16_without_bom(text.encode("utf-8") + b"\x00" * 3) is expected  # a stray NUL

@@ -113,7 +113,7 @@ def test_multi_line_fields_still_read(tmp_path: Path, text: str) -> None:
 def test_record_longer_than_the_bound_is_a_runaway(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The bound on a record's size is the same for DuckDB's reader and Python's."""
-    monkeypatch.setattr(ingest, "MAX_RECORD_BYTES", 64)
+    monkeypatch.setattr(ingest.records, "MAX_RECORD_BYTES", 64)  # both readers read it there
     text = 'id,email,note\n1,a@x.com,"' + "x" * 40 + "\n" + "y" * 40 + '"\n2,b@x.com,é\n'
     s, rows = both_encodings(tmp_path, text)
     assert s["rows"] == 3

@@ -17,7 +17,7 @@ from mailhygiene.store import Store
 
 def test_canonical_copy_is_beside_the_store_and_leftovers_are_removed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mailhygiene.ingest as ingest
+    import mailhygiene.ingest.load as ingest
 
     system_tmp = tmp_path / "systmp"
     system_tmp.mkdir()

@@ -77,7 +77,7 @@ def test_rows_above_the_header_are_not_data(tmp_path: Path, monkeypatch: pytest.
     if reader == "python":
         def refuse(*_: object) -> int:
             raise InputError("read by the Python reader")
-        monkeypatch.setattr(ingest, "_load_duckdb", refuse)
+        monkeypatch.setattr(ingest.load, "_load_duckdb", refuse)
     src = _file(tmp_path / "export.csv", SHAPES[shape], newline=newline)
     out = tmp_path / "out.csv"
     with Store(tmp_path / "s.duckdb") as store:
@@ -233,7 +233,7 @@ def test_one_column_title_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
     if reader == "python":
         def refuse(*_: object) -> int:
             raise InputError("read by the Python reader")
-        monkeypatch.setattr(ingest, "_load_duckdb", refuse)
+        monkeypatch.setattr(ingest.load, "_load_duckdb", refuse)
     src = tmp_path / name
     src.write_bytes(newline.join(["Export clients 2024", "", "email", *LIST, ""]).encode())
     out = tmp_path / "out.csv"
