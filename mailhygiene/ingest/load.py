@@ -4,9 +4,7 @@ reader for clean UTF-8 CSV files, else a canonical UTF-8 copy written by Python'
 from __future__ import annotations
 
 import csv
-import glob
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from mailhygiene.ingest.detect import InputFormat
 from mailhygiene.ingest.encoding import python_decoding
 from mailhygiene.ingest.records import _aligned, _blank, split_records, xlsx_rows
 from mailhygiene.store import Store
+from mailhygiene.store.core import remove_scratch, scratch
 
 _WS_SQL = "||".join(f"chr({c})" for c in (32, 9, 10, 13, 11, 12))
 
@@ -44,7 +43,8 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
             store.execute(f'DROP TABLE IF EXISTS "{table}"')
         if store.table_exists(table):
             store.execute(f'DROP TABLE "{table}"')
-    prefix, where = _ingest_temp(store)
+    # beside the store, not in the system temp directory: see store.core.scratch
+    prefix, where = scratch(store, "ingest")
     with tempfile.TemporaryDirectory(prefix=prefix, dir=where) as tmp:
         canon = Path(tmp) / "canonical.csv"
         rows, bad = _write_canonical(path, fmt, canon)
@@ -60,26 +60,13 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
     return LoadResult(rows, bad, "python")
 
 
-def _ingest_temp(store: Store) -> tuple[str, str | None]:
-    """Where the canonical copy of an input (every row of it) is written: beside the store,
-    never in the system temp directory, where a run killed while it reads (kill -9) would
-    leave a copy of the whole list for good, out of reach of `store drop` and `store
-    compact`. Copies left there by killed runs are removed by `remove_stale_copies`."""
-    path = Path(str(store.path))
-    if str(store.path) == ":memory:" or not path.parent.is_dir():
-        return "mh-ingest-", None
-    return f".{path.name}.ingest-", str(path.parent)
-
-
 def remove_stale_copies(store: Store) -> None:
-    """Removes the canonical copies of inputs left beside the store by killed runs. Called
-    before any import of this process starts (pipeline.drop_orphan_inputs): the store is held
-    by one process, and `import_pair`'s two imports, which run at once, come after it."""
-    prefix, where = _ingest_temp(store)
-    if where is None:
-        return
-    for stale in Path(where).glob(f"{glob.escape(prefix)}*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Removes the copies of lists that killed runs left beside the store (store.core.scratch:
+    inputs' canonical copies, cleaned lists on their way to a stream). Called before any
+    import of this process starts (pipeline.drop_orphan_inputs): the store is held by one
+    process, and `import_pair`'s two imports, which run at once, come after it."""
+    for kind in ("ingest", "out"):
+        remove_scratch(store, kind)
 
 
 def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int) -> int:
