@@ -18,6 +18,7 @@ from mailhygiene.errors import MailhygieneError
 from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import import_base
 from mailhygiene.store import Store
+from mailhygiene.store.admin import drop_bases
 
 PIECES = [b"a@example.com", b"x@y", b",", b";", b"\t", b'"', b'""', b"\n", b"\r\n", b"\r",
           b"\x00", b"\xef\xbb\xbf", b"\xe9", b"\xc3\xa9", b"\xff\xfe", b"=1+2", b"@", b" ",
@@ -49,11 +50,17 @@ def check_file(data: bytes, workdir: Path, store: Store) -> None:
         assert r[-6] != "", r  # every row has a status
     src.unlink()
     out.unlink()
+    # Each file is checked on its own: with every base kept, each import scanned a catalog
+    # of thousands of tables (about 1,900 after 2,500 files), 35 s per 500 files against 27.
+    drop_bases(store, [base.base_id])
 
 
 def main(seed_value: int, examples: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="mh-fuzz-"))
     store = Store(":memory:")
+    # Two workers run at once on two cores: one DuckDB thread each (the files are far too
+    # small for its parallel reader or the ranged writer).
+    store.execute("SET threads = 1")
 
     @seed(seed_value)
     @settings(max_examples=examples, deadline=None, database=None,
