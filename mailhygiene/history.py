@@ -46,8 +46,7 @@ class HistoryEvent:
 
 
 def _is_hard(e: HistoryEvent) -> bool:
-    # 4.x.x is a persistent *transient* failure (RFC 3463 section 3.1): never final.
-    if e.status.startswith("4") or (not e.status and e.replycode.startswith("4")):
+    if reasons.transient_code(e.status, e.replycode):
         return False
     return e.hard and (e.reason in RECIPIENT_INVALID or e.reason == ESP_LIST)
 

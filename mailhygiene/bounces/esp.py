@@ -41,6 +41,7 @@ _SES_SUBTYPES = {
 # such), as SendGrid's "Bounced Address". Both read as a bounce list, as _LIST_DROPS below.
 _SES_LISTS = frozenset({"suppressed", "onaccountsuppressionlist"})
 _BOUNCE_LIST = ("suppressed", True, "failed")
+_OPT_OUT = ("suppressed", False, "unsubscribed")
 _MAILCHIMP_EMAIL_COLUMNS = ("email address", "email", "e-mail address", "email_address")
 # Why the ESP refused to send (its own suppression lists), as SendGrid's dropped reasons and
 # Mailgun's suppress-* reasons say it -> (reason, hard, action). Its bounce and invalid lists
@@ -50,8 +51,8 @@ _LIST_DROPS: dict[str, tuple[str, bool, str]] = {
     "bounced address": _BOUNCE_LIST,
     "invalid": _BOUNCE_LIST,
     "suppress-bounce": _BOUNCE_LIST,
-    "unsubscribed address": ("suppressed", False, "unsubscribed"),
-    "suppress-unsubscribe": ("suppressed", False, "unsubscribed"),
+    "unsubscribed address": _OPT_OUT,
+    "suppress-unsubscribe": _OPT_OUT,
     "spam reporting address": ("feedback", False, "feedback"),
     "suppress-complaint": ("feedback", False, "feedback"),
     "spam content": ("spamdetected", False, "failed"),
@@ -250,8 +251,9 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
         # The person opted out (of every mail, or of one unsubscribe group): as the
         # "Unsubscribed Address" list a later send is dropped for.
         group = it.get("asm_group_id")
-        return _opted_out(source, index, addr, when, mid, f"sendgrid: {ev}" + (
-            f" (group {group})" if isinstance(group, (int, str)) and group != "" else ""))
+        return _listed(_OPT_OUT, source, index, addr, "", f"sendgrid: {ev}" + (
+            f" (group {group})" if isinstance(group, (int, str)) and group != "" else ""),
+            when, mid)
     if ev not in ("bounce", "dropped", "deferred", "blocked"):
         return None
     if ev == "dropped":
@@ -291,9 +293,9 @@ def _classified(ev: BounceEvent, classification: str) -> BounceEvent:
     bounce of the address, whatever the text. Mailbox Unavailable, Technical Failure and
     Unclassified keep the text's reading."""
     c = " ".join(classification.lower().split())
-    transient = ev.status.startswith("4") or (not ev.status and ev.replycode.startswith("4"))
     if c == "invalid address":
-        if transient or ev.hard or ev.reason not in _UNDECIDED:
+        if (reasons.transient_code(ev.status, ev.replycode) or ev.hard
+                or ev.reason not in _UNDECIDED):
             return ev
         return replace(ev, reason="userunknown", hard=True)
     sender = next((r for k, r in _SENDER_CLASSES.items() if c.startswith(k)), "")
@@ -301,14 +303,6 @@ def _classified(ev: BounceEvent, classification: str) -> BounceEvent:
         return ev
     return replace(ev, hard=False,
                    reason=ev.reason if ev.reason in reasons.SENDER_SIDE else sender)
-
-
-def _opted_out(source: str, index: int, address: str, when: datetime | None, message_id: str,
-               diagnostic: str) -> BounceEvent:
-    """The person unsubscribed at the ESP (history.py: do_not_mail, never over invalid)."""
-    return BounceEvent(source=source, index=index, address=address.strip(), reason="suppressed",
-                       action="unsubscribed", event_time=when, diagnostic=diagnostic,
-                       message_id=message_id)
 
 
 def parse_mailgun(items: Iterable[dict[str, Any]], source: str) -> list[BounceEvent]:
@@ -339,7 +333,7 @@ def _mailgun_event(it: dict[str, Any], addr: str, source: str,
         return _event(source, index, addr, "2.0.0", text, action="delivered", when=when,
                       message_id=mid, replycode=code)
     if ev == "unsubscribed":
-        return _opted_out(source, index, addr, when, mid, "mailgun: unsubscribed")
+        return _listed(_OPT_OUT, source, index, addr, "", "mailgun: unsubscribed", when, mid)
     if ev not in ("failed", "bounced", "rejected"):
         return None
     severity = str(it.get("severity", "permanent")).lower()

@@ -596,8 +596,14 @@ def classify(status: str, diagnostic: str, *, replycode: str = "", action: str =
     return "onhold" if text or status else "undefined"
 
 
+def transient_code(status: str, replycode: str) -> bool:
+    """A 4.x.x status, or a 4xx reply without a status: a persistent *transient* failure
+    (RFC 3463 section 3.1), never final."""
+    return status.startswith("4") or (not status and replycode.startswith("4"))
+
+
 def _is_temporary(status: str, replycode: str, text: str) -> bool:
-    if status.startswith("4") or (not status and replycode.startswith("4")):
+    if transient_code(status, replycode):
         return True
     return any(w in text for w in (" temporar", " persistent", "try again later"))
 
@@ -605,7 +611,7 @@ def _is_temporary(status: str, replycode: str, text: str) -> bool:
 def is_hard(reason: str, status: str = "", replycode: str = "", diagnostic: str = "") -> bool:
     """Hard bounce: the recipient address is invalid for good (RFC 3463: X.1.1, X.1.2, X.1.3,
     X.1.6, X.1.10 null MX per RFC 7505). A 4.x.x status or 4xx reply is never hard."""
-    if status.startswith("4") or (not status and replycode.startswith("4")):
+    if transient_code(status, replycode):
         return False
     if reason in RECIPIENT_INVALID:
         return True
