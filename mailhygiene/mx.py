@@ -22,9 +22,9 @@ import ipaddress
 import secrets
 import socket
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 import dns.asyncquery
 import dns.exception
@@ -57,6 +57,9 @@ from mailhygiene.store import Store
 from mailhygiene.store import domains as domain_cache
 from mailhygiene.store.core import now
 from mailhygiene.types import Flag, Reason, Verdict
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 __all__ = [
     "DnsOptions",
@@ -189,6 +192,36 @@ class _Protocol(asyncio.DatagramProtocol):
         self.error_received(exc or ConnectionError("socket closed"))
 
 
+class _Once(Generic[K, V]):
+    """Each key's result made once per run, however many callers ask for it at once: the first
+    starts the work, the others wait for it. Only results are kept once made (a finished Task
+    weighs more)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[K, asyncio.Task[V]] = {}
+        self._done: dict[K, V] = {}
+
+    async def get(self, key: K, make: Callable[[], Awaitable[V]]) -> V:
+        if key in self._done:
+            return self._done[key]
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._make(key, make))
+            self._pending[key] = task
+        # Shielded: one waiting caller being cancelled must not cancel the shared work.
+        return await asyncio.shield(task)
+
+    async def _make(self, key: K, make: Callable[[], Awaitable[V]]) -> V:
+        value = await make()
+        self._done[key] = value
+        del self._pending[key]
+        return value
+
+    def cancel(self) -> None:
+        for task in list(self._pending.values()):
+            task.cancel()
+
+
 class _Client:
     """UDP client over a few sockets per resolver, with a global bound on queries in flight."""
 
@@ -205,9 +238,8 @@ class _Client:
         self._socks: list[list[_Protocol]] = []
         self._turn = 0
         # CNAME targets' replies, asked once per run: providers alias many customers' MX
-        # hosts (or domains) to one name. Results only, as _Lookups keeps them.
-        self._chasing: dict[tuple[str, int], asyncio.Task[Reply]] = {}
-        self._chased: dict[tuple[str, int], Reply] = {}
+        # hosts (or domains) to one name.
+        self._chased: _Once[tuple[str, int], Reply] = _Once()
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -230,8 +262,7 @@ class _Client:
             self._socks.append(protos)
 
     def close(self) -> None:
-        for task in list(self._chasing.values()):
-            task.cancel()
+        self._chased.cancel()
         for protos in self._socks:
             for p in protos:
                 if p.transport is not None:
@@ -254,23 +285,8 @@ class _Client:
     async def _chase(self, target: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         """The reply for a CNAME target, asked once per run however many aliases lead to it;
         each alias's answer still takes its own chain's minimum TTL (`query`)."""
-        key = (target, int(rdtype))
-        done = self._chased.get(key)
-        if done is not None:
-            return done
-        task = self._chasing.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._chase_once(key, target, rdtype))
-            self._chasing[key] = task
-        # Shielded: one waiting alias being cancelled must not cancel the shared query.
-        return await asyncio.shield(task)
-
-    async def _chase_once(self, key: tuple[str, int], target: str,
-                          rdtype: dns.rdatatype.RdataType) -> Reply:
-        reply = await self._query(target, rdtype)
-        self._chased[key] = reply
-        del self._chasing[key]
-        return reply
+        return await self._chased.get((target, int(rdtype)),
+                                      lambda: self._query(target, rdtype))
 
     async def _query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         """One question, asked up to 1 + retries times (rotating resolvers), with backoff."""
@@ -351,26 +367,15 @@ class _Lookups:
 
     def __init__(self, client: _Client) -> None:
         self.client = client
-        self._pending: dict[str, asyncio.Task[HostFacts]] = {}
-        self._done: dict[str, HostFacts] = {}  # results only: a finished Task weighs more
+        self._hosts: _Once[str, HostFacts] = _Once()
 
     async def _resolve_host(self, host: str) -> HostFacts:
         a, aaaa = await asyncio.gather(self.client.query(host, _A),
                                        self.client.query(host, _AAAA))
-        self._done[host] = HostFacts(a, aaaa)
-        del self._pending[host]
-        return self._done[host]
+        return HostFacts(a, aaaa)
 
     async def host(self, host: str) -> HostFacts:
-        done = self._done.get(host)
-        if done is not None:
-            return done
-        task = self._pending.get(host)
-        if task is None:
-            task = asyncio.ensure_future(self._resolve_host(host))
-            self._pending[host] = task
-        # Shielded: one waiting domain being cancelled must not cancel the shared lookup.
-        return await asyncio.shield(task)
+        return await self._hosts.get(host, lambda: self._resolve_host(host))
 
     async def domain(self, domain: str) -> DomainFacts:
         mx = await self.client.query(domain, _MX)
@@ -382,8 +387,7 @@ class _Lookups:
         return DomainFacts(domain, mx, dict(zip(hosts, found, strict=True)))
 
     def cancel(self) -> None:
-        for task in list(self._pending.values()):
-            task.cancel()
+        self._hosts.cancel()
 
 
 # -- the stage -----------------------------------------------------------------------------------
