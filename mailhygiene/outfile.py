@@ -110,14 +110,11 @@ def replacing(out: str | Path, *, suffix: str = ".part",
         with tempfile.TemporaryDirectory(prefix=scratch[0], dir=scratch[1]) as tmp:
             part = Path(tmp) / ("output" if fd is not None else target.name)
             yield part
-            if fd is not None:
-                _copy_into_descriptor(part, fd, out)
-            else:
-                try:
-                    with part.open("rb") as src, target.open("wb") as dst:
-                        shutil.copyfileobj(src, dst, _COPY_CHUNK)
-                except OSError as e:
-                    raise InputError(f"cannot write {out}: {e.strerror or e}") from e
+            with part.open("rb") as src:
+                if fd is not None:
+                    _write_into_descriptor(src, fd, out)
+                else:
+                    _write_into_device(src, target, out)
         return
     out_dir = output_dir(out)
     try:
@@ -193,14 +190,9 @@ def _flush_printed(fd: int) -> None:
             continue
 
 
-def _copy_into_descriptor(part: Path, fd: int, out: str | Path) -> None:
-    """`part` written through descriptor `fd` at its current offset (or at the end, with
-    O_APPEND), after what this process has printed to it so far."""
-    with part.open("rb") as src:
-        _write_into_descriptor(src, fd, out)
-
-
 def _write_into_descriptor(src: BinaryIO, fd: int, out: str | Path) -> None:
+    """`src` written through descriptor `fd` at its current offset (or at the end, with
+    O_APPEND), after what this process has printed to it so far."""
     _flush_printed(fd)
     try:
         # A duplicate, so that closing the copy leaves the process's descriptor open.
@@ -208,6 +200,15 @@ def _write_into_descriptor(src: BinaryIO, fd: int, out: str | Path) -> None:
             shutil.copyfileobj(src, dst, _COPY_CHUNK)
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI ends quietly, as for its prints
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror or e}") from e
+
+
+def _write_into_device(src: BinaryIO, target: Path, out: str | Path) -> None:
+    """`src` written into a device or a FIFO (opened, never replaced)."""
+    try:
+        with target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _COPY_CHUNK)
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from e
 
@@ -226,11 +227,7 @@ def _write_into_stream(path: str | Path, data: bytes) -> bool:
         raise InputError(f"output is a directory: {path}")
     if not target.exists() or target.is_file():
         return False
-    try:
-        with target.open("wb") as dst:
-            dst.write(data)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from e
+    _write_into_device(io.BytesIO(data), target, path)
     return True
 
 
