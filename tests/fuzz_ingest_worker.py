@@ -56,7 +56,12 @@ def check_file(data: bytes, workdir: Path, store: Store) -> None:
 
 
 def main(seed_value: int, examples: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="mh-fuzz-"))
+    # Removed at the end: the files that gave a clear error stay in it until then.
+    with tempfile.TemporaryDirectory(prefix="mh-fuzz-") as tmp:
+        fuzz(seed_value, examples, Path(tmp))
+
+
+def fuzz(seed_value: int, examples: int, workdir: Path) -> None:
     store = Store(":memory:")
     # Two workers run at once on two cores: one DuckDB thread each (the files are far too
     # small for its parallel reader or the ranged writer).
