@@ -24,6 +24,9 @@ RECIPIENT_INVALID = frozenset({"userunknown", "hostunknown", "hasmoved", "notacc
 SENDER_SIDE = reasons.SENDER_SIDE
 EXISTS = frozenset({"delivered", "vacation"})  # the mailbox answered or accepted
 COMPLAINT = frozenset({"feedback"})
+# The action of a complaint event that is a send refused because of an earlier complaint (an
+# ESP's complaint list: bounces/esp.py): it keeps the address out, but is no new complaint.
+LIST_REFUSAL = "failed"
 # The ESP refused to send because of its own lists (bounces/esp.py): `hard` when its bounce
 # list says the address failed permanently before; action `unsubscribed` when the person opted
 # out; action `cleaned` (Mailchimp) after a hard bounce or repeated soft bounces, not saying
@@ -75,8 +78,15 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
 
     complaint = [e for e in evs if e.reason in COMPLAINT]
     if complaint:
+        # SES reports every send it refused for an address on its complaint list as one more
+        # complaint: the count is that of the person's complaints, the list's refusals only
+        # say the address is on it (when the complaint itself is not in the history).
+        real = [e for e in complaint if e.action != LIST_REFUSAL]
+        if not real:
+            return verdict(Status.DO_NOT_MAIL, Reason.COMPLAINED, HistoryDetail(
+                "complaint_listed", EventNote(day=_day(complaint[-1]))))
         return verdict(Status.DO_NOT_MAIL, Reason.COMPLAINED, HistoryDetail(
-            "complaint", EventNote(day=_day(complaint[-1])), count=len(complaint)))
+            "complaint", EventNote(day=_day(real[-1])), count=len(real)))
     last_hard = max((i for i, e in enumerate(evs) if _is_hard(e)), default=-1)
     last_ok = max((i for i, e in enumerate(evs) if e.reason in EXISTS), default=-1)
     if last_hard > last_ok:

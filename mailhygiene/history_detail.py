@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 UNKNOWN_DATE = "unknown date"
-KINDS = ("complaint", "hard", "soft", "delivered", "listed", "opted_out", "cleaned")
+KINDS = ("complaint", "hard", "soft", "delivered", "listed", "opted_out", "cleaned",
+         "complaint_listed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class HistoryDetail:
         # The sending service's own lists (bounces/esp.py): it would not send, and said why.
         if self.kind == "listed":
             return f"hard bounce (on the sending service's bounce list) on {day}"
+        if self.kind == "complaint_listed":
+            return f"complaint (on the sending service's complaint list) on {day}"
         if self.kind == "opted_out":
             return f"opted out (the sending service's list) on {day}"
         if self.kind == "cleaned":
@@ -73,6 +76,8 @@ _DAY = rf"(\d{{4}}-\d{{2}}-\d{{2}}|{UNKNOWN_DATE})"
 _NOTE = rf"(?:([0-9][0-9.]*) )?(?:([a-z]+) )?on {_DAY}"
 _FORMS = (
     ("listed", re.compile(rf"hard bounce \(on the sending service's bounce list\) on {_DAY}")),
+    ("complaint_listed",
+     re.compile(rf"complaint \(on the sending service's complaint list\) on {_DAY}")),
     ("opted_out", re.compile(rf"opted out \(the sending service's list\) on {_DAY}")),
     ("cleaned", re.compile(rf"cleaned by the sending service on {_DAY} \(a hard bounce or "
                            r"repeated soft bounces\)")),
@@ -92,7 +97,7 @@ def _day(text: str) -> str:
 
 def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
     g = m.groups()
-    if kind in ("listed", "opted_out", "cleaned"):
+    if kind in ("listed", "opted_out", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=_day(g[0])))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=_day(g[1])), count=int(g[0]))

@@ -68,7 +68,7 @@ _NOTES = st.builds(EventNote, _CODES, _REASONS, _DAYS)
 def _details(draw: st.DrawFn) -> HistoryDetail:
     kind = draw(st.sampled_from(KINDS))
     count = draw(st.integers(1, 10**6))
-    if kind in ("listed", "opted_out", "cleaned"):
+    if kind in ("listed", "opted_out", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)), count=count)
@@ -115,6 +115,9 @@ def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     pytest.param("complaint (1) on 2024-01-08", "plainte le 8 janvier 2024", id="complaint"),
     pytest.param("complaint (3) on unknown date",
                  "3 plaintes, la dernière à une date inconnue", id="complaints"),
+    pytest.param("complaint (on the sending service's complaint list) on 2024-05-06",
+                 "plainte (liste de plaintes de la plateforme d'envoi) le 6 mai 2024",
+                 id="esp-complaint-list"),
     pytest.param("delivered on 2024-04-02", "délivrée le 2 avril 2024", id="delivered"),
     pytest.param("vacation on 2024-04-02", "réponse d'absence reçue le 2 avril 2024",
                  id="vacation"),

@@ -36,12 +36,16 @@ _SES_SUBTYPES = {
 # `Suppressed`, the global list of addresses with "a recent history of producing hard bounces";
 # `OnAccountSuppressionList`, the account's own list, whose entries each have one reason,
 # BOUNCE or COMPLAINT. A send SES refused because of that list is also reported as a Complaint
-# (complaintSubType OnAccountSuppressionList, read as a complaint below): the Bounce is the
-# list's bounce side, an address that failed permanently before (or that the sender listed as
-# such), as SendGrid's "Bounced Address". Both read as a bounce list, as _LIST_DROPS below.
+# (complaintSubType OnAccountSuppressionList: _COMPLAINT_LIST below): the Bounce is the list's
+# bounce side, an address that failed permanently before (or that the sender listed as such),
+# as SendGrid's "Bounced Address". Both read as a bounce list, as _LIST_DROPS below.
 _SES_LISTS = frozenset({"suppressed", "onaccountsuppressionlist"})
 _BOUNCE_LIST = ("suppressed", True, "failed")
 _OPT_OUT = ("suppressed", False, "unsubscribed")
+# A send refused because the address is on a complaint list: the person complained before, and
+# every later send to the address repeats the refusal. Action `failed` (the send failed), not
+# `feedback` (a complaint itself), so history counts the complaints and not their echoes.
+_COMPLAINT_LIST = ("feedback", False, "failed")
 _MAILCHIMP_EMAIL_COLUMNS = ("email address", "email", "e-mail address", "email_address")
 # Why the ESP refused to send (its own suppression lists), as SendGrid's dropped reasons and
 # Mailgun's suppress-* reasons say it -> (reason, hard, action). Its bounce and invalid lists
@@ -53,8 +57,8 @@ _LIST_DROPS: dict[str, tuple[str, bool, str]] = {
     "suppress-bounce": _BOUNCE_LIST,
     "unsubscribed address": _OPT_OUT,
     "suppress-unsubscribe": _OPT_OUT,
-    "spam reporting address": ("feedback", False, "feedback"),
-    "suppress-complaint": ("feedback", False, "feedback"),
+    "spam reporting address": _COMPLAINT_LIST,
+    "suppress-complaint": _COMPLAINT_LIST,
     "spam content": ("spamdetected", False, "failed"),
 }
 
@@ -193,10 +197,14 @@ def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
     elif kind == "complaint":
         c = _obj(doc.get("complaint"))
         ftype = str(c.get("complaintFeedbackType", "abuse") or "abuse")
+        # complaintSubType is null for a complaint the recipient's provider reported, and
+        # OnAccountSuppressionList for a send SES refused because of an earlier complaint.
+        listed = str(c.get("complaintSubType") or "").lower() == "onaccountsuppressionlist"
         for r in map(_obj, _list(c.get("complainedRecipients"))):
             for addr in _addresses(r.get("emailAddress")):
                 out.append(BounceEvent(source=source, index=len(out) + 1, address=addr,
-                                       reason="feedback", action="feedback",
+                                       reason="feedback",
+                                       action=_COMPLAINT_LIST[2] if listed else "feedback",
                                        event_time=_time(c.get("timestamp")), message_id=mid,
                                        feedback_type=ftype))
     elif kind == "delivery":

@@ -84,6 +84,8 @@ def word_history_fr(d: HistoryDetail, fmt: NumberFormat) -> str:
                 f"{_on(d.last.day)}" + (f" : {what})" if what else ")"))
     if d.kind == "listed":
         return f"rebond définitif (liste de rebonds de la plateforme d'envoi) {_on(d.last.day)}"
+    if d.kind == "complaint_listed":
+        return f"plainte (liste de plaintes de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "opted_out":
         return f"désinscription (liste de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "cleaned":
