@@ -46,6 +46,7 @@ class HistoryEvent:
     replycode: str = ""
     event_time: datetime | None = None
     action: str = ""
+    scope: str = ""  # of an opt-out: "" every mail, `group:N` one unsubscribe group
 
 
 def _is_hard(e: HistoryEvent) -> bool:
@@ -99,8 +100,7 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
     if opt_out:
         if current.status == Status.INVALID:
             return None
-        return verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED,
-                       HistoryDetail("opted_out", EventNote(day=_day(opt_out[-1]))))
+        return verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED, _opted_out(opt_out))
     # A cleaned address: one event says what repeated soft bounces say (or a hard bounce the
     # export does not tell apart), unless the mailbox worked since.
     cleaned = [e for e in evs[last_ok + 1:] if e.action == CLEANED]
@@ -123,6 +123,24 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
                        HistoryDetail("delivered", EventNote(reason=evs[last_ok].reason,
                                                             day=_day(evs[last_ok]))))
     return None
+
+
+def _opted_out(opt_outs: Sequence[HistoryEvent]) -> HistoryDetail:
+    """The detail of opt-outs in force (time order). An opt-out of every mail says all; one of
+    unsubscribe groups only (SendGrid's asm groups: the person still takes the sender's other
+    mail) names the groups, so the user sees which mail it is about."""
+    every = [e for e in opt_outs if not _group(e.scope)]
+    if every:
+        return HistoryDetail("opted_out", EventNote(day=_day(every[-1])))
+    groups = sorted({_group(e.scope) for e in opt_outs}, key=int)
+    return HistoryDetail("opted_out", EventNote(day=_day(opt_outs[-1])), groups=tuple(groups))
+
+
+def _group(scope: str) -> str:
+    """N of a `group:N` scope; "" for every mail (and for a scope this version did not write:
+    an opt-out is never read narrower than it may be)."""
+    kind, _, n = scope.partition(":")
+    return n if kind == "group" and n.isascii() and n.isdigit() else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +180,8 @@ def apply_history(store: Store, base_id: int) -> int:
         items = list(group)
         current = _current(items[0][2:7])
         events = [HistoryEvent(reason=r[7] or "", hard=bool(r[8]), status=r[9] or "",
-                               replycode=r[10] or "", event_time=r[11], action=r[12] or "")
+                               replycode=r[10] or "", event_time=r[11], action=r[12] or "",
+                               scope=r[13] or "")
                   for r in items]
         v = decide_history(events, current)
         if v is not None:

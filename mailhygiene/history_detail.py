@@ -39,12 +39,14 @@ class EventNote:
 class HistoryDetail:
     """`kind` is one of KINDS. `last` is the event the verdict rests on (the latest complaint,
     hard bounce, soft bounce or proof of delivery); `count` and `first_day` are those of the
-    complaints or soft bounces counted."""
+    complaints or soft bounces counted; `groups` the unsubscribe groups (SendGrid asm_group_id,
+    whole numbers in ascending order) an opt-out is about, () when it is about every mail."""
 
     kind: str
     last: EventNote
     count: int = 1
     first_day: str = ""
+    groups: tuple[str, ...] = ()
 
     def text(self) -> str:
         """The English sentence stored in `contacts.detail` (unchanged since issue 5)."""
@@ -63,12 +65,19 @@ class HistoryDetail:
             return f"hard bounce (on the sending service's bounce list) on {day}"
         if self.kind == "complaint_listed":
             return f"complaint (on the sending service's complaint list) on {day}"
+        if self.kind == "opted_out" and self.groups:
+            return (f"opted out of unsubscribe {_groups(self.groups)} (the sending service's "
+                    f"list) on {day}")
         if self.kind == "opted_out":
             return f"opted out (the sending service's list) on {day}"
         if self.kind == "cleaned":
             return (f"cleaned by the sending service on {day} (a hard bounce or repeated soft "
                     "bounces)")
         raise ValueError(f"unknown history detail kind {self.kind!r}")
+
+
+def _groups(groups: tuple[str, ...]) -> str:
+    return ("group " if len(groups) == 1 else "groups ") + ", ".join(groups)
 
 
 _DAY = rf"(\d{{4}}-\d{{2}}-\d{{2}}|{UNKNOWN_DATE})"
@@ -79,6 +88,8 @@ _FORMS = (
     ("complaint_listed",
      re.compile(rf"complaint \(on the sending service's complaint list\) on {_DAY}")),
     ("opted_out", re.compile(rf"opted out \(the sending service's list\) on {_DAY}")),
+    ("opted_out_groups", re.compile(rf"opted out of unsubscribe groups? (\d+(?:, \d+)*) \(the "
+                                    rf"sending service's list\) on {_DAY}")),
     ("cleaned", re.compile(rf"cleaned by the sending service on {_DAY} \(a hard bounce or "
                            r"repeated soft bounces\)")),
     ("complaint", re.compile(rf"complaint \((\d+)\) on {_DAY}")),
@@ -99,6 +110,9 @@ def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
     g = m.groups()
     if kind in ("listed", "opted_out", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=_day(g[0])))
+    if kind == "opted_out_groups":
+        return HistoryDetail("opted_out", EventNote(day=_day(g[1])),
+                             groups=tuple(g[0].split(", ")))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=_day(g[1])), count=int(g[0]))
     if kind == "hard":

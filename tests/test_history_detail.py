@@ -68,7 +68,11 @@ _NOTES = st.builds(EventNote, _CODES, _REASONS, _DAYS)
 def _details(draw: st.DrawFn) -> HistoryDetail:
     kind = draw(st.sampled_from(KINDS))
     count = draw(st.integers(1, 10**6))
-    if kind in ("listed", "opted_out", "cleaned", "complaint_listed"):
+    if kind == "opted_out":  # of every mail, or of unsubscribe groups (SendGrid's numbers)
+        groups = sorted(draw(st.sets(st.integers(0, 10**9), max_size=4)))
+        return HistoryDetail(kind, EventNote(day=draw(_DAYS)),
+                             groups=tuple(str(g) for g in groups))
+    if kind in ("listed", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)), count=count)
@@ -94,6 +98,10 @@ def test_a_detail_reads_back_into_its_facts(d: HistoryDetail) -> None:
     pytest.param("2 soft bounces from 2024-01-05 to 2024-03-15 (last: 4.2.2 mailboxfull on "
                  "2024-03-16)", id="last-day-disagrees"),
     pytest.param("hard bounce 5.1.1 userunknown, 2024-01-05", id="other-wording"),
+    pytest.param("opted out of unsubscribe group 9, 12 (the sending service's list) on "
+                 "2024-05-06", id="group-but-two-numbers"),
+    pytest.param("opted out of unsubscribe groups 9 (the sending service's list) on "
+                 "2024-05-06", id="groups-but-one-number"),
 ])
 def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     assert read_detail(text) is None
@@ -127,6 +135,12 @@ def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     pytest.param("opted out (the sending service's list) on unknown date",
                  "désinscription (liste de la plateforme d'envoi) à une date inconnue",
                  id="esp-opt-out"),
+    pytest.param("opted out of unsubscribe group 10 (the sending service's list) on "
+                 "2024-05-06", "désinscription du groupe d'abonnement 10 (liste de la "
+                 "plateforme d'envoi) le 6 mai 2024", id="esp-group-opt-out"),
+    pytest.param("opted out of unsubscribe groups 9, 12 (the sending service's list) on "
+                 "2024-05-06", "désinscription des groupes d'abonnement 9, 12 (liste de la "
+                 "plateforme d'envoi) le 6 mai 2024", id="esp-group-opt-outs"),
     pytest.param("cleaned by the sending service on 2024-05-06 (a hard bounce or repeated "
                  "soft bounces)", "écartée par la plateforme d'envoi le 6 mai 2024 (un rebond "
                  "définitif ou des rebonds temporaires répétés)", id="esp-cleaned"),

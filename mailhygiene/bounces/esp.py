@@ -259,9 +259,10 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
         # The person opted out (of every mail, or of one unsubscribe group): as the
         # "Unsubscribed Address" list a later send is dropped for.
         group = it.get("asm_group_id")
-        return _listed(_OPT_OUT, source, index, addr, "", f"sendgrid: {ev}" + (
+        out = _listed(_OPT_OUT, source, index, addr, "", f"sendgrid: {ev}" + (
             f" (group {group})" if isinstance(group, (int, str)) and group != "" else ""),
             when, mid)
+        return replace(out, scope=_group_scope(group)) if ev == "group_unsubscribe" else out
     if ev not in ("bounce", "dropped", "deferred", "blocked"):
         return None
     if ev == "dropped":
@@ -279,6 +280,17 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
     if ev in ("bounce", "blocked"):
         return _classified(event, str(it.get("bounce_classification") or ""))
     return event
+
+
+def _group_scope(value: Any) -> str:
+    """The scope of a SendGrid unsubscribe group event: `group:N` for asm_group_id N (a whole
+    number, as SendGrid's groups are numbered); "" (every mail, as an `unsubscribe`) when the
+    event names no group it can be matched on: an opt-out is never read narrower than it may
+    be."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return ""
+    text = str(value).strip()
+    return f"group:{int(text)}" if text.isascii() and text.isdigit() else ""
 
 
 # SendGrid's bounce_classification (its "Bounce and Block Classifications": the remote reply

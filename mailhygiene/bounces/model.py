@@ -11,7 +11,9 @@ class BounceEvent:
     """One recipient's outcome as reported by a DSN, a free-text bounce, a log line or an ESP.
 
     `reason` uses sisimai's vocabulary (issue 5); `status` is the RFC 3463 enhanced code found in
-    the report ("" when none is given); `replycode` the RFC 5321 reply code ("" when none)."""
+    the report ("" when none is given); `replycode` the RFC 5321 reply code ("" when none).
+    `scope` is what an opt-out is about: "" for every mail of the sender, `group:N` for one
+    SendGrid unsubscribe group (asm_group_id N)."""
 
     source: str
     index: int  # 1-based position of the recipient within its message / record
@@ -26,6 +28,7 @@ class BounceEvent:
     diagnostic: str = ""
     message_id: str = ""
     feedback_type: str = ""
+    scope: str = ""
 
     def as_json(self) -> dict[str, object]:
         """The `bounces parse --jsonl` shape (issue 5)."""

@@ -86,6 +86,10 @@ def word_history_fr(d: HistoryDetail, fmt: NumberFormat) -> str:
         return f"rebond définitif (liste de rebonds de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "complaint_listed":
         return f"plainte (liste de plaintes de la plateforme d'envoi) {_on(d.last.day)}"
+    if d.kind == "opted_out" and d.groups:
+        which = ("du groupe d'abonnement " if len(d.groups) == 1 else
+                 "des groupes d'abonnement ") + ", ".join(d.groups)
+        return f"désinscription {which} (liste de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "opted_out":
         return f"désinscription (liste de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "cleaned":

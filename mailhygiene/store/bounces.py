@@ -43,6 +43,10 @@ BOUNCES_DDL = (
         imported_at TIMESTAMP,
         PRIMARY KEY (source_sha256, message_no, recipient_index)
     )""",
+    # Added after the first version (ADD COLUMN keeps older store files working): what an
+    # opt-out is about, "" for every mail, `group:N` for one SendGrid unsubscribe group (NULL
+    # in rows imported before, read as every mail until `bounces import --restart`).
+    "ALTER TABLE bounces ADD COLUMN IF NOT EXISTS scope VARCHAR",
     # What each contact's verdict was before history changed it: the check summary reports
     # the invalid rate without history, and an expert can show what rests on history alone.
     """CREATE TABLE IF NOT EXISTS history_changes (
@@ -59,7 +63,7 @@ BOUNCES_DDL = (
 )
 _COLUMNS = ("address", "key", "event_time", "status", "replycode", "reason", "hard", "action",
             "remote_mta", "diagnostic", "feedback_type", "source_file", "source_sha256",
-            "message_no", "recipient_index", "message_id", "base_name", "imported_at")
+            "message_no", "recipient_index", "message_id", "base_name", "imported_at", "scope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,8 @@ def _row(ev: BounceEvent, file: Path, sha: str, base_name: str | None,
          at: datetime) -> tuple[Any, ...]:
     return (ev.address, dedup_key(ev.address), _utc(ev.event_time), ev.status, ev.replycode,
             ev.reason, ev.hard, ev.action, ev.remote_mta, ev.diagnostic, ev.feedback_type,
-            str(file), sha, _message_no(ev.source), ev.index, ev.message_id, base_name, at)
+            str(file), sha, _message_no(ev.source), ev.index, ev.message_id, base_name, at,
+            ev.scope)
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], base_name: str | None = None,
@@ -217,11 +222,12 @@ def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:
 def history_rows(store: Store, base_id: int) -> list[tuple[Any, ...]]:
     """Contacts of `base_id` eligible for history (syntax ok, not duplicates) that have at least
     one bounce event, with their events: (row_no, key, status, reason, evidence, flags, detail,
-    reason_b, hard, status_b, replycode, event_time, action), ordered by row then time."""
+    reason_b, hard, status_b, replycode, event_time, action, scope), ordered by row then
+    time."""
     ensure(store)
     return store.fetchall(
         f"""SELECT c.row_no, c.key, c.status, c.reason, c.evidence, c.flags, c.detail,
-                  b.reason, b.hard, b.status, b.replycode, b.event_time, b.action
+                  b.reason, b.hard, b.status, b.replycode, b.event_time, b.action, b.scope
            FROM contacts c JOIN bounces b ON {key_of_base_sql(store, base_id, 'b.key')} = c.key
            WHERE c.base_id = ? AND c.syntax_ok AND coalesce(c.status, '') <> 'duplicate'
            ORDER BY c.row_no, b.event_time NULLS FIRST, b.source_sha256, b.message_no,

@@ -1,0 +1,133 @@
+"""Opt-outs at the ESP and what they are about: SendGrid's `group_unsubscribe` (asm_group_id) is
+an opt-out of one unsubscribe group, kept do_not_mail/suppressed with the group named in the
+detail; `unsubscribe` (and every other opt-out) is about every mail of the sender."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from mailhygiene.bounces import parse_bytes
+from mailhygiene.cli import main
+from mailhygiene.history import HistoryEvent, decide_history
+from mailhygiene.store import Store
+from mailhygiene.store.bounces import BOUNCES_DDL
+from mailhygiene.types import Evidence, Reason, Status, Verdict
+
+T0 = datetime(2026, 1, 1, 12, 0)
+SKIPPED = Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS)
+DNS_INVALID = Verdict(Status.INVALID, Reason.DOMAIN_NOT_FOUND, Evidence.DNS)
+
+
+def opt_out(day: int | None, scope: str = "") -> HistoryEvent:
+    return HistoryEvent(reason="suppressed", hard=False, action="unsubscribed", scope=scope,
+                        event_time=None if day is None else T0 + timedelta(days=day))
+
+
+# A SendGrid Event Webhook post (Twilio SendGrid "Event Webhook Reference": group_unsubscribe
+# carries the asm_group_id of the unsubscribe group the recipient left).
+SG = {"email": "x@example.com", "timestamp": 1763630300, "event": "group_unsubscribe",
+      "sg_event_id": "sZROwMGMagFgnOEmSdvhig==", "sg_message_id": "14c5d75ce93.dfd.0",
+      "useragent": "Mozilla/5.0", "ip": "192.0.2.55", "url": "https://www.example.net/prefs",
+      "asm_group_id": 10}
+
+
+@pytest.mark.parametrize(("changes", "scope"), [
+    pytest.param({}, "group:10", id="group-number"),
+    pytest.param({"asm_group_id": "42"}, "group:42", id="group-as-text"),
+    pytest.param({"asm_group_id": "007"}, "group:7", id="leading-zeros"),
+    pytest.param({"asm_group_id": None}, "", id="no-group-read-as-every-mail"),
+    pytest.param({"asm_group_id": "news"}, "", id="not-a-group-number"),
+    pytest.param({"asm_group_id": True}, "", id="boolean"),
+    pytest.param({"asm_group_id": -3}, "", id="negative"),
+    pytest.param({"event": "unsubscribe"}, "", id="unsubscribe-is-every-mail"),
+])
+def test_sendgrid_opt_out_scope(changes: dict[str, Any], scope: str) -> None:
+    (ev,) = parse_bytes(json.dumps([SG | changes]).encode(), "events.json", "sendgrid")
+    assert (ev.reason, ev.action, ev.scope) == ("suppressed", "unsubscribed", scope)
+
+
+@pytest.mark.parametrize(("events", "detail"), [
+    pytest.param([opt_out(0)], "opted out (the sending service's list) on 2026-01-01",
+                 id="every-mail"),
+    pytest.param([opt_out(0, "group:10")],
+                 "opted out of unsubscribe group 10 (the sending service's list) on 2026-01-01",
+                 id="one-group"),
+    pytest.param([opt_out(0, "group:12"), opt_out(5, "group:9"), opt_out(6, "group:12")],
+                 "opted out of unsubscribe groups 9, 12 (the sending service's list) on "
+                 "2026-01-07", id="two-groups"),
+    pytest.param([opt_out(0), opt_out(5, "group:10")],
+                 "opted out (the sending service's list) on 2026-01-01",
+                 id="every-mail-covers-the-group"),
+    pytest.param([opt_out(None, "group:3")],
+                 "opted out of unsubscribe group 3 (the sending service's list) on unknown "
+                 "date", id="no-date"),
+    pytest.param([opt_out(2, "tag:news")],
+                 "opted out (the sending service's list) on 2026-01-03",
+                 id="unknown-scope-read-as-every-mail"),
+])
+def test_group_opt_outs_are_named_in_the_detail(events: list[HistoryEvent],
+                                                detail: str) -> None:
+    v = decide_history(events, SKIPPED)
+    assert v is not None
+    assert (v.status, v.reason, v.detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, detail)
+
+
+def test_a_group_opt_out_is_never_over_invalid() -> None:
+    assert decide_history([opt_out(0, "group:10")], DNS_INVALID) is None
+
+
+def _check(tmp_path: Path, events: list[dict[str, Any]], addresses: list[str],
+           *extra: str) -> list[tuple[str, str, str, str]]:
+    """Check `addresses` with `events` as bounce history (none: no --bounces)."""
+    (tmp_path / "webhook.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    (tmp_path / "list.csv").write_text("email\n" + "\n".join(addresses) + "\n")
+    db = tmp_path / "s.duckdb"
+    bounces = ["--bounces", str(tmp_path / "webhook.jsonl")] if events else []
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "list.csv"), "--level", "syntax",
+                                  "--db", str(db), "--no-progress", *bounces, *extra])
+    assert r.exit_code == 0, r.output
+    with Store(db) as store:
+        return store.fetchall("SELECT raw, status, reason, detail FROM contacts "
+                              "ORDER BY row_no")
+
+
+def test_check_names_the_unsubscribe_group(tmp_path: Path) -> None:
+    got = _check(tmp_path, [SG | {"email": "group@example.com"},
+                            SG | {"email": "all@example.com", "event": "unsubscribe"}],
+                 ["group@example.com", "all@example.com"])
+    assert got == [
+        ("group@example.com", "do_not_mail", "suppressed",
+         "opted out of unsubscribe group 10 (the sending service's list) on 2025-11-20"),
+        ("all@example.com", "do_not_mail", "suppressed",
+         "opted out (the sending service's list) on 2025-11-20")]
+
+
+@pytest.mark.parametrize("with_bounces", [True, False])
+def test_a_store_written_before_scopes_reads_its_opt_outs_as_every_mail(
+        tmp_path: Path, with_bounces: bool) -> None:
+    """A store whose `bounces` table has no scope column gets one on the next check; its
+    group opt-outs, stored without their group, read as opt-outs of every mail until
+    `bounces import --restart` reads their files again."""
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.execute(BOUNCES_DDL[0])  # the table as the first version made it
+        store.execute(
+            "INSERT INTO bounces (address, key, event_time, reason, hard, action, diagnostic, "
+            "source_sha256, message_no, recipient_index) VALUES ('old@example.com', "
+            "'old@example.com', TIMESTAMP '2025-01-02 03:04:05', 'suppressed', false, "
+            "'unsubscribed', 'sendgrid: group_unsubscribe (group 4)', '0000', 1, 1)")
+        assert "scope" not in {r[0] for r in store.fetchall("DESCRIBE bounces")}
+    got = _check(tmp_path, [SG | {"email": "new@example.com"}] if with_bounces else [],
+                 ["old@example.com", "new@example.com"])
+    assert got == [
+        ("old@example.com", "do_not_mail", "suppressed",
+         "opted out (the sending service's list) on 2025-01-02"),
+        ("new@example.com", "do_not_mail", "suppressed",
+         "opted out of unsubscribe group 10 (the sending service's list) on 2025-11-20")
+        if with_bounces else ("new@example.com", "unknown", "syntax_ok", "")]
