@@ -34,6 +34,10 @@ LIST_REFUSAL = "failed"
 ESP_LIST = "suppressed"
 OPTED_OUT = "unsubscribed"
 CLEANED = "cleaned"
+# The person took an opt-out back (SendGrid group_resubscribe): it lifts the opt-outs of the
+# same scope it follows. Opt-outs and re-subscriptions are about consent, never deliverability.
+RESUBSCRIBED = "resubscribed"
+CONSENT = frozenset({OPTED_OUT, RESUBSCRIBED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,9 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
     """The verdict this address's history supports, or None when history says nothing new.
 
     Order of strength: a complaint (do_not_mail) > the latest of {hard bounce, proof of
-    existence} > an opt-out at the ESP (do_not_mail, but never over invalid, as opt-out lists:
-    suppress.py) > the ESP cleaned it or soft bounces repeated across SOFT_BOUNCE_MIN_DAYS.
+    existence} > an opt-out at the ESP not taken back since (do_not_mail, but never over
+    invalid, as opt-out lists: suppress.py) > the ESP cleaned it or soft bounces repeated
+    across SOFT_BOUNCE_MIN_DAYS.
     Events are taken in time order (unknown times first). Sender-side failures are ignored."""
     if not events:
         return None
@@ -96,7 +101,9 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
             return verdict(Status.INVALID, Reason.HARD_BOUNCED,
                            HistoryDetail("listed", EventNote(day=_day(e))))
         return verdict(Status.INVALID, Reason.HARD_BOUNCED, HistoryDetail("hard", _note(e)))
-    opt_out = [e for e in evs if e.reason == ESP_LIST and e.action == OPTED_OUT]
+    resubscribed = [e for e in evs if e.action == RESUBSCRIBED]
+    opt_out = [e for e in evs if e.reason == ESP_LIST and e.action == OPTED_OUT
+               and not _lifted(e, resubscribed)]
     if opt_out:
         if current.status == Status.INVALID:
             return None
@@ -109,7 +116,8 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
                        HistoryDetail("cleaned", EventNote(day=_day(cleaned[-1]))))
     # Soft events only count after the last proof that the mailbox works.
     soft = [e for e in evs[last_ok + 1:]
-            if e.reason not in SENDER_SIDE | EXISTS | COMPLAINT and not _is_hard(e)]
+            if e.reason not in SENDER_SIDE | EXISTS | COMPLAINT and not _is_hard(e)
+            and e.action not in CONSENT]
     times = [e.event_time for e in soft if e.event_time is not None]
     if len(soft) >= config.SOFT_BOUNCE_MIN_EVENTS and times and \
             max(times) - min(times) >= timedelta(days=config.SOFT_BOUNCE_MIN_DAYS):
@@ -123,6 +131,17 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
                        HistoryDetail("delivered", EventNote(reason=evs[last_ok].reason,
                                                             day=_day(evs[last_ok]))))
     return None
+
+
+def _lifted(opt_out: HistoryEvent, resubscribed: Sequence[HistoryEvent]) -> bool:
+    """Whether a re-subscription of the same unsubscribe group came after `opt_out`. Only a
+    group's can be taken back (SendGrid posts no event when an opt-out of every mail is
+    removed), and only when both times are known and the re-subscription is strictly later:
+    the same second, or an unknown order, keeps the opt-out."""
+    group = _group(opt_out.scope)
+    return bool(group) and opt_out.event_time is not None and any(
+        _group(r.scope) == group and r.event_time is not None
+        and r.event_time > opt_out.event_time for r in resubscribed)
 
 
 def _opted_out(opt_outs: Sequence[HistoryEvent]) -> HistoryDetail:

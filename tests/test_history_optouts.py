@@ -131,3 +131,104 @@ def test_a_store_written_before_scopes_reads_its_opt_outs_as_every_mail(
         ("new@example.com", "do_not_mail", "suppressed",
          "opted out of unsubscribe group 10 (the sending service's list) on 2025-11-20")
         if with_bounces else ("new@example.com", "unknown", "syntax_ok", "")]
+
+
+# -- re-subscriptions: SendGrid group_resubscribe -------------------------------------------
+
+
+def resubscribe(day: int | None, scope: str = "group:10") -> HistoryEvent:
+    return HistoryEvent(reason="suppressed", hard=False, action="resubscribed", scope=scope,
+                        event_time=None if day is None else T0 + timedelta(days=day))
+
+
+def delivered(day: int) -> HistoryEvent:
+    return HistoryEvent(reason="delivered", hard=False, status="2.0.0", action="delivered",
+                        event_time=T0 + timedelta(days=day))
+
+
+G10 = "opted out of unsubscribe group 10 (the sending service's list) on "
+EVERY = "opted out (the sending service's list) on "
+
+
+@pytest.mark.parametrize(("events", "want"), [
+    pytest.param([opt_out(0, "group:10"), resubscribe(5)], None, id="later-resubscribe-lifts"),
+    pytest.param([resubscribe(0), opt_out(5, "group:10")], G10 + "2026-01-06",
+                 id="earlier-resubscribe-does-not"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(0)], G10 + "2026-01-01",
+                 id="same-second-keeps-the-opt-out"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5), opt_out(9, "group:10")],
+                 G10 + "2026-01-10", id="opted-out-again"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5, "group:12")], G10 + "2026-01-01",
+                 id="another-group"),
+    pytest.param([opt_out(0, "group:10"), opt_out(1, "group:12"), resubscribe(5)],
+                 "opted out of unsubscribe group 12 (the sending service's list) on "
+                 "2026-01-02", id="one-of-two-groups-lifted"),
+    pytest.param([opt_out(0), resubscribe(5)], EVERY + "2026-01-01",
+                 id="a-group-resubscribe-never-lifts-every-mail"),
+    pytest.param([opt_out(0), opt_out(1, "group:10"), resubscribe(5)], EVERY + "2026-01-01",
+                 id="every-mail-stays-after-the-group-is-lifted"),
+    pytest.param([opt_out(None, "group:10"), resubscribe(5)],
+                 G10 + "unknown date", id="undated-opt-out-kept"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(None)], G10 + "2026-01-01",
+                 id="undated-resubscribe-lifts-nothing"),
+    # A store written before scopes: the group of its opt-outs is unknown.
+    pytest.param([opt_out(0, ""), resubscribe(5)], EVERY + "2026-01-01",
+                 id="opt-out-without-its-group"),
+    # Opt-outs and re-subscriptions are about consent: never soft bounces, whatever their
+    # number and span; the history's other events decide once the opt-out is lifted.
+    pytest.param([opt_out(0, "group:10"), resubscribe(40), opt_out(41, "group:12"),
+                  resubscribe(80, "group:12")], None, id="consent-is-no-soft-bounce"),
+    pytest.param([delivered(0), opt_out(3, "group:10"), resubscribe(50)],
+                 (Status.VALID, Reason.DELIVERED), id="lifted-then-delivered"),
+])
+def test_resubscribe_lifts_an_earlier_opt_out_of_its_group(
+        events: list[HistoryEvent], want: str | tuple[Status, Reason] | None) -> None:
+    v = decide_history(events, SKIPPED)
+    if want is None:
+        assert v is None
+    elif isinstance(want, str):
+        assert v is not None
+        assert (v.status, v.reason, v.detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
+    else:
+        assert v is not None and (v.status, v.reason) == want
+
+
+RESUB = SG | {"event": "group_resubscribe"}
+
+
+@pytest.mark.parametrize(("changes", "want"), [
+    pytest.param({}, ("suppressed", False, "resubscribed", "group:10"), id="group-number"),
+    pytest.param({"asm_group_id": "12"}, ("suppressed", False, "resubscribed", "group:12"),
+                 id="group-as-text"),
+    pytest.param({"asm_group_id": None}, None, id="no-group-no-event"),
+    pytest.param({"asm_group_id": "news"}, None, id="not-a-group-number-no-event"),
+])
+def test_sendgrid_group_resubscribe_is_read(changes: dict[str, Any],
+                                            want: tuple[str, bool, str, str] | None) -> None:
+    events = parse_bytes(json.dumps([RESUB | changes]).encode(), "events.json", "sendgrid")
+    if want is None:
+        assert events == []
+    else:
+        (ev,) = events
+        assert (ev.reason, ev.hard, ev.action, ev.scope) == want
+        assert ev.event_time is not None and ev.address == "x@example.com"
+
+
+def test_check_lifts_a_group_opt_out_taken_back_later(tmp_path: Path) -> None:
+    t = SG["timestamp"]
+    got = _check(tmp_path, [
+        SG | {"email": "back@example.com"}, RESUB | {"email": "back@example.com",
+                                                     "timestamp": t + 3600},
+        RESUB | {"email": "before@example.com", "timestamp": t - 3600},
+        SG | {"email": "before@example.com"},
+        SG | {"email": "other@example.com"}, RESUB | {"email": "other@example.com",
+                                                      "timestamp": t + 3600,
+                                                      "asm_group_id": 11},
+        SG | {"email": "all@example.com", "event": "unsubscribe"},
+        RESUB | {"email": "all@example.com", "timestamp": t + 3600}],
+        ["back@example.com", "before@example.com", "other@example.com", "all@example.com"])
+    assert got == [
+        ("back@example.com", "unknown", "syntax_ok", ""),
+        ("before@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
+        ("other@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
+        ("all@example.com", "do_not_mail", "suppressed", EVERY + "2025-11-20")]

@@ -5,8 +5,8 @@ Field names follow each vendor's documentation:
 - SES: docs.aws.amazon.com/ses/latest/dg/notification-contents.html (notificationType or
   eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery);
 - SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type,
-  bounce_classification, asm_group_id) and the legacy bounces API (email, created, reason,
-  status);
+  bounce_classification, asm_group_id; unsubscribe, group_unsubscribe, group_resubscribe) and
+  the legacy bounces API (email, created, reason, status);
 - Mailgun: documentation.mailgun.com events (event-data.event failed/delivered/complained/
   unsubscribed, severity, recipient, delivery-status.code / enhanced-code / message /
   description);
@@ -42,6 +42,8 @@ _SES_SUBTYPES = {
 _SES_LISTS = frozenset({"suppressed", "onaccountsuppressionlist"})
 _BOUNCE_LIST = ("suppressed", True, "failed")
 _OPT_OUT = ("suppressed", False, "unsubscribed")
+# The person took an opt-out back (SendGrid group_resubscribe: back in one unsubscribe group).
+_RESUBSCRIBE = ("suppressed", False, "resubscribed")
 # A send refused because the address is on a complaint list: the person complained before, and
 # every later send to the address repeats the refusal. Action `failed` (the send failed), not
 # `feedback` (a complaint itself), so history counts the complaints and not their echoes.
@@ -263,6 +265,15 @@ def _sendgrid_event(it: dict[str, Any], addr: str, source: str,
             f" (group {group})" if isinstance(group, (int, str)) and group != "" else ""),
             when, mid)
         return replace(out, scope=_group_scope(group)) if ev == "group_unsubscribe" else out
+    if ev == "group_resubscribe":
+        # Back in one unsubscribe group: it lifts an earlier opt-out of that group only
+        # (history.py), so without a group number to match it says nothing.
+        group = it.get("asm_group_id")
+        scope = _group_scope(group)
+        if not scope:
+            return None
+        return replace(_listed(_RESUBSCRIBE, source, index, addr, "",
+                               f"sendgrid: {ev} (group {group})", when, mid), scope=scope)
     if ev not in ("bounce", "dropped", "deferred", "blocked"):
         return None
     if ev == "dropped":

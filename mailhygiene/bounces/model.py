@@ -12,8 +12,8 @@ class BounceEvent:
 
     `reason` uses sisimai's vocabulary (issue 5); `status` is the RFC 3463 enhanced code found in
     the report ("" when none is given); `replycode` the RFC 5321 reply code ("" when none).
-    `scope` is what an opt-out is about: "" for every mail of the sender, `group:N` for one
-    SendGrid unsubscribe group (asm_group_id N)."""
+    `scope` is what an opt-out or a re-subscription is about: "" for every mail of the sender,
+    `group:N` for one SendGrid unsubscribe group (asm_group_id N)."""
 
     source: str
     index: int  # 1-based position of the recipient within its message / record
