@@ -283,7 +283,7 @@ def test_cli_parse_jsonl() -> None:
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["index"] for r in rows] == [1, 2]
     assert set(rows[0]) == {"source", "index", "address", "reason", "status", "replycode",
-                            "hard", "action"}
+                            "hard", "action", "scope"}
     assert rows[0]["address"] == "ghost@example.org" and rows[0]["hard"] is True
     assert rows[1]["status"] == "5.7.1" and rows[1]["replycode"] == "554"
 

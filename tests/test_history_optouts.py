@@ -232,3 +232,13 @@ def test_check_lifts_a_group_opt_out_taken_back_later(tmp_path: Path) -> None:
         ("before@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
         ("other@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
         ("all@example.com", "do_not_mail", "suppressed", EVERY + "2025-11-20")]
+
+
+def test_parse_jsonl_shows_the_opt_out_scope(tmp_path: Path) -> None:
+    events = tmp_path / "sendgrid.json"
+    events.write_text(json.dumps([SG, SG | {"event": "unsubscribe", "asm_group_id": None}]))
+    result = CliRunner().invoke(main, ["bounces", "parse", "--jsonl", str(events)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["action"], r["scope"]) for r in rows] == [("unsubscribed", "group:10"),
+                                                         ("unsubscribed", "")]

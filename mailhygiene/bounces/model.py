@@ -35,5 +35,5 @@ class BounceEvent:
         return {
             "source": self.source, "index": self.index, "address": self.address,
             "reason": self.reason, "status": self.status, "replycode": self.replycode,
-            "hard": self.hard, "action": self.action,
+            "hard": self.hard, "action": self.action, "scope": self.scope,
         }
