@@ -44,12 +44,20 @@ def list_header(rows: Sequence[Sequence[str]], is_name: Callable[[str], bool]) -
     """The header of a one-column list among `rows` (its first rows, blank lines left out),
     or None: the first row whose one non-blank cell `is_name` accepts (an address-column name
     such as `email`, exactly: a title may name mail, "Liste emailing"), provided no row above
-    it holds more than one non-blank cell, and none holds an '@' (a list without a header
-    starts with an address, or holds no such name before its first one)."""
+    it holds an '@' (a list without a header starts with an address, or holds no such name
+    before its first one). A row above it may hold more than one non-blank cell only when
+    there are rows below it and none holds anything beyond its first cell: the list is one
+    column, and that row a title whose text holds the delimiter ("Export contacts, mars
+    2024"); in a table, a row of one name is not its header."""
+    wide = False
     for k, row in enumerate(rows):
         cells = [c for c in row if c.strip()]
-        if len(cells) > 1 or any("@" in c for c in cells):
+        if any("@" in c for c in cells):
             return None
-        if cells and is_name(cells[0]):
-            return k
+        if len(cells) > 1:
+            wide = True
+        elif cells and is_name(cells[0]):
+            below = rows[k + 1:]
+            one_column = bool(below) and not any(c.strip() for r in below for c in r[1:])
+            return k if not wide or one_column else None
     return None

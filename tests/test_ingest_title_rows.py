@@ -166,7 +166,17 @@ def _exact(cell: str) -> bool:
     pytest.param([["a@b.fr"], ["email"], ["c@d.fr"]], 0, id="no-header-address-first"),
     pytest.param([["Export 2024"], ["a@b.fr"], ["email"]], 0, id="address-above-it-is-data"),
     pytest.param([["Export 2024"], ["Contacts"], ["a@b.fr"]], 0, id="no-name-found"),
-    pytest.param([["Export", "2024"], ["email"], ["a@b.fr"]], 0, id="wider-row-above"),
+    pytest.param([["Export", "2024"], ["email"], ["a@b.fr"], ["c@d.fr"]], 1,
+                 id="title-holding-the-delimiter"),
+    pytest.param([["Export", "2024"], ["", "note"], ["email"], ["a@b.fr"], [""]], 2,
+                 id="titles-holding-the-delimiter"),
+    pytest.param([["Export", "2024"], ["email"]], 0, id="wider-row-above-nothing-below"),
+    pytest.param([["Export", "2024"], ["email"], ["a@b.fr", "Paris"]], 0,
+                 id="wider-row-above-wider-rows-below"),
+    pytest.param([["Nom", "Ville"], ["email"], ["x"], ["Dupont", "Paris"]], 0,
+                 id="table-with-a-row-named-email"),
+    pytest.param([["Société", "Contact"], ["email"], ["", "a@b.fr"]], 0,
+                 id="table-with-a-row-named-email-then-second-cells"),
     pytest.param([["Nom", "Email"], ["A", "a@b.fr"]], 0, id="table-plain-header"),
 ])
 def test_title_rows_one_column(rows: list[list[str]], titles: int) -> None:
@@ -224,32 +234,72 @@ def test_one_column_csv_without_header_is_unchanged(tmp_path: Path) -> None:
 LIST = ["a@acme.fr", "b@acme", "A@ACME.FR", "n/a"]
 
 
+# A one-column list has no delimiter to find, so a title holding one is split into cells
+# (',' is the default; ';' wins the sniff when the file is this short): still a title.
+TITLES = {
+    "title": ["Export clients 2024"],
+    "comma-in-title": ["Export contacts, mars 2024"],
+    "semicolon-in-title": ["Liste; clients"],
+    "pipe-in-title": ["Liste | clients"],
+    "tab-in-title": ["Liste\tclients"],
+    "titles-with-delimiters": ["Export contacts, mars 2024", "Extrait le 05/01; par: X"],
+}
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 @pytest.mark.parametrize(("name", "reader"), [
     ("list.csv", "duckdb"), ("list.csv", "python"), ("list.txt", "python")])
+@pytest.mark.parametrize("title", list(TITLES))
 def test_one_column_title_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     name: str, reader: str, newline: str) -> None:
-    """Rows in == rows out; the title comes back above the header, the header is no row."""
+                                     name: str, reader: str, newline: str, title: str) -> None:
+    """Rows in == rows out; the title comes back above the header, as it was, and the header
+    is no row. (With a title holding a ',' the CSV was read as two columns named after the
+    title, every row unparseable.)"""
     if reader == "python":
         def refuse(*_: object) -> int:
             raise InputError("read by the Python reader")
         monkeypatch.setattr(ingest.load, "_load_duckdb", refuse)
     src = tmp_path / name
-    src.write_bytes(newline.join(["Export clients 2024", "", "email", *LIST, ""]).encode())
+    src.write_bytes(newline.join([*TITLES[title], "", "email", *LIST, ""]).encode())
     out = tmp_path / "out.csv"
     r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--no-progress",
                                   "--db", str(tmp_path / "s.duckdb"), "-o", str(out),
                                   "--json"])
     assert r.exit_code == 0, r.output
     s = json.loads(r.output)
-    assert (s["rows"], s["address_column"]) == (len(LIST), "email")
+    assert (s["rows"], s["address_column"], s["unparseable_rows"]) == (len(LIST), "email", 0)
     # neither the title nor the header is a row (an invalid address, syntax_no_at)
     assert s["by_reason"] == {"syntax_ok": 1, "syntax_bad_domain": 1, "duplicate_of": 1,
                               "syntax_empty": 1}
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["Export clients 2024"]
-    assert rows[1][:2] == ["email", "mh_status"]
-    assert [row[0] for row in rows[2:]] == LIST
-    assert [row[1] for row in rows[2:]] == ["unknown", "invalid", "duplicate", "invalid"]
-    assert rows[4][6] == "1"  # A@ACME.FR duplicates the first data row
+    if name.endswith(".csv"):  # the title's cells, joined by the delimiter they held
+        head = newline.join([*TITLES[title], "email,mh_status,"])
+        assert out.read_bytes().decode("utf-8").startswith(head)
+    else:  # a line of a .txt is one value (a cell quoted if it holds a ',')
+        assert rows[:len(TITLES[title])] == [[t] for t in TITLES[title]]
+    rows = rows[len(TITLES[title]):]
+    assert rows[0][:2] == ["email", "mh_status"]
+    assert [row[0] for row in rows[1:]] == LIST
+    assert [row[1] for row in rows[1:]] == ["unknown", "invalid", "duplicate", "invalid"]
+    assert rows[3][6] == "1"  # A@ACME.FR duplicates the first data row
+
+
+@pytest.mark.parametrize("title", ["Liste; clients", "Export contacts, mars 2024"])
+def test_short_one_column_list_with_a_delimiter_in_its_title(tmp_path: Path,
+                                                             title: str) -> None:
+    """Title, header, one address: ';' in the title wins the delimiter sniff (one of two
+    lines holds it), and the title is still a title; the cleaned file is read again the same
+    way."""
+    src = tmp_path / "list.csv"
+    src.write_text(f"{title}\nemail\na@acme.fr\n", encoding="utf-8")
+    args = ["--level", "syntax", "--no-progress", "--db", str(tmp_path / "s.duckdb"), "--json"]
+    out, again = tmp_path / "out.csv", tmp_path / "again.csv"
+    r = CliRunner().invoke(main, ["check", str(src), *args, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert (s["rows"], s["address_column"], s["by_reason"]) == (1, "email", {"syntax_ok": 1})
+    assert out.read_text(encoding="utf-8").startswith(f"{title}\nemail")
+    r = CliRunner().invoke(main, ["check", str(out), *args, "-o", str(again)])
+    assert r.exit_code == 0, r.output
+    assert again.read_bytes() == out.read_bytes()

@@ -57,8 +57,9 @@ from mailhygiene.ingest.records import (
 # 3: UTF-16 without a BOM; 4: XLSX formulas without a cached value read as their text;
 # 5: tab-delimited .txt files read as tables; 6: Excel's `sep=X` first line read as the
 # delimiter, not as the header; 7: title rows and blank lines above the header skipped, not
-# read as the header; 8: the same in one-column lists, above a line such as `email`).
-READER_VERSION = 8
+# read as the header; 8: the same in one-column lists, above a line such as `email`; 9: in
+# one-column CSVs, titles holding a delimiter too).
+READER_VERSION = 9
 
 __all__ = [
     "DELIMITERS",
