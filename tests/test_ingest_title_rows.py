@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mailhygiene import ingest
+from mailhygiene import config, ingest
 from mailhygiene.cli import main
 from mailhygiene.errors import InputError
 from mailhygiene.output import write_cleaned
@@ -160,6 +160,7 @@ def _exact(cell: str) -> bool:
     pytest.param([["Export 2024"], [""], ["le 05/01"], ["Courriel"], ["a@b.fr"]], 3,
                  id="title-blank-date"),
     pytest.param([["Liste emailing"], ["email"], ["a@b.fr"]], 1, id="title-naming-mail"),
+    pytest.param([["foo"], ["email"], ["a@b.fr"]], 1, id="one-word-title"),
     pytest.param([["Export 2024", ""], ["", "email"], ["", "a@b.fr"]], 1,
                  id="padded-cells-are-one-wide"),
     pytest.param([["email"], ["a@b.fr"]], 0, id="plain-header"),
@@ -303,3 +304,58 @@ def test_short_one_column_list_with_a_delimiter_in_its_title(tmp_path: Path,
     r = CliRunner().invoke(main, ["check", str(out), *args, "-o", str(again)])
     assert r.exit_code == 0, r.output
     assert again.read_bytes() == out.read_bytes()
+
+
+# A line such as `foo` above `email` is a title, like `Export clients 2024`: `email` is a
+# column name, never a contact, and nothing above a header is data. Read as data, it would
+# make `email` an invalid address too, and a one-word title ("Clients", "Prospects") would
+# count as two invalid rows, the defect titles were introduced to remove. Below the first
+# address, `foo` and `email` are rows like any other. Without such a name a .txt has no
+# header, while a CSV's first line is its header (unless it holds an '@'), as before. Either
+# way every line of the input is in the cleaned file once: above the header as it was, as
+# the header, or as a row with a verdict.
+FOO_EMAIL = ["foo", "email", "a@acme.fr", "foo", "email", "b@acme"]
+FOO_ADDRESS = ["foo", "a@acme.fr", "email", "b@acme"]
+OK, NO_AT, BAD_DOMAIN = ("unknown", "syntax_ok"), ("invalid", "syntax_missing_at"), \
+    ("invalid", "syntax_bad_domain")
+
+
+READERS = {"csv": ("duckdb", "python"), "txt": ("python",)}
+
+
+@pytest.mark.parametrize(("kind", "reader", "lines", "titles", "header", "verdicts"), [
+    pytest.param(kind, reader, *case[1:], id=f"{case[0]}-{kind}-{reader}")
+    for case, kinds in [
+        (("foo-above-email-is-a-title", FOO_EMAIL, 1, "email",
+          [OK, NO_AT, NO_AT, BAD_DOMAIN]), ("csv", "txt")),
+        (("foo-above-an-address-is-data", FOO_ADDRESS, 0, None,
+          [NO_AT, OK, NO_AT, BAD_DOMAIN]), ("txt",)),
+        (("foo-above-an-address-is-the-header", FOO_ADDRESS, 0, "foo",
+          [OK, NO_AT, BAD_DOMAIN]), ("csv",)),
+    ]
+    for kind in kinds for reader in READERS[kind]
+])
+def test_one_column_every_line_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    kind: str, reader: str, lines: list[str], titles: int,
+                                    header: str | None,
+                                    verdicts: list[tuple[str, str]]) -> None:
+    if reader == "python":
+        def refuse(*_: object) -> int:
+            raise InputError("read by the Python reader")
+        monkeypatch.setattr(ingest.load, "_load_duckdb", refuse)
+    src = tmp_path / f"list.{kind}"
+    src.write_text("\n".join([*lines, ""]), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--no-progress",
+                                  "--db", str(tmp_path / "s.duckdb"), "-o", str(out),
+                                  "--json"])
+    assert r.exit_code == 0, r.output
+    body = lines[titles + (header is not None):]
+    assert json.loads(r.output)["rows"] == len(body) == len(verdicts)
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[:titles] == [[t] for t in lines[:titles]]
+    # a .txt without a header gets the name `email`
+    assert rows[titles] == [header or "email", *config.OUTPUT_COLUMNS]
+    assert [row[0] for row in rows[titles + 1:]] == body
+    assert [(row[1], row[2]) for row in rows[titles + 1:]] == verdicts
