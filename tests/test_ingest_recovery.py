@@ -365,6 +365,19 @@ def test_unbalanced_quote_in_the_header_is_one_clear_error(tmp_path: Path) -> No
     assert "quote" in r.output
 
 
+@pytest.mark.parametrize("rows", [2, 20000])
+def test_text_after_a_closing_quote_in_the_header_keeps_every_row(tmp_path: Path,
+                                                                 rows: int) -> None:
+    """DuckDB's strict reader gives no row, and no error, below such a header: the file was
+    refused as having no data rows. Python's reader reads it, every row."""
+    body = "".join(f"N{i},u{i}@acme.fr\n" for i in range(rows - 1)) + "Z,z@acme\n"
+    s, out = check(tmp_path, "h.csv", ('"Nom, Prénom" (client),Email\n' + body).encode())
+    assert (s["rows"], s["address_column"], s["unparseable_rows"]) == (rows, "Email", 0)
+    assert out[0][:2] == ["Nom, Prénom (client)", "Email"]
+    assert [r[1] for r in out[1:]] == [f"u{i}@acme.fr" for i in range(rows - 1)] + ["z@acme"]
+    assert out[-1][2:4] == ["invalid", "syntax_bad_domain"]
+
+
 
 # --- blank lines are not records; a line of delimiters or a quoted "" is ---------------------
 @pytest.mark.parametrize(

@@ -85,6 +85,13 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
         f"allow_quoted_nulls={str(n > 1).lower()}, columns={{{cols}}})",
         [str(path)],
     )
+    count = f'SELECT count(*) FROM "{table}"'
+    rows = int(store.scalar(count))
+    if not rows:
+        # DuckDB's strict reader gives no row, and no error, for a file whose header is
+        # ill-formed (`"Nom, Prénom" (client),Email`) whatever follows: a file without data
+        # rows is refused by the Python reader, which reads the others.
+        raise InputError("no row read: read by the Python reader")
     blank = f"c1 IS NULL OR (c1 <> '' AND ascii(c1) <= 32 AND trim(c1, {_WS_SQL}) = '')"
     if n == 1 and store.scalar(f'SELECT count(*) FROM "{table}" WHERE {blank}'):
         # Such a record is a blank line, or a line of delimiters (an empty cell and empty
@@ -94,7 +101,8 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
         store.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT row_number() OVER () '
                       f'AS row_no, c1, mh_parse_error FROM "{table}" WHERE NOT ({blank}) '
                       "ORDER BY row_no")
-    return int(store.scalar(f'SELECT count(*) FROM "{table}"'))
+        rows = int(store.scalar(count))
+    return rows
 
 
 def _has_delimiter_only_line(path: Path, fmt: InputFormat) -> bool:
