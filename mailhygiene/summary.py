@@ -72,6 +72,8 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         "unique": denom,
         "duplicates": dups,
         "unparseable_rows": base.unparseable,
+        # lines above the header (titles.py): written back above it, neither rows nor checked
+        "title_rows": len(base.fmt.titles),
         "by_status": by_status,
         "by_reason": by_reason,
         "by_evidence": by_evidence,

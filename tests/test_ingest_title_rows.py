@@ -359,3 +359,32 @@ def test_one_column_every_line_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert rows[titles] == [header or "email", *config.OUTPUT_COLUMNS]
     assert [row[0] for row in rows[titles + 1:]] == body
     assert [(row[1], row[2]) for row in rows[titles + 1:]] == verdicts
+
+
+@pytest.mark.parametrize(("lines", "titles"), [
+    pytest.param(["Export contacts, mars 2024", "", "email", "a@example.com"], 1, id="title"),
+    pytest.param(["Clients", "Export 2024", "email", "a@example.com"], 2, id="two-titles"),
+    pytest.param(["email", "a@example.com"], 0, id="none"),
+])
+def test_the_summary_counts_the_title_lines(tmp_path: Path, lines: list[str],
+                                            titles: int) -> None:
+    """The user sees that lines were set aside as titles (kept, not checked): a data row
+    taken for a title would otherwise go unnoticed."""
+    src = tmp_path / "list.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = str(tmp_path / "s.duckdb")
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--db", db, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["title_rows"] == titles
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--db", db])
+    shown = [x for x in r.stdout.splitlines() if x.startswith("titles ")]
+    assert shown == ([f"titles      {titles:>10,}   {'line' if titles == 1 else 'lines'} above "
+                      "the header: kept above it in the cleaned list, not checked"]
+                     if titles else [])
+    html = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", "--db", db, "--latest", "--lang", "fr",
+                                  "-o", str(html)])
+    assert r.exit_code == 0, r.output
+    text = html.read_text(encoding="utf-8")
+    assert (f'data-k="title_rows" data-v="{titles}"' in text) == bool(titles)
+    assert ("Lignes de titre au-dessus de l&#39;en-tête" in text) == bool(titles)

@@ -15,7 +15,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
 from mailhygiene.privacy import shown_domains, strip_terminal_escapes
-from mailhygiene.report.fmt import counted
+from mailhygiene.report.fmt import counted, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -139,6 +139,10 @@ def print_summary(s: dict[str, Any]) -> None:
     if s.get("address_column") is not None:
         out(f"addresses   column {strip_terminal_escapes(str(s['address_column']))!r}")
     out(f"rows        {s['rows']:>10,}")
+    if s.get("title_rows"):
+        lines = plural(s["title_rows"], "line", "lines")
+        out(f"titles      {s['title_rows']:>10,}   {lines} above the header: kept above it in "
+            "the cleaned list, not checked")
     out(f"unique      {s['unique']:>10,}")
     out(f"duplicates  {s['duplicates']:>10,}")
     out(f"invalid     {s['invalid']:>10,}   rate {_pct(s['invalid_rate'])} "

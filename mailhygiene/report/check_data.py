@@ -133,6 +133,10 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
     if _int(s.get("unparseable_rows")):
         c.figures.append(Figure("unparseable_rows", cat.t("chk_unparseable"),
                                 _int(s["unparseable_rows"]), fmt.integer(s["unparseable_rows"])))
+    if _int(s.get("title_rows")):
+        c.figures.append(Figure("title_rows", cat.t("chk_title_rows"), _int(s["title_rows"]),
+                                fmt.integer(_int(s["title_rows"])),
+                                note=cat.t("chk_title_rows_note")))
     if "from_history" in s:
         c.figures.append(Figure("from_history", cat.t("chk_from_history"),
                                 _int(s["from_history"]), fmt.integer(_int(s["from_history"]))))

@@ -87,6 +87,8 @@ _EN: dict[str, str] = {
     "chk_unique": "Unique addresses (rows minus duplicates)",
     "chk_duplicates": "Duplicates",
     "chk_unparseable": "Unreadable rows",
+    "chk_title_rows": "Title lines above the header",
+    "chk_title_rows_note": "kept above it in the cleaned list, not checked",
     "chk_invalid": "Invalid addresses",
     "chk_invalid_rate": "Invalid rate",
     "chk_ci95": "95% confidence interval",
@@ -358,6 +360,9 @@ _FR: dict[str, str] = {
     "chk_unique": "Adresses uniques (lignes moins doublons)",
     "chk_duplicates": "Doublons",
     "chk_unparseable": "Lignes illisibles",
+    "chk_title_rows": "Lignes de titre au-dessus de l'en-tête",
+    "chk_title_rows_note": ("conservées au-dessus de l'en-tête dans le fichier nettoyé, "
+                            "non vérifiées"),
     "chk_invalid": "Adresses invalides",
     "chk_invalid_rate": "Taux d'invalides",
     "chk_ci95": "Intervalle de confiance à 95 %",
