@@ -3,7 +3,11 @@ and bounce-list JSON, Mailgun events (webhook or Events API), Mailchimp "cleaned
 
 Field names follow each vendor's documentation:
 - SES: docs.aws.amazon.com/ses/latest/dg/notification-contents.html (notificationType or
-  eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery);
+  eventType; bounce.bouncedRecipients[].status/diagnosticCode; complaint; delivery) and
+  event-publishing-retrieving-sns-contents.html (Subscription: subscription.contactList,
+  timestamp, newTopicPreferences / oldTopicPreferences: unsubscribeAll,
+  topicSubscriptionStatus[].topicName/subscriptionStatus; mail.destination), as JSON, in an
+  SNS notification's Message or an EventBridge event's detail;
 - SendGrid: docs.sendgrid.com event webhook (event, email, timestamp, reason, status, type,
   bounce_classification, asm_group_id; unsubscribe, group_unsubscribe, group_resubscribe) and
   the legacy bounces API (email, created, reason, status);
@@ -24,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailhygiene.bounces import reasons
-from mailhygiene.bounces.model import BounceEvent
+from mailhygiene.bounces.model import SES_NAME, BounceEvent
 
 # SES bounceType/bounceSubType -> reason when the DSN fields say nothing more specific.
 _SES_SUBTYPES = {
@@ -42,7 +46,8 @@ _SES_SUBTYPES = {
 _SES_LISTS = frozenset({"suppressed", "onaccountsuppressionlist"})
 _BOUNCE_LIST = ("suppressed", True, "failed")
 _OPT_OUT = ("suppressed", False, "unsubscribed")
-# The person took an opt-out back (SendGrid group_resubscribe: back in one unsubscribe group).
+# The person took an opt-out back (SendGrid group_resubscribe: back in one unsubscribe group;
+# an SES Subscription record: back in a contact list or one of its topics).
 _RESUBSCRIBE = ("suppressed", False, "resubscribed")
 # A send refused because the address is on a complaint list: the person complained before, and
 # every later send to the address repeats the refusal. Action `failed` (the send failed), not
@@ -209,6 +214,8 @@ def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
                                        action=_COMPLAINT_LIST[2] if listed else "feedback",
                                        event_time=_time(c.get("timestamp")), message_id=mid,
                                        feedback_type=ftype))
+    elif kind == "subscription":
+        out.extend(_ses_subscription(doc, source, mid))
     elif kind == "delivery":
         d = _obj(doc.get("delivery"))
         smtp = str(d.get("smtpResponse", ""))
@@ -218,6 +225,74 @@ def parse_ses(doc: dict[str, Any], source: str) -> list[BounceEvent]:
                               when=_time(d.get("timestamp")), message_id=mid,
                               remote_mta=str(d.get("reportingMTA", ""))))
     return [e for e in out if "@" in e.address]
+
+
+_SES_NAME_RE = re.compile(SES_NAME)
+
+
+def _ses_subscription(doc: dict[str, Any], source: str, mid: str) -> list[BounceEvent]:
+    """The consent an SES Subscription record states (the recipient changed their preferences
+    for the sender's contact list, with the unsubscribe header or the preferences page, or the
+    sender did through the API), for each address of mail.destination, at
+    subscription.timestamp: opt-outs (action unsubscribed) of the whole list when
+    unsubscribeAll is true, and of each topic whose new status is OptOut; re-subscriptions
+    (action resubscribed) of the list when unsubscribeAll went from true to false, and of a
+    topic that went from OptOut to OptIn.
+
+    Every opt-out the new preferences state is read, changed or not (the record that first
+    said it may be in no file imported), and one whose list or topic name is missing or is not
+    a name SES writes is an opt-out of every mail: never narrower than it may be. A
+    re-subscription needs the record's own proof of the change (the old preferences, which
+    may be missing), a usable name and a single address: lifting the opt-out of someone who
+    did not take it back is the costly mistake."""
+    sub = _obj(doc.get("subscription"))
+    new, old = _obj(sub.get("newTopicPreferences")), _obj(sub.get("oldTopicPreferences"))
+    name = _ses_name(sub.get("contactList"))
+    changes: list[tuple[tuple[str, bool, str], str]] = []  # (reading, scope)
+    new_all = _flag(new.get("unsubscribeAll"))
+    if new_all:
+        changes.append((_OPT_OUT, f"list:{name}" if name else ""))
+    elif new_all is False and _flag(old.get("unsubscribeAll")) and name:
+        changes.append((_RESUBSCRIBE, f"list:{name}"))
+    was = dict(_topic_statuses(old))
+    for topic, status in _topic_statuses(new):
+        scope = f"topic:{name}/{topic}" if name and topic else ""
+        if status == "optout":
+            changes.append((_OPT_OUT, scope))
+        elif status == "optin" and scope and was.get(topic) == "optout":
+            changes.append((_RESUBSCRIBE, scope))
+    addrs = [a for a in _addresses(_obj(doc.get("mail")).get("destination")) if "@" in a]
+    when = _time(sub.get("timestamp"))
+    out: list[BounceEvent] = []
+    for known, scope in dict.fromkeys(changes):  # one every-mail opt-out, however many
+        if known is _RESUBSCRIBE and len(addrs) != 1:
+            continue
+        # The scope is in the text too: the store tells events apart without it.
+        text = f"ses: subscription {known[2]}" + (f" ({scope})" if scope else "")
+        for addr in addrs:
+            out.append(replace(_listed(known, source, len(out) + 1, addr, "", text, when, mid),
+                               scope=scope))
+    return out
+
+
+def _ses_name(value: Any) -> str:
+    """A contact list or topic name as SES writes them; "" for anything else."""
+    return value if isinstance(value, str) and _SES_NAME_RE.fullmatch(value) else ""
+
+
+def _flag(value: Any) -> bool | None:
+    """unsubscribeAll: a JSON boolean (or its text); None when missing or anything else."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value if isinstance(value, bool) else None
+
+
+def _topic_statuses(prefs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(topic name, "" when unusable; status `optin`/`optout`, as SES writes OptIn/OptOut
+    and its API OPT_IN/OPT_OUT) of each entry of topicSubscriptionStatus."""
+    return [(_ses_name(t.get("topicName")),
+             str(t.get("subscriptionStatus") or "").lower().replace("_", ""))
+            for t in map(_obj, _list(prefs.get("topicSubscriptionStatus")))]
 
 
 def _addresses(value: Any) -> list[str]:
@@ -404,13 +479,16 @@ def _load(data: bytes) -> Any:
 
 
 def _unwrap(doc: Any) -> Any:
-    """SNS wraps the SES notification as a JSON string in "Message"."""
+    """SNS wraps the SES notification as a JSON string in "Message"; EventBridge wraps the
+    event-publishing record as an object in "detail" (beside "detail-type")."""
     if isinstance(doc, dict) and doc.get("Type") == "Notification" and isinstance(
             doc.get("Message"), str):
         try:
             return _loads(doc["Message"])
         except json.JSONDecodeError:
             return doc
+    if isinstance(doc, dict) and "detail-type" in doc and isinstance(doc.get("detail"), dict):
+        return doc["detail"]
     return doc
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# The name of an Amazon SES contact list or topic (ContactListName, TopicName: the pattern
+# AWS::SES::ContactList documents). The scopes `list:NAME` and `topic:LIST/TOPIC` hold only
+# such names: no space, slash, colon, address or markup a detail could not carry as it is.
+SES_NAME = r"[A-Za-z0-9_-]{1,64}"
+
 
 @dataclass(frozen=True, slots=True)
 class BounceEvent:
@@ -13,7 +18,8 @@ class BounceEvent:
     `reason` uses sisimai's vocabulary (issue 5); `status` is the RFC 3463 enhanced code found in
     the report ("" when none is given); `replycode` the RFC 5321 reply code ("" when none).
     `scope` is what an opt-out or a re-subscription is about: "" for every mail of the sender,
-    `group:N` for one SendGrid unsubscribe group (asm_group_id N)."""
+    `group:N` for one SendGrid unsubscribe group (asm_group_id N), `list:NAME` for an Amazon
+    SES contact list, `topic:LIST/TOPIC` for one topic of it."""
 
     source: str
     index: int  # 1-based position of the recipient within its message / record

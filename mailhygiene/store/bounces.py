@@ -44,8 +44,9 @@ BOUNCES_DDL = (
         PRIMARY KEY (source_sha256, message_no, recipient_index)
     )""",
     # Added after the first version (ADD COLUMN keeps older store files working): what an
-    # opt-out is about, "" for every mail, `group:N` for one SendGrid unsubscribe group (NULL
-    # in rows imported before, read as every mail until `bounces import --restart`).
+    # opt-out is about, "" for every mail, `group:N` for one SendGrid unsubscribe group,
+    # `list:NAME` / `topic:LIST/TOPIC` for an SES contact list or topic (NULL in rows
+    # imported before, read as every mail until `bounces import --restart`).
     "ALTER TABLE bounces ADD COLUMN IF NOT EXISTS scope VARCHAR",
     # What each contact's verdict was before history changed it: the check summary reports
     # the invalid rate without history, and an expert can show what rests on history alone.
