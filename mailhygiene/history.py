@@ -5,6 +5,7 @@ the store's `bounces` table (in DuckDB) and writes the verdicts history decides.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.bounces import reasons
+from mailhygiene.bounces.model import SES_NAME
 from mailhygiene.history_detail import EventNote, HistoryDetail
 from mailhygiene.store import Store
 from mailhygiene.store import bounces as bounce_store
@@ -34,8 +36,9 @@ LIST_REFUSAL = "failed"
 ESP_LIST = "suppressed"
 OPTED_OUT = "unsubscribed"
 CLEANED = "cleaned"
-# The person took an opt-out back (SendGrid group_resubscribe): it lifts the opt-outs of the
-# same scope it follows. Opt-outs and re-subscriptions are about consent, never deliverability.
+# The person took an opt-out back (SendGrid group_resubscribe, an SES Subscription record): it
+# lifts the opt-outs of the same scope it follows. Opt-outs and re-subscriptions are about
+# consent, never deliverability.
 RESUBSCRIBED = "resubscribed"
 CONSENT = frozenset({OPTED_OUT, RESUBSCRIBED})
 
@@ -50,7 +53,9 @@ class HistoryEvent:
     replycode: str = ""
     event_time: datetime | None = None
     action: str = ""
-    scope: str = ""  # of an opt-out: "" every mail, `group:N` one unsubscribe group
+    # Of an opt-out: "" every mail, `group:N` one unsubscribe group, `list:NAME` one contact
+    # list, `topic:LIST/TOPIC` one topic of a contact list (bounces.model.BounceEvent).
+    scope: str = ""
 
 
 def _is_hard(e: HistoryEvent) -> bool:
@@ -134,32 +139,57 @@ def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict 
 
 
 def _lifted(opt_out: HistoryEvent, resubscribed: Sequence[HistoryEvent]) -> bool:
-    """Whether a re-subscription of the same unsubscribe group came after `opt_out`. Only a
-    group's can be taken back (SendGrid posts no event when an opt-out of every mail is
-    removed), and only when both times are known and the re-subscription is strictly later:
-    the same second, or an unknown order, keeps the opt-out."""
-    group = _group(opt_out.scope)
-    return bool(group) and opt_out.event_time is not None and any(
-        _group(r.scope) == group and r.event_time is not None
+    """Whether a re-subscription of the very scope of `opt_out` came after it: the same
+    unsubscribe group, contact list or topic. An opt-out of every mail is never taken back
+    (SendGrid posts no event when one is removed), and one is lifted only when both times are
+    known and the re-subscription is strictly later: the same second, or an unknown order,
+    keeps the opt-out.
+
+    A list's re-subscription does not lift an opt-out of one of its topics, nor a topic's one
+    of the whole list: SES's unsubscribeAll overrides the topic preferences, and turning it
+    off brings them back as they were, so a topic the person left stays left (its record
+    says so again), and a topic taken back is not mailed while the whole list is left."""
+    scope = _scope(opt_out.scope)
+    return scope is not None and opt_out.event_time is not None and any(
+        _scope(r.scope) == scope and r.event_time is not None
         and r.event_time > opt_out.event_time for r in resubscribed)
 
 
 def _opted_out(opt_outs: Sequence[HistoryEvent]) -> HistoryDetail:
     """The detail of opt-outs in force (time order). An opt-out of every mail says all; one of
-    unsubscribe groups only (SendGrid's asm groups: the person still takes the sender's other
-    mail) names the groups, so the user sees which mail it is about."""
-    every = [e for e in opt_outs if not _group(e.scope)]
+    unsubscribe groups (SendGrid's asm groups), contact lists or topics (SES's) only, after
+    which the person still takes the sender's other mail, names them, so the user sees which
+    mail it is about. An opt-out of a contact list covers its topics."""
+    scopes = [_scope(e.scope) for e in opt_outs]
+    every = [e for e, sc in zip(opt_outs, scopes, strict=True) if sc is None]
     if every:
         return HistoryDetail("opted_out", EventNote(day=_day(every[-1])))
-    groups = sorted({_group(e.scope) for e in opt_outs}, key=int)
-    return HistoryDetail("opted_out", EventNote(day=_day(opt_outs[-1])), groups=tuple(groups))
+    named = [sc for sc in scopes if sc is not None]
+    lists = sorted({name for kind, name, _ in named if kind == "list"})
+    return HistoryDetail(
+        "opted_out", EventNote(day=_day(opt_outs[-1])),
+        groups=tuple(sorted({n for kind, n, _ in named if kind == "group"}, key=int)),
+        lists=tuple(lists),
+        topics=tuple(sorted({(name, topic) for kind, name, topic in named
+                             if kind == "topic" and name not in lists})))
 
 
-def _group(scope: str) -> str:
-    """N of a `group:N` scope; "" for every mail (and for a scope this version did not write:
-    an opt-out is never read narrower than it may be)."""
-    kind, _, n = scope.partition(":")
-    return n if kind == "group" and n.isascii() and n.isdigit() else ""
+_SCOPE = re.compile(rf"group:([0-9]+)|list:({SES_NAME})|topic:({SES_NAME})/({SES_NAME})")
+
+
+def _scope(scope: str) -> tuple[str, str, str] | None:
+    """What an opt-out or a re-subscription is about: ("group", N, ""), ("list", NAME, "") or
+    ("topic", LIST, TOPIC); None for every mail, and for a scope this version did not write
+    (an opt-out is never read narrower than it may be)."""
+    m = _SCOPE.fullmatch(scope)
+    if m is None:
+        return None
+    group, name, topic_list, topic = m.groups()
+    if group is not None:
+        return ("group", group, "")
+    if name is not None:
+        return ("list", name, "")
+    return ("topic", topic_list, topic)
 
 
 @dataclass(frozen=True, slots=True)

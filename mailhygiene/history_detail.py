@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+
+from mailhygiene.bounces.model import SES_NAME
 
 UNKNOWN_DATE = "unknown date"
 KINDS = ("complaint", "hard", "soft", "delivered", "listed", "opted_out", "cleaned",
@@ -40,13 +43,17 @@ class HistoryDetail:
     """`kind` is one of KINDS. `last` is the event the verdict rests on (the latest complaint,
     hard bounce, soft bounce or proof of delivery); `count` and `first_day` are those of the
     complaints or soft bounces counted; `groups` the unsubscribe groups (SendGrid asm_group_id,
-    whole numbers in ascending order) an opt-out is about, () when it is about every mail."""
+    whole numbers in ascending order), `lists` the contact lists and `topics` the (contact
+    list, topic) pairs (SES names, in ascending order) an opt-out is about, all () when it is
+    about every mail."""
 
     kind: str
     last: EventNote
     count: int = 1
     first_day: str = ""
     groups: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    topics: tuple[tuple[str, str], ...] = ()
 
     def text(self) -> str:
         """The English sentence stored in `contacts.detail` (unchanged since issue 5)."""
@@ -65,9 +72,8 @@ class HistoryDetail:
             return f"hard bounce (on the sending service's bounce list) on {day}"
         if self.kind == "complaint_listed":
             return f"complaint (on the sending service's complaint list) on {day}"
-        if self.kind == "opted_out" and self.groups:
-            return (f"opted out of unsubscribe {_groups(self.groups)} (the sending service's "
-                    f"list) on {day}")
+        if self.kind == "opted_out" and (self.groups or self.lists or self.topics):
+            return f"opted out of {self._scopes()} (the sending service's list) on {day}"
         if self.kind == "opted_out":
             return f"opted out (the sending service's list) on {day}"
         if self.kind == "cleaned":
@@ -75,9 +81,18 @@ class HistoryDetail:
                     "bounces)")
         raise ValueError(f"unknown history detail kind {self.kind!r}")
 
+    def _scopes(self) -> str:
+        """`unsubscribe group 10; contact list News; topics a, b of contact list Shop`."""
+        parts = [f"unsubscribe {_several('group', self.groups)}"] if self.groups else []
+        if self.lists:
+            parts.append(f"contact {_several('list', self.lists)}")
+        parts.extend(f"{_several('topic', [t for _, t in items])} of contact list {name}"
+                     for name, items in groupby(self.topics, key=lambda t: t[0]))
+        return "; ".join(parts)
 
-def _groups(groups: tuple[str, ...]) -> str:
-    return ("group " if len(groups) == 1 else "groups ") + ", ".join(groups)
+
+def _several(word: str, names: tuple[str, ...] | list[str]) -> str:
+    return f"{word}{'' if len(names) == 1 else 's'} {', '.join(names)}"
 
 
 _DAY = rf"(\d{{4}}-\d{{2}}-\d{{2}}|{UNKNOWN_DATE})"
@@ -88,8 +103,8 @@ _FORMS = (
     ("complaint_listed",
      re.compile(rf"complaint \(on the sending service's complaint list\) on {_DAY}")),
     ("opted_out", re.compile(rf"opted out \(the sending service's list\) on {_DAY}")),
-    ("opted_out_groups", re.compile(rf"opted out of unsubscribe groups? (\d+(?:, \d+)*) \(the "
-                                    rf"sending service's list\) on {_DAY}")),
+    ("opted_out_scopes", re.compile(rf"opted out of (.+) \(the sending service's list\) on "
+                                    rf"{_DAY}")),
     ("cleaned", re.compile(rf"cleaned by the sending service on {_DAY} \(a hard bounce or "
                            r"repeated soft bounces\)")),
     ("complaint", re.compile(rf"complaint \((\d+)\) on {_DAY}")),
@@ -110,9 +125,8 @@ def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
     g = m.groups()
     if kind in ("listed", "opted_out", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=_day(g[0])))
-    if kind == "opted_out_groups":
-        return HistoryDetail("opted_out", EventNote(day=_day(g[1])),
-                             groups=tuple(g[0].split(", ")))
+    if kind == "opted_out_scopes":
+        return _scoped(g[0], EventNote(day=_day(g[1])))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=_day(g[1])), count=int(g[0]))
     if kind == "hard":
@@ -121,6 +135,31 @@ def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
         return HistoryDetail(kind, EventNote(g[3] or "", g[4] or "", _day(g[5])),
                              count=int(g[0]), first_day=_day(g[1]))
     return HistoryDetail(kind, EventNote(reason=g[0], day=_day(g[1])))
+
+
+_NAMES = rf"({SES_NAME}(?:, {SES_NAME})*)"
+_GROUPS = re.compile(r"unsubscribe groups? ([0-9]+(?:, [0-9]+)*)")
+_LISTS = re.compile(rf"contact lists? {_NAMES}")
+_TOPICS = re.compile(rf"topics? {_NAMES} of contact list ({SES_NAME})")
+
+
+def _scoped(scopes: str, last: EventNote) -> HistoryDetail:
+    """An opt-out of the groups, lists and topics `_scopes` wrote; ValueError for a part it
+    does not write."""
+    groups: list[str] = []
+    lists: list[str] = []
+    topics: list[tuple[str, str]] = []
+    for part in scopes.split("; "):
+        if m := _GROUPS.fullmatch(part):
+            groups.extend(m[1].split(", "))
+        elif m := _LISTS.fullmatch(part):
+            lists.extend(m[1].split(", "))
+        elif m := _TOPICS.fullmatch(part):
+            topics.extend((m[2], t) for t in m[1].split(", "))
+        else:
+            raise ValueError(f"not an opt-out scope: {part!r}")
+    return HistoryDetail("opted_out", last, groups=tuple(groups), lists=tuple(lists),
+                         topics=tuple(topics))
 
 
 def read_detail(text: str) -> HistoryDetail | None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailhygiene.bounces.model import SES_NAME
 from mailhygiene.cli import main
 from mailhygiene.history import HistoryEvent, decide_history
 from mailhygiene.history_detail import KINDS, EventNote, HistoryDetail, read_detail
@@ -62,16 +63,21 @@ _CODES = st.one_of(st.just(""), st.integers(200, 599).map(str),  # a reply code,
                    .map(lambda t: "{}.{}.{}".format(*t)))
 _REASONS = st.sampled_from(["", *sorted(REASONS_FR)])
 _NOTES = st.builds(EventNote, _CODES, _REASONS, _DAYS)
+_NAMES = st.from_regex(SES_NAME, fullmatch=True)
 
 
 @st.composite
 def _details(draw: st.DrawFn) -> HistoryDetail:
     kind = draw(st.sampled_from(KINDS))
     count = draw(st.integers(1, 10**6))
-    if kind == "opted_out":  # of every mail, or of unsubscribe groups (SendGrid's numbers)
+    if kind == "opted_out":  # of every mail, or of unsubscribe groups (SendGrid's numbers),
+        # contact lists and topics (SES's names)
         groups = sorted(draw(st.sets(st.integers(0, 10**9), max_size=4)))
+        lists = sorted(draw(st.sets(_NAMES, max_size=3)))
+        topics = sorted(draw(st.sets(st.tuples(_NAMES, _NAMES), max_size=4)))
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)),
-                             groups=tuple(str(g) for g in groups))
+                             groups=tuple(str(g) for g in groups), lists=tuple(lists),
+                             topics=tuple(topics))
     if kind in ("listed", "cleaned", "complaint_listed"):
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)))
     if kind == "complaint":
@@ -105,6 +111,25 @@ def test_a_detail_reads_back_into_its_facts(d: HistoryDetail) -> None:
 ])
 def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     assert read_detail(text) is None
+
+
+@pytest.mark.parametrize(("bad", "good"), [
+    pytest.param("contact list News, Shop", "contact lists News, Shop", id="list-two-names"),
+    pytest.param("topic a of contact list News; topic b of contact list News",
+                 "topics a, b of contact list News", id="topics-of-a-list-apart"),
+    pytest.param("contact list News; unsubscribe group 9",
+                 "unsubscribe group 9; contact list News", id="other-order"),
+    pytest.param("contact list <b>News</b>", "contact list News", id="not-a-list-name"),
+    pytest.param("contact list News;", "contact list News", id="empty-part"),
+    pytest.param("newsletter News", "contact list News", id="not-a-scope"),
+])
+def test_opt_out_scopes_are_read_only_as_written(bad: str, good: str) -> None:
+    def text(scopes: str) -> str:
+        return f"opted out of {scopes} (the sending service's list) on 2024-05-06"
+
+    assert read_detail(text(bad)) is None
+    d = read_detail(text(good))
+    assert d is not None and (d.lists, d.topics) != ((), ())
 
 
 # -- the French report -----------------------------------------------------------------------
@@ -141,6 +166,21 @@ def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     pytest.param("opted out of unsubscribe groups 9, 12 (the sending service's list) on "
                  "2024-05-06", "désinscription des groupes d'abonnement 9, 12 (liste de la "
                  "plateforme d'envoi) le 6 mai 2024", id="esp-group-opt-outs"),
+    pytest.param("opted out of contact list News (the sending service's list) on "
+                 "2024-05-06", "désinscription de la liste de contacts News (liste de la "
+                 "plateforme d'envoi) le 6 mai 2024", id="esp-list-opt-out"),
+    pytest.param("opted out of contact lists News, Shop (the sending service's list) on "
+                 "2024-05-06", "désinscription des listes de contacts News, Shop (liste de la "
+                 "plateforme d'envoi) le 6 mai 2024", id="esp-list-opt-outs"),
+    pytest.param("opted out of topic offers of contact list News (the sending service's list) "
+                 "on 2024-05-06", "désinscription de la rubrique offers de la liste de "
+                 "contacts News (liste de la plateforme d'envoi) le 6 mai 2024",
+                 id="esp-topic-opt-out"),
+    pytest.param("opted out of unsubscribe group 10; contact list Shop; topics events, offers "
+                 "of contact list News (the sending service's list) on unknown date",
+                 "désinscription du groupe d'abonnement 10 ; de la liste de contacts Shop ; "
+                 "des rubriques events, offers de la liste de contacts News (liste de la "
+                 "plateforme d'envoi) à une date inconnue", id="esp-scopes"),
     pytest.param("cleaned by the sending service on 2024-05-06 (a hard bounce or repeated "
                  "soft bounces)", "écartée par la plateforme d'envoi le 6 mai 2024 (un rebond "
                  "définitif ou des rebonds temporaires répétés)", id="esp-cleaned"),

@@ -5,11 +5,19 @@ one of its topics (`topic:LIST/TOPIC`)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from mailhygiene.bounces import parse_bytes
+from mailhygiene.cli import main
+from mailhygiene.history import HistoryEvent, decide_history
+from mailhygiene.history_detail import read_detail
+from mailhygiene.store import Store
+from mailhygiene.types import Evidence, Reason, Status, Verdict
 
 # The record as the SES developer guide shows it ("Subscription record", event publishing).
 SUB: dict[str, Any] = {
@@ -164,3 +172,154 @@ def test_eventbridge_wraps_the_other_ses_events_too() -> None:
     (ev,) = parse_bytes(json.dumps(EVENTBRIDGE | {"detail-type": "Email Bounced",
                                                   "detail": bounce}).encode(), "ses.json")
     assert (ev.address, ev.reason, ev.hard) == (R, "userunknown", True)
+
+
+# -- what history makes of them -------------------------------------------------------------
+T0 = datetime(2026, 1, 1, 12, 0)
+SKIPPED = Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS)
+
+
+def ev(action: str, day: int | None, scope: str) -> HistoryEvent:
+    return HistoryEvent(reason="suppressed", hard=False, action=action, scope=scope,
+                        event_time=None if day is None else T0 + timedelta(days=day))
+
+
+def out(day: int | None, scope: str) -> HistoryEvent:
+    return ev(OUT, day, scope)
+
+
+def back(day: int | None, scope: str) -> HistoryEvent:
+    return ev(BACK, day, scope)
+
+
+def opted(scopes: str, day: str = "2026-01-01") -> str:
+    return f"opted out of {scopes} (the sending service's list) on {day}"
+
+
+EVERY = "opted out (the sending service's list) on 2026-01-01"
+N, NT = "list:News", "topic:News/offers"
+
+
+@pytest.mark.parametrize(("events", "want"), [
+    pytest.param([out(0, N)], opted("contact list News"), id="list"),
+    pytest.param([out(0, NT)], opted("topic offers of contact list News"), id="topic"),
+    pytest.param([out(0, N), out(0, NT)], opted("contact list News"),
+                 id="the-list-covers-its-topics"),
+    pytest.param([out(0, "list:Shop"), out(0, NT), out(0, "topic:News/events"),
+                  out(0, "group:10"), out(0, "list:Alerts")],
+                 opted("unsubscribe group 10; contact lists Alerts, Shop; topics events, "
+                       "offers of contact list News"), id="several-scopes"),
+    pytest.param([out(0, NT), out(0, "topic:Shop/offers")],
+                 opted("topic offers of contact list News; topic offers of contact list Shop"),
+                 id="same-topic-two-lists"),
+    pytest.param([out(0, ""), out(3, N)], EVERY, id="every-mail-covers-the-list"),
+    # Lifting: the same scope, strictly later, both times known.
+    pytest.param([out(0, N), back(5, N)], None, id="list-back-later"),
+    pytest.param([back(0, N), out(5, N)], opted("contact list News", "2026-01-06"),
+                 id="list-back-earlier"),
+    pytest.param([out(0, N), back(0, N)], opted("contact list News"), id="same-second"),
+    pytest.param([out(0, N), back(5, "list:Shop")], opted("contact list News"),
+                 id="another-list"),
+    pytest.param([out(0, N), back(None, N)], opted("contact list News"),
+                 id="undated-re-subscription"),
+    pytest.param([out(None, N), back(5, N)], opted("contact list News", "unknown date"),
+                 id="undated-opt-out"),
+    pytest.param([out(0, NT), back(5, NT)], None, id="topic-back-later"),
+    pytest.param([out(0, NT), back(5, "topic:News/events")],
+                 opted("topic offers of contact list News"), id="another-topic"),
+    pytest.param([out(0, NT), back(5, "topic:Shop/offers")],
+                 opted("topic offers of contact list News"), id="same-topic-another-list"),
+    # unsubscribeAll overrides the topics: turning it off brings the topic preferences back as
+    # they were, so the list's re-subscription leaves a topic opt-out in force...
+    pytest.param([out(0, NT), out(1, N), back(5, N)],
+                 opted("topic offers of contact list News"),
+                 id="list-back-leaves-a-topic-out"),
+    # ...and a topic's re-subscription does not lift the list's opt-out.
+    pytest.param([out(0, N), out(0, NT), back(5, NT)], opted("contact list News"),
+                 id="topic-back-leaves-the-list-out"),
+    pytest.param([out(0, NT), out(1, N), back(5, N), back(6, NT)], None,
+                 id="list-and-topic-back"),
+    pytest.param([out(0, N), back(40, N), out(41, NT), back(80, NT)], None,
+                 id="consent-is-no-soft-bounce"),
+])
+def test_ses_opt_outs_and_re_subscriptions(events: list[HistoryEvent],
+                                          want: str | None) -> None:
+    v = decide_history(events, SKIPPED)
+    if want is None:
+        assert v is None
+    else:
+        assert v is not None
+        assert (v.status, v.reason, v.detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
+        assert read_detail(want) is not None
+
+
+@pytest.mark.parametrize(("bad", "good"), [
+    pytest.param("", N, id="every-mail"),
+    pytest.param("list:News letter", N, id="space-in-name"),
+    pytest.param("list:", N, id="empty-name"),
+    pytest.param("list:" + "n" * 65, "list:" + "n" * 64, id="name-too-long"),
+    pytest.param("topic:offers", NT, id="topic-without-its-list"),
+    pytest.param("topic:News/offers/x", NT, id="topic-with-two-slashes"),
+    pytest.param("List:News", N, id="unknown-kind"),
+])
+def test_a_scope_this_version_did_not_write_is_every_mail(bad: str, good: str) -> None:
+    """An opt-out whose scope is not one the parsers write is one of every mail, which no
+    re-subscription lifts, not even one of the very same text; the scope it resembles is
+    named and lifted."""
+    v = decide_history([out(0, bad), back(5, bad)], SKIPPED)
+    assert v is not None and v.detail == EVERY
+    v = decide_history([out(0, good)], SKIPPED)
+    assert v is not None and v.detail != EVERY and read_detail(v.detail) is not None
+    assert decide_history([out(0, good), back(5, good)], SKIPPED) is None
+
+
+# -- end to end: mailhygiene check --bounces ses.json ----------------------------------------
+def _at(doc: dict[str, Any], address: str, minutes: int, **sub: Any) -> dict[str, Any]:
+    """`doc` for `address`, `minutes` after the guide's record."""
+    when = (datetime(2022, 1, 12, 1, 0, 17, tzinfo=UTC) + timedelta(minutes=minutes))
+    return doc | {"mail": doc["mail"] | {"destination": [address]},
+                  "subscription": doc["subscription"] | {"timestamp": when.isoformat()} | sub}
+
+
+def test_check_reads_ses_subscriptions(tmp_path: Path) -> None:
+    topic_out = record(prefs(False, ExampleTopicName="OptOut"), prefs(False))
+    list_back = record(prefs(False, ExampleTopicName="OptOut"), prefs(True))
+    topic_back = record(prefs(False, ExampleTopicName="OptIn"),
+                        prefs(False, ExampleTopicName="OptOut"))
+    docs = [
+        _at(SUB, "list@example.com", 0),
+        _at(SUB, "back@example.com", 0), _at(list_back, "back@example.com", 60),
+        _at(topic_back, "back@example.com", 61),
+        _at(topic_out, "topic@example.com", 0), _at(SUB, "topic@example.com", 5),
+        _at(list_back, "topic@example.com", 60),
+        _at(SUB, "bad@example.com", 0, contactList="<script>x</script>"),
+    ]
+    lines = [json.dumps(EVENTBRIDGE | {"detail": d}) if i % 2 else
+             json.dumps(SNS | {"Message": json.dumps(d)}) for i, d in enumerate(docs)]
+    (tmp_path / "ses.json").write_text("\n".join(lines) + "\n")
+    addresses = ["list@example.com", "back@example.com", "topic@example.com",
+                 "bad@example.com"]
+    (tmp_path / "list.csv").write_text("email\n" + "\n".join(addresses) + "\n")
+    db, page = tmp_path / "s.duckdb", tmp_path / "rapport.html"
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "list.csv"), "--level", "syntax",
+                                  "--db", str(db), "--no-progress", "--bounces",
+                                  str(tmp_path / "ses.json"), "--html", str(page),
+                                  "--lang", "fr"])
+    assert r.exit_code == 0, r.output
+    with Store(db) as store:
+        got = store.fetchall("SELECT raw, status, reason, detail FROM contacts ORDER BY row_no")
+    assert got == [
+        ("list@example.com", "do_not_mail", "suppressed",
+         opted("contact list ContactListName", "2022-01-12")),
+        ("back@example.com", "unknown", "syntax_ok", ""),
+        ("topic@example.com", "do_not_mail", "suppressed",
+         opted("topic ExampleTopicName of contact list ContactListName", "2022-01-12")),
+        ("bad@example.com", "do_not_mail", "suppressed",
+         "opted out (the sending service's list) on 2022-01-12")]
+    html = page.read_text(encoding="utf-8")
+    for french in ("désinscription de la liste de contacts ContactListName (liste de la "
+                   "plateforme d'envoi) le 12 janvier 2022",
+                   "désinscription de la rubrique ExampleTopicName de la liste de contacts "
+                   "ContactListName"):
+        assert french.replace("'", "&#39;") in html, french
+    assert "<script>x" not in html and "opted out" not in html

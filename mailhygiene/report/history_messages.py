@@ -4,6 +4,8 @@ as in the evidence section."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from mailhygiene.history_detail import EventNote, HistoryDetail, read_detail
 from mailhygiene.report.evidence_messages import french_date
 from mailhygiene.report.fmt import NumberFormat, plural
@@ -86,10 +88,9 @@ def word_history_fr(d: HistoryDetail, fmt: NumberFormat) -> str:
         return f"rebond définitif (liste de rebonds de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "complaint_listed":
         return f"plainte (liste de plaintes de la plateforme d'envoi) {_on(d.last.day)}"
-    if d.kind == "opted_out" and d.groups:
-        which = ("du groupe d'abonnement " if len(d.groups) == 1 else
-                 "des groupes d'abonnement ") + ", ".join(d.groups)
-        return f"désinscription {which} (liste de la plateforme d'envoi) {_on(d.last.day)}"
+    if d.kind == "opted_out" and (d.groups or d.lists or d.topics):
+        return (f"désinscription {_scopes_fr(d)} (liste de la plateforme d'envoi) "
+                f"{_on(d.last.day)}")
     if d.kind == "opted_out":
         return f"désinscription (liste de la plateforme d'envoi) {_on(d.last.day)}"
     if d.kind == "cleaned":
@@ -97,6 +98,22 @@ def word_history_fr(d: HistoryDetail, fmt: NumberFormat) -> str:
                 "des rebonds temporaires répétés)")
     word = _DELIVERED_FR.get(d.last.reason, REASONS_FR.get(d.last.reason, d.last.reason))
     return f"{word} {_on(d.last.day)}"
+
+
+def _scopes_fr(d: HistoryDetail) -> str:
+    """`du groupe d'abonnement 10 ; de la liste de contacts News ; des rubriques a, b de la
+    liste de contacts Shop` (SES's French documentation says liste de contacts, rubrique)."""
+    def several(one: str, many: str, names: tuple[str, ...] | list[str]) -> str:
+        return (one if len(names) == 1 else many) + " " + ", ".join(names)
+
+    parts = [several("du groupe d'abonnement", "des groupes d'abonnement", d.groups)
+             ] if d.groups else []
+    if d.lists:
+        parts.append(several("de la liste de contacts", "des listes de contacts", d.lists))
+    parts.extend(several("de la rubrique", "des rubriques", [t for _, t in items])
+                 + f" de la liste de contacts {name}"
+                 for name, items in groupby(d.topics, key=lambda t: t[0]))
+    return " ; ".join(parts)
 
 
 def history_detail_fr(text: str, fmt: NumberFormat) -> str | None:
