@@ -156,6 +156,9 @@ EVENTBRIDGE = {"version": "0", "id": "5e9b3c1a-0000-4000-8000-000000000002",
     pytest.param(json.dumps(EVENTBRIDGE), id="eventbridge"),
     pytest.param(json.dumps([EVENTBRIDGE, SNS]), id="array"),
     pytest.param(json.dumps(EVENTBRIDGE) + "\n" + json.dumps(SUB) + "\n", id="json-lines"),
+    # Firehose's S3 objects: records one after the other, no separator
+    pytest.param(json.dumps(SUB) + json.dumps(EVENTBRIDGE), id="concatenated"),
+    pytest.param(json.dumps(SUB, indent=2) + " " + json.dumps(SNS) + "\n", id="concatenated-ws"),
 ])
 def test_wrapped_records_are_read(data: str) -> None:
     events = parse_bytes(data.encode(), "ses.json")

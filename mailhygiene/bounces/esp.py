@@ -474,8 +474,28 @@ def _load(data: bytes) -> Any:
     try:
         return _loads(text)
     except json.JSONDecodeError:
+        pass
+    try:
         # JSON Lines (one event per line), as webhook capture tools store them.
         return [_loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError:
+        # Records written one after the other with no separator (`{...}{...}`): what Amazon
+        # Data Firehose puts in its S3 objects by default.
+        return _concatenated(text)
+
+
+def _concatenated(text: str) -> list[Any]:
+    decoder = json.JSONDecoder(strict=False)
+    docs, pos = [], 0
+    while pos < len(text):
+        try:
+            doc, pos = decoder.raw_decode(text, pos)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", text, pos) from None
+        docs.append(doc)
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return docs
 
 
 def _unwrap(doc: Any) -> Any:
