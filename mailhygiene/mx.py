@@ -2,11 +2,10 @@
 
 Each distinct domain is asked for its MX once; each distinct MX host for its A and AAAA once
 across all domains (providers share a few thousand hosts), and each CNAME target the client
-follows itself once however many aliases lead to it, and not again as an MX host (one memo
-per name and type); a domain without MX is asked for its own A/AAAA (implicit MX, RFC 5321
-§5.1). Decisions are in `domain_verdict` (pure); this module only moves bytes: a bounded
-worker pool, a timeout on every query, one retry with backoff for transient failures
-(issue 4).
+follows itself once however many aliases lead to it; a domain without MX is asked for its own
+A/AAAA (implicit MX, RFC 5321 §5.1). Decisions are in `domain_verdict` (pure); this module
+only moves bytes: a bounded worker pool, a timeout on every query, one retry with backoff for
+transient failures (issue 4).
 
 The client speaks UDP itself over a few connected sockets per resolver and reads replies with
 `mx_wire` (dnspython's full parser took nearly half the CPU of a cold run; bench/mx.py compares
@@ -196,22 +195,17 @@ class _Protocol(asyncio.DatagramProtocol):
 class _Once(Generic[K, V]):
     """Each key's result made once per run, however many callers ask for it at once: the first
     starts the work, the others wait for it. Only results are kept once made (a finished Task
-    weighs more). A caller that will not ask again (`keep=False`) uses a result made or being
-    made, but makes its own without sharing or keeping it: most questions of a run (each
-    domain's MX) are asked once, and a Task with its shield costs about 11 µs (a plain await
-    0.1 µs): one per domain made bench/mx.py's cold runs about 4% slower."""
+    weighs more)."""
 
     def __init__(self) -> None:
         self._pending: dict[K, asyncio.Task[V]] = {}
         self._done: dict[K, V] = {}
 
-    async def get(self, key: K, make: Callable[[], Awaitable[V]], *, keep: bool = True) -> V:
+    async def get(self, key: K, make: Callable[[], Awaitable[V]]) -> V:
         if key in self._done:
             return self._done[key]
         task = self._pending.get(key)
         if task is None:
-            if not keep:
-                return await make()
             task = asyncio.ensure_future(self._make(key, make))
             self._pending[key] = task
         # Shielded: one waiting caller being cancelled must not cancel the shared work.
@@ -243,9 +237,9 @@ class _Client:
         self._sem = asyncio.Semaphore(max(1, concurrency))
         self._socks: list[list[_Protocol]] = []
         self._turn = 0
-        # Replies by (name, type), asked once per run: providers alias many customers' MX
-        # hosts (or domains) to one name, which may be an MX host of its own too.
-        self._asked: _Once[tuple[str, int], Reply] = _Once()
+        # CNAME targets' replies, asked once per run: providers alias many customers' MX
+        # hosts (or domains) to one name.
+        self._chased: _Once[tuple[str, int], Reply] = _Once()
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -268,35 +262,31 @@ class _Client:
             self._socks.append(protos)
 
     def close(self) -> None:
-        self._asked.cancel()
+        self._chased.cancel()
         for protos in self._socks:
             for p in protos:
                 if p.transport is not None:
                     p.transport.close()
         self._socks = []
 
-    async def query(self, name: str, rdtype: dns.rdatatype.RdataType, *,
-                    again: bool = True) -> Answer:
+    async def query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Answer:
         """The answer for (name, rdtype), following a CNAME chain the server left unfinished
-        (as a stub resolver must, RFC 1034 §5.3.3); TTL is the chain's minimum. Each name
-        and type is asked once per run, as a host or as a CNAME target; each alias's answer
-        still takes its own chain's minimum TTL. `again=False` for a question that is not
-        asked twice (a domain's own MX: domains are distinct): it uses a reply already made
-        or being made, else asks without sharing or keeping its reply (_Once)."""
-        reply = await self._once(name, rdtype, keep=again)
+        (as a stub resolver must, RFC 1034 §5.3.3); TTL is the chain's minimum."""
+        reply = await self._query(name, rdtype)
         for _ in range(_MAX_CHASE):
             if reply.chase is None or reply.answer.outcome is not Outcome.NODATA:
                 break
             target, ttl = reply.chase
-            reply = await self._once(target, rdtype)
+            reply = await self._chase(target, rdtype)
             if reply.answer.ttl is not None and reply.answer.ttl > ttl:
                 reply = reply._replace(answer=dataclasses.replace(reply.answer, ttl=ttl))
         return reply.answer
 
-    async def _once(self, name: str, rdtype: dns.rdatatype.RdataType, *,
-                    keep: bool = True) -> Reply:
-        return await self._asked.get((name, int(rdtype)), lambda: self._query(name, rdtype),
-                                     keep=keep)
+    async def _chase(self, target: str, rdtype: dns.rdatatype.RdataType) -> Reply:
+        """The reply for a CNAME target, asked once per run however many aliases lead to it;
+        each alias's answer still takes its own chain's minimum TTL (`query`)."""
+        return await self._chased.get((target, int(rdtype)),
+                                      lambda: self._query(target, rdtype))
 
     async def _query(self, name: str, rdtype: dns.rdatatype.RdataType) -> Reply:
         """One question, asked up to 1 + retries times (rotating resolvers), with backoff."""
@@ -373,9 +363,7 @@ def _parse(data: bytes, rdtype: dns.rdatatype.RdataType) -> Reply:
 
 
 class _Lookups:
-    """Gathers DomainFacts; each distinct host's A/AAAA is asked once per run (the client's
-    memo), and its HostFacts made once: a host shared by many domains then costs one look-up
-    per domain, not two memoized questions gathered (two Tasks, a hundred times slower)."""
+    """Gathers DomainFacts; each distinct host's A/AAAA is asked once per run."""
 
     def __init__(self, client: _Client) -> None:
         self.client = client
@@ -390,7 +378,7 @@ class _Lookups:
         return await self._hosts.get(host, lambda: self._resolve_host(host))
 
     async def domain(self, domain: str) -> DomainFacts:
-        mx = await self.client.query(domain, _MX, again=False)
+        mx = await self.client.query(domain, _MX)
         facts = DomainFacts(domain, mx)
         hosts = mx_hosts(facts)[: config.MX_HOSTS_MAX]
         if not hosts:
