@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from mailhygiene.cli import main
 from mailhygiene.compare import compare_inputs
 from mailhygiene.errors import InputError
 from mailhygiene.evidence import bounce_keys, evidence_hook, evidence_options
@@ -72,3 +74,25 @@ def test_hook_attaches_evidence_to_compare(tmp_path: Path) -> None:
     assert ev["log10_lr"] >= 4.0
     assert ev["signals"]["combination"]["all_additions_log10_lr"] == 6.0
     assert ev["copied_ci95"][0] <= len(b_rows) - 501 <= ev["copied_ci95"][1]
+
+
+def test_terminal_summary_says_what_the_figures_rest_on(tmp_path: Path) -> None:
+    """The text output is what an expert reads out: the baseline sentence whole (it was cut
+    at 200 characters, mid-word), the LR marked as the cap when it is one, the common-source
+    limit that bounds what the LR means, and the spread of the sensitivity table."""
+    rows = [[f"user{i}@gmail.com"] for i in range(400)]
+    rows += [[f"broken{i}gmail.com"] for i in range(40)]  # A's malformed, all found in B
+    _write(tmp_path / "a.csv", [["email"], *rows])
+    _write(tmp_path / "b.csv", [["email"], *rows[::2]])
+    r = CliRunner().invoke(main, ["compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                                  "--db", str(tmp_path / "s.duckdb")],
+                           env={"MAILHYGIENE_KEY": "k" * 32})
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    lr = next(line for line in lines if "log10 LR" in line and "sensitivity" not in line)
+    assert lr.split()[2] == "3.0" and "capped: 10^3 at most without a baseline" in lr
+    baseline = next(line for line in lines if line.startswith("  baseline: "))
+    assert baseline.endswith("published as often as valid addresses)")
+    assert any(line.startswith("  note: ") and "any common source" in line for line in lines)
+    sens = next(line for line in lines if line.startswith("  sensitivity: "))
+    assert sens.endswith("across 7 variants of the assumptions")

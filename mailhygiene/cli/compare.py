@@ -156,7 +156,7 @@ def compare(a: str, b: str, as_json: bool, fingerprints_only: bool, key_file: st
 def _print_evidence(ev: dict[str, Any]) -> None:
     out = click.echo
     out("evidence")
-    out(f"  log10 LR                  {ev.get('log10_lr')!s:>14}")
+    out(f"  log10 LR                  {ev.get('log10_lr')!s:>14}{_cap_note(ev)}")
     out(f"  {strip_terminal_escapes(str(ev.get('verbal', '')))}")
     if ev.get("copied_estimate") is not None:
         lo, hi = ev.get("copied_ci95") or (0, 0)
@@ -166,15 +166,44 @@ def _print_evidence(ev: dict[str, Any]) -> None:
     if isinstance(baseline, dict):
         baseline = _grouped(baseline.get("description_item"),
                             baseline.get("description") or baseline.get("source"))
-    out(f"  baseline: {strip_terminal_escapes(str(baseline))[:200]}")
+    # In full: a sentence cut at a fixed width ("nor bounced mailboxes (most") is a quote
+    # the other side can read against the expert.
+    out(f"  baseline: {strip_terminal_escapes(str(baseline))}")
     dates = ev.get("dates")
     if isinstance(dates, dict) and dates.get("description"):
         said = _grouped(dates.get("description_item"), dates["description"])
         out(f"  {strip_terminal_escapes(said)}")
     # Why a given baseline source was not used, and A's addresses left out for want of a date.
+    # The common-source limit bounds what the LR itself means, so it is always shown.
+    unshown = 0
     for text, it in zip(ev.get("limits") or [], ev.get("limit_items") or [], strict=False):
         if isinstance(it, dict) and it.get("code") in _SHOWN_LIMITS:
             out(f"  note: {strip_terminal_escapes(_grouped(it, text))}")
+        else:
+            unshown += 1
+    rows = [r.get("log10_lr") for r in ev.get("sensitivity") or [] if isinstance(r, dict)]
+    lrs = [float(x) for x in rows if isinstance(x, (int, float))]
+    if lrs:
+        out(f"  sensitivity: log10 LR {min(lrs):.2f} to {max(lrs):.2f} across "
+            f"{counted(len(lrs), 'variant', 'variants')} of the assumptions")
+    more = f"{counted(unshown, 'other limit', 'other limits')} and " if unshown else ""
+    out(f"  {more}the sensitivity table: --json (evidence.limits, evidence.sensitivity) "
+        "or --html")
+
+
+def _cap_note(ev: dict[str, Any]) -> str:
+    """Says when the headline is the cap, not a value the data reached: 3.0 without a measured
+    baseline reads otherwise as a measured 10^3."""
+    from mailhygiene.evidence.evaluate import MAX_LOG10_LR
+
+    comb = (ev.get("signals") or {}).get("combination") or {}
+    cap, lr = comb.get("cap"), ev.get("log10_lr")
+    if not isinstance(cap, (int, float)) or not isinstance(lr, (int, float)):
+        return ""
+    if abs(lr) < cap:
+        return ""
+    why = " without a baseline measured on A's own addresses" if cap < MAX_LOG10_LR else ""
+    return f"  (capped: 10^{cap:g} at most{why})"
 
 
 def _grouped(it: Any, text: Any) -> str:
@@ -186,8 +215,8 @@ def _grouped(it: Any, text: Any) -> str:
         return str(text)
 
 
-_SHOWN_LIMITS = ("limit.no_post_cutoff", "limit.small_post_cutoff", "limit.reference_too_small",
-                 "limit.undated")
+_SHOWN_LIMITS = ("limit.common_source", "limit.no_post_cutoff", "limit.small_post_cutoff",
+                 "limit.reference_too_small", "limit.undated")
 
 
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:
