@@ -306,6 +306,26 @@ def test_cli_compare_files_and_names(tmp_path: Path) -> None:
     assert r3.exit_code == 2 and "neither a readable file nor a stored base" in r3.output
 
 
+def test_cli_text_gives_each_minhash_estimate_its_interval(tmp_path: Path) -> None:
+    """A base against itself: the plug-in ± of every estimate is 0 at 100%; the text output
+    gives the 95% intervals the JSON holds, so no estimate reads as an exact figure."""
+    db = str(tmp_path / "s.duckdb")
+    fa = _write_csv(tmp_path / "a.csv", addrs(0, 500))
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--json", "--db", db], env=env)
+    o = json.loads(r.stdout)["overlap"]
+    r = CliRunner().invoke(main, ["compare", str(fa), str(fa), "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    lines = {line.split("  ")[1].strip(): line for line in r.stdout.splitlines()
+             if line.startswith("  est. ")}
+    for label, key in (("est. B in A", "b_in_a"), ("est. A in B", "a_in_b")):
+        lo, hi = o[f"minhash_containment_{key}_ci95"]
+        assert o[f"minhash_containment_{key}_stderr"] == 0.0 and lo < 1.0
+        assert lines[label].endswith(f"(95% {100 * lo:.2f}–{100 * hi:.2f}%)")
+    lo, hi = o["minhash_containment_b_in_a_ci95"]
+    assert lines["est. overlap"].endswith(f"(95% {lo * 500:,.0f}–{hi * 500:,.0f})")
+
+
 def test_cli_bases_of_the_same_name_are_told_apart(tmp_path: Path) -> None:
     """Two files named list.csv (other folders) are stored as two bases named "list": the text
     output names each with its id, as the JSON does."""

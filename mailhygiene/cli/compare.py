@@ -65,6 +65,10 @@ def _num(x: float | None, pct: bool = False) -> str:
     return f"{100 * x:.2f}%" if pct else f"{x:.4f}"
 
 
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f" (95% {100 * ci[0]:.2f}–{100 * ci[1]:.2f}%)"
+
+
 # -- compare ------------------------------------------------------------------------------------
 @click.command()
 @click.argument("a")
@@ -241,11 +245,16 @@ def _print_comparison(c: Comparison | FingerprintComparison) -> None:
             f"(95% {lo:.4f}–{hi:.4f}, k={e.num_perm})")
         if isinstance(c, Comparison) and c.jaccard is not None:
             out(f"  error vs exact            {e.jaccard - c.jaccard:>+14.4f}")
-        out(f"  est. overlap              {e.intersection:>14,.0f}")
+        # Each estimate with its interval, as the Jaccard has: the plug-in ± is 0 at 0% and
+        # 100% (sqrt(J(1-J)/k)), which alone would read as an exact figure.
+        ci_b = e.containment_b_in_a_ci95
+        over = (f"  (95% {ci_b[0] * c.b.unique:,.0f}–{ci_b[1] * c.b.unique:,.0f})"
+                if ci_b is not None else "")
+        out(f"  est. overlap              {e.intersection:>14,.0f}{over}")
         out(f"  est. B in A               {_num(e.containment_b_in_a, True):>14}  ± "
-            f"{_num(e.containment_b_in_a_stderr, True)}")
+            f"{_num(e.containment_b_in_a_stderr, True)}{_ci(ci_b)}")
         out(f"  est. A in B               {_num(e.containment_a_in_b, True):>14}  ± "
-            f"{_num(e.containment_a_in_b_stderr, True)}")
+            f"{_num(e.containment_a_in_b_stderr, True)}{_ci(e.containment_a_in_b_ci95)}")
     if isinstance(c, Comparison):
         if c.by_status is not None:
             out("overlap by A's status       A unique     in B   share")
