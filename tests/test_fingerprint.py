@@ -300,3 +300,34 @@ def test_cli_texts_of_one_row_and_one_fingerprint(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["search", str(query), "--exhaustive", "--db", db], env=env)
     assert r.exit_code == 0, r.output
     assert "1 fingerprint scored, 1 candidate," in r.stdout
+
+
+def test_cli_search_tells_hits_of_the_same_name_apart(tmp_path: Path) -> None:
+    """Two stored bases named "list" (files of that name in two folders) are both hits: the
+    text names each with its id, which `compare id:N` takes; a search with no hit says so
+    rather than printing its header alone."""
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    db = str(tmp_path / "s.duckdb")
+    for folder, lo in (("x", 0), ("y", 100)):
+        (tmp_path / folder).mkdir()
+        src = tmp_path / folder / "list.csv"
+        src.write_text("email\n" + "\n".join(addrs(lo, lo + 400)) + "\n", encoding="utf-8")
+        r = CliRunner().invoke(main, ["fingerprint", str(src), "--db", db], env=env)
+        assert r.exit_code == 0, r.output
+    query = tmp_path / "query.csv"
+    query.write_text("email\n" + "\n".join(addrs(100, 400)) + "\n", encoding="utf-8")
+    args = ["search", str(query), "--exhaustive", "--db", db]
+    r = CliRunner().invoke(main, [*args, "--json"], env=env)
+    ids = [h["base_id"] for h in json.loads(r.stdout)["hits"]]
+    assert len(set(ids)) == 2
+    r = CliRunner().invoke(main, args, env=env)
+    assert r.exit_code == 0, r.output
+    hits = [line.split("%")[0].split(". ", 1)[1].rsplit(" ", 1)[0].strip()
+            for line in r.stdout.splitlines()[1:]]
+    assert sorted(hits) == sorted(f"list (id:{i})" for i in ids)
+    other = tmp_path / "other.csv"
+    other.write_text("email\n" + "\n".join(addrs(5000, 5300)) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["search", str(other), "--exhaustive", "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1:] == [
+        "  no stored base reaches the threshold (0.05 containment)"]

@@ -403,6 +403,16 @@ def _print_search(r: SearchResult) -> None:
                f"threshold {r.threshold:g} containment"
                + (f", {r.skipped} skipped (other key or parameters)" if r.skipped else "")
                + (f", {r.computed} fingerprinted now" if r.computed else ""))
-    for i, h in enumerate(r.hits, 1):
-        click.echo(f"{i:>3}. {_name(h.name)[:30]:<30} {100 * h.containment:6.1f}% "
+    if not r.hits:
+        click.echo(f"  no stored base reaches the threshold ({r.threshold:g} containment)"
+                   + ("" if r.exhaustive else "; --exhaustive scores every one"))
+    # Two bases may share a name (list.csv and list.xlsx, or a base and an imported
+    # fingerprint): shown alike, the reader cannot tell which to `compare`, so each then
+    # carries its id, as `compare` and `store info` give it.
+    names = [_name(h.name)[:30] for h in r.hits]
+    for i, (h, name) in enumerate(zip(r.hits, names, strict=True), 1):
+        if names.count(name) > 1:
+            name = (f"{name[:30 - len(f' (id:{h.base_id})')]} (id:{h.base_id})"
+                    if h.base_id is not None else f"{name[:19]} (imported)")
+        click.echo(f"{i:>3}. {name:<30} {100 * h.containment:6.1f}% "
                    f"± {100 * h.containment_stderr:.1f}  (size {h.size:,}, J {h.jaccard:.3f})")
