@@ -477,3 +477,39 @@ def test_every_sensitivity_variant_has_a_french_label(case: str) -> None:
         assert sum("curvature" in n for n in names) == 2
     fr = Catalogue("fr")
     assert len(names) >= 7 and [n for n in names if fr.variant(n) == n] == []
+
+
+def _stratum_cell(db: Path, lang: str, code: str) -> str:
+    with open_store(db, read_only=True) as store:
+        page = render_compare(store, 1, lang=lang)
+    row = re.search(rf'<tr data-stratum="{re.escape(code)}">(.*?)</tr>', page)
+    assert row, code
+    last = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[-1]
+    return html.unescape(re.sub(r"<[^>]+>", "", last))
+
+
+def test_a_stratum_without_baseline_shows_no_independent_rate(tmp_path: Path) -> None:
+    """A kind of address with no baseline address (weighed as anywhere from none to all) has
+    no independent rate: the JSON held 0.5, the Jeffreys estimate of 0 in 0, and the report
+    showed it as a measured 50.000%. A stratum left out of the LR says so."""
+    ev = _evidence(*CASES["role-without-baseline"])
+    role = ev["signals"]["stratified_overlap"]["strata"][0]
+    assert (role["stratum"], role["baseline_addresses"], role["weighed"]) == (
+        "ok/role/alone", 0, True)
+    assert role["independent_rate"] is None
+    (tmp_path / "new").mkdir()
+    db = _store_run(tmp_path / "new", ev)
+    assert _stratum_cell(db, "en", "ok/role/alone") == "no baseline: 0 to 100%"
+    assert _stratum_cell(db, "fr", "ok/role/alone") == "sans référence\u00a0: de 0 à 100\u202f%"
+    # a run recorded with the placeholder reads the same
+    role["independent_rate"] = 0.5
+    (tmp_path / "old").mkdir()
+    assert _stratum_cell(_store_run(tmp_path / "old", ev), "en", "ok/role/alone") == (
+        "no baseline: 0 to 100%")
+    # measured but left out of the LR (no baseline source: valid addresses not weighed)
+    ev = _evidence(*CASES["assumed"])
+    role = ev["signals"]["stratified_overlap"]["strata"][0]
+    assert not role["weighed"] and role["baseline_addresses"] > 0
+    (tmp_path / "assumed").mkdir()
+    cell = _stratum_cell(_store_run(tmp_path / "assumed", ev), "en", "ok/role/alone")
+    assert cell == f"{100 * role['independent_rate']:.3f}% (not weighed)"

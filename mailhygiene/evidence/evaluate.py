@@ -449,11 +449,15 @@ def _dates_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any] | None
 
 
 def _stratum_json(s: StratumCounts, p: float) -> dict[str, Any]:
+    # A stratum without any baseline address or stated bound has no independent rate (the
+    # model takes it as anywhere from 0 to 1, or leaves it out): the Jeffreys point estimate
+    # of 0 in 0, 0.5, is no finding, and the report showed it as a measured 50%.
+    measured = s.m > 0 or s.p_assumed is not None
     return {"stratum": s.name, "a_addresses": s.n, "in_b": s.k,
             "rate": round(s.k / s.n, 5) if s.n else None,
             "baseline_addresses": s.m, "baseline_in_b": s.x,
-            "independent_rate": round(p, 5), "age_trend": round(s.trend, 3),
-            "weighed": s.in_lr}
+            "independent_rate": round(p, 5) if measured else None,
+            "age_trend": round(s.trend, 3), "weighed": s.in_lr}
 
 
 def _assumptions(*items: Item) -> dict[str, Any]:

@@ -271,12 +271,15 @@ def lr_text(log10_lr: float, fmt: NumberFormat) -> str:
 
 def _stratum(r: dict[str, Any], cat: Catalogue) -> dict[str, Any]:
     code = str(r.get("stratum", ""))
+    weighed = bool(r.get("weighed", True))
+    rate = _f(r.get("independent_rate"))
+    if rate == 0.5 and not _i(r.get("baseline_addresses")):
+        rate = None  # recorded before it was null: the Jeffreys estimate of 0 in 0, no rate
     return {"stratum": cat.stratum(code), "code": code, "a_addresses": _i(r.get("a_addresses")),
             "in_b": _i(r.get("in_b")), "rate": _f(r.get("rate")),
             "baseline_addresses": _i(r.get("baseline_addresses")),
             "baseline_in_b": _i(r.get("baseline_in_b")),
-            "independent_rate": _f(r.get("independent_rate")),
-            "weighed": bool(r.get("weighed", True))}
+            "independent_rate": rate, "weighed": weighed}
 
 
 def _count_text(v: Any, fmt: NumberFormat) -> str:
