@@ -105,6 +105,9 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
     base_id = int(store.scalar("SELECT nextval('base_ids')"))
     table = f"input_{base_id}"
     stage = f"_mh_stage_{base_id}"
+    # Committed before anything of the base is written, removed with the bases row's commit:
+    # a crash in between leaves it, and the next import then looks for leftovers.
+    store.execute("INSERT INTO pending_imports VALUES (?)", [base_id])
     # The file is read into a temp table outside any transaction: DuckDB's strict reader may
     # refuse it, and a failed statement would abort the transaction. Then two transactions:
     # the input and the syntax verdicts, then the dedup and the bases row. (An update in the
@@ -137,10 +140,12 @@ def import_base(store: Store, path: str | Path, *, name: str | None = None,
                 [base_id, base_name, str(p.resolve()), digest, loaded.rows, now(),
                  json.dumps(fmt_json), table],
             )
+            store.execute("DELETE FROM pending_imports WHERE base_id = ?", [base_id])
     except BaseException:
         store.execute(f'DROP TABLE IF EXISTS "{stage}"')
         store.execute(f'DROP TABLE IF EXISTS "{table}"')
         store.execute("DELETE FROM contacts WHERE base_id = ?", [base_id])
+        store.execute("DELETE FROM pending_imports WHERE base_id = ?", [base_id])
         raise
     return BaseRef(base_id, base_name, loaded.rows, digest, table, fmt,
                    unparseable=loaded.unparseable, load_path=loaded.path_used)
@@ -178,8 +183,14 @@ def import_pair(store: Store, a: str | Path, b: str | Path, *, column: str | Non
 
 def drop_orphan_inputs(store: Store) -> None:
     """Input tables and contacts of imports that never committed (crash, kill -9) are
-    removed, and so are the copies of their inputs beside the store."""
+    removed, and so are the copies of their inputs beside the store. Called before this
+    process starts any import (the store is held by one process), so a row of
+    `pending_imports` is one a dead import left: without any, there is nothing to look for,
+    and the catalog and `contacts` are not scanned (16 ms with 1,900 tables, and a scan of
+    every contacts row, at each import)."""
     remove_stale_copies(store)
+    if not store.scalar("SELECT count(*) FROM pending_imports"):
+        return
     for (name,) in store.fetchall(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'input_%' "
         "AND table_name NOT IN (SELECT table_name FROM bases WHERE table_name IS NOT NULL)"):
@@ -187,6 +198,8 @@ def drop_orphan_inputs(store: Store) -> None:
     orphans = "base_id NOT IN (SELECT base_id FROM bases)"
     if store.scalar(f"SELECT count(*) FROM contacts WHERE {orphans}"):
         store.execute(f"DELETE FROM contacts WHERE {orphans}")
+    # Last: a crash during the clean-up leaves the marks, and the next import does it again.
+    store.execute("DELETE FROM pending_imports")
 
 
 def run_syntax(store: Store, base_id: int, table: str, address_col: int, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,8 @@ def test_rows_of_an_uncommitted_import_are_removed(tmp_path: Path) -> None:
     _write(src, [["email"], ["a@example.org"], ["b@example.org"]])
     with Store(tmp_path / "s.duckdb") as s:
         kept = import_base(s, src)
+        # what the killed import left: its mark, its input table, its contacts rows
+        s.execute("INSERT INTO pending_imports VALUES (99)")
         s.execute("CREATE TABLE input_99 AS SELECT * FROM input_1")
         s.execute("INSERT INTO contacts SELECT * REPLACE (99 AS base_id) FROM contacts "
                   "WHERE base_id = ?", [kept.base_id])
@@ -51,6 +54,82 @@ def test_rows_of_an_uncommitted_import_are_removed(tmp_path: Path) -> None:
         assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = 99") == 0
         assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = ?", [kept.base_id]) == 2
         assert s.table_exists(kept.table)
+        assert s.scalar("SELECT count(*) FROM pending_imports") == 0
+
+
+_KILLED_IMPORT = """
+import os, sys
+from mailhygiene import pipeline
+from mailhygiene.store import Store
+
+def dedupe(store, base_id):  # killed between the import's two transactions
+    os._exit(9)
+
+pipeline.dedupe = dedupe
+with Store(sys.argv[1]) as s:
+    pipeline.import_base(s, sys.argv[2])
+"""
+
+
+def _catalog_scans(s: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    fetchall = Store.fetchall
+
+    def spy(self: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
+        if "LIKE 'input_%'" in sql:
+            seen.append(sql)
+        return fetchall(self, sql, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "fetchall", spy)
+    return seen
+
+
+def test_a_killed_import_is_cleaned_by_the_next_and_others_scan_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import killed outright (os._exit between its two transactions) leaves its input
+    table and contacts rows; the next import removes them. The catalog is scanned for such
+    leftovers only then: an import after a clean one does not look (it cost 16 ms with 1,900
+    tables in the store, and a scan of every contacts row)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    src, other = tmp_path / "in.csv", tmp_path / "other.csv"
+    _write(src, [["email"], ["a@example.org"], ["b@example.org"]])
+    _write(other, [["email"], ["c@example.org"]])
+    r = subprocess.run([sys.executable, "-c", _KILLED_IMPORT, str(db), str(src)],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(
+                           Path(__file__).resolve().parents[1])}, check=False)
+    assert r.returncode == 9, r.stderr
+    with Store(db) as s:
+        assert s.table_exists("input_1") and s.scalar("SELECT count(*) FROM bases") == 0
+        assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = 1") == 2
+        scans = _catalog_scans(s, monkeypatch)
+        ref = import_base(s, other)
+        assert len(scans) == 1  # the mark left by the killed import
+        assert not s.table_exists("input_1")
+        assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = 1") == 0
+        assert s.scalar("SELECT count(*) FROM contacts WHERE base_id = ?", [ref.base_id]) == 1
+        import_base(s, src)
+        assert len(scans) == 1  # nothing left to look for
+
+
+def test_a_store_made_before_the_marks_is_scanned_once(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store from before `pending_imports` may hold an unmarked leftover: its first import
+    looks for leftovers, later ones do not."""
+    db = tmp_path / "s.duckdb"
+    src = tmp_path / "in.csv"
+    _write(src, [["email"], ["a@example.org"]])
+    with Store(db) as s:
+        s.execute("DROP TABLE pending_imports")
+        s.execute("CREATE TABLE input_7 (row_no BIGINT)")
+    with Store(db) as s:
+        scans = _catalog_scans(s, monkeypatch)
+        import_base(s, src)
+        assert len(scans) == 1 and not s.table_exists("input_7")
+        import_base(s, src, reuse=False)
+        assert len(scans) == 1
 
 
 @pytest.mark.parametrize("order", ["ASC", "DESC"])

@@ -83,6 +83,12 @@ CORE_DDL = (
         expires_at TIMESTAMP,
         answer JSON                    -- the facts the decision was made from
     )""",
+    # Imports under way: a row per base_id from before its input table is written until its
+    # bases row commits (pipeline.import_base). A row here at the start of an import means an
+    # earlier one died (kill -9, power loss) and left rows to remove. Created holding 0: a
+    # store made before this table may hold such leftovers unmarked, so its first import
+    # looks for them once.
+    "CREATE TABLE IF NOT EXISTS pending_imports AS SELECT 0::INTEGER AS base_id",
     # Stages that append columns to the cleaned CSV (phones...) register a table keyed by
     # (row_no) here; the writer left-joins each in `position` order.
     """CREATE TABLE IF NOT EXISTS output_extras (
