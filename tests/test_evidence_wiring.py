@@ -68,6 +68,7 @@ def test_hook_attaches_evidence_to_compare(tmp_path: Path) -> None:
                        key=make_key(b"k" * 32, "t"), evidence=hook)
     ev = c.to_json()["evidence"]
     assert ev["baseline"]["source"] == "post_cutoff"
+    assert "limit.direction" not in [it["code"] for it in ev["limit_items"]]
     # B holds none of A's later additions, so their gradient is not measured: the
     # near-cut-off reading takes the growth the window before the cut-off shows (none),
     # widened by the curvature allowance, and gives very strong support, not the cap
@@ -96,3 +97,25 @@ def test_terminal_summary_says_what_the_figures_rest_on(tmp_path: Path) -> None:
     assert any(line.startswith("  note: ") and "any common source" in line for line in lines)
     sens = next(line for line in lines if line.startswith("  sensitivity: "))
     assert sens.endswith("across 7 variants of the assumptions")
+
+
+def test_without_a_cutoff_the_terminal_and_json_say_direction_is_not_told(
+        tmp_path: Path) -> None:
+    """compare B A gave the same support as compare A B (the shared malformed addresses fit
+    either direction) and nothing said so."""
+    rows = [[f"user{i}@gmail.com"] for i in range(400)]
+    rows += [[f"broken{i}gmail.com"] for i in range(40)]
+    _write(tmp_path / "a.csv", [["email"], *rows])
+    _write(tmp_path / "b.csv", [["email"], *rows[::2]])
+    env = {"MAILHYGIENE_KEY": "k" * 32}
+    db = str(tmp_path / "s.duckdb")
+    for first, second in (("a.csv", "b.csv"), ("b.csv", "a.csv")):
+        args = ["compare", str(tmp_path / first), str(tmp_path / second), "--db", db]
+        r = CliRunner().invoke(main, args, env=env)
+        assert r.exit_code == 0, r.output
+        assert any(line.startswith("  note: ") and "which base came first" in line
+                   for line in r.stdout.splitlines()), r.stdout
+        r = CliRunner().invoke(main, [*args, "--json"], env=env)
+        assert r.exit_code == 0, r.output
+        codes = [it["code"] for it in json.loads(r.stdout)["evidence"]["limit_items"]]
+        assert "limit.direction" in codes

@@ -359,6 +359,32 @@ def test_french_report_words_bulk_sorted_and_strata(tmp_path: Path) -> None:
         assert _norm(french) in fr, french
 
 
+@pytest.mark.parametrize(("name", "stated"), [
+    pytest.param("assumed", True, id="no-baseline"),
+    pytest.param("reference", True, id="reference"),
+    pytest.param("cutoff-after-everything", True, id="cutoff-gives-no-baseline"),
+    pytest.param("small-post-cutoff", True, id="cutoff-baseline-too-small"),
+    pytest.param("post-cutoff-all-weighed", False, id="cutoff-baseline"),
+    pytest.param("near-cutoff", False, id="cutoff-baseline-near-reading"),
+])
+def test_without_a_cutoff_baseline_a_limit_says_direction_is_not_told(
+        tmp_path: Path, name: str, stated: bool) -> None:
+    """Shared addresses, malformed ones too, fit either base copying the other: `compare B A`
+    gave the same kind of support as `compare A B`. Only a cut-off baseline ties the findings
+    to A's dates, and then nothing new is said (no claim of direction either)."""
+    ev = _evidence(*CASES[name])
+    direction = [t for t, it in zip(ev["limits"], ev["limit_items"], strict=True)
+                 if it["code"] == "limit.direction"]
+    assert len(direction) == stated
+    if not stated:
+        return
+    assert "do not tell which base came first" in direction[0]
+    db = _store_run(tmp_path, ev)
+    assert _norm(direction[0]) in _report_text(db, "en")
+    assert ("ne disent pas laquelle des deux bases a été constituée la première"
+            in _report_text(db, "fr"))
+
+
 def test_english_report_keeps_the_json_text(tmp_path: Path) -> None:
     ev = _evidence(*CASES["bulk-and-both-sorted"])
     en = _report_text(_store_run(tmp_path, ev), "en")

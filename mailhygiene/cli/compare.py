@@ -178,7 +178,7 @@ def _print_evidence(ev: dict[str, Any]) -> None:
         said = _grouped(dates.get("description_item"), dates["description"])
         out(f"  {strip_terminal_escapes(said)}")
     # Why a given baseline source was not used, and A's addresses left out for want of a date.
-    # The common-source limit bounds what the LR itself means, so it is always shown.
+    # The common-source and direction limits bound what the LR itself means, so they are shown.
     unshown = 0
     for text, it in zip(ev.get("limits") or [], ev.get("limit_items") or [], strict=False):
         if isinstance(it, dict) and it.get("code") in _SHOWN_LIMITS:
@@ -219,8 +219,8 @@ def _grouped(it: Any, text: Any) -> str:
         return str(text)
 
 
-_SHOWN_LIMITS = ("limit.common_source", "limit.no_post_cutoff", "limit.small_post_cutoff",
-                 "limit.reference_too_small", "limit.undated")
+_SHOWN_LIMITS = ("limit.common_source", "limit.direction", "limit.no_post_cutoff",
+                 "limit.small_post_cutoff", "limit.reference_too_small", "limit.undated")
 
 
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:

@@ -494,6 +494,10 @@ def _baseline_json(data: EvidenceData, o: EvidenceOptions) -> dict[str, Any]:
 def _limits(data: EvidenceData, assumed: bool) -> tuple[list[Item], list[Item]]:
     """What the findings cannot tell apart, and what data would sharpen them (as items)."""
     limits = [item("limit.common_source")]
+    if data.baseline_source != "post_cutoff":
+        # Shared addresses, malformed ones too, are as probable whichever base copied the
+        # other: only a baseline measured after A's cut-off date ties the findings to time.
+        limits.append(item("limit.direction"))
     if data.bulk:
         limits.append(item("limit.bulk", dates=len(data.bulk),
                            rows=sum(b["rows"] for b in data.bulk),

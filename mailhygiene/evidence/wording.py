@@ -22,6 +22,12 @@ TEMPLATES: dict[str, str] = {
         "A list bought by both A and B from the same third party, or any common source, "
         "produces the same findings as derivation from A: the LR concerns a common origin "
         "with A's base, not the act of copying.",
+    "limit.direction":
+        "Without a baseline from A's additions after a cut-off date, the findings do not tell "
+        "which base came first, nor which was derived from which: the addresses A and B "
+        "share, malformed ones included, fit A derived from B's base as well as B derived "
+        "from A's (with the roles of A and B swapped, the same comparison gives the same "
+        "kind of support).",
     "limit.bulk":
         "{dates} bulk import date(s) in A ({rows} addresses, {in_b} in B) were left out of "
         "the LR: a purchased list may have reached B from its seller; the copied-count "

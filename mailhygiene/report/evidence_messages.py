@@ -19,6 +19,13 @@ EVIDENCE_FR: dict[str, str] = {
         "Une liste achetée par A et par B auprès d'un même tiers, ou toute autre source "
         "commune, produit les mêmes constatations qu'une dérivation de la base de A : le RV "
         "porte sur une origine commune avec la base de A, non sur l'acte de copier.",
+    "limit.direction":
+        "Sans référence tirée des ajouts de A après une date de départ, les constatations ne "
+        "disent pas laquelle des deux bases a été constituée la première, ni laquelle a été "
+        "tirée de l'autre : les adresses communes à A et B, mal formées comprises, "
+        "s'accordent aussi bien avec une base A tirée de celle de B qu'avec une base B tirée "
+        "de celle de A (les rôles de A et B inversés, la même comparaison apporte un appui "
+        "de même nature).",
     "limit.bulk":
         "Les adresses importées en masse dans A ({dates} date(s) d'import, {rows} adresses, "
         "dont {in_b} présentes dans B) ont été écartées du RV : une liste achetée a pu "
