@@ -256,6 +256,15 @@ def test_english_text_equals_the_text_made_from_its_items(data: EvidenceData,
             assert sig["note"] == ("" if sig["note_item"] is None else en_text(sig["note_item"]))
 
 
+@pytest.mark.parametrize(("data", "opts"), _cases())
+def test_english_sentences_hold_no_code_or_python_repr(data: EvidenceData,
+                                                       opts: EvidenceOptions) -> None:
+    """A court reader gets words: the bounds without a baseline were written as a Python dict
+    of stratum codes on the terminal, in the JSON and in the English report."""
+    for english, _ in _pairs(_evidence(data, opts)):
+        assert not re.search(r"[{}]|'inv_|inv_syntax|inv_domain", english), english
+
+
 @pytest.mark.parametrize(("data", "opts", "key", "english"), [
     pytest.param(*CASES["bulk-and-both-sorted"], "limits",
                  "2 bulk import date(s) in A (1300 addresses, 120 in B) were left out of the "
@@ -268,7 +277,8 @@ def test_english_text_equals_the_text_made_from_its_items(data: EvidenceData,
                  id="no-post-cutoff"),
     pytest.param(*CASES["assumed"], "description",
                  "no baseline source: stated upper bounds on how often an independent "
-                 "collector finds invalid addresses {'inv_syntax': 0.02, 'inv_domain': 0.05}; "
+                 "collector finds invalid addresses (0.02 for malformed addresses, 0.05 for "
+                 "addresses whose domain does not exist or receives no mail); "
                  "valid addresses not weighed, nor bounced mailboxes (mostly people who left, "
                  "published as often as valid addresses)", id="assumed-bounds"),
     pytest.param(*CASES["post-cutoff-all-weighed"], "description",
@@ -280,7 +290,8 @@ def test_english_text_equals_the_text_made_from_its_items(data: EvidenceData,
 def test_english_text_is_unchanged(data: EvidenceData, opts: EvidenceOptions, key: str,
                                    english: str) -> None:
     """The JSON's English is a stable interface: these are the sentences as they were before
-    the codes existed."""
+    the codes existed, but for the baseline without a source, which held a Python dict
+    ({'inv_syntax': 0.02, ...}) and now says its bounds in words as the French does."""
     ev = _evidence(data, opts)
     texts = {"limits": ev["limits"], "description": [ev["baseline"]["description"]],
              "note": [ev["signals"]["order"]["note"]]}[key]

@@ -120,9 +120,9 @@ TEMPLATES: dict[str, str] = {
         "the reference)",
     "baseline.assumed":
         "no baseline source: stated upper bounds on how often an independent collector finds "
-        "invalid addresses {{'inv_syntax': {inv_syntax}, 'inv_domain': {inv_domain}}}; valid "
-        "addresses not weighed, nor bounced mailboxes (mostly people who left, published as "
-        "often as valid addresses)",
+        "invalid addresses ({inv_syntax} for malformed addresses, {inv_domain} for addresses "
+        "whose domain does not exist or receives no mail); valid addresses not weighed, nor "
+        "bounced mailboxes (mostly people who left, published as often as valid addresses)",
     "uncertainty.integrated":
         "Jeffreys posterior x log-normal drift (sd {common_sigma} common, {stratum_sigma} per "
         "stratum); sensitivity: Jeffreys 95% upper bound x {drift}",
