@@ -431,9 +431,9 @@ def test_compare_numbers_equal_the_summary(compared: Compared, lang: str) -> Non
 
 
 @pytest.mark.parametrize(("lang", "words", "codes"), [
-    ("en", ["not found invalid", "A's additions after the cut-off"],
+    ("en", ["valid-looking", "A's additions after the cut-off"],
      ["ok/freemail", "ok/role", "post_cutoff", "unusual_shared"]),
-    ("fr", ["non reconnues invalides"], ["ok/freemail", "post_cutoff"]),
+    ("fr", ["d'apparence valide"], ["ok/freemail", "post_cutoff"]),
 ])
 def test_compare_report_words_strata_and_sources(compared: Compared, lang: str,
                                                  words: list[str], codes: list[str]) -> None:

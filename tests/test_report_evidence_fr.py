@@ -28,7 +28,13 @@ from mailhygiene.evidence.wording import (
     template_fields,
 )
 from mailhygiene.report import render_compare
-from mailhygiene.report.evidence_messages import EVIDENCE_FR, french_date, word_fr
+from mailhygiene.report.evidence_messages import (
+    EVIDENCE_FR,
+    french_date,
+    stratum_en,
+    stratum_fr,
+    word_fr,
+)
 from mailhygiene.report.fmt import number_format
 from mailhygiene.report.messages import MESSAGES, Catalogue
 from mailhygiene.store import open_store
@@ -209,12 +215,12 @@ def test_the_cases_emit_every_code_and_french_words_each_item() -> None:
                                                  stratum_factor("inv_domain/business/seen",
                                                                 12.5)],
                       max_factor=12.5),
-                 "(non reconnues invalides, messagerie gratuite (\u00d71,24) ; domaine "
+                 "(d'apparence valide, messagerie gratuite (\u00d71,24) ; domaine "
                  "invalide, professionnelles, d'autres adresses du domaine dans B "
                  "(\u00d712,50))", id="strata-words-and-decimal-comma"),
     pytest.param(item("limit.kind_without_baseline", strata=["ok/role/alone"],
                       min_baseline=20),
-                 "non reconnues invalides, génériques, aucune autre adresse du domaine dans B "
+                 "d'apparence valide, génériques, aucune autre adresse du domaine dans B "
                  ": moins de 20", id="strata-without-factor"),
 ])
 def test_french_parameters_are_formatted_for_the_reader(it: dict[str, Any],
@@ -239,6 +245,28 @@ def test_items_the_catalogue_cannot_word_give_none(it: Any, reason: str) -> None
 ])
 def test_french_date(iso: str, french: str) -> None:
     assert french_date(iso) == french
+
+
+@pytest.mark.parametrize(("code", "english", "french"), [
+    pytest.param("ok/freemail", "valid-looking, free webmail",
+                 "d'apparence valide, messagerie gratuite", id="ok"),
+    pytest.param("ok/role/alone", "valid-looking, role, no other address of the domain in B",
+                 "d'apparence valide, génériques, aucune autre adresse du domaine dans B",
+                 id="ok-role-alone"),
+    pytest.param("inv_syntax/business", "malformed, business", "mal formées, professionnelles",
+                 id="malformed"),
+])
+def test_strata_are_named_in_plain_words(code: str, english: str, french: str) -> None:
+    """The class of addresses no check found invalid was "not found invalid" ("non reconnues
+    invalides"), a double negative to a court reader; the JSON keeps the code."""
+    assert (stratum_en(code), stratum_fr(code)) == (english, french)
+
+
+def test_the_methods_define_valid_looking() -> None:
+    assert "valid-looking: none of them shows the address invalid" in MESSAGES["en"][
+        "cmp_method_3"]
+    assert "d'apparence valide : aucun ne montre l'adresse invalide" in MESSAGES["fr"][
+        "cmp_method_3"]
 
 
 # -- (b) the English text is made from the items ------------------------------------------
@@ -364,7 +392,7 @@ def test_french_report_words_bulk_sorted_and_strata(tmp_path: Path) -> None:
                    "tri par adresse ou par domaine constaté dans A et B",
                    "Indice écarté : tri par adresse ou par domaine constaté dans A et B",
                    "après le 1er janvier 2023 (colonne « date_ajout »)",
-                   "valides, génériques, aucune autre adresse du domaine dans B",
+                   "d'apparence valide, génériques, aucune autre adresse du domaine dans B",
                    "ajouts à A après la date de départ",
                    "communes à graphie inhabituelle"):
         assert _norm(french) in fr, french
@@ -479,7 +507,7 @@ def test_french_report_writes_the_age_trend_factors_in_french(tmp_path: Path) ->
     _, it = _age_trend(ev)
     factor = it["strata"][0]["factor"]
     fr = _report_text(_store_run(tmp_path, ev), "fr")
-    worded = f"non reconnues invalides, messagerie gratuite (\u00d7{FR.number(factor, 2)})"
+    worded = f"d'apparence valide, messagerie gratuite (\u00d7{FR.number(factor, 2)})"
     assert worded in fr and "," in FR.number(factor, 2)
     assert f"(x{factor:.2f})" not in fr and "(certains passages en anglais)" not in fr
     assert _norm(word_fr(it, FR) or "?") in fr

@@ -275,16 +275,17 @@ COUNTS_EN = {
     "baseline_tau": "Kendall tau (baseline)",
 }
 
-# "ok" is what no check found invalid: not "valid" (only SMTP or bounce history say that).
+# "ok" is what no check or bounce found invalid: not "valid" (only SMTP or bounce history say
+# that), and "not found invalid" read as a double negative to a court; the methods define it.
 _STRATUM_PARTS_EN = {
-    "ok": "not found invalid", "inv_syntax": "malformed", "inv_domain": "invalid domain",
+    "ok": "valid-looking", "inv_syntax": "malformed", "inv_domain": "invalid domain",
     "inv_mailbox": "invalid mailbox", "role": "role", "freemail": "free webmail",
     "business": "business", "seen": "other addresses of the domain in B",
     "alone": "no other address of the domain in B", "bulk": "bulk import",
 }
 
 _STRATUM_PARTS_FR = {
-    "ok": "non reconnues invalides", "inv_syntax": "mal formées", "inv_domain": "domaine invalide",
+    "ok": "d'apparence valide", "inv_syntax": "mal formées", "inv_domain": "domaine invalide",
     "inv_mailbox": "boîte invalide", "role": "génériques",
     "freemail": "messagerie gratuite", "business": "professionnelles",
     "seen": "d'autres adresses du domaine dans B",
@@ -344,7 +345,7 @@ _STRATUM_CODE = re.compile(r"[a-z_]+(?:/[a-z_]+)*")
 
 def _stratum_item_fr(entry: Any, fmt: NumberFormat) -> str:
     """A stratum of a limit's list (its code, or `evidence.wording.stratum_factor`'s code and
-    factor) in French words and numbers: « non reconnues invalides, messagerie gratuite
+    factor) in French words and numbers: « d'apparence valide, messagerie gratuite
     (×1,24) ». Anything else is a ValueError: the sentence is then kept in English, and
     labelled so, rather than worded with a piece of English inside."""
     if isinstance(entry, dict):

@@ -286,7 +286,10 @@ _EN: dict[str, str] = {
                     "under both propositions. The rate at which an independent collector "
                     "finds A's addresses comes from data copying cannot reach (A's "
                     "additions after the departure date, or an independent reference "
-                    "collection), never from the A-B overlap itself.",
+                    "collection), never from the A-B overlap itself. The strata split A's "
+                    "addresses by what its checks and bounce history show (valid-looking: "
+                    "none of them shows the address invalid, which does not show it valid) "
+                    "and by kind (role, free webmail, business).",
     "cmp_method_4": "The ratio is capped at 10⁶, or at 10³ when no baseline could be measured "
                     "and stated bounds stand in for it, and worded on the ENFSI verbal scale "
                     "(ENFSI Guideline for Evaluative Reporting in Forensic Science, 2015).",
@@ -568,7 +571,11 @@ _FR: dict[str, str] = {
                     "de A sous les deux propositions. Le taux auquel un collecteur "
                     "indépendant trouve les adresses de A est mesuré sur des données qu'une "
                     "copie ne peut atteindre (ajouts à A après la date de départ, ou collecte "
-                    "de référence indépendante), jamais sur le recouvrement A-B lui-même.",
+                    "de référence indépendante), jamais sur le recouvrement A-B lui-même. Les "
+                    "strates répartissent les adresses de A selon ce que ses vérifications et "
+                    "son historique de rebonds en montrent (d'apparence valide : aucun ne "
+                    "montre l'adresse invalide, ce qui ne la montre pas valide pour autant) et "
+                    "selon leur nature (génériques, messagerie gratuite, professionnelles).",
     "cmp_method_4": "Le rapport est plafonné à 10⁶, ou à 10³ quand aucune référence n'a pu "
                     "être mesurée et que des bornes déclarées en tiennent lieu, et exprimé sur "
                     "l'échelle verbale de l'ENFSI (ENFSI Guideline for Evaluative Reporting in "
@@ -789,7 +796,7 @@ class Catalogue:
             return None
 
     def _worded_stratum(self, entry: Any) -> Any:
-        """A stratum of a limit's list in words (`ok/freemail` -> `not found invalid, free
+        """A stratum of a limit's list in words (`ok/freemail` -> `valid-looking, free
         webmail`), its factor kept as a number."""
         if isinstance(entry, dict) and "stratum" in entry:
             return entry | {"stratum": self.stratum(str(entry["stratum"]))}
