@@ -173,3 +173,21 @@ def test_store_drop_refuses_a_non_ascii_id_cleanly(two_exports: tuple[Path, Path
     r = run(db, "store", "drop", "id:²", "--yes")
     assert r.exit_code == 2 and "no stored base 'id:²'" in r.output
     assert "Traceback" not in r.output
+
+
+def test_fingerprint_gives_the_id_compare_takes(tmp_path: Path) -> None:
+    """Two files named export.csv make two bases named `export`: only the id tells them apart,
+    and `fingerprint --json` did not give it."""
+    db = tmp_path / "s.duckdb"
+    ids = []
+    for week, keys in (("w1", addrs(0, 300)), ("w2", addrs(250, 450))):
+        src = str(write_csv(tmp_path / week / "export.csv", keys))
+        meta = as_json(run(db, "fingerprint", src, "--json"))
+        assert meta["name"] == "export"
+        ids.append(meta["base_id"])
+        assert run(db, "fingerprint", src).stdout.rstrip().endswith(
+            f"; stored base id:{meta['base_id']}")
+    with open_store(db, read_only=True) as s:
+        assert ids == [r[0] for r in s.fetchall("SELECT base_id FROM bases ORDER BY base_id")]
+    c = as_json(run(db, "compare", f"id:{ids[0]}", f"id:{ids[1]}", "--json"))
+    assert (c["a"]["unique"], c["b"]["unique"], c["overlap"]["exact"]) == (300, 200, 50)

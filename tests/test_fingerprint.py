@@ -203,6 +203,7 @@ def test_cli_fingerprint_export_import_and_search(tmp_path: Path) -> None:
                              "--key-file", str(keyf), "--db", db3, "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["name"] == "again"
+    assert json.loads(r.stdout)["base_id"] is None  # an imported fingerprint has no base
     r = runner.invoke(main, ["fingerprint", "import", str(out), "--db", db3,
                              "--num-perm", "64", "--key-file", str(keyf)])
     assert r.exit_code == 2 and "num_perm=256" in r.output

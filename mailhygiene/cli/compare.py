@@ -315,6 +315,8 @@ def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None,
                        extra: dict[str, Any] | None = None) -> None:
     meta = {k: v for k, v in fp.to_json().items() if k not in ("signature", "signature_encoding")}
     meta["name"] = fp.name
+    # The name printed may be --name's, not the stored base's: `compare id:N` needs the id.
+    meta["base_id"] = fp.base_id
     meta.update(extra or {})
     if export:
         meta["exported_to"] = export
@@ -323,7 +325,8 @@ def _print_fingerprint(fp: Fingerprint, as_json: bool, export: str | None,
         return
     click.echo(f"fingerprint of {_name(fp.name)}: {fp.size:,} unique of "
                f"{counted(fp.rows, 'row', 'rows')}, "
-               f"num_perm={fp.params.num_perm}, seed={fp.params.seed}, key id {fp.key_id}")
+               f"num_perm={fp.params.num_perm}, seed={fp.params.seed}, key id {fp.key_id}"
+               + (f"; stored base id:{fp.base_id}" if fp.base_id is not None else ""))
     if export:
         click.echo(f"written to {export}")
 
