@@ -68,12 +68,16 @@ class SearchHit:
     jaccard: float
     containment: float  # estimated |input ∩ base| / |input|
     containment_stderr: float
+    # compare's interval for the same estimate (the Jaccard's Wilson interval mapped through
+    # the containment formula): the plug-in error above is 0 at 0% and 100%.
+    containment_ci95: tuple[float, float]
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "base_id": self.base_id, "source": self.source,
                 "size": self.size, "minhash_jaccard": self.jaccard,
                 "containment_of_input": self.containment,
-                "containment_of_input_stderr": self.containment_stderr}
+                "containment_of_input_stderr": self.containment_stderr,
+                "containment_of_input_ci95": list(self.containment_ci95)}
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,8 @@ def search_bases(store: Store, query: Fingerprint, key: HmacKey, *, top: int = S
             hits.append(SearchHit(name=fp.name, base_id=fp.base_id, source=fp.source,
                                   size=fp.size, jaccard=j,
                                   containment=est.containment_a_in_b or 0.0,
-                                  containment_stderr=est.containment_a_in_b_stderr or 0.0))
+                                  containment_stderr=est.containment_a_in_b_stderr or 0.0,
+                                  containment_ci95=est.containment_a_in_b_ci95 or (0.0, 1.0)))
     if exhaustive:
         hits = [h for h in hits if h.containment >= threshold]
     hits.sort(key=lambda h: (-h.containment, h.name))

@@ -332,3 +332,31 @@ def test_cli_search_tells_hits_of_the_same_name_apart(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[1:] == [
         "  no stored base reaches the threshold (0.05 containment)"]
+
+
+def test_cli_search_gives_each_estimate_compares_interval(tmp_path: Path) -> None:
+    """A copy of a stored list read "100.0% ± 0.0": the plug-in error is 0 at 100%. Each hit
+    now carries the 95% interval `compare` gives the same estimate, in text and JSON."""
+    env = {"MAILHYGIENE_KEY": "a cli test key of 32 bytes......"}
+    db = str(tmp_path / "s.duckdb")
+    content = "email\n" + "\n".join(addrs(0, 400)) + "\n"
+    (tmp_path / "list.csv").write_text(content, encoding="utf-8")
+    (tmp_path / "copy.csv").write_text(content, encoding="utf-8")
+    r = CliRunner().invoke(main, ["fingerprint", str(tmp_path / "list.csv"), "--db", db,
+                                  "--json"], env=env)
+    assert r.exit_code == 0, r.output
+    base_id = json.loads(r.stdout)["base_id"]
+    args = ["search", str(tmp_path / "copy.csv"), "--exhaustive", "--db", db]
+    r = CliRunner().invoke(main, args, env=env)
+    assert r.exit_code == 0, r.output
+    line = r.stdout.splitlines()[1]
+    assert "100.0% ± 0.0 (95% " in line, line
+    r = CliRunner().invoke(main, [*args, "--json"], env=env)
+    (hit,) = json.loads(r.stdout)["hits"]
+    lo, hi = hit["containment_of_input_ci95"]
+    assert hit["containment_of_input"] == 1.0 and lo < 0.995 and hi == 1.0
+    assert f"(95% {100 * lo:.2f}–{100 * hi:.2f}%)" in line
+    r = CliRunner().invoke(main, ["compare", str(tmp_path / "copy.csv"), f"id:{base_id}",
+                                  "--db", db, "--json"], env=env)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["overlap"]["minhash_containment_a_in_b_ci95"] == [lo, hi]
