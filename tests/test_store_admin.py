@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -347,3 +349,48 @@ def test_a_killed_compactions_copy_is_removed_by_the_next(stocked: tuple[Path, P
     other.write_bytes(b"x")
     assert run("store", "compact", "--db", str(db)).exit_code == 0
     assert not any(p.exists() for p in stale) and other.exists()
+
+
+def _catalog_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The catalog queries a Store makes from now on (each costs milliseconds, about 10 ms
+    for information_schema.tables, in a store of a few thousand input tables)."""
+    seen: list[str] = []
+    execute = Store.execute
+
+    def counting(self: Store, sql: str, params: Any = None) -> Any:
+        if "information_schema" in sql or "duckdb_tables()" in sql:
+            seen.append(sql)
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(Store, "execute", counting)
+    return seen
+
+
+@pytest.mark.parametrize(("call", "most"), [
+    pytest.param(lambda s: admin.drop_bases(s, [1]), 2, id="drop-one-base"),
+    pytest.param(lambda s: admin.drop_bases(s, [1, 3]), 3, id="drop-two-bases"),
+    pytest.param(admin.state_counts, 1, id="state-counts"),
+    pytest.param(admin.info, 1, id="info"),
+])
+def test_upkeep_asks_the_catalog_once_not_per_table(
+        stocked: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch,
+        call: Callable[[Store], object], most: int) -> None:
+    """`store drop` asked whether each of its tables exists, one information_schema query
+    each (about 8 per base: 110 ms a base with 1,900 input tables here, 21 ms now)."""
+    db, _, _ = stocked
+    with Store(db) as s:
+        seen = _catalog_queries(monkeypatch)
+        call(s)
+    assert 1 <= len(seen) <= most, seen
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    pytest.param(["bases", "nope"], {"bases"}, id="stored-and-missing"),
+    pytest.param(["tmp_t", "bases"], {"tmp_t", "bases"}, id="temporary-too"),
+    pytest.param([], set(), id="none-asked"),
+])
+def test_existing_tables(tmp_path: Path, names: list[str], expected: set[str]) -> None:
+    with Store(tmp_path / "s.duckdb") as s:
+        s.execute("CREATE TEMP TABLE tmp_t (x INT)")
+        assert s.existing_tables(names) == expected
+        assert [s.table_exists(n) for n in names] == [n in expected for n in names]
