@@ -68,7 +68,12 @@ def test_hook_attaches_evidence_to_compare(tmp_path: Path) -> None:
                        key=make_key(b"k" * 32, "t"), evidence=hook)
     ev = c.to_json()["evidence"]
     assert ev["baseline"]["source"] == "post_cutoff"
-    assert "limit.direction" not in [it["code"] for it in ev["limit_items"]]
+    codes = [it["code"] for it in ev["limit_items"]]
+    assert "limit.direction" not in codes
+    # ...but the direction then rests on A's dates, which nothing checks: a limit says so
+    given = next(it for it in ev["limit_items"] if it["code"] == "limit.dates_as_given")
+    assert given["column"] == "date_added"
+    assert any("'date_added' as they are recorded" in t for t in ev["limits"])
     # B holds none of A's later additions, so their gradient is not measured: the
     # near-cut-off reading takes the growth the window before the cut-off shows (none),
     # widened by the curvature allowance, and gives very strong support, not the cap

@@ -219,8 +219,9 @@ def _grouped(it: Any, text: Any) -> str:
         return str(text)
 
 
-_SHOWN_LIMITS = ("limit.common_source", "limit.direction", "limit.no_post_cutoff",
-                 "limit.small_post_cutoff", "limit.reference_too_small", "limit.undated")
+_SHOWN_LIMITS = ("limit.common_source", "limit.direction", "limit.dates_as_given",
+                 "limit.no_post_cutoff", "limit.small_post_cutoff",
+                 "limit.reference_too_small", "limit.undated")
 
 
 def _print_comparison(c: Comparison | FingerprintComparison) -> None:

@@ -394,6 +394,9 @@ def _baseline_limits(data: EvidenceData, o: EvidenceOptions) -> list[Item]:
         out.append(item("limit.reference_too_small", outside_a=data.reference_outside,
                         reference_unique=data.reference_unique, min_baseline=MIN_BASELINE))
     if data.baseline_source == "post_cutoff":
+        # The baseline, and so the direction from A to B, rests on A's dates: nothing here
+        # can check them.
+        out.append(item("limit.dates_as_given", column=o.date_column))
         corrected = [s for s in data.strata if s.age_factor > 1.05 and s.m > 0 and s.in_lr]
         if corrected:
             out.append(item("limit.age_trend", strata=[

@@ -28,6 +28,12 @@ TEMPLATES: dict[str, str] = {
         "share, malformed ones included, fit A derived from B's base as well as B derived "
         "from A's (with the roles of A and B swapped, the same comparison gives the same "
         "kind of support).",
+    "limit.dates_as_given":
+        "The cut-off reading takes A's dates in column {column!r} as they are recorded; it "
+        "does not check them. Addresses entered into A after the fact and dated before the "
+        "cut-off (B's, say) would read as copied from A, and the direction from A to B rests "
+        "on those dates: where they come from (the database's own records, backups or "
+        "exports made at the time) is to be established apart from this comparison.",
     "limit.bulk":
         "{dates} bulk import date(s) in A ({rows} addresses, {in_b} in B) were left out of "
         "the LR: a purchased list may have reached B from its seller; the copied-count "

@@ -26,6 +26,13 @@ EVIDENCE_FR: dict[str, str] = {
         "s'accordent aussi bien avec une base A tirée de celle de B qu'avec une base B tirée "
         "de celle de A (les rôles de A et B inversés, la même comparaison apporte un appui "
         "de même nature).",
+    "limit.dates_as_given":
+        "La lecture par date de départ prend les dates de A de la colonne « {column} » telles "
+        "qu'elles sont enregistrées ; elle ne les vérifie pas. Des adresses saisies dans A "
+        "après coup et datées d'avant la date de départ (celles de B, par exemple) se "
+        "liraient comme copiées de A, et le sens de A vers B repose sur ces dates : leur "
+        "origine (les enregistrements de la base elle-même, des sauvegardes ou des exports "
+        "faits à l'époque) est à établir indépendamment de cette comparaison.",
     "limit.bulk":
         "Les adresses importées en masse dans A ({dates} date(s) d'import, {rows} adresses, "
         "dont {in_b} présentes dans B) ont été écartées du RV : une liste achetée a pu "
