@@ -1,10 +1,17 @@
 """A store that cannot be written is a store error (one line, exit 2), also when DuckDB
 reports it while the result is read: a statement that writes in autocommit (the run id's
 nextval) commits then. A store in a read-only directory made `check` end in "internal error:
-TransactionException" (exit 1) where `compare` said "store query failed" (exit 2)."""
+TransactionException" (exit 1) where `compare` said "store query failed" (exit 2).
+
+Ctrl-C during a statement is an interruption (exit 130, nothing written), whatever DuckDB made
+of it: `check` said "internal error: RuntimeError: Query interrupted" (exit 1), or, while the
+CSV loader ran, fell back on the Python reader and carried on to the end."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +74,63 @@ def test_check_on_a_store_it_cannot_commit_to_exits_2(tmp_path: Path,
                                   str(tmp_path / "s.duckdb")])
     assert r.exit_code == 2, r.output
     assert "internal error" not in r.output and "store query failed" in r.output
+
+
+def test_ctrl_c_during_a_statement_is_a_keyboard_interrupt(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):  # DuckDB 2 raised RuntimeError
+                store.execute("SELECT sum(hash(i)) FROM range(10000000000000) t(i)")
+        finally:
+            timer.join()
+        assert store.scalar("SELECT 42") == 42  # the store is still usable
+
+
+# What DuckDB raises in place of KeyboardInterrupt when Ctrl-C comes during a statement.
+_INTERRUPTS = [
+    pytest.param(lambda: RuntimeError("Query interrupted"), id="duckdb2-runtime-error"),
+    pytest.param(lambda: duckdb.InterruptException("INTERRUPT Error: Interrupted!"),
+                 id="interrupt-exception"),
+    pytest.param(lambda: duckdb.InvalidInputException(
+        "Invalid Input Error: Python exception occurred while executing the UDF: "
+        "KeyboardInterrupt: "), id="in-a-udf"),
+]
+
+
+class _Interrupted:
+    """The store's connection, Ctrl-C arriving during the first statement holding `where`."""
+
+    def __init__(self, con: Any, where: str, error: Any) -> None:
+        self._con, self._where, self._error = con, where, error
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self._where in sql and self._error is not None:
+            error, self._error = self._error, None
+            raise error()
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize("error", _INTERRUPTS)
+@pytest.mark.parametrize("where", ["read_csv(", "UPDATE contacts SET status = 'duplicate'"],
+                         ids=["csv-loader", "dedupe"])
+def test_check_interrupted_in_a_statement_stops_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: Any) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("email\na@example.com\na@example.com\n")
+    out = tmp_path / "out.csv"
+    real_init = core.Store.__init__
+
+    def init(self: Store, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.con = _Interrupted(self.con, where, error)  # type: ignore[assignment]
+
+    monkeypatch.setattr(core.Store, "__init__", init)
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "-o", str(out),
+                                  "--db", str(tmp_path / "s.duckdb")])
+    assert (r.exit_code, r.output.strip()) == (130, "mailhygiene: interrupted")
+    assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == []

@@ -39,7 +39,7 @@ def load_input(store: Store, path: Path, fmt: InputFormat, table: str) -> LoadRe
         try:
             rows = _load_duckdb(store, path, fmt, table, n)
             return LoadResult(rows, 0, "duckdb")
-        except Exception:
+        except Exception:  # not Ctrl-C: Store.execute gives it back as KeyboardInterrupt
             store.execute(f'DROP TABLE IF EXISTS "{table}"')
         if store.table_exists(table):
             store.execute(f'DROP TABLE "{table}"')
@@ -76,7 +76,7 @@ def _load_duckdb(store: Store, path: Path, fmt: InputFormat, table: str, n: int)
     # (nothing, or spaces and tabs) are not records, as in the multi-column reader, while a
     # quoted "" is (read as '' here, not NULL). (The trim, costly in DuckDB, only runs on
     # cells starting with a control or space.)
-    store.con.execute(
+    store.execute(
         f'CREATE TEMP TABLE "{table}" AS SELECT row_number() OVER () AS row_no, *, '
         f"NULL::VARCHAR AS mh_parse_error FROM read_csv(?, skip={bool(fmt.preamble) + fmt.above}, "
         f"header={str(fmt.header).lower()}, auto_detect=false, delim='{delim}', quote='\"', "

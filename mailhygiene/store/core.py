@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import duckdb.func as duckdb_func
@@ -109,6 +109,25 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+
+def _reraise(e: Exception, what: str) -> NoReturn:
+    """DuckDB's error as the tool's. Ctrl-C during a statement reaches DuckDB, which ends the
+    statement and raises its own error in place of KeyboardInterrupt (a RuntimeError "Query
+    interrupted" from DuckDB 2; InterruptException; a UDF's KeyboardInterrupt as an
+    InvalidInputException): it is made a KeyboardInterrupt again, or `check` ended in
+    "internal error" (exit 1), and a caller falling back on another way (the CSV loader)
+    carried on as if Ctrl-C had not been pressed."""
+    text = str(e)
+    if (isinstance(e, duckdb.InterruptException)
+            or (isinstance(e, RuntimeError) and text.startswith("Query interrupted"))
+            or (isinstance(e, duckdb.Error) and "exception occurred while executing the UDF: "
+                "KeyboardInterrupt" in text)):
+        raise KeyboardInterrupt from e
+    if isinstance(e, duckdb.Error):
+        raise StoreError(f"{what}: {e}") from e
+    raise e
+
+
 class Store:
     """A DuckDB file. Use as a context manager; `transaction()` groups writes atomically."""
 
@@ -171,16 +190,16 @@ class Store:
             if params is None:
                 return self.con.execute(sql)
             return self.con.execute(sql, params)
-        except duckdb.Error as e:
-            raise StoreError(f"store query failed: {e}") from e
+        except (duckdb.Error, RuntimeError) as e:
+            _reraise(e, "store query failed")
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         try:
             self.con.executemany(sql, rows)
-        except duckdb.Error as e:
-            raise StoreError(f"store write failed: {e}") from e
+        except (duckdb.Error, RuntimeError) as e:
+            _reraise(e, "store write failed")
 
     def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         result = self.execute(sql, params)
@@ -189,8 +208,8 @@ class Store:
             # when its result is read: a WAL that cannot be written (a read-only directory, a
             # full disk) fails here, not in execute().
             rows: list[tuple[Any, ...]] = result.fetchall()
-        except duckdb.Error as e:
-            raise StoreError(f"store query failed: {e}") from e
+        except (duckdb.Error, RuntimeError) as e:
+            _reraise(e, "store query failed")
         return rows
 
     def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
@@ -206,8 +225,8 @@ class Store:
             cur.execute(sql, params or [])
             while batch := cur.fetchmany(size):
                 yield from batch
-        except duckdb.Error as e:
-            raise StoreError(f"store query failed: {e}") from e
+        except (duckdb.Error, RuntimeError) as e:
+            _reraise(e, "store query failed")
         finally:
             cur.close()
 
