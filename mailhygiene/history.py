@@ -159,19 +159,30 @@ def _opted_out(opt_outs: Sequence[HistoryEvent]) -> HistoryDetail:
     """The detail of opt-outs in force (time order). An opt-out of every mail says all; one of
     unsubscribe groups (SendGrid's asm groups), contact lists or topics (SES's) only, after
     which the person still takes the sender's other mail, names them, so the user sees which
-    mail it is about. An opt-out of a contact list covers its topics."""
+    mail it is about. An opt-out of a contact list covers its topics.
+
+    The day is the first that states an opt-out in force: the person has been out since then.
+    Later records repeat it (each SES Subscription record states every preference again, a
+    topic's change restates unsubscribeAll), and the latest one, shown before, moved the
+    opt-out's date forward at every change."""
     scopes = [_scope(e.scope) for e in opt_outs]
     every = [e for e, sc in zip(opt_outs, scopes, strict=True) if sc is None]
     if every:
-        return HistoryDetail("opted_out", EventNote(day=_day(every[-1])))
+        return HistoryDetail("opted_out", EventNote(day=_first_day(every)))
     named = [sc for sc in scopes if sc is not None]
     lists = sorted({name for kind, name, _ in named if kind == "list"})
     return HistoryDetail(
-        "opted_out", EventNote(day=_day(opt_outs[-1])),
+        "opted_out", EventNote(day=_first_day(opt_outs)),
         groups=tuple(sorted({n for kind, n, _ in named if kind == "group"}, key=int)),
         lists=tuple(lists),
         topics=tuple(sorted({(name, topic) for kind, name, topic in named
                              if kind == "topic" and name not in lists})))
+
+
+def _first_day(events: Sequence[HistoryEvent]) -> str:
+    """The day of the earliest of `events` whose time is known ("" when none is): an undated
+    record may be earlier or later, so it does not decide."""
+    return next((_day(e) for e in events if e.event_time is not None), "")
 
 
 _SCOPE = re.compile(rf"group:([0-9]+)|list:({SES_NAME})|topic:({SES_NAME})/({SES_NAME})")

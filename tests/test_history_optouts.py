@@ -60,7 +60,18 @@ def test_sendgrid_opt_out_scope(changes: dict[str, Any], scope: str) -> None:
                  id="one-group"),
     pytest.param([opt_out(0, "group:12"), opt_out(5, "group:9"), opt_out(6, "group:12")],
                  "opted out of unsubscribe groups 9, 12 (the sending service's list) on "
-                 "2026-01-07", id="two-groups"),
+                 "2026-01-01", id="two-groups"),
+    # The day is the first record's that states the opt-out (later ones repeat it), the
+    # first with a known time: an undated record may be earlier or later.
+    pytest.param([opt_out(0), opt_out(5), opt_out(9)],
+                 "opted out (the sending service's list) on 2026-01-01",
+                 id="repeated-opt-out-keeps-its-first-day"),
+    pytest.param([opt_out(None), opt_out(3), opt_out(7)],
+                 "opted out (the sending service's list) on 2026-01-04",
+                 id="first-known-day"),
+    pytest.param([opt_out(None, "group:10"), opt_out(3, "group:10"), opt_out(7, "group:10")],
+                 "opted out of unsubscribe group 10 (the sending service's list) on "
+                 "2026-01-04", id="first-known-day-of-a-group"),
     pytest.param([opt_out(0), opt_out(5, "group:10")],
                  "opted out (the sending service's list) on 2026-01-01",
                  id="every-mail-covers-the-group"),

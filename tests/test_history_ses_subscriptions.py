@@ -216,6 +216,13 @@ N, NT = "list:News", "topic:News/offers"
                  opted("topic offers of contact list News; topic offers of contact list Shop"),
                  id="same-topic-two-lists"),
     pytest.param([out(0, ""), out(3, N)], EVERY, id="every-mail-covers-the-list"),
+    # Each record states every preference again: a topic's change at day 4 restates the
+    # list's opt-out, which still dates from day 0.
+    pytest.param([out(0, N), out(4, N), out(4, NT)], opted("contact list News"),
+                 id="restated-list-opt-out-keeps-its-first-day"),
+    pytest.param([out(0, N), back(2, N), out(5, N), out(8, N)],
+                 opted("contact list News", "2026-01-06"),
+                 id="first-day-since-the-last-re-subscription"),
     # Lifting: the same scope, strictly later, both times known.
     pytest.param([out(0, N), back(5, N)], None, id="list-back-later"),
     pytest.param([back(0, N), out(5, N)], opted("contact list News", "2026-01-06"),
