@@ -418,6 +418,10 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
             [base_id],
         )
         # After the roles: a typo or disposable domain replaces role_account (an own reason).
+        # A row made possible_typo gets the suggestion as its detail, over what an earlier
+        # stage left there ("MX mx.gmial.com": at the mx level the typo's suggestion was in
+        # no detail, and the report's typo table was empty); a verdict that stands keeps its
+        # own detail (the report takes such a row's suggestion from its domain).
         store.execute(
             f"""UPDATE contacts SET
               status = CASE WHEN {overridable}
@@ -426,7 +430,7 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
               evidence = coalesce(contacts.evidence, 'syntax'),
               detail = CASE WHEN d.suggestion IS NOT NULL
                              AND (coalesce(contacts.detail, '') = ''
-                                  OR contacts.detail LIKE 'did you mean %')
+                                  OR contacts.detail LIKE 'did you mean %' OR {overridable})
                             THEN 'did you mean ' || d.suggestion ELSE contacts.detail END
             FROM (SELECT unnest($rd::VARCHAR[]) AS domain, unnest($rr::VARCHAR[]) AS reason,
                          unnest($rs::VARCHAR[]) AS suggestion) d

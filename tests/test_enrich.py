@@ -324,3 +324,38 @@ def test_sql_local_part_matches_python(store: Store) -> None:
     got = _rows(store, base_id)
     for i, local in enumerate(locals_, start=1):
         assert ("role" in got[i][2].split(",")) is is_role(local), local
+
+
+@pytest.mark.network
+def test_typo_suggestions_at_the_mx_level(tmp_path: Path) -> None:
+    """At the mx level (the default) every row carries a DNS detail: the suggestion of a
+    possible typo was in no detail, and the report's typo table was empty. A typo whose domain
+    DNS finds invalid keeps its DNS detail; the report takes its suggestion from the domain."""
+    from click.testing import CliRunner
+
+    from mailhygiene.cli import main
+    from mailhygiene.devtools.unbound import LocalDns
+    from mailhygiene.report.check_data import _typos
+
+    src = tmp_path / "list.csv"
+    src.write_text("email\njean@gmial.com\nomar@gmal.com\nsara@gmail.com\n")
+    db = tmp_path / "s.duckdb"
+    # gmial.com receives mail (typo domains often do); gmal.com does not exist.
+    dns = LocalDns([("gmial.com", "MX", "10 mx.gmial.com."), ("mx.gmial.com", "A", "127.0.0.12"),
+                    ("gmail.com", "MX", "10 mx.gmail.com."), ("mx.gmail.com", "A", "127.0.0.13")])
+    dns.start()
+    try:
+        r = CliRunner().invoke(main, ["check", str(src), "--db", str(db), "--no-progress",
+                                      "--nameserver", dns.address, "--allow-loopback"])
+    finally:
+        dns.stop()
+    assert r.exit_code == 0, r.output
+    with Store(db) as store:
+        got = store.fetchall("SELECT raw, status, reason, detail FROM contacts ORDER BY row_no")
+        assert got == [
+            ("jean@gmial.com", "risky", "possible_typo", "did you mean gmail.com"),
+            ("omar@gmal.com", "invalid", "domain_not_found", "NXDOMAIN"),
+            ("sara@gmail.com", "unknown", "smtp_skipped", "MX mx.gmail.com")]
+        (row,) = _typos(store, 1, show_addresses=True)
+    assert (row.suggestion, row.count) == ("gmail.com", 2)
+    assert row.typed_domains == [("gmal.com", 1), ("gmial.com", 1)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailhygiene import config
+from mailhygiene.enrich import suggest_domain
 from mailhygiene.privacy import mask_address, mask_hosts, mask_text, shown_domains
 from mailhygiene.report.fmt import NumberFormat
 from mailhygiene.report.messages import Catalogue
@@ -279,28 +280,37 @@ def _domain_names(counts: list[tuple[str, int]], show: bool) -> list[str]:
 
 
 def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]:
-    """Counts per suggested domain (contacts.detail of possible-typo rows), with the typed
-    domains and a few masked samples."""
+    """Counts per suggested domain, with the typed domains and a few masked samples. The
+    suggestion is the one stored in contacts.detail; a typo whose verdict kept another
+    detail (an invalid domain's `NXDOMAIN`) gets its domain's suggestion."""
     if base_id is None or not store.table_exists("contacts"):
         return []
     rows = store.fetchall(
-        "SELECT detail, domain, count(*) AS n, "
+        "SELECT CASE WHEN detail LIKE ? THEN detail END AS sug, domain, count(*) AS n, "
         f"list(coalesce(address, raw) ORDER BY row_no)[1:{TYPO_SAMPLES}] "
-        "FROM contacts WHERE base_id = ? AND status <> 'duplicate' AND detail LIKE ? "
+        "FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
         "AND (reason = 'possible_typo' OR flags LIKE '%typo%') "
-        "GROUP BY detail, domain ORDER BY n DESC, domain", [int(base_id), _TYPO_PREFIX + "%"])
-    typed: dict[str, list[tuple[str, int]]] = {}
+        "GROUP BY sug, domain ORDER BY n DESC, domain", [_TYPO_PREFIX + "%", int(base_id)])
+    typed: dict[str, dict[str, int]] = {}
     samples_of: dict[str, list[str]] = {}
     for detail, domain, n, samples in rows:
-        sug = str(detail)[len(_TYPO_PREFIX):].strip()
-        typed.setdefault(sug, []).append((str(domain or ""), int(n)))
+        if detail is not None:
+            sug = str(detail)[len(_TYPO_PREFIX):].strip()
+        elif not domain or (found := suggest_domain(str(domain))) is None:
+            continue
+        else:
+            sug = found
+        counts = typed.setdefault(sug, {})
+        counts[str(domain or "")] = counts.get(str(domain or ""), 0) + int(n)
         kept = samples_of.setdefault(sug, [])
         kept += [_masked(str(a), show_addresses) for a in samples or []]
     # The suggestion is a provider of the tool's list; the typed domain comes from the base.
-    out = [TypoRow(sug, list(zip(_domain_names(doms, show_addresses), [n for _, n in doms],
-                                 strict=True)),
-                   sum(n for _, n in doms), samples_of[sug][:TYPO_SAMPLES])
-           for sug, doms in typed.items()]
+    out = []
+    for sug, by_domain in typed.items():
+        doms = sorted(by_domain.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append(TypoRow(sug, list(zip(_domain_names(doms, show_addresses),
+                                         [n for _, n in doms], strict=True)),
+                           sum(n for _, n in doms), samples_of[sug][:TYPO_SAMPLES]))
     return sorted(out, key=lambda r: (-r.count, r.suggestion))[:MAX_TYPO_SUGGESTIONS]
 
 
