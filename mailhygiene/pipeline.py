@@ -332,7 +332,10 @@ def reset_statuses(store: Store, base_id: int) -> None:
             reason = CASE WHEN syntax_reason = '{Reason.UNPARSEABLE_ROW}' THEN syntax_reason
                           WHEN dup_of IS NOT NULL THEN '{Reason.DUPLICATE_OF}'
                           WHEN syntax_ok THEN '{Reason.SYNTAX_OK}' ELSE syntax_reason END,
-            evidence = '{Evidence.SYNTAX}', flags = syntax_flags
+            evidence = '{Evidence.SYNTAX}', flags = syntax_flags,
+            -- The syntax stage gives a valid address no detail; a later stage's (DNS, SMTP,
+            -- history) would outlive its verdict in a run that does not redo that stage.
+            detail = CASE WHEN syntax_ok THEN '' ELSE detail END
             WHERE base_id = ?""",
         [base_id],
     )

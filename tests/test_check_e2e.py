@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from mailhygiene.cli import main
 from mailhygiene.devtools.smtpfarm import Behaviour, SmtpFarm
 from mailhygiene.devtools.unbound import LocalDns
+from mailhygiene.store import Store
 
 pytestmark = pytest.mark.network
 
@@ -165,3 +166,18 @@ def test_server_stops_answering_mid_run_never_invalid(tmp_path: Path) -> None:
     assert s["rows"] == 200
     assert s["by_status"].get("invalid", 0) == 0
     assert s["by_reason"].get("timeout", 0) > 0
+
+
+def test_a_lower_level_again_leaves_no_detail_of_the_earlier_run(tmp_path: Path,
+                                                                 dns: LocalDns) -> None:
+    """The same file checked at the mx level, then at the syntax level (its import reused):
+    the rows' statuses went back to the syntax stage's, but their details stayed the DNS
+    stage's ("NXDOMAIN" on an unknown/syntax_ok row)."""
+    check(tmp_path, dns, "--level", "mx")
+    summary, _ = check(tmp_path, dns, "--level", "syntax")
+    assert summary["reused_import"]
+    with Store(tmp_path / "s.duckdb") as store:
+        stale = store.fetchall(
+            "SELECT raw, detail FROM contacts WHERE base_id = 1 AND evidence = 'syntax' "
+            "AND syntax_ok AND coalesce(detail, '') <> ''")
+    assert stale == []
