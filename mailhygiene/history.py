@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from mailhygiene import config
 from mailhygiene.bounces import reasons
 from mailhygiene.bounces.model import SES_NAME
-from mailhygiene.history_detail import EventNote, HistoryDetail
+from mailhygiene.history_detail import EventNote, HistoryDetail, join_lifted, split_lifted
 from mailhygiene.store import Store
 from mailhygiene.store import bounces as bounce_store
 from mailhygiene.types import Evidence, Flag, Reason, Status, Verdict
@@ -75,15 +75,31 @@ def _note(e: HistoryEvent) -> EventNote:
 def decide_history(events: Sequence[HistoryEvent], current: Verdict) -> Verdict | None:
     """The verdict this address's history supports, or None when history says nothing new.
 
+    An opt-out a re-subscription took back leaves a trace after the detail (`opt-out of
+    unsubscribe group 10 on DAY taken back on DAY`), whatever decides the verdict: when
+    history decides nothing else, `current` comes back with the trace after its detail, so
+    nobody wonders why an address once opted out is mailed again.
+    """
+    if not events:
+        return None
+    evs = sorted(events, key=lambda e: (e.event_time is not None, e.event_time or datetime.min))
+    v = _decide(evs, current)
+    trace = _lifted_trace(evs)
+    if trace is None:
+        return v
+    if v is None:
+        v = current
+    return replace(v, detail=join_lifted(split_lifted(v.detail)[0], trace))
+
+
+def _decide(evs: Sequence[HistoryEvent], current: Verdict) -> Verdict | None:
+    """decide_history without the trace of lifted opt-outs; `evs` in time order.
+
     Order of strength: a complaint (do_not_mail) > the latest of {hard bounce, proof of
     existence} > an opt-out at the ESP not taken back since (do_not_mail, but never over
     invalid, as opt-out lists: suppress.py) > the ESP cleaned it or soft bounces repeated
     across SOFT_BOUNCE_MIN_DAYS.
     Events are taken in time order (unknown times first). Sender-side failures are ignored."""
-    if not events:
-        return None
-    evs = sorted(events, key=lambda e: (e.event_time is not None, e.event_time or datetime.min))
-
     def verdict(status: Status, reason: Reason, detail: HistoryDetail) -> Verdict:
         return Verdict(status, reason, Evidence.HISTORY, current.flags, detail.text())
 
@@ -153,6 +169,28 @@ def _lifted(opt_out: HistoryEvent, resubscribed: Sequence[HistoryEvent]) -> bool
     return scope is not None and opt_out.event_time is not None and any(
         _scope(r.scope) == scope and r.event_time is not None
         and r.event_time > opt_out.event_time for r in resubscribed)
+
+
+def _lifted_trace(evs: Sequence[HistoryEvent]) -> HistoryDetail | None:
+    """The trace of the opt-outs (time order) a re-subscription took back, or None: their
+    scopes, the first one's day and the day of the re-subscription that took back the last
+    one (the first of its scope strictly after it)."""
+    resubscribed = [e for e in evs if e.action == RESUBSCRIBED]
+    lifted = [e for e in evs if e.reason == ESP_LIST and e.action == OPTED_OUT
+              and _lifted(e, resubscribed)]
+    if not lifted:
+        return None
+    backs = [min(r.event_time for r in resubscribed
+                 if r.event_time is not None and _scope(r.scope) == _scope(e.scope)
+                 and e.event_time is not None and r.event_time > e.event_time)
+             for e in lifted]
+    named = [sc for sc in (_scope(e.scope) for e in lifted) if sc is not None]
+    return HistoryDetail(
+        "lifted", EventNote(day=max(backs).date().isoformat()), first_day=_first_day(lifted),
+        groups=tuple(sorted({n for kind, n, _ in named if kind == "group"}, key=int)),
+        lists=tuple(sorted({name for kind, name, _ in named if kind == "list"})),
+        topics=tuple(sorted({(name, topic) for kind, name, topic in named
+                             if kind == "topic"})))
 
 
 def _opted_out(opt_outs: Sequence[HistoryEvent]) -> HistoryDetail:
@@ -248,4 +286,5 @@ def apply_history(store: Store, base_id: int) -> int:
             updates.append((row_no, v.status.value, v.reason.value, v.evidence.value,
                             v.detail))
     bounce_store.write_verdicts(store, base_id, updates)
-    return len(updates)
+    # A verdict history left as it was, with only a lifted opt-out's trace, is not one of them.
+    return sum(1 for u in updates if u[3] == Evidence.HISTORY.value)

@@ -20,7 +20,9 @@ from mailhygiene.bounces.model import SES_NAME
 
 UNKNOWN_DATE = "unknown date"
 KINDS = ("complaint", "hard", "soft", "delivered", "listed", "opted_out", "cleaned",
-         "complaint_listed")
+         "complaint_listed", "lifted")
+# A lifted opt-out's trace follows the row's detail after this (or is the whole detail).
+LIFTED_SEPARATOR = "; "
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,11 @@ class HistoryDetail:
     complaints or soft bounces counted; `groups` the unsubscribe groups (SendGrid asm_group_id,
     whole numbers in ascending order), `lists` the contact lists and `topics` the (contact
     list, topic) pairs (SES names, in ascending order) an opt-out is about, all () when it is
-    about every mail."""
+    about every mail.
+
+    Kind `lifted` is the trace of opt-outs a re-subscription took back (history.py), which
+    follows the row's detail: `first_day` is the first of those opt-outs, `last` the
+    re-subscription that took back the last of them."""
 
     kind: str
     last: EventNote
@@ -79,6 +85,9 @@ class HistoryDetail:
         if self.kind == "cleaned":
             return (f"cleaned by the sending service on {day} (a hard bounce or repeated soft "
                     "bounces)")
+        if self.kind == "lifted":
+            return (f"opt-out of {self._scopes()} on {self.first_day or UNKNOWN_DATE} taken "
+                    f"back on {day}")
         raise ValueError(f"unknown history detail kind {self.kind!r}")
 
     def _scopes(self) -> str:
@@ -99,6 +108,7 @@ _DAY = rf"(\d{{4}}-\d{{2}}-\d{{2}}|{UNKNOWN_DATE})"
 # A code is numeric (5.1.1, 550), a reason a sisimai word: neither can pass for the other.
 _NOTE = rf"(?:([0-9][0-9.]*) )?(?:([a-z]+) )?on {_DAY}"
 _FORMS = (
+    ("lifted", re.compile(rf"opt-out of (.+) on {_DAY} taken back on {_DAY}")),
     ("listed", re.compile(rf"hard bounce \(on the sending service's bounce list\) on {_DAY}")),
     ("complaint_listed",
      re.compile(rf"complaint \(on the sending service's complaint list\) on {_DAY}")),
@@ -127,6 +137,8 @@ def _parse(kind: str, m: re.Match[str]) -> HistoryDetail:
         return HistoryDetail(kind, EventNote(day=_day(g[0])))
     if kind == "opted_out_scopes":
         return _scoped(g[0], EventNote(day=_day(g[1])))
+    if kind == "lifted":
+        return _scoped(g[0], EventNote(day=_day(g[2])), kind, first_day=_day(g[1]))
     if kind == "complaint":
         return HistoryDetail(kind, EventNote(day=_day(g[1])), count=int(g[0]))
     if kind == "hard":
@@ -143,9 +155,10 @@ _LISTS = re.compile(rf"contact lists? {_NAMES}")
 _TOPICS = re.compile(rf"topics? {_NAMES} of contact list ({SES_NAME})")
 
 
-def _scoped(scopes: str, last: EventNote) -> HistoryDetail:
-    """An opt-out of the groups, lists and topics `_scopes` wrote; ValueError for a part it
-    does not write."""
+def _scoped(scopes: str, last: EventNote, kind: str = "opted_out",
+            first_day: str = "") -> HistoryDetail:
+    """An opt-out (or the trace of lifted ones) of the groups, lists and topics `_scopes`
+    wrote; ValueError for a part it does not write."""
     groups: list[str] = []
     lists: list[str] = []
     topics: list[tuple[str, str]] = []
@@ -158,8 +171,10 @@ def _scoped(scopes: str, last: EventNote) -> HistoryDetail:
             topics.extend((m[2], t) for t in m[1].split(", "))
         else:
             raise ValueError(f"not an opt-out scope: {part!r}")
-    return HistoryDetail("opted_out", last, groups=tuple(groups), lists=tuple(lists),
-                         topics=tuple(topics))
+    if not (groups or lists or topics):
+        raise ValueError("no scope")
+    return HistoryDetail(kind, last, first_day=first_day, groups=tuple(groups),
+                         lists=tuple(lists), topics=tuple(topics))
 
 
 def read_detail(text: str) -> HistoryDetail | None:
@@ -176,3 +191,26 @@ def read_detail(text: str) -> HistoryDetail | None:
         # The soft form's "last" day is written twice: both must agree, as for every field.
         return detail if detail.text() == text else None
     return None
+
+
+_LIFTED_START = "opt-out of "
+
+
+def split_lifted(text: str) -> tuple[str, HistoryDetail | None]:
+    """(the detail before a lifted opt-out's trace, the trace), or (text, None) when `text`
+    ends with no trace this version wrote. The trace starts the text or follows
+    LIFTED_SEPARATOR; no other detail says "opt-out of" (history's own say "opted out")."""
+    i = text.find(_LIFTED_START)
+    while i >= 0:
+        if i == 0 or text[:i].endswith(LIFTED_SEPARATOR):
+            trace = read_detail(text[i:])
+            if trace is not None and trace.kind == "lifted":
+                return text[:max(0, i - len(LIFTED_SEPARATOR))], trace
+        i = text.find(_LIFTED_START, i + 1)
+    return text, None
+
+
+def join_lifted(detail: str, trace: HistoryDetail) -> str:
+    """`detail` followed by the trace (any earlier trace replaced)."""
+    head, _ = split_lifted(detail)
+    return f"{head}{LIFTED_SEPARATOR}{trace.text()}" if head else trace.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -181,3 +182,22 @@ def test_apply_history_without_bounces_is_a_no_op(tmp_path: Path) -> None:
         _contacts(store, [(1, "a@example.com", True, "unknown")])
         assert apply_history(store, 7) == 0
         assert store.scalar("SELECT status FROM contacts") == "unknown"
+
+
+def test_a_lifted_opt_out_alone_is_a_trace_not_a_history_verdict(tmp_path: Path) -> None:
+    """A group opt-out taken back later, and nothing else: the row keeps its verdict, gains
+    the trace after its detail, and is not counted among the verdicts history decided."""
+    sg = {"email": "back@example.com", "timestamp": 1763630300, "event": "group_unsubscribe",
+          "asm_group_id": 10, "sg_event_id": "a", "sg_message_id": "m.1"}
+    events = tmp_path / "sendgrid.json"
+    events.write_text(json.dumps([sg, sg | {"event": "group_resubscribe", "sg_event_id": "b",
+                                            "timestamp": 1763630300 + 86400}]))
+    with Store(tmp_path / "h.duckdb") as store:
+        _contacts(store, [(1, "back@example.com", True, "unknown")])
+        store.execute("UPDATE contacts SET detail = 'MX mx.example.com'")
+        import_paths(store, [events])
+        assert apply_history(store, 7) == 0
+        assert store.fetchone("SELECT status, reason, evidence, detail FROM contacts") == (
+            "unknown", "smtp_skipped", "dns", "MX mx.example.com; opt-out of unsubscribe "
+            "group 10 on 2025-11-20 taken back on 2025-11-21")
+        assert history_summary(store, 7) == HistorySummary(0, 0)

@@ -70,12 +70,16 @@ _NAMES = st.from_regex(SES_NAME, fullmatch=True)
 def _details(draw: st.DrawFn) -> HistoryDetail:
     kind = draw(st.sampled_from(KINDS))
     count = draw(st.integers(1, 10**6))
-    if kind == "opted_out":  # of every mail, or of unsubscribe groups (SendGrid's numbers),
-        # contact lists and topics (SES's names)
+    if kind in ("opted_out", "lifted"):  # of every mail, or of unsubscribe groups
+        # (SendGrid's numbers), contact lists and topics (SES's names); a trace of lifted
+        # opt-outs names at least one of them (an opt-out of every mail is never lifted)
         groups = sorted(draw(st.sets(st.integers(0, 10**9), max_size=4)))
         lists = sorted(draw(st.sets(_NAMES, max_size=3)))
         topics = sorted(draw(st.sets(st.tuples(_NAMES, _NAMES), max_size=4)))
+        if kind == "lifted" and not (groups or lists or topics):
+            groups = [draw(st.integers(0, 10**9))]
         return HistoryDetail(kind, EventNote(day=draw(_DAYS)),
+                             first_day=draw(_DAYS) if kind == "lifted" else "",
                              groups=tuple(str(g) for g in groups), lists=tuple(lists),
                              topics=tuple(topics))
     if kind in ("listed", "cleaned", "complaint_listed"):
@@ -189,6 +193,31 @@ def test_history_details_are_worded_in_french(text: str, french: str) -> None:
     assert history_detail_fr(text, FR) == french
     assert Catalogue("fr").detail(text, "history") == french
     assert Catalogue("en").detail(text, "history") == text
+
+
+LIFTED = "opt-out of unsubscribe group 10 on 2024-05-06 taken back on 2024-06-01"
+LIFTED_FR = "désinscription du groupe d'abonnement 10 le 6 mai 2024, annulée le 1er juin 2024"
+
+
+@pytest.mark.parametrize(("text", "evidence", "french"), [
+    pytest.param(LIFTED, "history", LIFTED_FR, id="alone"),
+    pytest.param("delivered on 2024-06-03; " + LIFTED, "history",
+                 "délivrée le 3 juin 2024 ; " + LIFTED_FR, id="after-a-history-detail"),
+    pytest.param("MX mx.example.com; " + LIFTED, "dns",
+                 "serveur MX mx.example.com ; " + LIFTED_FR, id="after-a-dns-detail"),
+    pytest.param("250 2.1.5 Ok; " + LIFTED, "smtp", "250 2.1.5 Ok ; " + LIFTED_FR,
+                 id="after-a-server-reply"),
+    pytest.param("opt-out of contact list News; topics a, b of contact list Shop on "
+                 "unknown date taken back on 2024-06-01", "dns",
+                 "désinscription de la liste de contacts News ; des rubriques a, b de la liste "
+                 "de contacts Shop à une date inconnue, annulée le 1er juin 2024", id="scopes"),
+    # Not a trace this version wrote: shown as stored.
+    pytest.param("MX mx.example.com;" + LIFTED, "dns", "MX mx.example.com;" + LIFTED,
+                 id="no-separator"),
+])
+def test_a_lifted_opt_out_is_worded_in_french(text: str, evidence: str, french: str) -> None:
+    assert Catalogue("fr").detail(text, evidence) == french
+    assert Catalogue("en").detail(text, evidence) == text
 
 
 POSTFIX = ("{t} mx1 postfix/smtp[2210]: 3F1A82A000{i}: to=<{to}>, relay=mx.example.org"

@@ -5,6 +5,7 @@ detail; `unsubscribe` (and every other opt-out) is about every mail of the sende
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from mailhygiene.bounces import parse_bytes
 from mailhygiene.cli import main
 from mailhygiene.history import HistoryEvent, decide_history
+from mailhygiene.history_detail import split_lifted
 from mailhygiene.store import Store
 from mailhygiene.store.bounces import BOUNCES_DDL
 from mailhygiene.types import Evidence, Reason, Status, Verdict
@@ -194,14 +196,65 @@ EVERY = "opted out (the sending service's list) on "
 ])
 def test_resubscribe_lifts_an_earlier_opt_out_of_its_group(
         events: list[HistoryEvent], want: str | tuple[Status, Reason] | None) -> None:
+    """`want` None: history leaves the verdict as it was (a lifted opt-out's trace aside,
+    test_a_lifted_opt_out_leaves_a_trace)."""
     v = decide_history(events, SKIPPED)
+    detail = "" if v is None else split_lifted(v.detail)[0]
     if want is None:
-        assert v is None
+        assert v is None or replace(v, detail=detail) == SKIPPED
     elif isinstance(want, str):
         assert v is not None
-        assert (v.status, v.reason, v.detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
+        assert (v.status, v.reason, detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
     else:
         assert v is not None and (v.status, v.reason) == want
+
+
+LIFTED = "opt-out of unsubscribe group 10 on 2026-01-01 taken back on 2026-01-06"
+MX = Verdict(Status.UNKNOWN, Reason.SMTP_SKIPPED, Evidence.DNS, detail="MX mx.example.com")
+
+
+@pytest.mark.parametrize(("events", "current", "want"), [
+    pytest.param([opt_out(0, "group:10"), resubscribe(5)], SKIPPED, replace(SKIPPED, detail=LIFTED),
+                 id="verdict-kept-with-the-trace"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5)], MX,
+                 replace(MX, detail="MX mx.example.com; " + LIFTED), id="after-the-dns-detail"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5)],
+                 replace(MX, detail="MX mx.example.com; " + LIFTED),
+                 replace(MX, detail="MX mx.example.com; " + LIFTED), id="written-once"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5)], DNS_INVALID,
+                 replace(DNS_INVALID, detail=LIFTED), id="invalid-stays-invalid"),
+    pytest.param([opt_out(0, "group:10"), resubscribe(5), opt_out(9, "group:10")], SKIPPED,
+                 Verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED, Evidence.HISTORY,
+                         detail=G10 + "2026-01-10; " + LIFTED), id="opted-out-again"),
+    pytest.param([opt_out(0), opt_out(1, "group:10"), resubscribe(5)], SKIPPED,
+                 Verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED, Evidence.HISTORY,
+                         detail=EVERY + "2026-01-01; opt-out of unsubscribe group 10 on "
+                         "2026-01-02 taken back on 2026-01-06"), id="every-mail-in-force"),
+    pytest.param([delivered(0), opt_out(3, "group:10"), resubscribe(50)], SKIPPED,
+                 Verdict(Status.VALID, Reason.DELIVERED, Evidence.HISTORY,
+                         detail="delivered on 2026-01-01; opt-out of unsubscribe group 10 on "
+                         "2026-01-04 taken back on 2026-02-20"), id="then-delivered"),
+    # Two groups, each left and taken back: the first opt-out, the last re-subscription.
+    pytest.param([opt_out(0, "group:10"), resubscribe(40), opt_out(41, "group:12"),
+                  resubscribe(80, "group:12")], SKIPPED,
+                 replace(SKIPPED, detail="opt-out of unsubscribe groups 10, 12 on 2026-01-01 "
+                         "taken back on 2026-03-22"), id="two-groups"),
+    # Nothing lifted: no trace.
+    pytest.param([opt_out(0, "group:10"), resubscribe(None)], SKIPPED,
+                 Verdict(Status.DO_NOT_MAIL, Reason.SUPPRESSED, Evidence.HISTORY,
+                         detail=G10 + "2026-01-01"), id="undated-resubscribe"),
+    pytest.param([delivered(0)], SKIPPED,
+                 Verdict(Status.VALID, Reason.DELIVERED, Evidence.HISTORY,
+                         detail="delivered on 2026-01-01"), id="no-consent-event"),
+])
+def test_a_lifted_opt_out_leaves_a_trace(events: list[HistoryEvent], current: Verdict,
+                                         want: Verdict) -> None:
+    """An opt-out a re-subscription took back is said after the detail, whatever decides the
+    verdict (it left none before: nobody could tell why an address once opted out was
+    mailed again)."""
+    v = decide_history(events, current)
+    assert v == want
+    assert split_lifted(want.detail)[1] is not None or "taken back" not in want.detail
 
 
 RESUB = SG | {"event": "group_resubscribe"}
@@ -239,7 +292,8 @@ def test_check_lifts_a_group_opt_out_taken_back_later(tmp_path: Path) -> None:
         RESUB | {"email": "all@example.com", "timestamp": t + 3600}],
         ["back@example.com", "before@example.com", "other@example.com", "all@example.com"])
     assert got == [
-        ("back@example.com", "unknown", "syntax_ok", ""),
+        ("back@example.com", "unknown", "syntax_ok",
+         "opt-out of unsubscribe group 10 on 2025-11-20 taken back on 2025-11-20"),
         ("before@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
         ("other@example.com", "do_not_mail", "suppressed", G10 + "2025-11-20"),
         ("all@example.com", "do_not_mail", "suppressed", EVERY + "2025-11-20")]

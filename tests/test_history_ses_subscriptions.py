@@ -5,6 +5,7 @@ one of its topics (`topic:LIST/TOPIC`)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from mailhygiene.bounces import parse_bytes
 from mailhygiene.cli import main
 from mailhygiene.history import HistoryEvent, decide_history
-from mailhygiene.history_detail import read_detail
+from mailhygiene.history_detail import read_detail, split_lifted
 from mailhygiene.store import Store
 from mailhygiene.types import Evidence, Reason, Status, Verdict
 
@@ -254,13 +255,38 @@ N, NT = "list:News", "topic:News/offers"
 ])
 def test_ses_opt_outs_and_re_subscriptions(events: list[HistoryEvent],
                                           want: str | None) -> None:
+    """`want` None: history leaves the verdict as it was; the trace a lifted opt-out leaves
+    after the detail is test_lifted_ses_opt_outs_leave_a_trace's."""
     v = decide_history(events, SKIPPED)
+    detail = "" if v is None else split_lifted(v.detail)[0]
     if want is None:
-        assert v is None
+        assert v is None or replace(v, detail=detail) == SKIPPED
     else:
         assert v is not None
-        assert (v.status, v.reason, v.detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
+        assert (v.status, v.reason, detail) == (Status.DO_NOT_MAIL, Reason.SUPPRESSED, want)
         assert read_detail(want) is not None
+
+
+@pytest.mark.parametrize(("events", "trace"), [
+    pytest.param([out(0, N), back(5, N)],
+                 "opt-out of contact list News on 2026-01-01 taken back on 2026-01-06",
+                 id="list"),
+    pytest.param([out(0, NT), back(5, NT)], "opt-out of topic offers of contact list News on "
+                 "2026-01-01 taken back on 2026-01-06", id="topic"),
+    pytest.param([out(0, NT), out(1, N), back(5, N), back(6, NT)],
+                 "opt-out of contact list News; topic offers of contact list News on 2026-01-01 "
+                 "taken back on 2026-01-07", id="list-and-topic"),
+    pytest.param([out(0, NT), out(1, N), back(5, N)],
+                 "opt-out of contact list News on 2026-01-02 taken back on 2026-01-06",
+                 id="topic-left-in-force"),
+    pytest.param([out(0, N), back(0, N)], None, id="same-second-lifts-nothing"),
+])
+def test_lifted_ses_opt_outs_leave_a_trace(events: list[HistoryEvent],
+                                           trace: str | None) -> None:
+    v = decide_history(events, SKIPPED)
+    assert v is not None
+    got = split_lifted(v.detail)[1]
+    assert (got and got.text()) == trace
 
 
 @pytest.mark.parametrize(("bad", "good"), [
@@ -280,7 +306,9 @@ def test_a_scope_this_version_did_not_write_is_every_mail(bad: str, good: str) -
     assert v is not None and v.detail == EVERY
     v = decide_history([out(0, good)], SKIPPED)
     assert v is not None and v.detail != EVERY and read_detail(v.detail) is not None
-    assert decide_history([out(0, good), back(5, good)], SKIPPED) is None
+    v = decide_history([out(0, good), back(5, good)], SKIPPED)
+    assert v is not None and replace(v, detail="") == SKIPPED
+    assert v.detail.startswith("opt-out of ") and split_lifted(v.detail)[0] == ""
 
 
 # -- end to end: mailhygiene check --bounces ses.json ----------------------------------------
@@ -321,15 +349,22 @@ def test_check_reads_ses_subscriptions(tmp_path: Path) -> None:
     assert got == [
         ("list@example.com", "do_not_mail", "suppressed",
          opted("contact list ContactListName", "2022-01-12")),
-        ("back@example.com", "unknown", "syntax_ok", ""),
+        ("back@example.com", "unknown", "syntax_ok",
+         "opt-out of contact list ContactListName; topic ExampleTopicName of contact list "
+         "ContactListName on 2022-01-12 taken back on 2022-01-12"),
         ("topic@example.com", "do_not_mail", "suppressed",
-         opted("topic ExampleTopicName of contact list ContactListName", "2022-01-12")),
+         opted("topic ExampleTopicName of contact list ContactListName", "2022-01-12")
+         + "; opt-out of contact list ContactListName on 2022-01-12 taken back on "
+         "2022-01-12"),
         ("bad@example.com", "do_not_mail", "suppressed",
          "opted out (the sending service's list) on 2022-01-12")]
     html = page.read_text(encoding="utf-8")
     for french in ("désinscription de la liste de contacts ContactListName (liste de la "
                    "plateforme d'envoi) le 12 janvier 2022",
                    "désinscription de la rubrique ExampleTopicName de la liste de contacts "
-                   "ContactListName"):
+                   "ContactListName",
+                   # the list's opt-out, taken back, after the topic's in force
+                   "2022 ; désinscription de la liste de contacts ContactListName le 12 "
+                   "janvier 2022, annulée le 12 janvier 2022"):
         assert french.replace("'", "&#39;") in html, french
-    assert "<script>x" not in html and "opted out" not in html
+    assert "<script>x" not in html and "opted out" not in html and "taken back" not in html

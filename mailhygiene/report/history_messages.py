@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from mailhygiene.history_detail import EventNote, HistoryDetail, read_detail
+from mailhygiene.history_detail import EventNote, HistoryDetail, read_detail, split_lifted
 from mailhygiene.report.evidence_messages import french_date
 from mailhygiene.report.fmt import NumberFormat, plural
 
@@ -96,6 +96,8 @@ def word_history_fr(d: HistoryDetail, fmt: NumberFormat) -> str:
     if d.kind == "cleaned":
         return (f"écartée par la plateforme d'envoi {_on(d.last.day)} (un rebond définitif ou "
                 "des rebonds temporaires répétés)")
+    if d.kind == "lifted":
+        return f"désinscription {_scopes_fr(d)} {_on(d.first_day)}, annulée {_on(d.last.day)}"
     word = _DELIVERED_FR.get(d.last.reason, REASONS_FR.get(d.last.reason, d.last.reason))
     return f"{word} {_on(d.last.day)}"
 
@@ -119,5 +121,17 @@ def _scopes_fr(d: HistoryDetail) -> str:
 def history_detail_fr(text: str, fmt: NumberFormat) -> str | None:
     """The French wording of a stored history detail; None for a text `read_detail` does not
     read (the caller keeps it as stored)."""
-    d = read_detail(text)
-    return None if d is None else word_history_fr(d, fmt)
+    head, lifted = split_lifted(text)
+    d = read_detail(head) if head else None
+    if lifted is None:
+        return None if d is None else word_history_fr(d, fmt)
+    return with_lifted_fr(None if d is None else word_history_fr(d, fmt), head, lifted, fmt)
+
+
+def with_lifted_fr(worded: str | None, head: str, lifted: HistoryDetail,
+                   fmt: NumberFormat) -> str:
+    """A detail followed by a lifted opt-out's trace, in French: `worded` is the detail's own
+    French wording (None: `head` is shown as stored)."""
+    trace = word_history_fr(lifted, fmt)
+    shown = head if worded is None else worded
+    return f"{shown} ; {trace}" if shown else trace

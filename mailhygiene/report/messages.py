@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mailhygiene.history_detail import split_lifted
 from mailhygiene.report.dns_messages import dns_detail_fr
 from mailhygiene.report.evidence_messages import (
     COUNTS_EN,
@@ -19,7 +20,7 @@ from mailhygiene.report.evidence_messages import (
     word_fr,
 )
 from mailhygiene.report.fmt import Count, NumberFormat, number_format
-from mailhygiene.report.history_messages import history_detail_fr
+from mailhygiene.report.history_messages import history_detail_fr, with_lifted_fr
 
 LANGS = ("en", "fr")
 
@@ -758,11 +759,17 @@ class Catalogue:
     def detail(self, text: str, evidence: str) -> str:
         """A verdict's detail: DNS and bounce-history details this tool writes are worded in
         the report's language; replies quoted from servers stay as they were received."""
-        if self.lang == "fr" and evidence == "dns":
-            return dns_detail_fr(text, number_format(self.lang)) or text
-        if self.lang == "fr" and evidence == "history":
-            return history_detail_fr(text, number_format(self.lang)) or text
-        return text
+        if self.lang != "fr":
+            return text
+        fmt = number_format(self.lang)
+        if evidence == "history":
+            return history_detail_fr(text, fmt) or text
+        # Any other verdict's detail may end with a lifted opt-out's trace (history.py).
+        head, lifted = split_lifted(text)
+        worded = dns_detail_fr(head, fmt) if evidence == "dns" and head else None
+        if lifted is None:
+            return worded or text
+        return with_lifted_fr(worded, head, lifted, fmt)
 
     def evidence_meaning(self, value: object) -> str:
         return _EVIDENCE_MEANING[self.lang].get(str(value), "")
