@@ -126,7 +126,8 @@ def check(store: Store, opts: CheckOptions, *, progress: StageProgress | None = 
         extra["bounces_imported"] = {"files": stats.files, "events": stats.events,
                                      "new_events": stats.new_events,
                                      "removed": stats.removed,
-                                     "without_events": list(stats.without_events)}
+                                     "without_events": list(stats.without_events),
+                                     "empty_folders": list(stats.empty_folders)}
     facts = Facts()
     if level in (Level.MX, Level.SMTP):
         import asyncio

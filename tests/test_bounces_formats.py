@@ -415,3 +415,23 @@ def test_import_warns_about_files_without_events(tmp_path: Path) -> None:
     assert "no bounce event found in 2 files" in r.output
     assert "notes.txt" in r.output and "random.bin" in r.output
     assert "mail.log," not in r.output
+
+
+@pytest.mark.parametrize("command", ["import", "parse"])
+def test_a_folder_without_files_is_named(tmp_path: Path, command: str) -> None:
+    """A wrong folder, or a maildir whose messages are all still in tmp/, reads nothing: it
+    was said nowhere ("files: 0  events: 0"), as if its bounces had been read."""
+    empty = tmp_path / "bounces-2024"
+    empty.mkdir()
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "tmp" / "1.eml").write_bytes((FIX / "postfix-dsn.mbox").read_bytes())
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(FIX / "postfix-maillog.log", logs / "mail.log")
+    db = ["--db", str(tmp_path / "s.db")] if command == "import" else []
+    r = CliRunner().invoke(bounces, [command, str(empty), str(maildir), str(logs), *db])
+    assert r.exit_code == 0, r.output
+    assert r.stderr == (f"mailhygiene: warning: no file to read in 2 folders: {empty}, "
+                        f"{maildir}\n")

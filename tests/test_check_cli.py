@@ -380,6 +380,17 @@ def test_a_bounce_file_without_events_is_named(tmp_path: Path, db: str) -> None:
     assert r.stderr == f"mailhygiene: warning: no bounce event found in 1 file: {junk}\n"
 
 
+def test_a_bounce_folder_without_files_is_named(tmp_path: Path, db: str) -> None:
+    src = write(tmp_path, "base.csv", "email\nghost@example.org\n")
+    empty = tmp_path / "bounces"
+    empty.mkdir()
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--bounces",
+                                  str(empty), "--json", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["bounces_imported"]["empty_folders"] == [str(empty)]
+    assert r.stderr == f"mailhygiene: warning: no file to read in 1 folder: {empty}\n"
+
+
 def test_fold_providers_merges_gmail_variants(tmp_path: Path, db: str) -> None:
     src = write(tmp_path, "g.csv", "email\nj.ohn+news@gmail.com\njohn@googlemail.com\n"
                 "john@gmail.com\na.b+x@example.com\nab@example.com\n")

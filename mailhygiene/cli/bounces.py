@@ -36,7 +36,7 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, r
     replaced = f"  removed: {stats.removed}" if restart else ""
     click.echo(f"files: {stats.files}  events: {stats.events}  new: {stats.new_events}"
                f"{replaced}")
-    warn_without_events(stats.without_events)
+    warn_without_events(stats.without_events, stats.empty_folders)
 
 
 @bounces.command("parse")
@@ -49,8 +49,11 @@ def import_cmd(paths: tuple[str, ...], base_name: str | None, fmt: str | None, r
 def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:
     """Print the events of PATH... without storing them (addresses masked unless --jsonl)."""
     empty: list[str] = []
+    folders: list[str] = []
     for path in paths:
+        read = False
         for file in iter_files(Path(path)):
+            read = True
             found = False
             for ev in iter_bytes(read_file(file)[1], str(file), fmt):
                 found = found or bool(ev.address)
@@ -62,4 +65,6 @@ def parse_cmd(paths: tuple[str, ...], jsonl: bool, fmt: str | None) -> None:
                                           "hard" if ev.hard else "soft", ev.action or "-")))
             if not found:
                 empty.append(str(file))
-    warn_without_events(empty)
+        if not read:
+            folders.append(path)
+    warn_without_events(empty, folders)

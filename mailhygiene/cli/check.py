@@ -128,7 +128,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
     finally:
         if show:
             show.close()
-    warn_without_events(summary.get("bounces_imported", {}).get("without_events", ()))
+    imported = summary.get("bounces_imported", {})
+    warn_without_events(imported.get("without_events", ()), imported.get("empty_folders", ()))
     if as_json:
         click.echo(dumps(summary))
     else:

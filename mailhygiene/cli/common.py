@@ -188,9 +188,16 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"report: {s['report']}")
 
 
-def warn_without_events(files: Sequence[str]) -> None:
-    """An unknown format, a wrong --format or a binary file reads as "no event": said on
-    stderr, naming the files (`bounces import`, `bounces parse`, `check --bounces`)."""
+def warn_without_events(files: Sequence[str], folders: Sequence[str] = ()) -> None:
+    """An unknown format, a wrong --format or a binary file reads as "no event", and a folder
+    holding no file reads nothing: said on stderr, naming them (`bounces import`, `bounces
+    parse`, `check --bounces`)."""
+    if folders:
+        shown_dirs = ", ".join(strip_terminal_escapes(f) for f in folders[:5])
+        extra = len(folders) - 5
+        click.echo(f"mailhygiene: warning: no file to read in "
+                   f"{counted(len(folders), 'folder', 'folders')}: {shown_dirs}"
+                   + (f" and {extra} more" if extra > 0 else ""), err=True)
     if not files:
         return
     shown = ", ".join(strip_terminal_escapes(f) for f in files[:5])

@@ -74,6 +74,9 @@ class ImportStats:
     new_events: int  # rows this import stored
     without_events: tuple[str, ...] = ()  # files in which no event was found
     removed: int = 0  # rows of earlier imports a restarted import replaced
+    # Folders given that hold no file to read (a wrong folder, an export not yet copied): they
+    # added nothing and were said nowhere, as if their bounces had been read.
+    empty_folders: tuple[str, ...] = ()
 
 
 def ensure(store: Store) -> None:
@@ -127,6 +130,7 @@ def _import(store: Store, paths: Iterable[str | Path], base_name: str | None, fm
     from mailhygiene.bounces.detect import iter_bytes, iter_files, read_file
 
     empty: list[str] = []
+    empty_folders: list[str] = []
 
     def flush(rows: list[tuple[Any, ...]]) -> int:
         gone = _remove_earlier(store, rows, restarted) if restart else 0
@@ -134,6 +138,7 @@ def _import(store: Store, paths: Iterable[str | Path], base_name: str | None, fm
         return gone
 
     for path in paths:
+        files_before = files
         for file in iter_files(Path(path)):
             raw, data = read_file(file)
             files += 1
@@ -155,10 +160,13 @@ def _import(store: Store, paths: Iterable[str | Path], base_name: str | None, fm
             events += found
             if not found:
                 empty.append(str(file))
+        if files == files_before:
+            empty_folders.append(str(path))
     removed += flush(pending)
     after = int(store.scalar("SELECT count(*) FROM bounces"))
     return ImportStats(files=files, events=events, new_events=after - before + removed,
-                       without_events=tuple(empty), removed=removed)
+                       without_events=tuple(empty), removed=removed,
+                       empty_folders=tuple(empty_folders))
 
 
 # One list parameter per column, unnested side by side in the statement itself: one statement
