@@ -335,13 +335,22 @@ class _Column:
     hashed: bool | None  # True: the name says digests; None: told by the entries
 
 
-def _named_columns(header: Sequence[str]) -> list[_Column]:
-    """The columns of `header` whose names say what they hold, in header order."""
+def _named_columns(header: Sequence[str],
+                   rows: Sequence[Sequence[str]] = ()) -> list[_Column]:
+    """The columns of `header` whose names say what they hold, in header order. Of several
+    that could name the address column, `check`'s choice: the one whose first 200 `rows`
+    hold the most `@` (a French export's postal `Adresse` beside `Adresse courriel`, which
+    made the list's entries postal addresses, all rejected)."""
     names = [norm_header(h) for h in header]
     named = ["" if _ENTRY_LIKE.search(n) else h for h, n in zip(header, names, strict=True)]
     phones = set(detect_phone_columns(named))
     try:
+        # Without rows, only a name makes a header (a column of addresses under a title is
+        # not one); with them, the @-count picks among the names.
         first, is_header = find_address_column(named, [], None)
+        if is_header and rows:
+            first, is_header = find_address_column(named, [list(r) for r in rows[:200]],
+                                                   None)
         emails = {first} if is_header else set()
     except InputError:
         emails = set()
@@ -368,7 +377,7 @@ def _cells(rows: Sequence[Sequence[str]], kind: str | None,
     `hashed`."""
     if not rows:
         return [], None
-    columns = _named_columns(rows[0])
+    columns = _named_columns(rows[0], rows[1:])
     fits = [c for c in columns
             if (kind is None or c.kind in (kind, None))
             and (hashed is None or bool(c.hashed) == hashed)]

@@ -99,6 +99,25 @@ def test_utf16_csv_with_header_and_delimiter(store: Store, tmp_path: Path) -> No
     assert _values(store) == {"rene@z.fr", "jo@w.fr"}
 
 
+@pytest.mark.parametrize(("text", "values"), [
+    pytest.param("Nom;Adresse;Adresse courriel\nA;12 rue X, Paris;a@x.fr\nB;3 av. Y;b@x.fr\n",
+                 {"a@x.fr", "b@x.fr"}, id="postal-adresse-beside-courriel"),
+    pytest.param("Nom;Email;Mail pro\nA;;a@x.fr\nB;;b@x.fr\nC;c@y.fr;\n",
+                 {"a@x.fr", "b@x.fr"}, id="the-fuller-of-two-mail-columns"),
+    pytest.param("Nom;Email;Mail pro\nA;a@y.fr;\nB;b@y.fr;\nC;;c@x.fr\n",
+                 {"a@y.fr", "b@y.fr"}, id="email-when-it-holds-more"),
+])
+def test_the_address_column_is_the_one_check_reads(store: Store, tmp_path: Path, text: str,
+                                                   values: set[str]) -> None:
+    """Of several columns whose names could be the address's, `check`'s choice (the most
+    `@` in the first 200 rows): the first name alone took a French export's postal `Adresse`
+    (every entry rejected, exit 2) or the emptier of two mail columns."""
+    f = tmp_path / "optout.csv"
+    f.write_text(text, encoding="utf-8")
+    st_ = import_suppression(store, f)
+    assert st_.kind == "email" and _values(store) == values
+
+
 # --- 2. XLSX -------------------------------------------------------------------------------
 def test_xlsx_first_sheet_is_read_with_its_header(store: Store, tmp_path: Path) -> None:
     f = _xlsx(tmp_path / "optout.xlsx", [["Nom", "Email"], ["A", "A@B.fr"], ["C", "c@d.fr"],
