@@ -109,7 +109,6 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-
 def _reraise(e: Exception, what: str) -> NoReturn:
     """DuckDB's error as the tool's. Ctrl-C during a statement reaches DuckDB, which ends the
     statement and raises its own error in place of KeyboardInterrupt (a RuntimeError "Query
