@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_EMAILISH_RE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
+# An address-looking token in free text; also read by SQL (DuckDB's RE2 takes it as is).
+ADDRESS_PATTERN = r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+"
+_EMAILISH_RE = re.compile(ADDRESS_PATTERN)
 # A host or domain name in free text: two labels or more, the last one alphabetic (so not an
 # IP address, an enhanced status code such as 5.1.1 or a version).
 _HOST_RE = re.compile(r"(?<![\w.*@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"

@@ -532,6 +532,19 @@ def test_addresses_are_masked_unless_asked(checked: Checked) -> None:
     assert "zqtypo0@gmial.com" in shown and "zqdead0@example.ma" in shown
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_reply_quoting_each_address_is_counted_once_for_all(checked: Checked,
+                                                                lang: str) -> None:
+    """The 10 zqdead rows got the same refusal, each quoting its own address: one line with
+    count 10 (it read 3, the top three texts of the reason merged after masking)."""
+    doc = parse(_check_html(checked, lang))
+    rows = [tr for tr in doc.find("tr") if any(
+        "550 5.1.1" in td.text for td in tr.find("td", data_detail=None))]
+    assert len(rows) == 1
+    assert num(rows[0].find("td")[-1], lang) == checked.summary["by_reason"][
+        "mailbox_not_found"] == 10
+
+
 @pytest.mark.parametrize("kind", ["check", "compare"])
 def test_report_is_self_contained(checked: Checked, compared: Compared, kind: str) -> None:
     html = _check_html(checked, "en") if kind == "check" else _compare_html(compared, "en")
