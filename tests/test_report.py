@@ -532,6 +532,29 @@ def test_addresses_are_masked_unless_asked(checked: Checked) -> None:
     assert "zqtypo0@gmial.com" in shown and "zqdead0@example.ma" in shown
 
 
+@pytest.mark.network
+def test_typo_suggestions_of_an_mx_run(local_dns: Any, tmp_path: Path) -> None:
+    """At the MX level (the default) a typo domain does not exist: its rows are invalid with
+    the DNS answer as detail, and the report still lists what they were probably meant to be
+    (it listed nothing: the suggestion was read from the detail only)."""
+    src = tmp_path / "in.csv"
+    src.write_text("email\n" + "".join(f"zqtypo{i}@gmial.com\n" for i in range(3))
+                   + "zqother@hotmial.fr\n", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    r = CliRunner().invoke(main, ["check", str(src), "--nameserver", local_dns.address,
+                                  "--json", "--db", str(db)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert s["by_reason"]["domain_not_found"] == 4 and s["flags"]["typo"] == 4
+    with open_store(db, read_only=True) as store:
+        for lang in LANGS:
+            doc = parse(render_check(store, s["run_id"], lang=lang))
+            gmail = doc.one("tr", data_suggestion="gmail.com").find("td")
+            assert gmail[1].text.startswith("g***.com") and num(gmail[2], lang) == 3
+            assert "z***@g***.com" in gmail[3].text
+            assert num(doc.one("tr", data_suggestion="hotmail.fr").find("td")[2], lang) == 1
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_reply_quoting_each_address_is_counted_once_for_all(checked: Checked,
                                                                 lang: str) -> None:
