@@ -746,6 +746,23 @@ def test_empty_address_cells_are_counted_apart(tmp_path: Path, db: str) -> None:
     assert 'data-k="empty_cells" data-v="2"' in page
 
 
+def test_the_rate_without_history_has_its_interval(tmp_path: Path, db: str) -> None:
+    """Every rate is shown with its 95% interval: the rate without bounce history too, on the
+    terminal and in the report's card (both showed the bare rate, the JSON its interval)."""
+    src = write(tmp_path, "h.csv", "email\na@acme.fr\nb@\nc@acme.fr\nd@\n")
+    html = tmp_path / "r.html"
+    r = run("check", str(src), "--level", "syntax", "--json", "--db", db, "--html", str(html))
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    lo, hi = s["invalid_rate_without_history_ci95"]
+    assert s["invalid_rate_without_history"] == 0.5 and 0 < lo < 0.5 < hi < 1
+    text = run("check", str(src), "--level", "syntax", "--db", db).output
+    assert f"without history: 50.0% (95% CI {100 * lo:.1f}% – {100 * hi:.1f}%)" in text
+    page = html.read_text(encoding="utf-8")
+    card = page.split('data-k="invalid_rate_without_history_ci95"', 1)[1].split("</div>", 1)[0]
+    assert f"{100 * lo:.2f}% – {100 * hi:.2f}%" in card
+
+
 @pytest.mark.parametrize(("args", "said"), [
     (["check", "{dir}"], "Invalid value for 'INPUT': File '{dir}' is a directory."),
     (["check", "{csv}", "--lang", "de"], "Invalid value for '--lang'"),

@@ -154,7 +154,9 @@ def print_summary(s: dict[str, Any]) -> None:
             f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
             f"{_pct(s['invalid_rate_addresses'])} (95% CI {_pct(alo)} – {_pct(ahi)})")
     if "invalid_rate_without_history" in s:
-        out(f"  without history: {_pct(s['invalid_rate_without_history'])}")
+        hlo, hhi = s.get("invalid_rate_without_history_ci95", (0.0, 0.0))
+        out(f"  without history: {_pct(s['invalid_rate_without_history'])} "
+            f"(95% CI {_pct(hlo)} – {_pct(hhi)})")
     out("")
     out("status")
     for k, v in ((k, v) for k, v in s["by_status"].items() if v):  # JSON keeps the zeros

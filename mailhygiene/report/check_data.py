@@ -100,6 +100,15 @@ def _int(x: Any) -> int:
         return 0
 
 
+def _interval_note(cat: Catalogue, fmt: NumberFormat, ci: Any) -> str:
+    """`95% confidence interval: lo – hi` under a rate's card; empty without an interval (a
+    run recorded before it had one)."""
+    if not ci or ci[0] is None:
+        return ""
+    return (f"{cat.t('chk_ci95')}{cat.t('colon')}{fmt.percent_of(ci[0], 2)} – "
+            f"{fmt.percent_of(ci[1], 2)}")
+
+
 def _share(n: int, d: int) -> float | None:
     return n / d if d else None
 
@@ -149,8 +158,10 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
                                 _int(s["from_history"]), fmt.integer(_int(s["from_history"]))))
     if "invalid_rate_without_history" in s:
         r = float(s["invalid_rate_without_history"] or 0.0)
+        h_ci = s.get("invalid_rate_without_history_ci95") or [None, None]
         c.figures.append(Figure("invalid_rate_without_history",
-                                cat.t("chk_rate_without_history"), r, fmt.percent_of(r, 2)))
+                                cat.t("chk_rate_without_history"), r, fmt.percent_of(r, 2),
+                                note=_interval_note(cat, fmt, h_ci)))
     empty = _int(s.get("empty_cells"))
     if empty:
         addresses, inv_addr = _int(s.get("addresses")), _int(s.get("invalid_addresses"))
@@ -158,10 +169,7 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
         a_ci = s.get("invalid_rate_addresses_ci95") or [None, None]
         c.figures.append(Figure("empty_cells", cat.t("chk_empty"), empty, fmt.integer(empty)))
         c.figures.append(Figure("invalid_rate_addresses", cat.t("chk_rate_addresses"), a_rate,
-                                fmt.percent_of(a_rate, 2),
-                                note=f"{cat.t('chk_ci95')}{cat.t('colon')}"
-                                     f"{fmt.percent_of(a_ci[0], 2)} – "
-                                     f"{fmt.percent_of(a_ci[1], 2)}"))
+                                fmt.percent_of(a_rate, 2), note=_interval_note(cat, fmt, a_ci)))
     c.interval = (ci[0], ci[1])
     c.lead = cat.t("chk_lead", rows=cat.count(rows, fmt), unique=cat.count(unique, fmt),
                    dups=cat.count(dups, fmt), invalid=cat.count(invalid, fmt),
