@@ -51,6 +51,7 @@ class CheckOptions:
     smtp_concurrency: int = 20
     rate: str = "10/s"
     greylist_delay: float = 600.0
+    refresh_smtp: bool = False
     # history, phones, suppression
     bounces: tuple[str, ...] = ()
     phone_columns: tuple[str, ...] | None = None
@@ -230,7 +231,7 @@ async def _gather_facts(store: Store, base: BaseRef, level: Level, opts: CheckOp
 
 def smtp_options(opts: CheckOptions) -> Any:
     """SmtpOptions from the check options; raises ConfigError on a bad --helo/--mail-from."""
-    from mailhygiene import smtp
+    from mailhygiene import config, smtp
     from mailhygiene.politeness import parse_rate
 
     if not (opts.helo and opts.mail_from):
@@ -240,7 +241,11 @@ def smtp_options(opts: CheckOptions) -> Any:
         helo=opts.helo, mail_from=opts.mail_from, port=opts.smtp_port,
         per_host_concurrency=opts.per_host_concurrency, concurrency=opts.smtp_concurrency,
         rate=parse_rate(opts.rate), allow_loopback=opts.allow_loopback,
-        greylist_delay=opts.greylist_delay)
+        greylist_delay=opts.greylist_delay,
+        # --refresh-smtp: no settled answer or catch-all test is young enough to reuse
+        # (a greylisted address still waits for its retry time: asked early, it is deferred
+        # again).
+        reprobe_after=0.0 if opts.refresh_smtp else config.SMTP_REPROBE_AFTER)
 
 
 def _apply_facts(store: Store, base: BaseRef, facts: Facts) -> dict[str, Any]:

@@ -141,6 +141,28 @@ def test_smtp_level_end_to_end(tmp_path: Path, dns: LocalDns, farm: SmtpFarm) ->
     assert valid["mh_evidence"] == "smtp"
 
 
+def test_smtp_answers_are_reused_unless_refreshed(tmp_path: Path, dns: LocalDns,
+                                                  farm: SmtpFarm) -> None:
+    """A second check reuses the stored SMTP answers (no connection); --refresh-smtp asks
+    every address again (there was no way to, for 30 days), greylisted ones not yet due
+    excepted, and gives the same verdicts."""
+    args = ("--level", "smtp", "--helo", "probe.mailhygiene.example", "--mail-from",
+            "probe@mailhygiene.example", "--smtp-port", str(farm.port), "--rate", "1000/s")
+    first, rows = check(tmp_path, dns, *args)
+    farm.reset_counters()
+    again, rows2 = check(tmp_path, dns, *args)
+    assert rows2 == rows and again["smtp_probed"] == 0
+    assert again["smtp_from_cache"] == first["smtp_probed"] > 0
+    assert sum(s.connections for s in farm.servers) == 0
+    fresh, rows3 = check(tmp_path, dns, *args, "--refresh-smtp")
+    assert rows3 == rows
+    greylisted = sum(1 for r in rows if r["mh_reason"] == "greylisted")
+    assert fresh["smtp_probed"] == first["smtp_probed"] - greylisted > 0
+    assert fresh["smtp_from_cache"] == greylisted
+    assert sum(s.rcpt_count() for s in farm.servers) > 0
+    assert "DATA" not in farm.all_verbs()
+
+
 def test_server_stops_answering_mid_run_never_invalid(tmp_path: Path) -> None:
     """unbound paused (SIGSTOP) during a run: every affected domain ends unknown, none invalid."""
     import threading

@@ -61,6 +61,8 @@ from mailhygiene.store import open_store
 @click.option("--smtp-concurrency", type=int, default=20, show_default=True)
 @click.option("--rate", default="10/s", show_default=True, help="Global SMTP rate limit.")
 @click.option("--greylist-delay", type=DELAY, default=600.0, show_default=True)
+@click.option("--refresh-smtp", is_flag=True,
+              help="Ask every mailbox again instead of reusing stored SMTP answers.")
 @click.option("--bounces", multiple=True, type=click.Path(exists=True),
               help="Bounce messages/logs/ESP exports to import and apply (repeatable).")
 @click.option("--phone-column", multiple=True,
@@ -84,7 +86,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
           dns_concurrency: int | None, dns_timeout: float | None, refresh_dns: bool,
           allow_loopback: bool, helo: str | None, mail_from: str | None, smtp_port: int,
           per_host_concurrency: int, smtp_concurrency: int, rate: str,
-          greylist_delay: float, bounces: tuple[str, ...], phone_column: tuple[str, ...],
+          greylist_delay: float, refresh_smtp: bool, bounces: tuple[str, ...],
+          phone_column: tuple[str, ...],
           default_region: str, restart: bool, html: str | None, lang: str,
           show_addresses: bool, progress: bool | None) -> None:
     """Validate the addresses of INPUT (CSV, TXT or XLSX) and summarise the result.
@@ -110,7 +113,7 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         dns_concurrency=dns_concurrency, dns_timeout=dns_timeout, refresh_dns=refresh_dns,
         allow_loopback=allow_loopback, helo=helo, mail_from=mail_from, smtp_port=smtp_port,
         per_host_concurrency=per_host_concurrency, smtp_concurrency=smtp_concurrency,
-        rate=rate, greylist_delay=greylist_delay, bounces=bounces,
+        rate=rate, greylist_delay=greylist_delay, refresh_smtp=refresh_smtp, bounces=bounces,
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
     if opts.only is not None and output is None:
