@@ -35,9 +35,9 @@ from mailhygiene.ingest import (  # read as `check` reads contact files
     detect_encoding,
     find_address_column,
     is_address_name,
-    is_workbook,
     norm_header,
     python_decoding,
+    reads_as_workbook,
     sha256_file,
     split_records,
     xlsx_rows,
@@ -225,8 +225,7 @@ def _read_rows(path: Path) -> tuple[list[list[str]], int]:
     if head == OLE2_MAGIC:
         raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
                          "workbook, which cannot be read: save it as .xlsx or CSV")
-    if path.suffix.lower() in (".xlsx", ".xlsm") or (
-            head.startswith(b"PK\x03\x04") and is_workbook(path)):
+    if reads_as_workbook(path, head):
         return list(xlsx_rows(path, None)), 0
     return _text_rows(_read_text(path))
 

@@ -415,3 +415,18 @@ def test_one_column_records_and_blank_lines(tmp_path: Path, text: str,
 def test_blank_lines_between_rows_of_several_columns(tmp_path: Path, blank: str) -> None:
     _, rows = both_encodings(tmp_path, f"name,email\nA,a@x.com\n{blank}\n,\nBé,b@x.com\n")
     assert [row[:2] for row in rows[1:]] == [["A", "a@x.com"], ["", ""], ["Bé", "b@x.com"]]
+
+
+def test_csv_saved_under_an_xlsx_name_is_read_as_csv(tmp_path: Path) -> None:
+    """Exports that name their CSV .xlsx so Excel opens it: read as the text it is (it was
+    refused as "cannot read ... as XLSX: File is not a zip file"). A ZIP named .xlsx that is no
+    workbook is still refused as XLSX."""
+    s, rows = check(tmp_path, "export.xlsx", b"name;email\nA;a@example.com\nB;b@@example.com\n")
+    assert s["rows"] == 2
+    assert (s["by_status"]["unknown"], s["by_status"]["invalid"]) == (1, 1)
+    assert [r[:2] for r in rows] == [["name", "email"], ["A", "a@example.com"],
+                                     ["B", "b@@example.com"]]
+    (tmp_path / "zip.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "zip.xlsx"), "--level", "syntax",
+                                  "--db", str(tmp_path / "z.duckdb")])
+    assert r.exit_code == 2 and "as XLSX" in r.output

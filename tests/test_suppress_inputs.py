@@ -147,6 +147,14 @@ def test_xlsx_saved_under_a_csv_name_is_still_a_workbook(tmp_path: Path) -> None
     assert _checked(tmp_path, ["a@b.fr"]) == {"a@b.fr": "do_not_mail"}
 
 
+def test_csv_saved_under_an_xlsx_name_is_read_as_text(tmp_path: Path) -> None:
+    renamed = tmp_path / "optout.xlsx"
+    renamed.write_bytes(b"email\na@b.fr\n")
+    rc, out, err = _import(tmp_path, renamed)
+    assert rc == 0, err
+    assert "1 read, 1 new, 0 already listed, 0 rejected" in out
+
+
 def test_xls_and_broken_workbooks_are_refused(tmp_path: Path) -> None:
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)

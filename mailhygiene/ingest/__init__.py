@@ -33,6 +33,7 @@ from mailhygiene.ingest.detect import (
     detect_format,
     is_workbook,
     line_ending,
+    reads_as_workbook,
     sha256_file,
     sniff_delimiter,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "norm_header",
     "own_columns",
     "python_decoding",
+    "reads_as_workbook",
     "remove_stale_copies",
     "sha256_file",
     "sniff_delimiter",

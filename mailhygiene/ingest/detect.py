@@ -80,6 +80,16 @@ def is_workbook(path: Path) -> bool:
         return False
 
 
+def reads_as_workbook(path: Path, head: bytes) -> bool:
+    """Whether a file is read as XLSX, from its first bytes: a ZIP file named .xlsx or .xlsm
+    (one that is no workbook is refused as XLSX, with the reason), or a ZIP file holding a
+    workbook whatever its name. A text file under an .xlsx name (a CSV renamed, an export
+    that names its CSV so Excel opens it) is read as the text it is."""
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    return path.suffix.lower() in (".xlsx", ".xlsm") or is_workbook(path)
+
+
 def check_input_file(path: Path) -> None:
     """Refuses an input that is missing, a directory, empty, or not a regular file: a pipe
     (<(...), a FIFO) or a device is read more than once (digest, detection, load), and
@@ -141,7 +151,7 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     if head == OLE2_MAGIC:
         raise InputError(f"{path.name} is an Excel 97-2003 (.xls) or password-protected "
                          "workbook, which cannot be read: save it as .xlsx or CSV")
-    if suffix in (".xlsx", ".xlsm") or (head.startswith(b"PK\x03\x04") and is_workbook(path)):
+    if reads_as_workbook(path, head):
         return _detect_xlsx(path, column, sheet)
     if sheet is not None:
         raise InputError(f"--sheet applies to XLSX files only; {path.name} is not one")
