@@ -66,6 +66,8 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         # the column the addresses were read from (its header, or its generated name)
         "address_column": (base.fmt.columns[base.fmt.address_index]
                            if 0 <= base.fmt.address_index < len(base.fmt.columns) else None),
+        # another column holding far more addresses than the named one (a hint, not acted on)
+        "address_column_hint": _hint_json(base.fmt.address_hint),
         "input_sha256": base.sha256,
         "level": level,
         "rows": rows,
@@ -89,3 +91,11 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         "domains": distinct_domains,
         "top_domains": top,
     }
+
+
+def _hint_json(hint: tuple[str, int, int, int] | None) -> dict[str, Any] | None:
+    if hint is None:
+        return None
+    column, with_at, address_with_at, sampled = hint
+    return {"column": column, "with_at": with_at, "address_column_with_at": address_with_at,
+            "rows_sampled": sampled}

@@ -14,7 +14,7 @@ import click
 from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
-from mailhygiene.privacy import shown_domains, strip_terminal_escapes
+from mailhygiene.privacy import mask_text, shown_domains, strip_terminal_escapes
 from mailhygiene.report.fmt import counted, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,6 +138,11 @@ def print_summary(s: dict[str, Any]) -> None:
     out(f"base        {strip_terminal_escapes(str(s['base']))}  (level {s['level']})")
     if s.get("address_column") is not None:
         out(f"addresses   column {strip_terminal_escapes(str(s['address_column']))!r}")
+    if (h := s.get("address_column_hint")) is not None:
+        other = strip_terminal_escapes(mask_text(str(h["column"])))
+        out(f"  note: column {other!r} holds an '@' in {h['with_at']:,} of the first "
+            f"{h['rows_sampled']:,} rows, the address column in {h['address_column_with_at']:,}"
+            f": if {other!r} holds the addresses, run again with --column {other!r}")
     out(f"rows        {s['rows']:>10,}")
     if s.get("title_rows"):
         lines = plural(s["title_rows"], "line", "lines")

@@ -17,6 +17,7 @@ records), `detect` (InputFormat), `load` (into the store)."""
 from __future__ import annotations
 
 from mailhygiene.ingest.columns import (
+    address_column_hint,
     column_key,
     find_address_column,
     is_address_name,
@@ -70,6 +71,7 @@ __all__ = [
     "SAMPLE_BYTES",
     "InputFormat",
     "LoadResult",
+    "address_column_hint",
     "check_input_file",
     "column_key",
     "detect_encoding",

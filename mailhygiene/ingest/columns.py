@@ -88,6 +88,32 @@ def find_address_column(header: list[str], rows: list[list[str]],
     )
 
 
+def address_column_hint(header: Sequence[str], rows: Sequence[Sequence[str]],
+                        chosen: int) -> tuple[int, int, int] | None:
+    """Another column that holds addresses far more often than the one its name chose
+    ("email", empty on most rows, beside "Contact" full of them): (its index, its cells with
+    an '@' among the sample's rows, the chosen column's). None when the chosen column holds
+    an '@' in half the sample or more, or no other column holds at least that many and
+    twice the chosen one's. Only a hint: the name decided, and --column overrides it."""
+    sample = rows[:200]
+
+    def at_cells(i: int) -> int:
+        return sum(1 for r in sample if i < len(r) and "@" in r[i])
+
+    have = at_cells(chosen)
+    need = max(5, len(sample) // 2)
+    if have >= need:
+        return None
+    own = own_columns(header)
+    best, best_hits = -1, 0
+    for i in range(len(header)):
+        if i != chosen and i not in own and (hits := at_cells(i)) > best_hits:
+            best, best_hits = i, hits
+    if best < 0 or best_hits < max(need, 2 * have + 1):
+        return None
+    return best, best_hits, have
+
+
 def _header_test(column: str | None) -> Callable[[Sequence[str]], bool]:
     """Whether a row can be the header (titles.title_rows): it holds the name given with
     --column or, without one (or with an index), a name find_address_column takes for the

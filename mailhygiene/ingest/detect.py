@@ -17,6 +17,7 @@ from mailhygiene.errors import InputError
 from mailhygiene.ingest.columns import (
     _header_test,
     _name_test,
+    address_column_hint,
     find_address_column,
 )
 from mailhygiene.ingest.encoding import detect_encoding, python_decoding
@@ -52,6 +53,10 @@ class InputFormat:
     # blank line among or before them (split_records' count; DuckDB's `skip` counts the same
     # while each is one line, see load_input).
     above: int = 0
+    # Another column that holds addresses far more often than the one the header named
+    # (columns.address_column_hint): (its name, its cells with an '@' in the sample, the
+    # address column's, the sample's rows). Shown as a note, never acted on. None: none.
+    address_hint: tuple[str, int, int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -206,7 +211,9 @@ def detect_format(path: Path, *, column: str | None = None, sheet: str | None = 
     # records, as everywhere else.
     return InputFormat("csv", encoding, bom, delim, has_header, columns, idx, newline=newline,
                        preamble=preamble, titles=[r for r in records[:k] if not _blank(r)],
-                       above=at[k] if has_header else 0)
+                       above=at[k] if has_header else 0,
+                       address_hint=_hint(columns, records[k + 1:k + 201], idx,
+                                          column is None and has_header))
 
 
 # Excel's first-line delimiter directive ("sep=;", "sep=,", "sep=\t", "sep=|")
@@ -269,4 +276,17 @@ def _detect_xlsx(path: Path, column: str | None, sheet: str | None) -> InputForm
     columns = [*named, *(f"column{i + 1}" for i in range(len(named), width))]
     # sized_rows leaves empty rows out: the titles are all the rows the reader skips.
     return InputFormat("xlsx", "utf-8", False, ",", has_header, columns, idx, sheet,
-                       titles=rows[:k], above=k)
+                       titles=rows[:k], above=k,
+                       address_hint=_hint(columns, rows[k + 1:k + 201], idx,
+                                          column is None and has_header))
+
+
+def _hint(columns: list[str], rows: list[list[str]], idx: int,
+          named: bool) -> tuple[str, int, int, int] | None:
+    """The address_hint of a column chosen by its header's name (not for --column, nor for
+    a column chosen by its content, which is already the fullest)."""
+    found = address_column_hint(columns, rows, idx) if named else None
+    if found is None:
+        return None
+    i, hits, have = found
+    return columns[i], hits, have, min(len(rows), 200)
