@@ -52,9 +52,11 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
     distinct_domains = int(store.scalar(
         "SELECT count(DISTINCT domain) FROM contacts WHERE base_id = ? AND domain IS NOT NULL",
         [b]))
+    # Each domain's share gets its interval too: 0 invalid of 28 rows is not "0%" of them.
     top = [
         {"domain": d, "rows": int(n), "invalid": int(inv),
-         "invalid_share": (inv / n) if n else 0.0}
+         "invalid_share": (inv / n) if n else 0.0,
+         "invalid_share_ci95": list(wilson_interval(int(inv), int(n)))}
         for d, n, inv in store.fetchall(
             "SELECT domain, count(*) AS n, count(*) FILTER (WHERE status = 'invalid') "
             "FROM contacts WHERE base_id = ? AND domain IS NOT NULL AND status <> 'duplicate' "

@@ -38,6 +38,7 @@ from mailhygiene.report import (
 )
 from mailhygiene.report.fmt import number_format, parse_number
 from mailhygiene.report.messages import MESSAGES
+from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store, open_store
 from mailhygiene.summary import summarize
 
@@ -566,6 +567,41 @@ def test_a_reply_quoting_each_address_is_counted_once_for_all(checked: Checked,
     assert len(rows) == 1
     assert num(rows[0].find("td")[-1], lang) == checked.summary["by_reason"][
         "mailbox_not_found"] == 10
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("recorded", ["with_interval", "before_intervals"])
+def test_each_domain_share_has_its_interval(checked: Checked, tmp_path: Path, lang: str,
+                                            recorded: str) -> None:
+    """Each top domain's invalid share is shown with its Wilson 95% interval, the summary's
+    own (example.ma: 10 invalid of 10 reads 100%, from 72.2% up); a run recorded before the
+    summary held it gets the same interval from its counts."""
+    top = checked.summary["top_domains"]
+    assert [d["invalid_share_ci95"] for d in top] == [
+        list(wilson_interval(d["invalid"], d["rows"])) for d in top]
+    db = checked.db
+    if recorded == "before_intervals":
+        db = tmp_path / "old.duckdb"
+        shutil.copy(checked.db, db)
+        old = checked.summary | {"top_domains": [
+            {k: v for k, v in d.items() if k != "invalid_share_ci95"} for d in top]}
+        with open_store(db) as store:
+            store.execute("UPDATE runs SET summary = ? WHERE run_id = ?",
+                          [json.dumps(old), checked.run_id])
+    with open_store(db, read_only=True) as store:
+        doc = parse(render_check(store, checked.run_id, lang=lang))
+    fmt = number_format(lang)
+    rows = doc.find("tr", data_domain=None)
+    assert len(rows) == len(top) == 20
+    for tr, d in zip(rows, top, strict=True):
+        cell = tr.find("td")[4]
+        lo, hi = d["invalid_share_ci95"]
+        assert (float(cell.attrs["data-lo"]), float(cell.attrs["data-hi"])) == (lo, hi)
+        assert cell.text == " ".join(fmt.interval(lo, hi).split())  # as El.text spaces it
+    dead = doc.one("tr", data_domain="example.ma").find("td")
+    assert num(dead[3], lang) == 100.0
+    assert 72.2 == parse_number(dead[4].text.split("\u2013")[0], lang) == pytest.approx(
+        100 * wilson_interval(10, 10)[0], abs=0.05)
 
 
 @pytest.mark.parametrize("kind", ["check", "compare"])

@@ -182,8 +182,9 @@ def print_summary(s: dict[str, Any]) -> None:
         names = shown_domains([(str(d["domain"]), int(d["rows"])) for d in top],
                               config.SHOWN_DOMAIN_MIN_ADDRESSES)
         for d, name in zip(top, names, strict=True):
+            dlo, dhi = d["invalid_share_ci95"]
             out(f"  {strip_terminal_escapes(name)[:40]:<40}{d['rows']:>9,}  "
-                f"invalid {_pct(d['invalid_share'])}")
+                f"invalid {_pct(d['invalid_share'])} (95% CI {_pct(dlo)} – {_pct(dhi)})")
     for key, section in s.get("phones", {}).items():
         if isinstance(section, dict) and "invalid_rate" in section:
             plo, phi = section.get("invalid_rate_ci95", (0.0, 0.0))

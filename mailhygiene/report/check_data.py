@@ -19,6 +19,7 @@ from mailhygiene.privacy import (
 from mailhygiene.report.fmt import NumberFormat
 from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
+from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store
 
 MAX_REASONS_CHART = 16
@@ -219,8 +220,13 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
     for d, name in zip(top, names, strict=True):
         n, inv = _int(d.get("rows")), _int(d.get("invalid"))
         share = d.get("invalid_share")
+        # A run recorded before the summary held each domain's interval gets it from the
+        # counts, which the interval depends on alone.
+        ci = d.get("invalid_share_ci95") or (wilson_interval(inv, n) if 0 <= inv <= n
+                                             else (None, None))
         c.domains.append({"domain": name, "rows": n, "invalid": inv,
-                          "share": float(share) if share is not None else _share(inv, n)})
+                          "share": float(share) if share is not None else _share(inv, n),
+                          "ci": (ci[0], ci[1])})
     if not show_addresses:
         c.domains_note = cat.t("chk_domains_masked", n=cat.count(
             config.SHOWN_DOMAIN_MIN_ADDRESSES, fmt))

@@ -113,12 +113,14 @@ _EN: dict[str, str] = {
     "chk_evidence_meaning": "Meaning",
     "chk_domains_title": "Top domains",
     "chk_domains_intro": "The domains holding the most unique addresses, with the share of "
-                         "their addresses found invalid.",
+                         "their addresses found invalid and its 95% interval (Wilson): on a "
+                         "domain of a few addresses, the share alone says little.",
     "chk_domains_masked": "A domain that fewer than {n} of the base's unique addresses hold is "
                           "masked (j***.fr), in this table, the typo table and the replies "
                           "above, as addresses are: it often names a person or a family.",
     "chk_domain": "Domain",
     "chk_invalid_share": "Invalid share",
+    "chk_share_ci95": "95% interval",
     "chk_dup_title": "Duplicates",
     "chk_dup_text": "{n} {n:row repeats|rows repeat} an address already seen earlier in the "
                     "file ({share} of the rows). Two rows are duplicates when their addresses "
@@ -392,13 +394,16 @@ _FR: dict[str, str] = {
     "chk_evidence_meaning": "Signification",
     "chk_domains_title": "Principaux domaines",
     "chk_domains_intro": "Les domaines qui regroupent le plus d'adresses uniques, avec la "
-                         "part de leurs adresses jugées invalides.",
+                         "part de leurs adresses jugées invalides et son intervalle à 95 % "
+                         "(Wilson)\u00a0: sur un domaine de quelques adresses, la part seule "
+                         "dit peu de chose.",
     "chk_domains_masked": "Un domaine que moins de {n} adresses uniques de la base partagent "
                           "est masqué (j***.fr), dans ce tableau, celui des fautes de frappe "
                           "et les réponses ci-dessus, comme les adresses : il désigne souvent "
                           "une personne ou une famille.",
     "chk_domain": "Domaine",
     "chk_invalid_share": "Part d'invalides",
+    "chk_share_ci95": "Intervalle à 95\u00a0%",
     "chk_dup_title": "Doublons",
     "chk_dup_text": "{n} {n:ligne répète|lignes répètent} une adresse déjà vue plus haut dans "
                     "le fichier ({share} des lignes). Deux lignes sont des doublons quand leurs "
