@@ -157,6 +157,19 @@ async def test_slow_banner_beyond_timeout_is_timeout(farm: SmtpFarm) -> None:
     assert sr(out["alice@slow.test"]) == (Status.UNKNOWN, Reason.TIMEOUT)
 
 
+async def test_waiting_for_the_rate_limit_is_not_the_servers_silence(farm: SmtpFarm) -> None:
+    """At 0.5 token/s the first RCPT waits 2 s for the limiter, beyond the session deadline
+    (0.15 s x (2 RCPT + 8) = 1.5 s) though the server answers at once: the wait must not count,
+    or every session ends before its first RCPT and the addresses read unknown/timeout."""
+    server = farm.server(ip_of(farm, "users"))
+    before = server.connections
+    out = await probe_domains(None, [target(farm, "users", "alice")],
+                              opts_for(farm, timeout=0.15, rate=0.5))
+    assert sr(out["alice@users.test"]) == (Status.VALID, Reason.ACCEPTED)
+    assert server.connections - before == 1  # one session, closed with RSET and QUIT
+    assert server.verbs[-2:] == ["RSET", "QUIT"]
+
+
 async def test_non_ascii_local_part_without_smtputf8_is_skipped(farm: SmtpFarm) -> None:
     server = farm.server(ip_of(farm, "users"))
     before = len(server.commands)
