@@ -27,6 +27,11 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason "
         "ORDER BY 2 DESC, 1",
         [b]))
+    # "status/reason" (run_retry's keys): what a send list of some statuses holds, reason by
+    # reason; an unknown row may be a deliverable domain or a check that could not finish.
+    by_status_reason = {f"{st}/{r}": int(n) for st, r, n in store.fetchall(
+        "SELECT status, reason, count(*) FROM contacts WHERE base_id = ? GROUP BY ALL "
+        "ORDER BY 3 DESC, 1, 2", [b])}
     by_evidence = dict(store.fetchall(
         "SELECT evidence, count(*) FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
         "GROUP BY evidence ORDER BY 2 DESC, 1", [b]))
@@ -80,6 +85,7 @@ def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20)
         "title_rows": len(base.fmt.titles),
         "by_status": by_status,
         "by_reason": by_reason,
+        "by_status_reason": by_status_reason,
         "by_evidence": by_evidence,
         "flags": flags,
         "invalid": invalid,

@@ -604,6 +604,32 @@ def test_each_domain_share_has_its_interval(checked: Checked, tmp_path: Path, la
         100 * wilson_interval(10, 10)[0], abs=0.05)
 
 
+@pytest.mark.parametrize(("lang", "holds", "unsettled"), [
+    ("en", "holds 301 rows: 0 valid and 301 unknown (syntax correct (not checked further): "
+           "299, DNS error: 2).",
+     "Of the unknown ones, 2 are not deliverable domains but checks that could not finish "
+     "(DNS error)"),
+    ("fr", "compte 301 lignes : 0 valide et 301 inconnues (syntaxe correcte (non vérifiée "
+           "au-delà) : 299, erreur DNS : 2).",
+     "Parmi les inconnues, 2 ne sont pas des domaines délivrables mais des vérifications qui "
+     "n'ont pas pu aboutir (erreur DNS)"),
+])
+def test_the_send_list_advice_counts_what_it_holds(checked: Checked, lang: str, holds: str,
+                                                   unsettled: str) -> None:
+    """`--only valid,unknown` keeps every unknown row, a DNS error too, not only deliverable
+    domains: the advice counts them by reason (it said "valid and unknown (deliverable
+    domain)"), from the summary's status/reason counts."""
+    s = checked.summary
+    pairs = s["by_status_reason"]
+    assert sum(pairs.values()) == s["rows"]
+    for status in s["by_status"]:
+        assert sum(n for k, n in pairs.items() if k.startswith(status + "/")) == s[
+            "by_status"][status]
+    assert pairs["unknown/dns_error"] == 2 and s["by_status"]["unknown"] == 301
+    text = parse(_check_html(checked, lang)).one("span", data_k="send_list").text
+    assert holds in text and unsettled in text
+
+
 @pytest.mark.parametrize("kind", ["check", "compare"])
 def test_report_is_self_contained(checked: Checked, compared: Compared, kind: str) -> None:
     html = _check_html(checked, "en") if kind == "check" else _compare_html(compared, "en")

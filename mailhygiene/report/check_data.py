@@ -91,6 +91,7 @@ class CheckContent:
     only: list[str] = field(default_factory=list)  # statuses kept by --only (empty: all rows)
     output_rows_text: str = ""  # after the number of rows written
     use_text: str = ""  # what the cleaned file keeps and adds
+    send_text: str = ""  # what a send list (--only valid,unknown) holds, reason by reason
     domains_note: str = ""  # which domains are masked (empty with --show-addresses)
 
 
@@ -243,7 +244,42 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
     c.duplicates_text = cat.t("chk_dup_text", n=cat.count(dups, fmt),
                               share=fmt.percent_of(_share(dups, rows)), column=DUPLICATE_COLUMN)
     _cleaned_file(c, s, cat, fmt, only)
+    c.send_text = _send_list(s, cat, fmt)
     return c
+
+
+# Unknown because no mailbox was asked; every other unknown reason is a check that could not
+# finish (no answer, DNS error, deferred, refused by policy): DESIGN.md never calls it invalid.
+_NOT_ASKED = ("smtp_skipped", "syntax_ok")
+
+
+def _send_list(s: dict[str, Any], cat: Catalogue, fmt: NumberFormat) -> str:
+    """What `--only valid,unknown` keeps, counted by reason from the summary's
+    `by_status_reason` (empty for a run recorded before it had them)."""
+    pairs = s.get("by_status_reason")
+    if not isinstance(pairs, dict):
+        return ""
+    kept: dict[str, dict[str, int]] = {"valid": {}, "unknown": {}}
+    for key, n in pairs.items():
+        status, _, reason = str(key).partition("/")
+        if status in kept and _int(n):
+            kept[status][reason] = _int(n)
+
+    def reasons(status: str) -> str:
+        by = sorted(kept[status].items(), key=lambda kv: (-kv[1], kv[0]))
+        return ", ".join(f"{cat.label(r)}{cat.t('colon')}{fmt.integer(n)}" for r, n in by)
+
+    valid, unknown = (sum(kept[st].values()) for st in ("valid", "unknown"))
+    text = cat.t("chk_send_list", n=cat.count(valid + unknown, fmt),
+                 valid=cat.count(valid, fmt), unknown=cat.count(unknown, fmt),
+                 valid_reasons=f" ({reasons('valid')})" if valid else "",
+                 unknown_reasons=f" ({reasons('unknown')})" if unknown else "")
+    unsettled = {r: n for r, n in kept["unknown"].items() if r not in _NOT_ASKED}
+    if unsettled:
+        text += " " + cat.t("chk_send_unsettled", n=cat.count(sum(unsettled.values()), fmt),
+                            reasons=cat.join([cat.label(r) for r in sorted(
+                                unsettled, key=lambda r: (-unsettled[r], r))]))
+    return text
 
 
 def output_columns(summary: dict[str, Any]) -> list[str]:

@@ -159,8 +159,16 @@ _EN: dict[str, str] = {
     "chk_use_1_only": "The cleaned file keeps only the input rows whose status is {statuses} "
                       "(--only), with every input column, in the input order, and adds the "
                       "columns {columns}.",
-    "chk_use_2": "Send to valid and unknown (deliverable domain) addresses; remove invalid "
-                 "addresses and duplicates.",
+    "chk_use_2": "Send to valid and unknown addresses (unknown: a deliverable domain, or a "
+                 "check that could not finish); remove invalid addresses and duplicates.",
+    "chk_send_list": "A send list of the valid and unknown rows (--only valid,unknown) holds "
+                     "{n} {n:row|rows}: {valid} valid{valid_reasons} and {unknown} "
+                     "unknown{unknown_reasons}.",
+    "chk_send_unsettled": "Of the unknown ones, {n} {n:is|are} not {n:a deliverable "
+                          "domain|deliverable domains} but {n:a check|checks} that could not "
+                          "finish ({reasons}): nothing is known of "
+                          "their mailbox or domain, a later check may settle them, and the "
+                          "cleaned file's mh_reason column tells them apart.",
     "chk_use_2_syntax": "Only the syntax was checked: an unknown address has a well-formed "
                         "address but its domain was not asked whether it receives mail (run "
                         "the check with --level mx before sending); remove invalid addresses "
@@ -444,8 +452,19 @@ _FR: dict[str, str] = {
     "chk_use_1_only": "Le fichier nettoyé ne conserve que les lignes d'entrée au statut "
                       "{statuses} (--only), avec toutes leurs colonnes, dans l'ordre, et ajoute "
                       "les colonnes {columns}.",
-    "chk_use_2": "Envoyer aux adresses valides et inconnues (domaine délivrable) ; retirer les "
-                 "invalides et les doublons.",
+    "chk_use_2": "Envoyer aux adresses valides et inconnues (inconnue : domaine délivrable, "
+                 "ou vérification qui n'a pas pu aboutir) ; retirer les invalides et les "
+                 "doublons.",
+    "chk_send_list": "Une liste d'envoi des lignes valides et inconnues (--only valid,unknown) "
+                     "compte {n} {n:ligne|lignes}\u00a0: {valid} {valid:valide|valides}"
+                     "{valid_reasons} et {unknown} {unknown:inconnue|inconnues}"
+                     "{unknown_reasons}.",
+    "chk_send_unsettled": "Parmi les inconnues, {n} {n:n'est pas un domaine délivrable|ne sont "
+                          "pas des domaines délivrables} mais {n:une vérification qui n'a pas "
+                          "pu aboutir|des vérifications qui n'ont pas pu aboutir} ({reasons})"
+                          "\u00a0: on ne sait rien de leur boîte ni de leur domaine, une "
+                          "vérification ultérieure peut les trancher, et la colonne mh_reason "
+                          "du fichier nettoyé les distingue.",
     "chk_use_2_syntax": "Seule la syntaxe a été vérifiée : une adresse inconnue est bien "
                         "formée, mais on n'a pas demandé si son domaine reçoit du courrier "
                         "(relancer la vérification avec --level mx avant l'envoi) ; retirer "
