@@ -6,6 +6,7 @@ addresses)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mailhygiene.pipeline import BaseRef
@@ -16,22 +17,18 @@ from mailhygiene.types import Reason, Status
 
 def summarize(store: Store, base: BaseRef, *, level: str, top_domains: int = 20) -> dict[str, Any]:
     b = base.base_id
-    by_status = dict(store.fetchall(
-        "SELECT status, count(*) FROM contacts WHERE base_id = ? GROUP BY status "
-        "ORDER BY 2 DESC, 1",
-        [b]))
+    # One scan for three views: "status/reason" (run_retry's keys: what a send list of some
+    # statuses holds, reason by reason; an unknown row may be a deliverable domain or a
+    # check that could not finish), and its sums by status and by reason.
+    pairs = [(st, r, int(n)) for st, r, n in store.fetchall(
+        "SELECT status, reason, count(*) FROM contacts WHERE base_id = ? GROUP BY ALL", [b])]
+    by_status = _counted((st, n) for st, _, n in pairs)
     # Every status is a key, 0 included: a script reading by_status["valid"] must not fail
     # on a base without valid rows.
     by_status |= {s.value: 0 for s in Status if s.value not in by_status}
-    by_reason = dict(store.fetchall(
-        "SELECT reason, count(*) FROM contacts WHERE base_id = ? GROUP BY reason "
-        "ORDER BY 2 DESC, 1",
-        [b]))
-    # "status/reason" (run_retry's keys): what a send list of some statuses holds, reason by
-    # reason; an unknown row may be a deliverable domain or a check that could not finish.
-    by_status_reason = {f"{st}/{r}": int(n) for st, r, n in store.fetchall(
-        "SELECT status, reason, count(*) FROM contacts WHERE base_id = ? GROUP BY ALL "
-        "ORDER BY 3 DESC, 1, 2", [b])}
+    by_reason = _counted((r, n) for _, r, n in pairs)
+    by_status_reason = {f"{st}/{r}": n
+                        for st, r, n in sorted(pairs, key=lambda p: (-p[2], str(p[0]), str(p[1])))}
     by_evidence = dict(store.fetchall(
         "SELECT evidence, count(*) FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
         "GROUP BY evidence ORDER BY 2 DESC, 1", [b]))
@@ -107,3 +104,11 @@ def _hint_json(hint: tuple[str, int, int, int] | None) -> dict[str, Any] | None:
     column, with_at, address_with_at, sampled = hint
     return {"column": column, "with_at": with_at, "address_column_with_at": address_with_at,
             "rows_sampled": sampled}
+
+
+def _counted(items: Iterable[tuple[Any, int]]) -> dict[Any, int]:
+    """Counts summed by key, most first (ties by key)."""
+    totals: dict[Any, int] = {}
+    for k, n in items:
+        totals[k] = totals.get(k, 0) + n
+    return dict(sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0]))))
