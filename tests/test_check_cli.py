@@ -840,3 +840,13 @@ def test_top_level_help_lists_every_command_without_importing_them() -> None:
         assert f"{name}" in out and summary in out
     loaded = out.strip().splitlines()[-1]
     assert not any(f"'mailhygiene.cli.{m}'" in loaded for m in set(COMMANDS.values()))
+
+
+def test_a_bound_near_zero_is_not_written_as_zero(tmp_path: Path, db: str) -> None:
+    """None of 20,000 addresses invalid: the upper bound is 0.02%, which '0.0% – 0.0%' hid, as
+    if the share were known to be exactly 0."""
+    src = write(tmp_path, "d.csv", "email\n" + "".join(f"u{i}@acme.fr\n" for i in range(20_000)))
+    text = run("check", str(src), "--level", "syntax", "--db", db).output
+    assert re.search(r"\n  acme\.fr +20,000  invalid 0\.0% \(95% CI 0\.0% – 0\.02%\)\n",
+                     text), text
+    assert "rate 0.0% (95% CI 0.0% – 0.02%, of unique rows)" in text

@@ -76,6 +76,21 @@ def test_percent_format(lang: str, share: float | None, text: str) -> None:
     assert number_format(lang).percent_of(share, 2) == text
 
 
+@pytest.mark.parametrize(("lang", "lo", "hi", "text"), [
+    # 0 invalid of 15,397 rows: the upper bound is 0.025%, not "0.0%"
+    pytest.param("en", 0.0, 1.92 / 15_399, "0.0% \u2013 0.01%", id="upper-near-zero"),
+    pytest.param("fr", 0.0, 1.92 / 15_399, "0,0\u202f% \u2013 0,01\u202f%", id="fr"),
+    # all of 15,397: the lower bound is below 100%
+    pytest.param("en", 1 - 1.92 / 15_399, 1.0, "99.99% \u2013 100.0%", id="lower-near-all"),
+    pytest.param("en", 0.0758, 0.0789, "7.6% \u2013 7.9%", id="ordinary"),
+    # a bound that stays 0 after the most decimals allowed reads 0.000%
+    pytest.param("en", 0.0, 1e-9, "0.0% \u2013 0.000%", id="tiny"),
+])
+def test_interval_bounds_never_round_to_0_or_100(lang: str, lo: float, hi: float,
+                                                 text: str) -> None:
+    assert number_format(lang).interval(lo, hi) == text
+
+
 def test_catalogues_have_the_same_keys_and_no_empty_french() -> None:
     assert set(MESSAGES["en"]) == set(MESSAGES["fr"])
     assert [k for k, v in MESSAGES["fr"].items() if not v and MESSAGES["en"][k]] == []

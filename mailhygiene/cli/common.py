@@ -15,7 +15,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
 from mailhygiene.privacy import mask_text, shown_domains, strip_terminal_escapes
-from mailhygiene.report.fmt import counted, plural
+from mailhygiene.report.fmt import bound_digits, counted, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,6 +130,11 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _ci(lo: float, hi: float) -> str:
+    """A 95% interval's bounds: a bound above 0 or below 100% is never written as 0 or 100."""
+    return f"{100 * lo:.{bound_digits(lo)}f}% – {100 * hi:.{bound_digits(hi)}f}%"
+
+
 def print_summary(s: dict[str, Any]) -> None:
     """Human table on stdout. Addresses never appear; domains of the top table are not
     personal data on their own but free-text is still stripped of terminal escapes."""
@@ -151,17 +156,17 @@ def print_summary(s: dict[str, Any]) -> None:
     out(f"unique      {s['unique']:>10,}")
     out(f"duplicates  {s['duplicates']:>10,}")
     out(f"invalid     {s['invalid']:>10,}   rate {_pct(s['invalid_rate'])} "
-        f"(95% CI {_pct(lo)} – {_pct(hi)}, of unique rows)")
+        f"(95% CI {_ci(lo, hi)}, of unique rows)")
     if s.get("empty_cells"):
         alo, ahi = s["invalid_rate_addresses_ci95"]
         empty = counted(s["empty_cells"], "empty address cell", "empty address cells")
         out(f"  of which {empty}; non-empty addresses "
             f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
-            f"{_pct(s['invalid_rate_addresses'])} (95% CI {_pct(alo)} – {_pct(ahi)})")
+            f"{_pct(s['invalid_rate_addresses'])} (95% CI {_ci(alo, ahi)})")
     if "invalid_rate_without_history" in s:
         hlo, hhi = s.get("invalid_rate_without_history_ci95", (0.0, 0.0))
         out(f"  without history: {_pct(s['invalid_rate_without_history'])} "
-            f"(95% CI {_pct(hlo)} – {_pct(hhi)})")
+            f"(95% CI {_ci(hlo, hhi)})")
     out("")
     out("status")
     for k, v in ((k, v) for k, v in s["by_status"].items() if v):  # JSON keeps the zeros
@@ -184,12 +189,12 @@ def print_summary(s: dict[str, Any]) -> None:
         for d, name in zip(top, names, strict=True):
             dlo, dhi = d["invalid_share_ci95"]
             out(f"  {strip_terminal_escapes(name)[:40]:<40}{d['rows']:>9,}  "
-                f"invalid {_pct(d['invalid_share'])} (95% CI {_pct(dlo)} – {_pct(dhi)})")
+                f"invalid {_pct(d['invalid_share'])} (95% CI {_ci(dlo, dhi)})")
     for key, section in s.get("phones", {}).items():
         if isinstance(section, dict) and "invalid_rate" in section:
             plo, phi = section.get("invalid_rate_ci95", (0.0, 0.0))
             out(f"phone {key:<20} invalid {_pct(section['invalid_rate'])} "
-                f"(95% CI {_pct(plo)} – {_pct(phi)})")
+                f"(95% CI {_ci(plo, phi)})")
     if s.get("output"):
         out(f"cleaned list: {s['output']} ({s.get('output_rows', 0):,} rows)")
     if s.get("report"):

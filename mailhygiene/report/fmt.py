@@ -43,7 +43,21 @@ class NumberFormat:
         return self.number(100.0 * share, digits) + self.percent + "%"
 
     def interval(self, lo: float | None, hi: float | None, digits: int = 1) -> str:
-        return f"{self.percent_of(lo, digits)} \u2013 {self.percent_of(hi, digits)}"
+        return (f"{self.percent_of(lo, bound_digits(lo, digits))} \u2013 "
+                f"{self.percent_of(hi, bound_digits(hi, digits))}")
+
+
+def bound_digits(share: float | None, digits: int = 1, most: int = 3) -> int:
+    """Decimals for an interval's bound, as a percentage: `digits`, or more (up to `most`)
+    when a bound above 0% or below 100% would read as 0 or 100 (0 invalid of 15,397 rows:
+    "0.0% - 0.0%" said the rate was known to be 0; it is 0.0% - 0.01%)."""
+    if share is None:
+        return digits
+    pct = 100.0 * share
+    d = digits
+    while d < most and ((pct > 0 and round(pct, d) == 0) or (pct < 100 and round(pct, d) == 100)):
+        d += 1
+    return d
 
 
 FORMATS = {
