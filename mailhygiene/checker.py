@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mailhygiene import __version__
+from mailhygiene import __version__, config
 from mailhygiene.errors import ConfigError
 from mailhygiene.output import write_cleaned
 from mailhygiene.pipeline import BaseRef, import_base, reset_statuses
@@ -46,11 +46,12 @@ class CheckOptions:
     # SMTP
     helo: str | None = None
     mail_from: str | None = None
-    smtp_port: int = 25
-    per_host_concurrency: int = 1
-    smtp_concurrency: int = 20
-    rate: str = "10/s"
-    greylist_delay: float = 600.0
+    smtp_port: int = config.SMTP_PORT
+    per_host_concurrency: int = config.SMTP_PER_HOST_CONCURRENCY
+    smtp_concurrency: int = config.SMTP_CONCURRENCY
+    rate: str = config.SMTP_RATE
+    smtp_timeout: float = config.SMTP_TIMEOUT
+    greylist_delay: float = config.SMTP_GREYLIST_DELAY
     refresh_smtp: bool = False
     # history, phones, suppression
     bounces: tuple[str, ...] = ()
@@ -240,7 +241,8 @@ def smtp_options(opts: CheckOptions) -> Any:
     return smtp.SmtpOptions(
         helo=opts.helo, mail_from=opts.mail_from, port=opts.smtp_port,
         per_host_concurrency=opts.per_host_concurrency, concurrency=opts.smtp_concurrency,
-        rate=parse_rate(opts.rate), allow_loopback=opts.allow_loopback,
+        rate=parse_rate(opts.rate), timeout=opts.smtp_timeout,
+        allow_loopback=opts.allow_loopback,
         greylist_delay=opts.greylist_delay,
         # --refresh-smtp: no settled answer or catch-all test is young enough to reuse
         # (a greylisted address still waits for its retry time: asked early, it is deferred

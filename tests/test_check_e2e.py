@@ -163,6 +163,35 @@ def test_smtp_answers_are_reused_unless_refreshed(tmp_path: Path, dns: LocalDns,
     assert "DATA" not in farm.all_verbs()
 
 
+def test_smtp_timeout_option(tmp_path: Path) -> None:
+    """check's --smtp-timeout is the wait for each SMTP reply (retry had it, check did not):
+    a server taking 0.5 s per RCPT reply is asked within 2 s, and given up on within 0.2 s
+    (unknown/timeout, never invalid)."""
+    slow = Behaviour(name="mx.slow.example", mailboxes=frozenset({"ann@slow.example"}),
+                     rcpt_delay=0.5)
+    with SmtpFarm([slow], first_ip=80) as farm:
+        server = LocalDns([("slow.example", "MX", "10 mx.slow.example."),
+                           ("mx.slow.example", "A", farm.ips[0])])
+        server.start()
+        try:
+            src = tmp_path / "slow.csv"
+            src.write_text("email\nann@slow.example\n")
+            got = {}
+            for name, timeout in (("patient", "2"), ("hasty", "0.2")):
+                r = CliRunner().invoke(main, [
+                    "check", str(src), "--json", "--db", str(tmp_path / f"{name}.duckdb"),
+                    "--nameserver", server.address, "--allow-loopback", "--level", "smtp",
+                    "--helo", "probe.mailhygiene.example", "--mail-from",
+                    "probe@mailhygiene.example", "--smtp-port", str(farm.port),
+                    "--rate", "1000/s", "--smtp-timeout", timeout])
+                assert r.exit_code == 0, r.output
+                got[name] = json.loads(r.output)["by_status_reason"]
+        finally:
+            server.stop()
+    assert got["patient"] == {"valid/accepted": 1}
+    assert got["hasty"] == {"unknown/timeout": 1}
+
+
 def test_server_stops_answering_mid_run_never_invalid(tmp_path: Path) -> None:
     """unbound paused (SIGSTOP) during a run: every affected domain ends unknown, none invalid."""
     import threading

@@ -55,12 +55,22 @@ from mailhygiene.store import open_store
               help="(tests/demos) let MX hosts on 127.0.0.0/8 count as mail hosts.")
 @click.option("--helo", help="SMTP: the name to greet with (required for --level smtp).")
 @click.option("--mail-from", help="SMTP: envelope sender (required for --level smtp).")
-@click.option("--smtp-port", type=int, default=25, show_default=True,
+@click.option("--smtp-port", type=int, default=config.SMTP_PORT, show_default=True,
               help="(tests) SMTP port of the MX hosts.")
-@click.option("--per-host-concurrency", type=int, default=1, show_default=True)
-@click.option("--smtp-concurrency", type=int, default=20, show_default=True)
-@click.option("--rate", default="10/s", show_default=True, help="Global SMTP rate limit.")
-@click.option("--greylist-delay", type=DELAY, default=600.0, show_default=True)
+@click.option("--per-host-concurrency", type=click.IntRange(min=1),
+              default=config.SMTP_PER_HOST_CONCURRENCY, show_default=True,
+              help="SMTP: connections at once to one MX address.")
+@click.option("--smtp-concurrency", type=click.IntRange(min=1),
+              default=config.SMTP_CONCURRENCY, show_default=True,
+              help="SMTP: connections at once, in total.")
+@click.option("--rate", default=config.SMTP_RATE, show_default=True,
+              help="SMTP: global limit on new connections + RCPT commands, e.g. 10/s, "
+                   "300/min.")
+@click.option("--smtp-timeout", type=SECONDS, default=config.SMTP_TIMEOUT, show_default=True,
+              help="SMTP: seconds to wait for any reply.")
+@click.option("--greylist-delay", type=DELAY, default=config.SMTP_GREYLIST_DELAY,
+              show_default=True,
+              help="SMTP: seconds before the first retry of a deferred address.")
 @click.option("--refresh-smtp", is_flag=True,
               help="Ask every mailbox again instead of reusing stored SMTP answers.")
 @click.option("--bounces", multiple=True, type=click.Path(exists=True),
@@ -86,7 +96,7 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
           dns_concurrency: int | None, dns_timeout: float | None, refresh_dns: bool,
           allow_loopback: bool, helo: str | None, mail_from: str | None, smtp_port: int,
           per_host_concurrency: int, smtp_concurrency: int, rate: str,
-          greylist_delay: float, refresh_smtp: bool, bounces: tuple[str, ...],
+          smtp_timeout: float, greylist_delay: float, refresh_smtp: bool, bounces: tuple[str, ...],
           phone_column: tuple[str, ...],
           default_region: str, restart: bool, html: str | None, lang: str,
           show_addresses: bool, progress: bool | None) -> None:
@@ -113,7 +123,8 @@ def check(input_path: str, output: str | None, level: str, as_json: bool, db: st
         dns_concurrency=dns_concurrency, dns_timeout=dns_timeout, refresh_dns=refresh_dns,
         allow_loopback=allow_loopback, helo=helo, mail_from=mail_from, smtp_port=smtp_port,
         per_host_concurrency=per_host_concurrency, smtp_concurrency=smtp_concurrency,
-        rate=rate, greylist_delay=greylist_delay, refresh_smtp=refresh_smtp, bounces=bounces,
+        rate=rate, smtp_timeout=smtp_timeout, greylist_delay=greylist_delay,
+        refresh_smtp=refresh_smtp, bounces=bounces,
         phone_columns=phone_column or None, default_region=default_region, restart=restart,
     )
     if opts.only is not None and output is None:
