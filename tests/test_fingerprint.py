@@ -350,7 +350,7 @@ def test_cli_search_gives_each_estimate_compares_interval(tmp_path: Path) -> Non
     r = CliRunner().invoke(main, args, env=env)
     assert r.exit_code == 0, r.output
     line = r.stdout.splitlines()[1]
-    assert "100.0% ± 0.0 (95% " in line, line
+    assert "100.00% ± 0.00 (95% " in line, line
     r = CliRunner().invoke(main, [*args, "--json"], env=env)
     (hit,) = json.loads(r.stdout)["hits"]
     lo, hi = hit["containment_of_input_ci95"]

@@ -418,6 +418,7 @@ def _print_search(r: SearchResult) -> None:
         if names.count(name) > 1:
             name = (f"{name[:30 - len(f' (id:{h.base_id})')]} (id:{h.base_id})"
                     if h.base_id is not None else f"{name[:19]} (imported)")
-        click.echo(f"{i:>3}. {name:<30} {100 * h.containment:6.1f}% "
-                   f"± {100 * h.containment_stderr:.1f}{_ci(h.containment_ci95)}  "
+        # two decimals, as the interval after it and compare's estimates
+        click.echo(f"{i:>3}. {name:<30} {100 * h.containment:6.2f}% "
+                   f"± {100 * h.containment_stderr:.2f}{_ci(h.containment_ci95)}  "
                    f"(size {h.size:,}, J {h.jaccard:.3f})")
