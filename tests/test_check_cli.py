@@ -749,18 +749,41 @@ def test_empty_address_cells_are_counted_apart(tmp_path: Path, db: str) -> None:
 def test_the_rate_without_history_has_its_interval(tmp_path: Path, db: str) -> None:
     """Every rate is shown with its 95% interval: the rate without bounce history too, on the
     terminal and in the report's card (both showed the bare rate, the JSON its interval)."""
-    src = write(tmp_path, "h.csv", "email\na@acme.fr\nb@\nc@acme.fr\nd@\n")
+    log = Path(__file__).resolve().parents[1] / "fixtures" / "bounces" / "postfix-maillog.log"
+    src = write(tmp_path, "h.csv", "email\na@acme.fr\nb@\nghost@example.org\nd@\n")
     html = tmp_path / "r.html"
-    r = run("check", str(src), "--level", "syntax", "--json", "--db", db, "--html", str(html))
+    r = run("check", str(src), "--level", "syntax", "--bounces", str(log), "--json", "--db",
+            db, "--html", str(html))
     assert r.exit_code == 0, r.output
     s = json.loads(r.output)
     lo, hi = s["invalid_rate_without_history_ci95"]
+    assert s["invalid_rate"] == 0.75 and s["from_history"] == 1
     assert s["invalid_rate_without_history"] == 0.5 and 0 < lo < 0.5 < hi < 1
     text = run("check", str(src), "--level", "syntax", "--db", db).output
     assert f"without history: 50.0% (95% CI {100 * lo:.1f}% – {100 * hi:.1f}%)" in text
     page = html.read_text(encoding="utf-8")
     card = page.split('data-k="invalid_rate_without_history_ci95"', 1)[1].split("</div>", 1)[0]
     assert f"{100 * lo:.2f}% – {100 * hi:.2f}%" in card
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_rate_without_history_when_no_verdict_rests_on_history(
+        tmp_path: Path, db: str, lang: str) -> None:
+    """With no verdict from bounce history, the rate without it is the invalid rate: the
+    terminal and the report do not repeat it (the JSON keeps the key)."""
+    src = write(tmp_path, "h.csv", "email\na@acme.fr\nb@\nc@acme.fr\nd@\n")
+    html = tmp_path / "r.html"
+    r = run("check", str(src), "--level", "syntax", "--json", "--db", db, "--html", str(html),
+            "--lang", lang)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert s["from_history"] == 0
+    assert s["invalid_rate_without_history"] == s["invalid_rate"] == 0.5
+    assert "without history" not in run("check", str(src), "--level", "syntax", "--db",
+                                        db).output
+    page = html.read_text(encoding="utf-8")
+    assert 'data-k="invalid_rate_without_history' not in page
+    assert 'data-k="from_history" data-v="0"' in page
 
 
 def test_each_domain_share_has_its_interval(tmp_path: Path, db: str) -> None:

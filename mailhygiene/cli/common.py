@@ -163,7 +163,7 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"  of which {empty}; non-empty addresses "
             f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
             f"{_pct(s['invalid_rate_addresses'])} (95% CI {_ci(alo, ahi)})")
-    if "invalid_rate_without_history" in s:
+    if "invalid_rate_without_history" in s and s.get("from_history"):  # else it repeats
         hlo, hhi = s.get("invalid_rate_without_history_ci95", (0.0, 0.0))
         out(f"  without history: {_pct(s['invalid_rate_without_history'])} "
             f"(95% CI {_ci(hlo, hhi)})")

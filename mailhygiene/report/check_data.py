@@ -111,6 +111,13 @@ def _interval_note(cat: Catalogue, fmt: NumberFormat, ci: Any) -> str:
             f"{fmt.percent_of(ci[1], 2)}")
 
 
+def history_changed(s: dict[str, Any]) -> bool:
+    """Whether the rate without bounce history says something the invalid rate does not:
+    only when some verdict rests on history (else it repeats the invalid rate). The summary
+    keeps the key either way."""
+    return "invalid_rate_without_history" in s and _int(s.get("from_history")) > 0
+
+
 def _share(n: int, d: int) -> float | None:
     return n / d if d else None
 
@@ -158,7 +165,7 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
     if "from_history" in s:
         c.figures.append(Figure("from_history", cat.t("chk_from_history"),
                                 _int(s["from_history"]), fmt.integer(_int(s["from_history"]))))
-    if "invalid_rate_without_history" in s:
+    if history_changed(s):
         r = float(s["invalid_rate_without_history"] or 0.0)
         h_ci = s.get("invalid_rate_without_history_ci95") or [None, None]
         c.figures.append(Figure("invalid_rate_without_history",
