@@ -70,6 +70,27 @@ class Reason(StrEnum):
     DUPLICATE_OF = "duplicate_of"
 
 
+# The one status each reason is given with (the groups above). The report colours a reason
+# by it, so a run whose rows a later check overwrote keeps its colours.
+_REASONS_OF: dict[Status, tuple[Reason, ...]] = {
+    Status.VALID: (Reason.ACCEPTED, Reason.DELIVERED),
+    Status.INVALID: (Reason.SYNTAX_EMPTY, Reason.SYNTAX_MISSING_AT, Reason.SYNTAX_BAD_LOCAL,
+                     Reason.SYNTAX_BAD_DOMAIN, Reason.SYNTAX_TOO_LONG,
+                     Reason.SYNTAX_QUOTED_OR_LITERAL, Reason.SYNTAX_ERROR,
+                     Reason.DOMAIN_NOT_FOUND, Reason.NO_MAIL_HOST, Reason.NULL_MX,
+                     Reason.MAILBOX_NOT_FOUND, Reason.HARD_BOUNCED),
+    Status.CATCH_ALL: (Reason.ACCEPT_ALL,),
+    Status.RISKY: (Reason.ROLE_ACCOUNT, Reason.POSSIBLE_TYPO, Reason.MAILBOX_FULL,
+                   Reason.SOFT_BOUNCED, Reason.DISPOSABLE),
+    Status.DO_NOT_MAIL: (Reason.SUPPRESSED, Reason.COMPLAINED),
+    Status.UNKNOWN: (Reason.SYNTAX_OK, Reason.SMTP_SKIPPED, Reason.TIMEOUT, Reason.DNS_ERROR,
+                     Reason.GREYLISTED, Reason.BLOCKED, Reason.NO_CONNECT, Reason.REJECTED,
+                     Reason.UNPARSEABLE_ROW),
+    Status.DUPLICATE: (Reason.DUPLICATE_OF,),
+}
+REASON_STATUS: dict[str, Status] = {r: st for st, rs in _REASONS_OF.items() for r in rs}
+
+
 class Flag(StrEnum):
     ROLE = "role"
     FREE = "free"

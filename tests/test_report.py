@@ -38,9 +38,11 @@ from mailhygiene.report import (
 )
 from mailhygiene.report.fmt import number_format, parse_number
 from mailhygiene.report.messages import MESSAGES
+from mailhygiene.report.svg import STATUS_COLOURS
 from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store, open_store
 from mailhygiene.summary import summarize
+from mailhygiene.types import REASON_STATUS, Reason
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build"
@@ -956,6 +958,37 @@ def test_row_level_sections_only_while_the_rows_hold_the_run(checked: Checked,
     assert doc.find("tr", data_suggestion=None) == [] and doc.find("td", data_detail=None) == []
     assert num(doc.one("div", data_k="rows"), "en") == checked.summary["rows"]
     assert not parse(_check_html(checked, "en")).find(data_k="rows_not_current")
+
+
+def _reason_colours(page: str) -> dict[str, str]:
+    """Each reason's swatch colour in the reasons table."""
+    return dict(re.findall(r'<tr data-reason="([a-z_]+)"><td><span class="swatch" '
+                           r'style="background:(#[0-9a-f]+)"', page))
+
+
+def test_reason_colours_do_not_depend_on_the_rows(checked: Checked, tmp_path: Path) -> None:
+    """A reason is coloured by its status whether or not a later check overwrote the run's
+    rows (every bar and swatch took the accent colour: the statuses were read from the rows)."""
+    db = tmp_path / "later.duckdb"
+    shutil.copy(checked.db, db)
+    with open_store(db) as store:
+        current = render_check(store, checked.run_id, lang="en")
+        later = store.start_run("check", {}, {})
+        store.finish_run(later, {"base": "again"}, base_id=checked.summary["base_id"])
+        overwritten = render_check(store, checked.run_id, lang="en")
+    colours = _reason_colours(current)
+    assert set(colours) == set(checked.summary["by_reason"])
+    assert _reason_colours(overwritten) == colours
+    assert {colours[r] for r in ("syntax_missing_at", "possible_typo", "duplicate_of")} == {
+        STATUS_COLOURS[st] for st in ("invalid", "risky", "duplicate")}
+    for chart in (current, overwritten):
+        bars = re.findall(r'<g data-key="syntax_missing_at"><text[^>]*>[^<]*</text><rect '
+                          r'[^>]*fill="(#[0-9a-f]+)"', chart)
+        assert bars == [STATUS_COLOURS["invalid"]], bars
+
+
+def test_every_reason_has_one_status() -> None:
+    assert set(REASON_STATUS) == {r.value for r in Reason}
 
 
 def test_a_base_named_after_an_address_is_masked(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
 from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store
+from mailhygiene.types import REASON_STATUS
 
 MAX_REASONS_CHART = 16
 MAX_TYPO_SUGGESTIONS = 20
@@ -199,10 +200,9 @@ def build(store: Store, summary: dict[str, Any], cat: Catalogue, fmt: NumberForm
         [Bar(r.label, r.count, f"{fmt.integer(r.count)} ({fmt.percent_of(r.share)})",
              r.colour, r.key) for r in c.statuses], title=cat.t("chk_status_title"))
 
-    reason_status = _reason_statuses(store, row_base)
     by_reason = {str(k): _int(v) for k, v in (s.get("by_reason") or {}).items()}
     c.reasons = [CountRow(k, cat.label(k), n, _share(n, rows),
-                          colour=STATUS_COLOURS.get(reason_status.get(k, ""), ACCENT))
+                          colour=STATUS_COLOURS.get(REASON_STATUS.get(k, ""), ACCENT))
                  for k, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))]
     c.reason_chart = bar_chart(
         [Bar(r.label, r.count, f"{fmt.integer(r.count)} ({fmt.percent_of(r.share)})",
@@ -320,14 +320,6 @@ def _cleaned_file(c: CheckContent, s: dict[str, Any], cat: Catalogue, fmt: Numbe
                                total=cat.count(_int(s.get("rows")), fmt), statuses=statuses,
                                only=",".join(c.only))
     c.use_text = cat.t("chk_use_1_only", statuses=statuses, columns=columns)
-
-
-def _reason_statuses(store: Store, base_id: Any) -> dict[str, str]:
-    if base_id is None or not store.table_exists("contacts"):
-        return {}
-    return {str(r): str(st) for r, st in store.fetchall(
-        "SELECT reason, mode(status) FROM contacts WHERE base_id = ? AND reason IS NOT NULL "
-        "GROUP BY reason", [int(base_id)])}
 
 
 def _masked(address: str, show: bool) -> str:
