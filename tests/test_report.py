@@ -573,6 +573,26 @@ def test_typo_suggestions_of_an_mx_run(local_dns: Any, tmp_path: Path) -> None:
             assert num(doc.one("tr", data_suggestion="hotmail.fr").find("td")[2], lang) == 1
 
 
+@pytest.mark.parametrize(("lang", "typed"), [
+    ("en", "g***.com (1): 2 rows, g***.com (2): 1 row"),
+    ("fr", "g***.com (1) : 2 lignes, g***.com (2) : 1 ligne"),  # El.text folds spaces
+])
+def test_typed_domains_say_what_their_numbers_are(tmp_path: Path, lang: str,
+                                                  typed: str) -> None:
+    """Two typed domains masked alike: each is numbered and its row count is named (the cell
+    read `g***.com (1) (2), g***.com (2) (1)`)."""
+    src = tmp_path / "in.csv"
+    src.write_text("email\nann@gmial.com\nbob@gmial.com\ncid@gmal.com\n", encoding="utf-8")
+    db, out = tmp_path / "s.duckdb", tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["check", str(src), "--level", "syntax", "--db", str(db),
+                                  "--html", str(out), "--lang", lang], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = parse(out.read_text(encoding="utf-8"))
+    cells = doc.one("tr", data_suggestion="gmail.com").find("td")
+    assert cells[1].text == typed and num(cells[2], lang) == 3
+    assert "o***.fr (1), o***.fr (2)" in doc.one("p", data_k="domains_masked").text
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_reply_quoting_each_address_is_counted_once_for_all(checked: Checked,
                                                                 lang: str) -> None:

@@ -117,7 +117,9 @@ _EN: dict[str, str] = {
                          "domain of a few addresses, the share alone says little.",
     "chk_domains_masked": "A domain that fewer than {n} of the base's unique addresses hold is "
                           "masked (j***.fr), in this table, the typo table and the replies "
-                          "above, as addresses are: it often names a person or a family.",
+                          "above, as addresses are: it often names a person or a family. "
+                          "Different domains masked alike are numbered: o***.fr (1), "
+                          "o***.fr (2).",
     "chk_domain": "Domain",
     "chk_invalid_share": "Invalid share",
     "chk_share_ci95": "95% interval",
@@ -138,6 +140,8 @@ _EN: dict[str, str] = {
                       "a hint for the owner of the list to verify, never an automatic "
                       "correction.",
     "chk_suggested": "Suggested domain",
+    "chk_typed": "Domain as typed",
+    "chk_typed_rows": "{domain}: {n} {n:row|rows}",
     "chk_samples": "Examples (masked)",
     "chk_samples_shown": "Examples",
     "chk_phones_title": "Telephone numbers",
@@ -408,7 +412,8 @@ _FR: dict[str, str] = {
     "chk_domains_masked": "Un domaine que moins de {n} adresses uniques de la base partagent "
                           "est masqué (j***.fr), dans ce tableau, celui des fautes de frappe "
                           "et les réponses ci-dessus, comme les adresses : il désigne souvent "
-                          "une personne ou une famille.",
+                          "une personne ou une famille. Des domaines différents masqués de la "
+                          "même façon sont numérotés : o***.fr (1), o***.fr (2).",
     "chk_domain": "Domaine",
     "chk_invalid_share": "Part d'invalides",
     "chk_share_ci95": "Intervalle à 95\u00a0%",
@@ -431,6 +436,8 @@ _FR: dict[str, str] = {
                       "courant. La suggestion est une piste à vérifier par le propriétaire "
                       "de la liste, jamais une correction automatique.",
     "chk_suggested": "Domaine suggéré",
+    "chk_typed": "Domaine saisi",
+    "chk_typed_rows": "{domain}\u00a0: {n} {n:ligne|lignes}",
     "chk_samples": "Exemples (masqués)",
     "chk_samples_shown": "Exemples",
     "chk_phones_title": "Numéros de téléphone",
