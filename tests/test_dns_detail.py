@@ -1,7 +1,8 @@
 """The detail a DNS verdict stores: the English text is unchanged (it is what stores hold), it
-reads back into the facts it was written from, and the French report words every form the MX
-stage can write, notes of failed queries included (issue 9: everything a French reader sees
-is French)."""
+reads back into the facts it was written from, and the reports word every form the MX stage
+can write for their reader, notes of failed queries included, in French (issue 9: everything a
+French reader sees is French) and in English (`NXDOMAIN (the domain does not exist)`, not the
+stored shorthand)."""
 
 from __future__ import annotations
 
@@ -119,6 +120,50 @@ def test_every_form_has_a_french_wording(kind: str, stage: str) -> None:
                                              "no_nameserver", "timeout"))
 
 
+# -- every form: an English wording (the English report showed the stored shorthand) -------
+ENGLISH = [
+    pytest.param("NXDOMAIN", "NXDOMAIN (the domain does not exist)", id="nxdomain-mx"),
+    pytest.param("null MX (RFC 7505): the domain accepts no mail",
+                 "null MX (RFC 7505): the domain accepts no mail", id="null_mx-mx"),
+    pytest.param("MX mx1.example.ma (+1)", "MX servers mx1.example.ma and 1 other",
+                 id="deliverable-hosts"),
+    pytest.param("MX mx1.example.ma (+1234)", "MX servers mx1.example.ma and 1,234 others",
+                 id="deliverable-hosts-many"),
+    pytest.param("MX mx1.example.ma", "MX server mx1.example.ma", id="deliverable-hosts-one"),
+    pytest.param("no MX, mail goes to example.ma", "no MX, mail goes to example.ma",
+                 id="deliverable-domain"),
+    pytest.param("MX lookup: timeout", "MX lookup: timed out", id="failed-mx"),
+    pytest.param("MX lookup: no_nameserver (Connection refused)",
+                 "MX lookup: no resolver reachable (connection refused)", id="failed-mx-note"),
+    pytest.param("MX host address: error, servfail (malformed reply: short header; tcp)",
+                 "address of the MX servers: unusable answer, DNS server failure (malformed "
+                 "reply: short header; over TCP)", id="failed-hosts"),
+    pytest.param("address of the domain (no MX): refused",
+                 "address of the domain (no MX): query refused by the resolver",
+                 id="failed-domain"),
+    pytest.param("MX host address: not looked up", "address of the MX servers: not looked up",
+                 id="not_looked_up-hosts"),
+    pytest.param("address of the domain (no MX): not looked up",
+                 "address of the domain (no MX): not looked up", id="not_looked_up-domain"),
+    pytest.param("MX hosts resolve only to non-public addresses",
+                 "the MX servers point only to non-public addresses", id="not_public-hosts"),
+    pytest.param("no MX; the domain's addresses are not public",
+                 "no MX; the domain's addresses are not public", id="not_public-domain"),
+    pytest.param("MX hosts have no address", "the MX servers have no address",
+                 id="no_address-hosts"),
+    pytest.param("no MX and no address", "neither MX nor address", id="no_address-domain"),
+]
+
+
+@pytest.mark.parametrize(("text", "english"), ENGLISH)
+def test_every_form_has_an_english_wording(text: str, english: str) -> None:
+    assert Catalogue("en").detail(text, "dns") == english
+
+
+def test_the_english_table_covers_every_form() -> None:
+    assert {f"{k}-{s}" for k, s in _forms()} <= {p.id for p in ENGLISH}
+
+
 def _client_notes_in_source() -> list[ast.expr]:
     """The `detail=` arguments the MX stage's client writes (mx.py, mx_wire.py)."""
     out = []
@@ -155,36 +200,42 @@ def _bare_os_error() -> OSError:
 
 # Every constant and builder of dns_detail, with the notes it writes.
 NOTES = [
-    pytest.param(dd.NOT_A_NAME, "nom impossible à écrire en DNS", id="NOT_A_NAME"),
-    pytest.param(dd.UNREACHABLE, "résolveur injoignable", id="UNREACHABLE"),
-    pytest.param(dd.TCP, "en TCP", id="TCP"),
-    pytest.param(dd.CHAIN_TOO_LONG, "chaîne d'alias (CNAME) trop longue", id="CHAIN_TOO_LONG"),
+    pytest.param(dd.NOT_A_NAME, "nom impossible à écrire en DNS",
+                 "name that cannot be written in DNS", id="NOT_A_NAME"),
+    pytest.param(dd.UNREACHABLE, "résolveur injoignable", "resolver unreachable",
+                 id="UNREACHABLE"),
+    pytest.param(dd.TCP, "en TCP", "over TCP", id="TCP"),
+    pytest.param(dd.CHAIN_TOO_LONG, "chaîne d'alias (CNAME) trop longue",
+                 "alias (CNAME) chain too long", id="CHAIN_TOO_LONG"),
     pytest.param(dd.ANSWER_FOR_NXDOMAIN, "réponse NXDOMAIN portant des enregistrements",
-                 id="ANSWER_FOR_NXDOMAIN"),
+                 "NXDOMAIN reply carrying records", id="ANSWER_FOR_NXDOMAIN"),
     pytest.param(dd.os_error_note(ConnectionRefusedError(
         errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))), "connexion refusée",
-        id="os_error_note"),
+        "connection refused", id="os_error_note"),
     pytest.param(dd.os_error_note(OSError(errno.EMFILE, os.strerror(errno.EMFILE))),
-                 "erreur système EMFILE", id="os_error_note-other-errno"),
-    pytest.param(dd.os_error_note(_bare_os_error()), "erreur OSError",
+                 "erreur système EMFILE", "system error EMFILE", id="os_error_note-other-errno"),
+    pytest.param(dd.os_error_note(_bare_os_error()), "erreur OSError", "error OSError",
                  id="os_error_note-no-strerror"),
-    pytest.param(dd.exception_note(KeyError("x")), "erreur KeyError", id="exception_note"),
+    pytest.param(dd.exception_note(KeyError("x")), "erreur KeyError", "error KeyError",
+                 id="exception_note"),
     pytest.param(dd.tcp_note(dd.os_error_note(ConnectionResetError(
         errno.ECONNRESET, os.strerror(errno.ECONNRESET)))),
-        "en TCP : connexion réinitialisée", id="tcp_note"),
-    pytest.param(dd.rcode_note("NOTIMP"), "code de réponse NOTIMP", id="rcode_note"),
-    pytest.param(dd.rcode_note("11"), "code de réponse 11", id="rcode_note-number"),
+        "en TCP : connexion réinitialisée", "over TCP: connection reset", id="tcp_note"),
+    pytest.param(dd.rcode_note("NOTIMP"), "code de réponse NOTIMP", "reply code NOTIMP",
+                 id="rcode_note"),
+    pytest.param(dd.rcode_note("11"), "code de réponse 11", "reply code 11",
+                 id="rcode_note-number"),
     pytest.param(dd.malformed_note("short SOA"), "réponse malformée : SOA trop court",
-                 id="malformed_note"),
+                 "malformed reply: short SOA", id="malformed_note"),
 ]
 
 
-@pytest.mark.parametrize(("note", "french"), NOTES)
-def test_every_note_has_a_french_wording(note: str, french: str) -> None:
+@pytest.mark.parametrize(("note", "french", "english"), NOTES)
+def test_every_note_is_worded_in_both_languages(note: str, french: str, english: str) -> None:
     assert note_fr(note) == french
     text = f"MX lookup: error ({note})"
     assert Catalogue("fr").detail(text, "dns") == f"recherche MX : réponse inexploitable ({french})"
-    assert Catalogue("en").detail(text, "dns") == text
+    assert Catalogue("en").detail(text, "dns") == f"MX lookup: unusable answer ({english})"
 
 
 def test_the_note_table_covers_every_builder_and_constant() -> None:
@@ -237,6 +288,8 @@ def test_every_detail_decide_writes_is_read_and_worded_in_french(f: DomainFacts,
     assert all(read_note(n) is not None and note_fr(n) is not None for n in d.notes), d.notes
     french = dns_detail_fr(text, FR)
     assert french is not None and french != text
+    english = Catalogue("en").detail(text, "dns")
+    assert not any(w in english for w in ("(+", "MX host address", "no_nameserver", "servfail"))
 
 
 # -- texts this version did not write ---------------------------------------------------------
@@ -251,6 +304,7 @@ def test_every_detail_decide_writes_is_read_and_worded_in_french(f: DomainFacts,
 def test_texts_this_version_did_not_write_are_not_read(text: str) -> None:
     assert read_dns_detail(text) is None
     assert Catalogue("fr").detail(text, "dns") == text
+    assert Catalogue("en").detail(text, "dns") == text
 
 
 def test_an_unknown_note_is_quoted_as_stored() -> None:

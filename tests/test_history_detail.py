@@ -1,10 +1,12 @@
 """The detail a bounce-history verdict stores: the English sentence is unchanged (it is what
-stores hold), it reads back into the facts it was written from, and the French report words
-those facts (issue 9: everything a French reader sees is French)."""
+stores hold), it reads back into the facts it was written from, and the reports word those
+facts for their reader, in French (issue 9: everything a French reader sees is French) and in
+English (days written out, reasons in words)."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from mailhygiene.cli import main
 from mailhygiene.history import HistoryEvent, decide_history
 from mailhygiene.history_detail import KINDS, EventNote, HistoryDetail, read_detail
 from mailhygiene.report.fmt import number_format
-from mailhygiene.report.history_messages import REASONS_FR, history_detail_fr
+from mailhygiene.report.history_messages import REASONS_EN, REASONS_FR, history_detail_fr
 from mailhygiene.report.messages import Catalogue
 from mailhygiene.types import Evidence, Reason, Status, Verdict
 
@@ -192,11 +194,69 @@ def test_opt_out_scopes_are_read_only_as_written(bad: str, good: str) -> None:
 def test_history_details_are_worded_in_french(text: str, french: str) -> None:
     assert history_detail_fr(text, FR) == french
     assert Catalogue("fr").detail(text, "history") == french
-    assert Catalogue("en").detail(text, "history") == text
+
+
+# -- the English report: the same facts, worded for the reader (it showed the stored text) --
+@pytest.mark.parametrize(("text", "english"), [
+    pytest.param("hard bounce 5.1.1 userunknown on 2024-01-05",
+                 "hard bounce on 5 January 2024 (5.1.1, recipient unknown)", id="hard"),
+    pytest.param("hard bounce hostunknown on unknown date",
+                 "hard bounce on an unknown date (domain unknown)", id="hard-no-date"),
+    pytest.param("hard bounce 550 on 2024-01-05", "hard bounce on 5 January 2024 (550)",
+                 id="hard-code-only"),
+    pytest.param("2 soft bounces from 2024-01-01 to 2024-03-15 (last: 4.2.2 mailboxfull on "
+                 "2024-03-15)", "2 soft bounces from 1 January 2024 to 15 March 2024 (the "
+                 "last on 15 March 2024: 4.2.2, mailbox full)", id="soft"),
+    pytest.param("1234 soft bounces from unknown date to 2024-02-14 (last: on 2024-02-14)",
+                 "1,234 soft bounces from an unknown date to 14 February 2024 (the last on "
+                 "14 February 2024)", id="soft-count-grouped"),
+    pytest.param("complaint (1) on 2024-01-08", "complaint on 8 January 2024", id="complaint"),
+    pytest.param("complaint (3) on unknown date", "3 complaints, the last on an unknown date",
+                 id="complaints"),
+    pytest.param("complaint (on the sending service's complaint list) on 2024-05-06",
+                 "complaint (the sending service's complaint list) on 6 May 2024",
+                 id="esp-complaint-list"),
+    pytest.param("delivered on 2024-04-02", "delivered on 2 April 2024", id="delivered"),
+    pytest.param("vacation on 2024-04-02", "auto-reply received on 2 April 2024",
+                 id="vacation"),
+    pytest.param("hard bounce (on the sending service's bounce list) on 2024-05-06",
+                 "hard bounce (the sending service's bounce list) on 6 May 2024",
+                 id="esp-bounce-list"),
+    pytest.param("opted out (the sending service's list) on unknown date",
+                 "opted out (the sending service's list) on an unknown date", id="esp-opt-out"),
+    pytest.param("opted out of unsubscribe group 10; contact list Shop; topics events, offers "
+                 "of contact list News (the sending service's list) on unknown date",
+                 "opted out of unsubscribe group 10; contact list Shop; topics events, offers "
+                 "of contact list News (the sending service's list) on an unknown date",
+                 id="esp-scopes"),
+    pytest.param("cleaned by the sending service on 2024-05-06 (a hard bounce or repeated "
+                 "soft bounces)", "removed by the sending service on 6 May 2024 (a hard "
+                 "bounce or repeated soft bounces)", id="esp-cleaned"),
+    pytest.param("delivered on 2024-06-03; opt-out of unsubscribe group 10 on 2024-05-06 taken "
+                 "back on 2024-06-01", "delivered on 3 June 2024; opted out of unsubscribe "
+                 "group 10 on 6 May 2024, taken back on 1 June 2024", id="lifted"),
+])
+def test_history_details_are_worded_in_english(text: str, english: str) -> None:
+    assert Catalogue("en").detail(text, "history") == english
+
+
+def test_every_bounce_reason_is_worded_in_both_languages() -> None:
+    assert set(REASONS_EN) == set(REASONS_FR)
+
+
+@given(_details())
+def test_every_detail_is_worded_in_both_languages(d: HistoryDetail) -> None:
+    """No stored shorthand reaches a reader: ISO days, `last:` and sisimai's reason words."""
+    for lang in ("en", "fr"):
+        worded = Catalogue(lang).detail(d.text(), "history")
+        assert worded != d.text()
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|(?:on|from) unknown date|last:|"
+                             r"opt-out of|mailboxfull", worded), worded
 
 
 LIFTED = "opt-out of unsubscribe group 10 on 2024-05-06 taken back on 2024-06-01"
 LIFTED_FR = "désinscription du groupe d'abonnement 10 le 6 mai 2024, annulée le 1er juin 2024"
+LIFTED_EN = "opted out of unsubscribe group 10 on 6 May 2024, taken back on 1 June 2024"
 
 
 @pytest.mark.parametrize(("text", "evidence", "french"), [
@@ -217,7 +277,19 @@ LIFTED_FR = "désinscription du groupe d'abonnement 10 le 6 mai 2024, annulée l
 ])
 def test_a_lifted_opt_out_is_worded_in_french(text: str, evidence: str, french: str) -> None:
     assert Catalogue("fr").detail(text, evidence) == french
-    assert Catalogue("en").detail(text, evidence) == text
+
+
+@pytest.mark.parametrize(("text", "evidence", "english"), [
+    pytest.param("MX mx.example.com; " + LIFTED, "dns", "MX server mx.example.com; " + LIFTED_EN,
+                 id="after-a-dns-detail"),
+    pytest.param("250 2.1.5 Ok; " + LIFTED, "smtp", "250 2.1.5 Ok; " + LIFTED_EN,
+                 id="after-a-server-reply"),
+    pytest.param(LIFTED, "syntax", LIFTED_EN, id="alone"),
+    pytest.param("MX mx.example.com;" + LIFTED, "dns", "MX mx.example.com;" + LIFTED,
+                 id="no-separator"),
+])
+def test_a_lifted_opt_out_is_worded_in_english(text: str, evidence: str, english: str) -> None:
+    assert Catalogue("en").detail(text, evidence) == english
 
 
 POSTFIX = ("{t} mx1 postfix/smtp[2210]: 3F1A82A000{i}: to=<{to}>, relay=mx.example.org"

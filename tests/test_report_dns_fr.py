@@ -1,6 +1,7 @@
-"""The French hygiene report words the DNS details of a real MX run (against the local unbound),
-in the HTML and as headless Chromium shows it; the English report of the same run keeps the
-stored text (tests/test_dns_detail.py covers every form; this is the path a user takes)."""
+"""The hygiene report words the DNS details of a real MX run (against the local unbound) for its
+reader, in French and in English, in the HTML and as headless Chromium shows it; the store
+keeps its English shorthand (tests/test_dns_detail.py covers every form; this is the path a
+user takes)."""
 
 from __future__ import annotations
 
@@ -24,21 +25,24 @@ pytestmark = pytest.mark.network
 # so this zone is under .example). Fewer than 10 addresses hold each domain, so host names are
 # masked (README "Privacy").
 DETAILS = {
-    "nx.example": ("NXDOMAIN (le domaine n'existe pas)", "NXDOMAIN"),
+    "nx.example": ("NXDOMAIN (le domaine n'existe pas)",
+                   "NXDOMAIN (the domain does not exist)"),
     "nullmx.example": ("MX nul (RFC 7505) : le domaine n'accepte aucun courrier",
                        "null MX (RFC 7505): the domain accepts no mail"),
-    "timeout.example": ("recherche MX : délai dépassé", "MX lookup: timeout"),
-    "servfail.example": ("recherche MX : échec du serveur DNS", "MX lookup: servfail"),
+    "timeout.example": ("recherche MX : délai dépassé", "MX lookup: timed out"),
+    "servfail.example": ("recherche MX : échec du serveur DNS",
+                         "MX lookup: DNS server failure"),
     "hostfail.example": ("adresse des serveurs MX : échec du serveur DNS",
-                         "MX host address: servfail"),
+                         "address of the MX servers: DNS server failure"),
     "aonly.example": ("pas de MX, le courrier va à a***.example",
                       "no MX, mail goes to a***.example"),
-    "normal.example": ("serveur MX m***.example", "MX m***.example"),
-    "multi.example": ("serveurs MX m***.example et 1 autre", "MX m***.example (+1)"),
-    "noaddr.example": ("les serveurs MX n'ont pas d'adresse", "MX hosts have no address"),
+    "normal.example": ("serveur MX m***.example", "MX server m***.example"),
+    "multi.example": ("serveurs MX m***.example et 1 autre",
+                      "MX servers m***.example and 1 other"),
+    "noaddr.example": ("les serveurs MX n'ont pas d'adresse", "the MX servers have no address"),
     "private.example": ("les serveurs MX ne pointent que vers des adresses non publiques",
-                        "MX hosts resolve only to non-public addresses"),
-    "nomail.example": ("ni MX ni adresse", "no MX and no address"),
+                        "the MX servers point only to non-public addresses"),
+    "nomail.example": ("ni MX ni adresse", "neither MX nor address"),
 }
 RECORDS = [("nullmx.example", "MX", "0 ."), ("hostfail.example", "MX", "10 mx.servfail.example."),
            ("aonly.example", "A", "127.0.0.99"),

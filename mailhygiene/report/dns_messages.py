@@ -1,8 +1,12 @@
-"""DNS details (`dns_detail`) in French: the facts of the stored English text, worded for the
-reader. Host names, reply codes (SERVFAIL, NOTIMP), errno symbols and exception class names are
-identifiers and are shown as such."""
+"""DNS details (`dns_detail`) worded for the report's reader, in English and in French: the
+facts of the stored text (`NXDOMAIN`, `MX mx.example.ma (+1)`), not its shorthand. One wording
+serves both languages; only the phrases (`DnsWords`) differ. Host names, reply codes
+(SERVFAIL, NOTIMP), errno symbols and exception class names are identifiers and are shown as
+such."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from mailhygiene.dns_detail import (
     ANSWER_FOR_NXDOMAIN,
@@ -15,7 +19,7 @@ from mailhygiene.dns_detail import (
     read_dns_detail,
     read_note,
 )
-from mailhygiene.report.fmt import NumberFormat, plural
+from mailhygiene.report.fmt import Count, NumberFormat
 
 _FIXED_FR = {
     ("nxdomain", "mx"): "NXDOMAIN (le domaine n'existe pas)",
@@ -71,56 +75,145 @@ _ERRNO_FR = {
     "ENOBUFS": "mémoire tampon saturée",
 }
 
+_FIXED_EN = {
+    ("nxdomain", "mx"): "NXDOMAIN (the domain does not exist)",
+    ("null_mx", "mx"): "null MX (RFC 7505): the domain accepts no mail",
+    ("not_public", "hosts"): "the MX servers point only to non-public addresses",
+    ("not_public", "domain"): "no MX; the domain's addresses are not public",
+    ("no_address", "hosts"): "the MX servers have no address",
+    ("no_address", "domain"): "neither MX nor address",
+}
+_WHAT_EN = {"mx": "MX lookup", "hosts": "address of the MX servers",
+            "domain": "address of the domain (no MX)"}
+FAILURES_EN = {
+    "error": "unusable answer",
+    "no_nameserver": "no resolver reachable",
+    "refused": "query refused by the resolver",
+    "servfail": "DNS server failure",
+    "timeout": "timed out",
+}
+_NOTES_EN = {
+    NOT_A_NAME: "name that cannot be written in DNS",
+    UNREACHABLE: "resolver unreachable",
+    TCP: "over TCP",
+    CHAIN_TOO_LONG: "alias (CNAME) chain too long",
+    ANSWER_FOR_NXDOMAIN: "NXDOMAIN reply carrying records",
+}
+_ERRNO_EN = {
+    "ECONNREFUSED": "connection refused",
+    "ENETUNREACH": "network unreachable",
+    "EHOSTUNREACH": "host unreachable",
+    "ECONNRESET": "connection reset",
+    "ETIMEDOUT": "connection timed out",
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "EADDRNOTAVAIL": "address not available",
+    "ENOBUFS": "no buffer space",
+}
 
-def _note_fr(note: Note) -> str | None:
+
+@dataclass(frozen=True, slots=True)
+class DnsWords:
+    """One language's phrases for `word_dns`. The sentences are `str.format` templates:
+    `{host}`, `{what}`, `{failures}`, `{inner}`, `{reason}`, `{arg}`, and `{n}` a Count
+    (`{n:other|others}` agrees with it)."""
+
+    fixed: dict[tuple[str, str], str]
+    what: dict[str, str]
+    failures: dict[str, str]
+    notes: dict[str, str]
+    malformed: dict[str, str]
+    errno: dict[str, str]
+    lang: str
+    one_host: str
+    hosts: str
+    no_mx: str
+    not_looked_up: str
+    failed: str
+    note_sep: str
+    tcp: str
+    malformed_reply: str
+    rcode: str
+    os_error: str
+    exception: str
+
+
+DNS_EN = DnsWords(
+    _FIXED_EN, _WHAT_EN, FAILURES_EN, _NOTES_EN,
+    # mx_wire's reasons are English words already ("short header").
+    {r: r for r in MALFORMED_FR}, _ERRNO_EN, "en",
+    one_host="MX server {host}", hosts="MX servers {host} and {n} {n:other|others}",
+    no_mx="no MX, mail goes to {host}", not_looked_up="{what}: not looked up",
+    failed="{what}: {failures}", note_sep="; ", tcp="over TCP: {inner}",
+    malformed_reply="malformed reply: {reason}", rcode="reply code {arg}",
+    os_error="system error {arg}", exception="error {arg}")
+DNS_FR = DnsWords(
+    _FIXED_FR, _WHAT_FR, FAILURES_FR, _NOTES_FR, MALFORMED_FR, _ERRNO_FR, "fr",
+    one_host="serveur MX {host}", hosts="serveurs MX {host} et {n} {n:autre|autres}",
+    no_mx="pas de MX, le courrier va à {host}", not_looked_up="{what} : non recherchée",
+    failed="{what} : {failures}", note_sep=" ; ", tcp="en TCP : {inner}",
+    malformed_reply="réponse malformée : {reason}", rcode="code de réponse {arg}",
+    os_error="erreur système {arg}", exception="erreur {arg}")
+DNS_WORDS = {"en": DNS_EN, "fr": DNS_FR}
+
+
+def _note(note: Note, w: DnsWords) -> str | None:
     if note.kind == "fixed":
-        return _NOTES_FR.get(note.arg)
+        return w.notes.get(note.arg)
     if note.kind == "tcp":
-        inner = None if note.inner is None else _note_fr(note.inner)
-        return None if inner is None else f"en TCP : {inner}"
+        inner = None if note.inner is None else _note(note.inner, w)
+        return None if inner is None else w.tcp.format(inner=inner)
     if note.kind == "malformed":
-        reason = MALFORMED_FR.get(note.arg)
-        return None if reason is None else f"réponse malformée : {reason}"
+        reason = w.malformed.get(note.arg)
+        return None if reason is None else w.malformed_reply.format(reason=reason)
     if note.kind == "rcode":
-        return f"code de réponse {note.arg}"
+        return w.rcode.format(arg=note.arg)
     if note.kind == "os_error":
-        return _ERRNO_FR.get(note.arg, f"erreur système {note.arg}")
+        return w.errno.get(note.arg) or w.os_error.format(arg=note.arg)
     if note.kind == "exception":
-        return f"erreur {note.arg}"
+        return w.exception.format(arg=note.arg)
     return None
 
 
-def note_fr(text: str) -> str | None:
-    """The French wording of a note of a failed query (`Answer.detail`); None for a text
-    `read_note` does not read or a reason this catalogue lacks."""
+def note_words(text: str, w: DnsWords) -> str | None:
+    """The wording of a note of a failed query (`Answer.detail`); None for a text `read_note`
+    does not read or a reason the catalogue lacks."""
     note = read_note(text)
-    return None if note is None else _note_fr(note)
+    return None if note is None else _note(note, w)
 
 
-def word_dns_fr(d: DnsDetail, fmt: NumberFormat) -> str | None:
+def note_fr(text: str) -> str | None:
+    return note_words(text, DNS_FR)
+
+
+def word_dns(d: DnsDetail, fmt: NumberFormat, w: DnsWords) -> str | None:
     """None for a kind this catalogue does not word (tests/test_dns_detail.py fails then)."""
-    fixed = _FIXED_FR.get((d.kind, d.stage))
+    fixed = w.fixed.get((d.kind, d.stage))
     if fixed is not None:
         return fixed
     if d.kind == "deliverable" and d.stage == "hosts":
         if not d.others:
-            return f"serveur MX {d.host}"
-        others = plural(d.others, "autre", "autres", "fr")
-        return f"serveurs MX {d.host} et {fmt.integer(d.others)} {others}"
+            return w.one_host.format(host=d.host)
+        return w.hosts.format(host=d.host, n=Count(d.others, fmt.integer(d.others), w.lang))
     if d.kind == "deliverable" and d.stage == "domain":
-        return f"pas de MX, le courrier va à {d.host}"
+        return w.no_mx.format(host=d.host)
     if d.kind == "not_looked_up":
-        return f"{_WHAT_FR[d.stage]} : non recherchée"
+        return w.not_looked_up.format(what=w.what[d.stage])
     if d.kind == "failed":
-        failures = ", ".join(FAILURES_FR.get(f, f) for f in d.failures)
+        failures = ", ".join(w.failures.get(f, f) for f in d.failures)
         # A note this version does not know (a store written by another) is quoted as stored.
-        notes = " ; ".join(note_fr(n) or n for n in d.notes)
-        return f"{_WHAT_FR[d.stage]} : {failures}" + (f" ({notes})" if notes else "")
+        notes = w.note_sep.join(note_words(n, w) or n for n in d.notes)
+        return (w.failed.format(what=w.what[d.stage], failures=failures)
+                + (f" ({notes})" if notes else ""))
     return None
 
 
-def dns_detail_fr(text: str, fmt: NumberFormat) -> str | None:
-    """The French wording of a stored DNS detail; None for a text `read_dns_detail` does not
-    read (the caller keeps it as stored)."""
+def dns_detail_words(text: str, fmt: NumberFormat, w: DnsWords) -> str | None:
+    """The wording of a stored DNS detail; None for a text `read_dns_detail` does not read
+    (the caller keeps it as stored)."""
     d = read_dns_detail(text)
-    return None if d is None else word_dns_fr(d, fmt)
+    return None if d is None else word_dns(d, fmt, w)
+
+
+def dns_detail_fr(text: str, fmt: NumberFormat) -> str | None:
+    return dns_detail_words(text, fmt, DNS_FR)

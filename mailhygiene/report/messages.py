@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mailhygiene.history_detail import split_lifted
-from mailhygiene.report.dns_messages import dns_detail_fr
+from mailhygiene.report.dns_messages import DNS_WORDS, dns_detail_words
 from mailhygiene.report.evidence_messages import (
     COUNTS_EN,
     COUNTS_FR,
@@ -20,7 +20,11 @@ from mailhygiene.report.evidence_messages import (
     word_fr,
 )
 from mailhygiene.report.fmt import Count, NumberFormat, number_format
-from mailhygiene.report.history_messages import history_detail_fr, with_lifted_fr
+from mailhygiene.report.history_messages import (
+    HISTORY_WORDS,
+    history_detail_words,
+    with_lifted,
+)
 
 LANGS = ("en", "fr")
 
@@ -788,19 +792,20 @@ class Catalogue:
         return _LABELS[self.lang].get(v, v)
 
     def detail(self, text: str, evidence: str) -> str:
-        """A verdict's detail: DNS and bounce-history details this tool writes are worded in
-        the report's language; replies quoted from servers stay as they were received."""
-        if self.lang != "fr":
-            return text
+        """A verdict's detail: DNS and bounce-history details this tool writes are worded for
+        the reader in the report's language (the store keeps its English shorthand); replies
+        quoted from servers stay as they were received."""
         fmt = number_format(self.lang)
+        history = HISTORY_WORDS[self.lang]
         if evidence == "history":
-            return history_detail_fr(text, fmt) or text
+            return history_detail_words(text, fmt, history) or text
         # Any other verdict's detail may end with a lifted opt-out's trace (history.py).
         head, lifted = split_lifted(text)
-        worded = dns_detail_fr(head, fmt) if evidence == "dns" and head else None
+        worded = (dns_detail_words(head, fmt, DNS_WORDS[self.lang])
+                  if evidence == "dns" and head else None)
         if lifted is None:
             return worded or text
-        return with_lifted_fr(worded, head, lifted, fmt)
+        return with_lifted(worded, head, lifted, fmt, history)
 
     def evidence_meaning(self, value: object) -> str:
         return _EVIDENCE_MEANING[self.lang].get(str(value), "")
