@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from disposable_email_domains import allowlist as _disposable_allowlist
 from disposable_email_domains import blocklist as _disposable_blocklist
 
+from mailhygiene.history_detail import keep_lifted_sql
 from mailhygiene.store.core import merged_flags_sql
 from mailhygiene.store.txn import atomic
 from mailhygiene.types import Flag, Reason, Status
@@ -431,7 +432,9 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
               detail = CASE WHEN d.suggestion IS NOT NULL
                              AND (coalesce(contacts.detail, '') = ''
                                   OR contacts.detail LIKE 'did you mean %' OR {overridable})
-                            THEN 'did you mean ' || d.suggestion ELSE contacts.detail END
+                            THEN {keep_lifted_sql("'did you mean ' || d.suggestion",
+                                                  'contacts.detail')}
+                            ELSE contacts.detail END
             FROM (SELECT unnest($rd::VARCHAR[]) AS domain, unnest($rr::VARCHAR[]) AS reason,
                          unnest($rs::VARCHAR[]) AS suggestion) d
             WHERE contacts.base_id = $base AND contacts.domain = d.domain""",

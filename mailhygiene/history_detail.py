@@ -214,3 +214,19 @@ def join_lifted(detail: str, trace: HistoryDetail) -> str:
     """`detail` followed by the trace (any earlier trace replaced)."""
     head, _ = split_lifted(detail)
     return f"{head}{LIFTED_SEPARATOR}{trace.text()}" if head else trace.text()
+
+
+# A lifted opt-out's trace at the end of a stored detail, as join_lifted writes it (the
+# scopes' own grammar is left to split_lifted: this only has to find where the trace starts).
+LIFTED_TAIL_PATTERN = (rf"(?:^|{LIFTED_SEPARATOR})({_LIFTED_START}.+ on {_DAY} taken "
+                   rf"back on {_DAY})$")
+
+
+def keep_lifted_sql(new: str, old: str) -> str:
+    """SQL for a stage that replaces a row's detail (`old`, a column) with `new` (an SQL
+    expression) after history ran: the trace of a lifted opt-out that `old` ends with is kept
+    after `new`, as join_lifted writes it, so a later stage of the same run does not erase
+    it."""
+    tail = f"regexp_extract(coalesce({old}, ''), '{LIFTED_TAIL_PATTERN}', 1)"
+    return (f"(CASE WHEN {tail} = '' THEN {new} WHEN coalesce({new}, '') = '' THEN {tail} "
+            f"ELSE {new} || '{LIFTED_SEPARATOR}' || {tail} END)")

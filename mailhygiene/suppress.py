@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailhygiene import config, syntax_fast
 from mailhygiene.errors import InputError
+from mailhygiene.history_detail import keep_lifted_sql
 from mailhygiene.ingest import (  # read as `check` reads contact files
     OLE2_MAGIC,
     detect_encoding,
@@ -628,7 +629,8 @@ def apply_suppressions(store: Store, base_id: int,
               reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
                             THEN '{Reason.SUPPRESSED.value}' ELSE contacts.reason END,
               detail = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
-                            THEN 'suppression list: ' || h.list_name
+                            THEN {keep_lifted_sql("'suppression list: ' || h.list_name",
+                                                  'contacts.detail')}
                             ELSE contacts.detail END
             FROM _mh_supp_hits h
             WHERE contacts.base_id = ? AND contacts.row_no = h.row_no""",

@@ -201,3 +201,41 @@ def test_a_lifted_opt_out_alone_is_a_trace_not_a_history_verdict(tmp_path: Path)
             "unknown", "smtp_skipped", "dns", "MX mx.example.com; opt-out of unsubscribe "
             "group 10 on 2025-11-20 taken back on 2025-11-21")
         assert history_summary(store, 7) == HistorySummary(0, 0)
+
+
+def test_a_lifted_opt_out_trace_outlives_later_stages_and_is_shown(tmp_path: Path) -> None:
+    """Enrichment (a typo's suggestion) and a suppression list run after history in the same
+    check and replaced the row's detail, erasing the trace; and the report's details table
+    left out syntax-level rows, whose trace is their only detail. The trace stays, after the
+    later stage's detail, and the report shows it for each row."""
+    from click.testing import CliRunner
+
+    from mailhygiene.cli import main
+    from mailhygiene.history_detail import split_lifted
+
+    people = ("back@gmial.com", "sup@example.com", "plain@example.com")
+    sg = [{"email": a, "timestamp": 1763630300 + d, "event": e, "asm_group_id": 10,
+           "sg_event_id": f"{a}{e}", "sg_message_id": "m.1"}
+          for a in people for d, e in ((0, "group_unsubscribe"), (86400, "group_resubscribe"))]
+    events, src, stop = tmp_path / "sendgrid.json", tmp_path / "in.csv", tmp_path / "stop.txt"
+    events.write_text(json.dumps(sg))
+    src.write_text("email\n" + "\n".join(people) + "\n")
+    stop.write_text("sup@example.com\n")
+    db, html = str(tmp_path / "s.duckdb"), tmp_path / "r.html"
+    runner = CliRunner()
+    r = runner.invoke(main, ["suppress", "import", str(stop), "--list", "stop", "--db", db])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["check", str(src), "--level", "syntax", "--bounces", str(events),
+                             "--db", db, "--html", str(html)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    trace = "opt-out of unsubscribe group 10 on 2025-11-20 taken back on 2025-11-21"
+    with Store(Path(db)) as store:
+        got = dict(store.fetchall("SELECT address, detail FROM contacts"))
+    assert got == {"back@gmial.com": f"did you mean gmail.com; {trace}",
+                   "sup@example.com": f"suppression list: stop; {trace}",
+                   "plain@example.com": trace}
+    assert all(split_lifted(d)[1] is not None for d in got.values())
+    page = html.read_text(encoding="utf-8")
+    shown = "opted out of unsubscribe group 10 on 20 November 2025, taken back on 21 November 2025"
+    assert page.count(shown) == 3
+    assert 'data-suggestion="gmail.com"' in page

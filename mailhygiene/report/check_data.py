@@ -9,6 +9,7 @@ from typing import Any
 
 from mailhygiene import config
 from mailhygiene.enrich import suggest_domain
+from mailhygiene.history_detail import LIFTED_TAIL_PATTERN, split_lifted
 from mailhygiene.privacy import (
     ADDRESS_PATTERN,
     mask_address,
@@ -349,8 +350,8 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
     typed: dict[str, dict[str, int]] = {}
     samples_of: dict[str, list[str]] = {}
     for detail, domain, n, samples in rows:
-        if detail is not None:
-            sug = str(detail)[len(_TYPO_PREFIX):].strip()
+        if detail is not None:  # a lifted opt-out's trace may follow the suggestion
+            sug = split_lifted(str(detail))[0][len(_TYPO_PREFIX):].strip()
         elif not domain or (found := suggest_domain(str(domain))) is None:
             continue
         else:
@@ -371,7 +372,8 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
 
 def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[DetailRow]:
     """The most frequent reply or explanation texts behind DNS, SMTP and history verdicts
-    (SMTP replies quote addresses: masked)."""
+    (SMTP replies quote addresses: masked), and any detail that ends with a lifted opt-out's
+    trace, whatever the verdict rests on (a syntax-level row's trace is its only detail)."""
     if base_id is None or not store.table_exists("contacts"):
         return []
     # Masked, replies that differ only by the address they quote are one reply: they are
@@ -382,11 +384,13 @@ def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[Detail
         "SELECT reason, evidence, min(detail) AS sample, count(*) AS n FROM (SELECT reason, "
         "evidence, detail, CASE WHEN ? THEN detail ELSE regexp_replace(detail, ?, '@', 'g') "
         "END AS k FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
-        "AND coalesce(detail, '') <> '' AND evidence IN ('dns', 'smtp', 'history') "
-        "AND coalesce(reason, '') <> 'possible_typo') GROUP BY reason, evidence, k "
+        "AND coalesce(detail, '') <> '' AND (evidence IN ('dns', 'smtp', 'history') "
+        "AND coalesce(reason, '') <> 'possible_typo' OR regexp_matches(detail, ?))) "
+        "GROUP BY reason, evidence, k "
         "QUALIFY row_number() OVER (PARTITION BY reason ORDER BY count(*) DESC, k) <= ? "
         "ORDER BY n DESC, reason, sample LIMIT ?",
-        [show_addresses, ADDRESS_PATTERN, int(base_id), MAX_DETAILS_PER_REASON,
+        [show_addresses, ADDRESS_PATTERN, int(base_id), LIFTED_TAIL_PATTERN,
+         MAX_DETAILS_PER_REASON,
          MAX_DETAIL_ROWS])
     # Masking can still make distinct replies equal (two hosts masked alike): merge them.
     # A text few addresses share may name their own domain (`MX mx.jean-dupont.fr`, a
