@@ -32,7 +32,7 @@ from disposable_email_domains import blocklist as _disposable_blocklist
 from mailhygiene.history_detail import keep_lifted_sql
 from mailhygiene.store.core import merged_flags_sql
 from mailhygiene.store.txn import atomic
-from mailhygiene.types import Flag, Reason, Status
+from mailhygiene.types import TYPO_DETAIL, Flag, Reason, Status
 
 if TYPE_CHECKING:
     from mailhygiene.store import Store
@@ -321,7 +321,7 @@ def risky_reason(flags: Iterable[Flag]) -> Reason | None:
 
 
 def typo_detail(suggestion: str) -> str:
-    return f"did you mean {suggestion}"
+    return TYPO_DETAIL + suggestion
 
 
 # -- application to a base -------------------------------------------------------------------
@@ -431,8 +431,8 @@ def apply_enrichment(store: Store, base_id: int) -> EnrichStats:
               evidence = coalesce(contacts.evidence, 'syntax'),
               detail = CASE WHEN d.suggestion IS NOT NULL
                              AND (coalesce(contacts.detail, '') = ''
-                                  OR contacts.detail LIKE 'did you mean %' OR {overridable})
-                            THEN {keep_lifted_sql("'did you mean ' || d.suggestion",
+                                  OR contacts.detail LIKE '{TYPO_DETAIL}%' OR {overridable})
+                            THEN {keep_lifted_sql("'" + TYPO_DETAIL + "' || d.suggestion",
                                                   'contacts.detail')}
                             ELSE contacts.detail END
             FROM (SELECT unnest($rd::VARCHAR[]) AS domain, unnest($rr::VARCHAR[]) AS reason,

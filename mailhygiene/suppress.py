@@ -63,7 +63,7 @@ from mailhygiene.store.suppressions import (
 from mailhygiene.store.txn import atomic
 from mailhygiene.syntax import check_syntax
 from mailhygiene.titles import title_rows
-from mailhygiene.types import Flag, Reason, Status
+from mailhygiene.types import SUPPRESSION_DETAIL, Flag, Reason, Status
 
 if TYPE_CHECKING:
     from mailhygiene.store import Store
@@ -629,7 +629,7 @@ def apply_suppressions(store: Store, base_id: int,
               reason = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
                             THEN '{Reason.SUPPRESSED.value}' ELSE contacts.reason END,
               detail = CASE WHEN coalesce(contacts.status, '') NOT IN ({protected})
-                            THEN {keep_lifted_sql("'suppression list: ' || h.list_name",
+                            THEN {keep_lifted_sql("'" + SUPPRESSION_DETAIL + "' || h.list_name",
                                                   'contacts.detail')}
                             ELSE contacts.detail END
             FROM _mh_supp_hits h

@@ -90,6 +90,11 @@ _REASONS_OF: dict[Status, tuple[Reason, ...]] = {
 }
 REASON_STATUS: dict[str, Status] = {r: st for st, rs in _REASONS_OF.items() for r in rs}
 
+# How the details this tool writes itself begin (the store keeps them in English; reports
+# word them in the reader's language): a typo's suggestion, a suppression list's name.
+TYPO_DETAIL = "did you mean "
+SUPPRESSION_DETAIL = "suppression list: "
+
 
 class Flag(StrEnum):
     ROLE = "role"

@@ -111,11 +111,18 @@ def test_side_names(a: tuple[str, int | None], b: tuple[str, int | None], width:
     ("fr", "null MX (RFC 7505): the domain accepts no mail", "dns",
      "MX nul (RFC 7505) : le domaine n'accepte aucun courrier"),
     ("fr", "no MX and no address", "dns", "ni MX ni adresse"),
-    ("en", "no MX and no address", "dns", "no MX and no address"),
+    ("en", "no MX and no address", "dns", "neither MX nor address"),
     # a server's reply is quoted as received, in any language
     ("fr", "550 5.1.1 user unknown", "smtp", "550 5.1.1 user unknown"),
     ("fr", "MX lookup: timeout", "dns", "recherche MX : délai dépassé"),
-    ("en", "MX lookup: timeout", "dns", "MX lookup: timeout"),
+    ("en", "MX lookup: timeout", "dns", "MX lookup: timed out"),
+    # the tool's own details besides DNS and history: a typo's suggestion (over a DNS
+    # detail at the mx level too) and a suppression list's name
+    ("fr", "did you mean gmail.com", "syntax", "vouliez-vous dire gmail.com\u202f?"),
+    ("fr", "did you mean gmail.com", "dns", "vouliez-vous dire gmail.com\u202f?"),
+    ("en", "did you mean gmail.com", "dns", "did you mean gmail.com"),
+    ("fr", "suppression list: bloctel", "syntax", "liste d'opposition\u00a0: bloctel"),
+    ("fr", "suppression list: ", "syntax", "suppression list: "),
 ])
 def test_dns_details_are_worded_in_the_report_language(lang: str, text: str, evidence: str,
                                                         shown: str) -> None:

@@ -22,14 +22,14 @@ from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
 from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store
-from mailhygiene.types import REASON_STATUS
+from mailhygiene.types import REASON_STATUS, TYPO_DETAIL
 
 MAX_REASONS_CHART = 16
 MAX_TYPO_SUGGESTIONS = 20
 TYPO_SAMPLES = 3
 MAX_DETAILS_PER_REASON = 3
 MAX_DETAIL_ROWS = 30
-_TYPO_PREFIX = "did you mean "
+_TYPO_PREFIX = TYPO_DETAIL
 # The cleaned file's column pointing a duplicate at the first row of its address (output.py).
 DUPLICATE_COLUMN = config.OUTPUT_PREFIX + "duplicate_of"
 

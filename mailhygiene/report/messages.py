@@ -25,6 +25,7 @@ from mailhygiene.report.history_messages import (
     history_detail_words,
     with_lifted,
 )
+from mailhygiene.types import SUPPRESSION_DETAIL, TYPO_DETAIL
 
 LANGS = ("en", "fr")
 
@@ -764,6 +765,12 @@ _VARIANTS_FR = {
 MESSAGES: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}
 
 
+# The details this tool writes itself, besides DNS and bounce history, as the French report
+# words them.
+_OWN_DETAILS_FR = ((TYPO_DETAIL, "vouliez-vous dire {}\u202f?"),
+                   (SUPPRESSION_DETAIL, "liste d'opposition\u00a0: {}"))
+
+
 class Catalogue:
     """`t(key)` for sentences, `label(value)` for stored values, in one language."""
 
@@ -802,10 +809,20 @@ class Catalogue:
         # Any other verdict's detail may end with a lifted opt-out's trace (history.py).
         head, lifted = split_lifted(text)
         worded = (dns_detail_words(head, fmt, DNS_WORDS[self.lang])
-                  if evidence == "dns" and head else None)
+                  if evidence == "dns" and head else None) or self._own_detail(head)
         if lifted is None:
             return worded or text
         return with_lifted(worded, head, lifted, fmt, history)
+
+    def _own_detail(self, head: str) -> str | None:
+        """A typo's suggestion or a suppression list's name (enrich, suppress) in French;
+        English is how the store keeps them."""
+        if self.lang != "fr":
+            return None
+        for prefix, words in _OWN_DETAILS_FR:
+            if head.startswith(prefix) and head[len(prefix):].strip():
+                return words.format(head[len(prefix):].strip())
+        return None
 
     def evidence_meaning(self, value: object) -> str:
         return _EVIDENCE_MEANING[self.lang].get(str(value), "")
