@@ -239,3 +239,7 @@ def test_a_lifted_opt_out_trace_outlives_later_stages_and_is_shown(tmp_path: Pat
     shown = "opted out of unsubscribe group 10 on 20 November 2025, taken back on 21 November 2025"
     assert page.count(shown) == 3
     assert 'data-suggestion="gmail.com"' in page
+    # the suggestion is a provider of the tool's list: named in full even where one row
+    # shares the detail (it read "did you mean g***.com"); the row's own domain stays masked
+    assert f"did you mean gmail.com; {shown}" in page
+    assert "gmial.com" not in page

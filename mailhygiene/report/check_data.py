@@ -370,6 +370,15 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
     return sorted(out, key=lambda r: (-r.count, r.suggestion))[:MAX_TYPO_SUGGESTIONS]
 
 
+def _mask_hosts_but_suggestion(text: str) -> str:
+    """mask_hosts, except a typo's suggestion: a provider of the tool's own list (the typo
+    table names it in full), not anyone's domain ("did you mean g***.com" told nothing)."""
+    if text.startswith(_TYPO_PREFIX):
+        head, _ = split_lifted(text)
+        return head + mask_hosts(text[len(head):])
+    return mask_hosts(text)
+
+
 def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[DetailRow]:
     """The most frequent reply or explanation texts behind DNS, SMTP and history verdicts
     (SMTP replies quote addresses: masked), and any detail that ends with a lifted opt-out's
@@ -399,7 +408,7 @@ def _details(store: Store, base_id: Any, *, show_addresses: bool) -> list[Detail
     for r, e, d, n in rows:
         text = str(d) if show_addresses else mask_text(str(d))
         if not show_addresses and int(n) < config.SHOWN_DOMAIN_MIN_ADDRESSES:
-            text = mask_hosts(text)
+            text = _mask_hosts_but_suggestion(text)
         merged[(str(r), str(e), text)] = merged.get((str(r), str(e), text), 0) + int(n)
     return [DetailRow(r, e, d, n) for (r, e, d), n
             in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
