@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 
 from mailhygiene.errors import ConfigError
 
-__all__ = ["Politeness", "TokenBucket", "parse_rate"]
+__all__ = ["Politeness", "TokenBucket", "connections_for_rate", "parse_rate"]
 
 
 def _host_key(host: str) -> str:
@@ -51,6 +51,14 @@ def parse_rate(text: str | float) -> float:
     return value
 
 
+def connections_for_rate(concurrency: int, rate: float, max_idle: float) -> int:
+    """How many sessions may be open at once: each open session waits its turn for a token
+    behind the others, so n sessions wait about n/rate between their RCPTs. More than
+    rate * max_idle of them would only sit idle on servers' connections. At least one. Pure."""
+    fed = rate * max_idle
+    return concurrency if fed >= concurrency else max(1, math.floor(fed))
+
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -70,6 +78,10 @@ class TokenBucket:
         self._clock = clock
         self._sleep = sleep
         self._next = -math.inf
+
+    def wait(self) -> float:
+        """Seconds until the next token could be granted (no reservation)."""
+        return max(0.0, self._next - self._clock())
 
     async def acquire(self) -> float:
         """Waits for a token; returns the slot time granted (clock units)."""

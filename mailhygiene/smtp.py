@@ -34,7 +34,7 @@ from typing import Any
 from mailhygiene import config
 from mailhygiene.errors import ConfigError
 from mailhygiene.normalize import ascii_domain
-from mailhygiene.politeness import Politeness, parse_rate
+from mailhygiene.politeness import Politeness, connections_for_rate, parse_rate
 from mailhygiene.smtp_reply import (
     CatchAll,
     Failure,
@@ -80,6 +80,7 @@ class SmtpOptions:
     concurrency: int = config.SMTP_CONCURRENCY
     rate: float = parse_rate(config.SMTP_RATE)
     timeout: float = config.SMTP_TIMEOUT
+    max_idle: float = config.SMTP_MAX_IDLE  # longest wait for --rate on an open connection
     allow_loopback: bool = False
     greylist_delay: float = config.SMTP_GREYLIST_DELAY
     greylist_max_age: float = config.SMTP_GREYLIST_MAX_AGE
@@ -102,7 +103,7 @@ class SmtpOptions:
                      "session_attempts"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
-        for name in ("rate", "timeout"):
+        for name in ("rate", "timeout", "max_idle"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive")
         for name in ("greylist_delay", "greylist_max_age", "domain_pause", "reprobe_after"):
@@ -162,10 +163,12 @@ async def probe_domains(store: Store | None, targets: Sequence[ProbeTarget], opt
     tests and the retry queue are written to `store` domain by domain as they complete."""
     if store is not None:
         db.ensure(store)
-    run = _Run(opts, Politeness(concurrency=opts.concurrency,
+    # At a low rate, fewer sessions at once: the others would wait on open connections.
+    concurrency = connections_for_rate(opts.concurrency, opts.rate, opts.max_idle)
+    run = _Run(opts, Politeness(concurrency=concurrency,
                                 per_host=opts.per_host_concurrency, rate=opts.rate),
                SessionConfig(opts.helo, opts.mail_from, opts.port, opts.timeout, opts.starttls,
-                             opts.domain_pause),
+                             opts.domain_pause, opts.max_idle),
                set())
     results = _cached(store, [a for t in targets for a in t.addresses], opts)
     if progress and results:
@@ -189,7 +192,7 @@ async def probe_domains(store: Store | None, targets: Sequence[ProbeTarget], opt
 
     # Enough workers to keep every connection slot busy while some domains sleep in a pause;
     # never one task per item (no gather over a million addresses).
-    tasks = [asyncio.create_task(worker()) for _ in range(min(len(queue), opts.concurrency * 2))]
+    tasks = [asyncio.create_task(worker()) for _ in range(min(len(queue), concurrency * 2))]
     try:
         await asyncio.gather(*tasks)
     finally:  # on error or interruption: stop the others; finished domains are already saved

@@ -11,13 +11,16 @@ passive observers. If the TLS handshake fails, the same host is retried in clear
 and remembered as TLS-broken for the rest of the run.
 
 Every network await has a timeout (aiosmtplib's per-command timeout, plus an overall session
-deadline that stands still while we wait for the global rate limit). aiosmtplib exceptions are
-translated here into `Failure` values.
+deadline that stands still while we wait for the global rate limit). A session whose next rate
+token is further away than `max_idle` closes (RSET, QUIT) and leaves the rest of its batch
+unprocessed, for a later session. aiosmtplib exceptions are translated here into `Failure`
+values.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +48,7 @@ class SessionConfig:
     timeout: float
     starttls: bool = True
     host_pause: float = 0.0  # seconds a host that said "slow down" is left alone
+    max_idle: float = math.inf  # longest wait for a rate token on an open connection
 
 
 @dataclass(slots=True)
@@ -167,6 +171,12 @@ async def _talk(smtp: aiosmtplib.SMTP, batch: Sequence[str], cfg: SessionConfig,
         report.pause = is_domain_pause(reply.code, reply.enhanced, reply.text)
         return
     for i, address in enumerate(todo):
+        if i > 0 and politeness.bucket.wait() > cfg.max_idle:
+            # Our own pacing would leave the server's connection idle too long: close
+            # politely, the rest go to a later session. The first RCPT always waits, so
+            # every session answers at least one address and the domain moves on.
+            report.unprocessed = list(todo[i:])
+            break
         await _rate_token(politeness, deadline)
         r = await smtp.execute_command(b"RCPT", _rcpt_bytes(address))
         reply = parse_reply(r.code, r.message)

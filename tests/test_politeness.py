@@ -11,7 +11,7 @@ import time
 import pytest
 
 from mailhygiene.errors import ConfigError
-from mailhygiene.politeness import Politeness, TokenBucket, parse_rate
+from mailhygiene.politeness import Politeness, TokenBucket, connections_for_rate, parse_rate
 
 
 @pytest.mark.parametrize(("text", "per_second"), [
@@ -131,3 +131,16 @@ def test_bad_limits() -> None:
         Politeness(concurrency=0, per_host=1, rate=1.0)
     with pytest.raises(ConfigError):
         Politeness(concurrency=1, per_host=0, rate=1.0)
+
+
+@pytest.mark.parametrize(("concurrency", "rate", "max_idle", "expected"), [
+    pytest.param(20, 10.0, 30.0, 20, id="default-rate-unchanged"),
+    pytest.param(20, 0.1, 30.0, 3, id="6-per-min"),
+    pytest.param(20, 0.5, 30.0, 15, id="30-per-min"),
+    pytest.param(20, 1 / 60, 30.0, 1, id="below-one-per-max-idle"),
+    pytest.param(1, 1000.0, 30.0, 1, id="concurrency-1"),
+    pytest.param(20, 0.1, float("inf"), 20, id="no-bound"),
+])
+def test_connections_for_rate(concurrency: int, rate: float, max_idle: float,
+                              expected: int) -> None:
+    assert connections_for_rate(concurrency, rate, max_idle) == expected

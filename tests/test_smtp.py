@@ -170,6 +170,44 @@ async def test_waiting_for_the_rate_limit_is_not_the_servers_silence(farm: SmtpF
     assert server.verbs[-2:] == ["RSET", "QUIT"]
 
 
+async def test_a_session_never_idles_longer_than_max_idle_for_the_rate(farm: SmtpFarm) -> None:
+    """At 2.5 tokens/s the next RCPT is 0.4 s away, beyond max_idle 0.05 s: rather than sit on
+    the server's connection, each session asks one address, closes with RSET and QUIT and
+    leaves the rest to the next. Every address (and the catch-all test) is asked exactly once
+    and read from its own answer, never called a timeout for our pacing."""
+    server = farm.server(ip_of(farm, "users"))
+    before, first = server.connections, len(server.commands)
+    users = ("alice", "ghost", "bob", "nobody")
+    out = await probe_domains(None, [target(farm, "users", *users)],
+                              opts_for(farm, rate=2.5, max_idle=0.05, session_attempts=1))
+    assert [sr(out[f"{u}@users.test"]) for u in users] == [
+        (Status.VALID, Reason.ACCEPTED), (Status.INVALID, Reason.MAILBOX_NOT_FOUND),
+        (Status.VALID, Reason.ACCEPTED), (Status.INVALID, Reason.MAILBOX_NOT_FOUND)]
+    sessions: dict[int, list[str]] = {}
+    for conn, verb, _ in server.commands[first:]:
+        sessions.setdefault(conn, []).append(verb)
+    assert server.connections - before == len(sessions) == len(users) + 1  # + catch-all test
+    assert all(v[-3:] == ["RCPT", "RSET", "QUIT"] and v.count("RCPT") == 1
+               for v in sessions.values())
+    rcpts = [arg for _, verb, arg in server.commands[first:] if verb == "RCPT"]
+    assert len(set(rcpts)) == len(rcpts)
+
+
+async def test_at_a_low_rate_fewer_sessions_open_and_none_idles(farm: SmtpFarm) -> None:
+    """At 20 tokens/s with max_idle 0.1 s, 4 sessions sharing the rate would each wait about
+    0.2 s between RCPTs and close early; 2 at a time (20 x 0.1) never wait that long, so each
+    domain is asked in a single session."""
+    names = ("users", "acceptall", "full", "max1")
+    before = {n: farm.server(ip_of(farm, n)).connections for n in names}
+    out = await probe_domains(None, [target(farm, n, "alice", "bob", "zed") for n in names],
+                              opts_for(farm, rate=20.0, max_idle=0.1, session_attempts=1))
+    assert sr(out["zed@users.test"]) == (Status.INVALID, Reason.MAILBOX_NOT_FOUND)
+    assert sr(out["bob@full.test"]) == (Status.RISKY, Reason.MAILBOX_FULL)
+    assert all(o.verdict.status != Status.UNKNOWN for o in out.values())
+    assert {n: farm.server(ip_of(farm, n)).connections - before[n] for n in names} == dict.fromkeys(
+        names, 1)
+
+
 async def test_non_ascii_local_part_without_smtputf8_is_skipped(farm: SmtpFarm) -> None:
     server = farm.server(ip_of(farm, "users"))
     before = len(server.commands)
@@ -347,6 +385,7 @@ def test_retry_cli(tmp_path: Path, farm: SmtpFarm) -> None:
     pytest.param({"mail_from": "nobody"}, "--mail-from", id="no-at"),
     pytest.param({"per_host_concurrency": 0}, "per_host", id="zero-per-host"),
     pytest.param({"rate": 0.0}, "rate", id="zero-rate"),
+    pytest.param({"max_idle": 0.0}, "max_idle", id="zero-max-idle"),
 ])
 def test_options_are_required_and_checked(kw: dict[str, object], msg: str) -> None:
     base: dict[str, object] = {"helo": "probe.example.org", "mail_from": "probe@example.org"}
