@@ -44,10 +44,15 @@ def test_kill_and_resume_gives_identical_output(tmp_path: Path) -> None:
         rng = random.Random(SEED)
         kills = attempt = 0
         db = tmp_path / "resumed0.duckdb"
+        # A run killed with SIGKILL cannot remove its temporary files: they go to a folder
+        # of this test's own (it found one in the system's after a CI run), checked below.
+        tmp = tmp_path / "tmp"
+        tmp.mkdir()
+        env = os.environ | {"TMPDIR": str(tmp)}
         while kills < 5 and attempt < 40:
             attempt += 1
             p = subprocess.Popen(cmd(src, out, db, ns), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+                                 stderr=subprocess.DEVNULL, env=env)
             time.sleep(rng.uniform(0.05, 0.7) * clean_time)
             if p.poll() is None:
                 os.kill(p.pid, signal.SIGKILL)
@@ -58,7 +63,8 @@ def test_kill_and_resume_gives_identical_output(tmp_path: Path) -> None:
                 db = tmp_path / f"resumed{attempt}.duckdb"
             p.wait()
         assert kills >= 5
-        final = subprocess.run(cmd(src, out, db, ns), check=True, capture_output=True, text=True)
+        final = subprocess.run(cmd(src, out, db, ns), check=True, capture_output=True, text=True,
+                               env=env)
         summary = json.loads(final.stdout)
     assert out.read_bytes() == clean_out.read_bytes()
     assert src.read_bytes() == before  # the input is never modified
