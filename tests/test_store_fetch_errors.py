@@ -9,9 +9,6 @@ CSV loader ran, fell back on the Python reader and carried on to the end."""
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +71,6 @@ def test_check_on_a_store_it_cannot_commit_to_exits_2(tmp_path: Path,
                                   str(tmp_path / "s.duckdb")])
     assert r.exit_code == 2, r.output
     assert "internal error" not in r.output and "store query failed" in r.output
-
-
-def test_ctrl_c_during_a_statement_is_a_keyboard_interrupt(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.duckdb") as store:
-        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-        timer.start()
-        try:
-            with pytest.raises(KeyboardInterrupt):  # DuckDB 2 raised RuntimeError
-                store.execute("SELECT sum(hash(i)) FROM range(10000000000000) t(i)")
-        finally:
-            timer.join()
-        assert store.scalar("SELECT 42") == 42  # the store is still usable
 
 
 # What DuckDB raises in place of KeyboardInterrupt when Ctrl-C comes during a statement.
