@@ -112,3 +112,14 @@ def _counted(items: Iterable[tuple[Any, int]]) -> dict[Any, int]:
     for k, n in items:
         totals[k] = totals.get(k, 0) + n
     return dict(sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+def history_changed(s: dict[str, Any]) -> bool:
+    """Whether the summary's rate without bounce history says something its invalid rate does
+    not: only when some verdict rests on history (else it repeats it). The terminal and the
+    report show it then; the JSON keeps the key either way."""
+    try:
+        from_history = int(s.get("from_history") or 0)
+    except (TypeError, ValueError):
+        return False
+    return "invalid_rate_without_history" in s and from_history > 0

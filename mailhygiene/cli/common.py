@@ -138,6 +138,10 @@ def _ci(lo: float, hi: float) -> str:
 def print_summary(s: dict[str, Any]) -> None:
     """Human table on stdout. Addresses never appear; domains of the top table are not
     personal data on their own but free-text is still stripped of terminal escapes."""
+    # Here, not at the top: summary loads the store (DuckDB), which most commands that
+    # import this module do not need; a summary is printed after a check has loaded it.
+    from mailhygiene.summary import history_changed
+
     out = click.echo
     lo, hi = s["invalid_rate_ci95"]
     out(f"base        {strip_terminal_escapes(str(s['base']))}  (level {s['level']})")
@@ -163,7 +167,7 @@ def print_summary(s: dict[str, Any]) -> None:
         out(f"  of which {empty}; non-empty addresses "
             f"{s['addresses']:,}, invalid {s['invalid_addresses']:,}, rate "
             f"{_pct(s['invalid_rate_addresses'])} (95% CI {_ci(alo, ahi)})")
-    if "invalid_rate_without_history" in s and s.get("from_history"):  # else it repeats
+    if history_changed(s):
         hlo, hhi = s.get("invalid_rate_without_history_ci95", (0.0, 0.0))
         out(f"  without history: {_pct(s['invalid_rate_without_history'])} "
             f"(95% CI {_ci(hlo, hhi)})")

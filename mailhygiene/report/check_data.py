@@ -22,6 +22,7 @@ from mailhygiene.report.messages import Catalogue
 from mailhygiene.report.svg import ACCENT, STATUS_COLOURS, Bar, bar_chart
 from mailhygiene.stats import wilson_interval
 from mailhygiene.store import Store
+from mailhygiene.summary import history_changed
 from mailhygiene.types import REASON_STATUS, TYPO_DETAIL
 
 MAX_REASONS_CHART = 16
@@ -29,7 +30,6 @@ MAX_TYPO_SUGGESTIONS = 20
 TYPO_SAMPLES = 3
 MAX_DETAILS_PER_REASON = 3
 MAX_DETAIL_ROWS = 30
-_TYPO_PREFIX = TYPO_DETAIL
 # The cleaned file's column pointing a duplicate at the first row of its address (output.py).
 DUPLICATE_COLUMN = config.OUTPUT_PREFIX + "duplicate_of"
 
@@ -111,13 +111,6 @@ def _interval_note(cat: Catalogue, fmt: NumberFormat, ci: Any) -> str:
         return ""
     return (f"{cat.t('chk_ci95')}{cat.t('colon')}{fmt.percent_of(ci[0], 2)} – "
             f"{fmt.percent_of(ci[1], 2)}")
-
-
-def history_changed(s: dict[str, Any]) -> bool:
-    """Whether the rate without bounce history says something the invalid rate does not:
-    only when some verdict rests on history (else it repeats the invalid rate). The summary
-    keeps the key either way."""
-    return "invalid_rate_without_history" in s and _int(s.get("from_history")) > 0
 
 
 def _share(n: int, d: int) -> float | None:
@@ -346,12 +339,12 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
         f"list(coalesce(address, raw) ORDER BY row_no)[1:{TYPO_SAMPLES}] "
         "FROM contacts WHERE base_id = ? AND status <> 'duplicate' "
         "AND (reason = 'possible_typo' OR flags LIKE '%typo%') "
-        "GROUP BY sug, domain ORDER BY n DESC, domain", [_TYPO_PREFIX + "%", int(base_id)])
+        "GROUP BY sug, domain ORDER BY n DESC, domain", [TYPO_DETAIL + "%", int(base_id)])
     typed: dict[str, dict[str, int]] = {}
     samples_of: dict[str, list[str]] = {}
     for detail, domain, n, samples in rows:
         if detail is not None:  # a lifted opt-out's trace may follow the suggestion
-            sug = split_lifted(str(detail))[0][len(_TYPO_PREFIX):].strip()
+            sug = split_lifted(str(detail))[0][len(TYPO_DETAIL):].strip()
         elif not domain or (found := suggest_domain(str(domain))) is None:
             continue
         else:
@@ -373,7 +366,7 @@ def _typos(store: Store, base_id: Any, *, show_addresses: bool) -> list[TypoRow]
 def _mask_hosts_but_suggestion(text: str) -> str:
     """mask_hosts, except a typo's suggestion: a provider of the tool's own list (the typo
     table names it in full), not anyone's domain ("did you mean g***.com" told nothing)."""
-    if text.startswith(_TYPO_PREFIX):
+    if text.startswith(TYPO_DETAIL):
         head, _ = split_lifted(text)
         return head + mask_hosts(text[len(head):])
     return mask_hosts(text)
