@@ -93,6 +93,17 @@ def test_interval_bounds_never_round_to_0_or_100(lang: str, lo: float, hi: float
     assert number_format(lang).interval(lo, hi) == text
 
 
+@pytest.mark.parametrize(("share", "digits", "text"), [
+    # the invalid-rate card writes its bounds with two decimals: none invalid of 100,000
+    # rows has an upper bound of 0.0038%, which two decimals wrote "0.00%"
+    pytest.param(3.84 / 100_004, 2, "0.004%", id="card-upper-near-zero"),
+    pytest.param(0.0758, 2, "7.58%", id="card-ordinary"),
+    pytest.param(0.0, 2, "0.00%", id="zero-is-zero"),
+])
+def test_a_bound_gets_the_decimals_it_needs(share: float, digits: int, text: str) -> None:
+    assert number_format("en").bound(share, digits) == text
+
+
 def test_catalogues_have_the_same_keys_and_no_empty_french() -> None:
     assert set(MESSAGES["en"]) == set(MESSAGES["fr"])
     assert [k for k, v in MESSAGES["fr"].items() if not v and MESSAGES["en"][k]] == []

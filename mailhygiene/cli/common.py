@@ -15,7 +15,7 @@ from mailhygiene import config
 from mailhygiene.errors import InputError, StoreError
 from mailhygiene.outfile import check_writable, descriptor, same_file
 from mailhygiene.privacy import mask_text, shown_domains, strip_terminal_escapes
-from mailhygiene.report.fmt import bound_digits, counted, plural
+from mailhygiene.report.fmt import counted, number_format, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,8 +131,9 @@ def _pct(x: float) -> str:
 
 
 def _ci(lo: float, hi: float) -> str:
-    """A 95% interval's bounds: a bound above 0 or below 100% is never written as 0 or 100."""
-    return f"{100 * lo:.{bound_digits(lo)}f}% – {100 * hi:.{bound_digits(hi)}f}%"
+    """A 95% interval's bounds as the English report writes them (a bound above 0 or below
+    100% is never written as 0 or 100)."""
+    return number_format("en").interval(lo, hi)
 
 
 def print_summary(s: dict[str, Any]) -> None:

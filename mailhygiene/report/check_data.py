@@ -109,8 +109,7 @@ def _interval_note(cat: Catalogue, fmt: NumberFormat, ci: Any) -> str:
     run recorded before it had one)."""
     if not ci or ci[0] is None:
         return ""
-    return (f"{cat.t('chk_ci95')}{cat.t('colon')}{fmt.percent_of(ci[0], 2)} – "
-            f"{fmt.percent_of(ci[1], 2)}")
+    return f"{cat.t('chk_ci95')}{cat.t('colon')}{fmt.interval(ci[0], ci[1], 2)}"
 
 
 def _share(n: int, d: int) -> float | None:

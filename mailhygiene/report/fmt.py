@@ -42,9 +42,12 @@ class NumberFormat:
             return "\u2014"
         return self.number(100.0 * share, digits) + self.percent + "%"
 
+    def bound(self, share: float | None, digits: int = 1) -> str:
+        """An interval's bound: `percent_of`, with the decimals `bound_digits` gives it."""
+        return self.percent_of(share, bound_digits(share, digits))
+
     def interval(self, lo: float | None, hi: float | None, digits: int = 1) -> str:
-        return (f"{self.percent_of(lo, bound_digits(lo, digits))} \u2013 "
-                f"{self.percent_of(hi, bound_digits(hi, digits))}")
+        return f"{self.bound(lo, digits)} \u2013 {self.bound(hi, digits)}"
 
 
 def bound_digits(share: float | None, digits: int = 1, most: int = 3) -> int:
